@@ -1,0 +1,49 @@
+# The two commands a new user needs:  make run   (serve the demo)   and   make test   (lint + tests).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+HOST   ?= 127.0.0.1
+WORKERS ?= 2
+STAMP  := $(VENV)/.installed-stamp
+export FLASK_APP := evalflow
+
+.PHONY: run test lint format translations extract-messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test,postgres]"
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile -q -f -d evalflow/translations
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k N_ -o evalflow/translations/messages.pot .
+	$(BIN)/pybabel update -q -i evalflow/translations/messages.pot -d evalflow/translations
+
+run: $(STAMP) translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo
+	@echo "evalflow: http://$(HOST):$(PORT)/  (office login: admin / $${EVALFLOW_DEMO_PASSWORD:-evalflow-demo})"
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) translations
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,37 @@
+"""evalflow: a civilized-unit selection campaign (文明单位评选), end to end.
+
+:func:`create_app` builds the application: config → extensions → blueprints → CLI → error handlers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__version__ = "0.1.0"
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The application factory. *test_config* replaces the instance file and environment."""
+    from . import cli, errors, i18n, security, web
+    from .api import register_api
+    from .config import load_config
+    from .database import register_database
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(Path(__file__).parent.parent / "templates"),
+    )
+    load_config(app, test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    register_database(app)
+    i18n.register_i18n(app)
+    security.register_security(app)
+    web.register_web(app)
+    register_api(app)
+    cli.register_cli(app)
+    errors.register_error_handlers(app)
+    return app

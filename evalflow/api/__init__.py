@@ -1,0 +1,21 @@
+"""The public JSON API v1 (contract: shared/contract/api-v1.md).
+
+Views here parse input, call one service and serialize; rules live in services and the domain.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+from ..extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def register_api(app: Flask) -> None:
+    from . import auth, campaigns, openapi  # noqa: F401 - registers routes
+    from .common import authenticate_request
+
+    bp.before_request(authenticate_request)
+    csrf.exempt(bp)
+    app.register_blueprint(bp)

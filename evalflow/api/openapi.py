@@ -1,0 +1,36 @@
+"""``GET /api/v1/openapi.json``: the OpenAPI 3.1 document, built from the registered routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+
+from .. import __version__
+from .common import SPEC_PATHS, reply, route
+from .schemas import COMPONENTS
+
+HEALTH = {"get": {"summary": "Liveness probe", "security": [], "responses": {"200": {"description": "ok"}}}}
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "evalflow API",
+            "version": __version__,
+            "description": "文明单位评选 — the public JSON API v1. Errors: {error: {code, message, fields?, reasons?}}.",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": {"/healthz": HEALTH, **dict(sorted(SPEC_PATHS.items()))},
+        "components": {
+            "schemas": COMPONENTS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
+
+
+@route("/openapi.json", "GET", summary="This document", tag="meta", auth="public")
+def openapi_json() -> Response:
+    return reply(document())

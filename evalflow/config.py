@@ -1,0 +1,103 @@
+"""Configuration: defaults, then ``instance/config.py``, then ``EVALFLOW_*`` environment, then test config.
+
+Nothing here runs at import time; :func:`load_config` is called by the application factory.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    "SECRET_KEY": None,
+    "DATABASE_URL": None,
+    "TIMEZONE": "Asia/Shanghai",
+    "UPLOAD_DIR": None,
+    "MAX_FILE_MB": 20,
+    "MAX_APPLICATION_MB": 100,
+    "TOKEN_TTL_HOURS": 12,
+    "REDIS_URL": None,
+    "RATELIMIT_ENABLED": True,
+    "BABEL_DEFAULT_LOCALE": "zh_CN",
+    "LANGUAGES": ["zh_CN", "en"],
+    "PUBLIC_BASE_URL": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
+    "FORCE_HTTPS": False,
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+}
+
+# Environment variables read as typed values (EVALFLOW_<NAME>).
+_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS"}
+_BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
+
+
+def _from_env(environ: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in environ.items():
+        if not key.startswith("EVALFLOW_") or key.startswith("EVALFLOW_TEST_"):
+            continue
+        name = key.removeprefix("EVALFLOW_")
+        if name in _INT_KEYS:
+            values[name] = int(raw)
+        elif name in _BOOL_KEYS:
+            values[name] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif name == "LANGUAGES":
+            values[name] = json.loads(raw)
+        else:
+            values[name] = raw
+    return values
+
+
+def _sqlite_url(app: Flask) -> str:
+    return "sqlite:///" + str(Path(app.instance_path) / "evalflow.sqlite3")
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill ``app.config`` in the documented order and derive the values extensions need."""
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.update(_from_env(dict(os.environ)))
+    else:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    cfg = app.config
+    cfg["SQLALCHEMY_DATABASE_URI"] = cfg.get("DATABASE_URL") or _sqlite_url(app)
+    cfg["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(cfg["SQLALCHEMY_DATABASE_URI"])
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret(app)
+    cfg["UPLOAD_DIR"] = cfg.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
+    cfg["MAX_CONTENT_LENGTH"] = (int(cfg["MAX_FILE_MB"]) + 1) * 1024 * 1024
+    cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    cfg["RATELIMIT_HEADERS_ENABLED"] = True
+    cfg["WTF_CSRF_TIME_LIMIT"] = None
+    if cfg.get("FORCE_HTTPS"):
+        cfg["SESSION_COOKIE_SECURE"] = True
+        cfg["REMEMBER_COOKIE_SECURE"] = True
+
+
+def engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # A generous busy timeout: writers queue instead of failing under load.
+        return {"connect_args": {"timeout": 15, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _instance_secret(app: Flask) -> str:
+    """A random per-installation key kept in the instance folder (never in the repository)."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

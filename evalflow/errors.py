@@ -1,0 +1,87 @@
+"""Errors are answers: JSON in the contract's shape under /api/, friendly pages elsewhere.
+
+No stack trace ever reaches a user; a 500 is logged with its traceback and answered plainly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from .domain.errors import DomainError
+from .domain.messages import N_
+from .i18n import tr, tr_all
+
+HTTP_CODES = {
+    400: ("invalid_input", N_("请求无效。")),
+    401: ("unauthenticated", N_("请先登录。")),
+    403: ("forbidden", N_("您没有权限访问此页面。")),
+    404: ("not_found", N_("未找到该内容。")),
+    405: ("method_not_allowed", N_("不支持该请求方法。")),
+    409: ("conflict", N_("操作与当前状态冲突,请刷新后重试。")),
+    413: ("too_large", N_("上传内容过大。")),
+    415: ("unsupported_type", N_("不支持的内容类型。")),
+    429: ("rate_limited", N_("请求过于频繁,请稍后再试。")),
+    500: ("server_error", N_("服务器出错了,我们已记录此问题。")),
+}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    error.update({k: v for k, v in extra.items() if v})
+    return {"error": error}
+
+
+def _respond(status: int, code: str, message: str, **extra: Any) -> Response:
+    if wants_json():
+        response = jsonify(error_body(code, message, **extra))
+        response.status_code = status
+        return response
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    try:
+        html = render_template(template, status=status, message=message, extra=extra)
+    except Exception:  # the error page itself must never fail
+        current_app.logger.exception("error page failed to render")
+        html = f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{escape(message)}</p>"
+    return Response(html, status=status, mimetype="text/html")
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    fields = {name: tr_all(reasons) for name, reasons in exc.fields.items()}
+    return _respond(exc.status, exc.code, tr(exc.message), fields=fields, reasons=tr_all(exc.reasons))
+
+
+def conflict_response(exc: Exception) -> Response:
+    """A write that lost a race against the database's constraints or locks."""
+    return _respond(409, "conflict", gettext("操作与当前状态冲突,请刷新后重试。"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error_response)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Response:
+        return _respond(400, "csrf_failed", gettext("页面已过期或缺少安全令牌,请刷新页面后重试。"))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        code, message = HTTP_CODES.get(status, ("error", exc.name))
+        response = _respond(status, code, gettext(message))
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "server_error", gettext(HTTP_CODES[500][1]))

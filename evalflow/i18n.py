@@ -1,0 +1,46 @@
+"""Languages: Chinese first (zh_CN), English second, chosen by ``?lang=`` and remembered in a cookie."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Flask, request
+from flask_babel import get_locale, gettext
+
+from .domain.messages import Message
+from .extensions import babel
+
+LANG_COOKIE = "evalflow_lang"
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
+    if wanted in languages:
+        return wanted
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def tr(message: Message | str) -> str:
+    """Translate a domain message (or plain template) into the request's language."""
+    if isinstance(message, Message):
+        return message.render(gettext)
+    return gettext(message)
+
+
+def tr_all(messages: Iterable[Message | str]) -> list[str]:
+    return [tr(m) for m in messages]
+
+
+def register_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(tr=tr, get_locale=get_locale)
+
+    @app.after_request
+    def remember_language(response):  # type: ignore[no-untyped-def]
+        lang = request.args.get("lang")
+        if lang in app.config["LANGUAGES"]:
+            response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="Lax", httponly=True)
+        return response

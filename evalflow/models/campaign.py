@@ -1,0 +1,60 @@
+"""The campaign (评选活动) and its audit trail."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..domain.phases import Phase
+from ..domain.scale import DEFAULT_SCALE, Grade, scale_from_json, scale_to_json
+from ..extensions import db
+from .types import UTCDateTime, str_enum, utcnow
+
+
+def _default_scale() -> list[dict[str, Any]]:
+    return scale_to_json(DEFAULT_SCALE)
+
+
+class Campaign(db.Model):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Written only by services.phases.advance_phase (compare-and-set).
+    phase: Mapped[Phase] = mapped_column(str_enum(Phase, "campaign_phase"), default=Phase.DRAFT)
+    notice_working_days: Mapped[int] = mapped_column(default=5)
+    scale_json: Mapped[list[dict[str, Any]]] = mapped_column("scale", sa.JSON, default=_default_scale)
+    intake_deadline: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.CheckConstraint("notice_working_days BETWEEN 1 AND 60", name="notice_days_range"),)
+
+    @property
+    def scale(self) -> tuple[Grade, ...]:
+        return scale_from_json(self.scale_json)
+
+
+class AuditEntry(db.Model):
+    """Who did what, when, from which state to which, and why. Append-only."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    actor_label: Mapped[str] = mapped_column(sa.String(120), default="")
+    action: Mapped[str] = mapped_column(sa.String(60))
+    subject_type: Mapped[str] = mapped_column(sa.String(40), default="")
+    subject_id: Mapped[int | None] = mapped_column()
+    from_state: Mapped[str | None] = mapped_column(sa.String(40))
+    to_state: Mapped[str | None] = mapped_column(sa.String(40))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -1,0 +1,158 @@
+"""Accounts and credentials: passwords, API tokens, sessions, and the actor of a request."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..domain.access import Actor, Role
+from ..domain.errors import Duplicate, InvalidInput, Unauthenticated
+from ..domain.messages import N_, msg
+from ..extensions import db
+from ..models import ApiToken, Seat, Unit, User
+from . import audit, clock
+
+MIN_PASSWORD = 8
+# A hash to compare against when the user does not exist, so both paths cost the same time.
+_DUMMY_HASH = generate_password_hash("evalflow-timing-equaliser")
+
+
+def token_digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_secret(nbytes: int = 32) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def new_password() -> str:
+    """A readable initial password: 12 characters without look-alikes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))
+
+
+def validate_credentials(username: str, password: str) -> None:
+    fields: dict[str, list] = {}
+    if not username or len(username) > 80 or not username.isprintable() or " " in username:
+        fields["username"] = [msg(N_("用户名须为 1–80 个字符,不含空格。"))]
+    if len(password) < MIN_PASSWORD:
+        fields["password"] = [msg(N_("密码至少 %(n)d 个字符。"), n=MIN_PASSWORD)]
+    if fields:
+        raise InvalidInput(fields=fields)
+
+
+def create_user(
+    username: str, password: str, role: Role, *, unit_id: int | None = None, display_name: str = ""
+) -> User:
+    validate_credentials(username, password)
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise Duplicate(msg(N_("用户名“%(name)s”已被使用。"), name=username))
+    user = User(
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=role,
+        unit_id=unit_id,
+        display_name=display_name or username,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_admin(username: str, password: str) -> User:
+    user = create_user(username, password, Role.OFFICE, display_name=username)
+    audit.record(Actor(Role.OFFICE, label="cli"), "account.create_admin", subject=("user", user.id))
+    return user
+
+
+def authenticate(username: str, password: str) -> User:
+    """The active user with these credentials, or :class:`Unauthenticated` (same answer for both misses)."""
+    user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    if not user or not ok or not user.active:
+        raise Unauthenticated(msg(N_("用户名或密码错误。")))
+    return user
+
+
+def issue_token(user: User) -> str:
+    raw = new_secret()
+    ttl = timedelta(hours=int(current_app.config["TOKEN_TTL_HOURS"]))
+    db.session.add(
+        ApiToken(
+            user_id=user.id,
+            token_hash=token_digest(raw),
+            expires_at=clock.now() + ttl,
+            session_version=user.session_version,
+        )
+    )
+    db.session.flush()
+    return raw
+
+
+def user_for_token(raw: str) -> User | None:
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
+    if token is None or token.expires_at <= clock.now():
+        return None
+    user = token.user
+    if not user.active or token.session_version != user.session_version:
+        return None
+    return user
+
+
+def seat_for_token(raw: str) -> Seat | None:
+    if not raw:
+        return None
+    return db.session.scalar(sa.select(Seat).where(Seat.token_hash == token_digest(raw)))
+
+
+def user_for_session(session_id: str) -> User | None:
+    """Flask-Login's loader: the id is ``"<user id>:<session version>"``."""
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or not hmac.compare_digest(str(user.session_version), version):
+        return None
+    return user
+
+
+def end_sessions(user: User, actor: Actor, reason: str = "logout") -> None:
+    """End every session and token of *user*, server-side (bumps the session version)."""
+    user.session_version += 1
+    db.session.flush()
+    audit.record(actor, f"account.{reason}", subject=("user", user.id))
+
+
+def set_active(user: User, active: bool, actor: Actor) -> None:
+    user.active = active
+    end_sessions(user, actor, "enable" if active else "disable")
+
+
+def actor_for_user(user: User) -> Actor:
+    if user.role is Role.OFFICE:
+        return Actor(Role.OFFICE, user_id=user.id, label=user.username)
+    unit = db.session.get(Unit, user.unit_id)
+    return Actor(
+        Role.UNIT,
+        user_id=user.id,
+        unit_id=user.unit_id,
+        campaign_id=unit.campaign_id if unit else None,
+        label=user.username,
+    )
+
+
+def actor_for_seat(seat: Seat) -> Actor:
+    unit = db.session.get(Unit, seat.unit_id)
+    return Actor(
+        Role.SEAT,
+        unit_id=seat.unit_id,
+        campaign_id=unit.campaign_id if unit else None,
+        seat_id=seat.id,
+        label=f"seat:{seat.id}",
+    )

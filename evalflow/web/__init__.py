@@ -1,0 +1,50 @@
+"""The HTML interface, one blueprint per audience; views are thin wrappers over the services."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_login import current_user
+
+from ..domain.access import PUBLIC, Action, Actor, can
+from ..domain.phases import ORDER, Phase
+from ..extensions import login_manager
+from ..services import accounts
+
+
+def current_actor() -> Actor:
+    if "actor" not in g:
+        g.actor = accounts.actor_for_user(current_user) if current_user.is_authenticated else PUBLIC
+    return g.actor
+
+
+def register_web(app: Flask) -> None:
+    from . import auth, office, public, unit
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(accounts.user_for_session)
+    for module in (public, auth, office, unit):
+        app.register_blueprint(module.bp)
+
+    @app.template_filter("localtime")
+    def localtime(moment: object) -> str:
+        from ..services.clock import local
+
+        return local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""  # type: ignore[arg-type]
+
+    @app.context_processor
+    def inject() -> dict[str, object]:
+        return {"actor": current_actor(), "can": _can, "Action": Action, "PHASES": ORDER, "Phase": Phase}
+
+
+def _can(action: Action, campaign: object = None, unit_id: int | None = None) -> bool:
+    """The template-side view of the one permission predicate (hides buttons the actor may not use)."""
+    return can(
+        current_actor(),
+        action,
+        phase=getattr(campaign, "phase", None),
+        campaign_id=getattr(campaign, "id", None),
+        unit_id=unit_id,
+    )

@@ -1,0 +1,56 @@
+"""WTForms of the HTML interface. Labels are translatable; rules are checked again in services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
+    next = HiddenField()
+
+
+class EmptyForm(FlaskForm):
+    """A form with only the CSRF token (logout, one-click actions)."""
+
+
+class CampaignForm(FlaskForm):
+    title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=200)])
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=5000)])
+    notice_working_days = IntegerField(
+        _l("公示期(工作日)"),
+        default=5,
+        validators=[
+            DataRequired(_l("请填写公示期。")),
+            NumberRange(1, 60, _l("公示期须在 1 到 60 个工作日之间。")),
+        ],
+    )
+
+
+class GradeForm(Form):
+    label = StringField(_l("档次"), validators=[Optional(), Length(max=20)])
+    points = DecimalField(_l("分值"), validators=[Optional(), NumberRange(0, 1000)])
+    criteria = TextAreaField(_l("评定条件"), validators=[Optional(), Length(max=2000)])
+
+
+class ScaleForm(FlaskForm):
+    grades = FieldList(FormField(GradeForm), min_entries=1)
+
+
+class TransitionForm(FlaskForm):
+    to = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("说明(可选)"), validators=[Optional(), Length(max=1000)])

@@ -1,0 +1,103 @@
+"""Shared fixtures: a fresh database per test, on SQLite and (when configured) on PostgreSQL.
+
+Set ``EVALFLOW_TEST_DATABASE_URL`` to a PostgreSQL URL to run every database test on both engines;
+each PostgreSQL test gets its own schema, dropped afterwards. In CI (``CI=true``) a missing
+PostgreSQL URL is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from evalflow import create_app
+from evalflow.extensions import db
+
+PG_URL = os.environ.get("EVALFLOW_TEST_DATABASE_URL", "")
+ENGINES = ["sqlite", "postgres"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") == "true" and not PG_URL:
+        raise pytest.UsageError("CI must set EVALFLOW_TEST_DATABASE_URL so database tests run on PostgreSQL")
+
+
+def _pg_url() -> str:
+    url = PG_URL
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A database URL for one test: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set EVALFLOW_TEST_DATABASE_URL to run this test on it")
+    schema = "t_" + uuid.uuid4().hex[:12]
+    admin = sa.create_engine(_pg_url())
+    with admin.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in _pg_url() else "?"
+    try:
+        yield f"{_pg_url()}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def make_config(db_url: str, tmp_path: Any, **extra: Any) -> dict[str, Any]:
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": True,
+        "PROXY_FIX": False,
+    }
+    config.update(extra)
+    return config
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to add settings to the app."""
+    return {}
+
+
+@pytest.fixture
+def app(db_url: str, tmp_path: Any, app_config: dict[str, Any]) -> Iterator[Any]:
+    application = create_app(make_config(db_url, tmp_path, **app_config))
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Any) -> Any:
+    return app.test_client()
+
+
+def is_postgres(app: Any) -> bool:
+    return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in page"
+    return match.group(1) or match.group(2)
