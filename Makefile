@@ -19,11 +19,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile -q -f -d evalflow/translations
+	$(BIN)/pybabel --quiet compile -f -d evalflow/translations
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k N_ -o evalflow/translations/messages.pot .
-	$(BIN)/pybabel update -q -i evalflow/translations/messages.pot -d evalflow/translations
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k N_ -o evalflow/translations/messages.pot .
+	$(BIN)/pybabel --quiet update -i evalflow/translations/messages.pot -d evalflow/translations
 
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
