@@ -53,11 +53,14 @@ class Action(enum.StrEnum):
     TRAINING_MANAGE = "training.manage"
     TRAINING_VIEW = "training.view"
     ATTENDANCE_MARK = "attendance.mark"
+    ATTENDANCE_VIEW = "attendance.view"
+    ATTENDANCE_CHECKIN = "attendance.checkin"
     FAQ_WRITE = "faq.write"
     FAQ_ASK = "faq.ask"
     FAQ_READ = "faq.read"
     SEAT_MANAGE = "seat.manage"
     SEAT_MANAGE_OFFICE = "seat.manage_office"
+    SEAT_VIEW = "seat.view"
     PRESENTATION_MANAGE = "presentation.manage"
     BALLOT_CAST = "ballot.cast"
     TALLY_VIEW = "tally.view"
@@ -93,14 +96,17 @@ RULES: dict[Action, Rule] = {
     Action.APPLICATION_EDIT: _rule(UNIT, phases=(Phase.INTAKE,), own_unit=True),
     Action.APPLICATION_REVIEW: _rule(OFFICE, phases=(Phase.INTAKE,)),
     Action.VETO_MANAGE: _rule(OFFICE),
-    Action.TRAINING_MANAGE: _rule(OFFICE),
+    Action.TRAINING_MANAGE: _rule(OFFICE, phases=BEFORE_BRIEFING),
     Action.TRAINING_VIEW: _rule(OFFICE, UNIT),
     Action.ATTENDANCE_MARK: _rule(OFFICE, phases=(Phase.TRAINING,)),
+    Action.ATTENDANCE_VIEW: _rule(OFFICE),
+    Action.ATTENDANCE_CHECKIN: _rule(UNIT, phases=(Phase.TRAINING,)),
     Action.FAQ_WRITE: _rule(OFFICE),
     Action.FAQ_ASK: _rule(UNIT, phases=(Phase.INTAKE, Phase.TRAINING, Phase.BRIEFING)),
     Action.FAQ_READ: _rule(OFFICE, UNIT),
     Action.SEAT_MANAGE: _rule(OFFICE, UNIT, phases=BEFORE_BRIEFING, own_unit=True),
     Action.SEAT_MANAGE_OFFICE: _rule(OFFICE),
+    Action.SEAT_VIEW: _rule(OFFICE, UNIT, own_unit=True),
     Action.PRESENTATION_MANAGE: _rule(OFFICE, phases=(Phase.BRIEFING,)),
     Action.BALLOT_CAST: _rule(SEAT, phases=(Phase.BRIEFING,)),
     Action.TALLY_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),

@@ -8,19 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.training import AttendanceStatus, SeatRole
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
-
-
-class AttendanceStatus(enum.StrEnum):
-    ATTENDED = "attended"
-    EXCUSED = "excused"
-
-
-class SeatRole(enum.StrEnum):
-    REPORTER = "reporter"
-    CADRE = "cadre"
-    PUBLIC = "public"
 
 
 class PresentationStatus(enum.StrEnum):
