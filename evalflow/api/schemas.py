@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+APPLICATION_STATUSES = ["draft", "submitted", "accepted", "returned", "rejected"]
 PHASES = ["draft", "intake", "training", "briefing", "review", "notice", "final"]
 
 ERROR: dict[str, Any] = {
@@ -73,10 +74,148 @@ CAMPAIGN_WRITE = {
     },
 }
 
+STR = {"type": "string"}
+
+UNIT_WRITE = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 120},
+        "category": {"type": "string", "maxLength": 60},
+        "contact_name": {"type": "string", "maxLength": 60},
+        "contact_phone": {"type": "string", "maxLength": 40},
+    },
+}
+
+UNIT = {
+    "type": "object",
+    "required": ["id", "name", "category"],
+    "properties": {
+        **UNIT_WRITE["properties"],
+        "id": {"type": "integer"},
+        "username": {"type": ["string", "null"]},
+        "registration": {"type": "string", "enum": ["approved", "pending"]},
+        "application_status": {"type": "string", "enum": APPLICATION_STATUSES},
+        "vetoed": {"type": "boolean", "description": "office only"},
+    },
+}
+
+NEW_UNIT = {
+    "type": "object",
+    "required": ["id", "name", "category", "username", "password"],
+    "properties": {
+        **UNIT_WRITE["properties"],
+        "id": {"type": "integer"},
+        "username": STR,
+        "password": {"type": "string", "description": "shown once"},
+    },
+}
+
+REGISTRATION = {
+    "type": "object",
+    "required": ["name", "username", "password"],
+    "properties": {
+        **UNIT_WRITE["properties"],
+        "username": STR,
+        "password": {"type": "string", "minLength": 8},
+    },
+}
+
+ATTACHMENT = {
+    "type": "object",
+    "required": ["id", "filename", "size", "sha256", "content_type"],
+    "properties": {
+        "id": {"type": "integer"},
+        "filename": STR,
+        "size": {"type": "integer"},
+        "sha256": STR,
+        "content_type": {
+            "type": "string",
+            "enum": [
+                "application/pdf",
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "image/jpeg",
+                "image/png",
+            ],
+        },
+    },
+}
+
+APPLICATION = {
+    "type": "object",
+    "required": ["status", "report_title", "report_text", "attachments", "review_comment"],
+    "properties": {
+        "unit_id": {"type": "integer"},
+        "status": {"type": "string", "enum": APPLICATION_STATUSES},
+        "report_title": STR,
+        "report_text": STR,
+        "attachments": {"type": "array", "items": {"$ref": "#/components/schemas/Attachment"}},
+        "review_comment": STR,
+        "submitted_at": {"type": ["string", "null"], "format": "date-time"},
+        "reviewed_at": {"type": ["string", "null"], "format": "date-time"},
+        "outline": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"level": {"type": "integer"}, "number": STR, "text": STR},
+            },
+        },
+        "intake_deadline": {"type": ["string", "null"], "format": "date"},
+    },
+}
+
+APPLICATION_WRITE = {
+    "type": "object",
+    "properties": {
+        "report_title": {"type": "string", "maxLength": 200},
+        "report_text": {"type": "string", "maxLength": 20000},
+    },
+}
+
+APPLICATION_VERSION = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "integer"},
+        "report_title": STR,
+        "report_text": STR,
+        "attachment_names": {"type": "array", "items": STR},
+        "submitted_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+REVIEW_WRITE = {
+    "type": "object",
+    "required": ["decision"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["accept", "return", "reject"]},
+        "comment": {"type": "string", "maxLength": 2000, "description": "required to return or reject"},
+    },
+}
+
+VETO_WRITE = {
+    "type": "object",
+    "required": ["kind", "occurred_on", "description"],
+    "properties": {
+        "kind": {"type": "string", "description": "one of the configured VETO_TYPES"},
+        "occurred_on": {"type": "string", "format": "date"},
+        "description": {"type": "string", "maxLength": 5000},
+    },
+}
+
 COMPONENTS: dict[str, Any] = {
     "Error": ERROR,
     "Grade": GRADE,
     "Campaign": CAMPAIGN,
+    "UnitWrite": UNIT_WRITE,
+    "Unit": UNIT,
+    "NewUnit": NEW_UNIT,
+    "Registration": REGISTRATION,
+    "Attachment": ATTACHMENT,
+    "Application": APPLICATION,
+    "ApplicationWrite": APPLICATION_WRITE,
+    "ApplicationVersion": APPLICATION_VERSION,
+    "ReviewWrite": REVIEW_WRITE,
+    "VetoWrite": VETO_WRITE,
 }
 
 

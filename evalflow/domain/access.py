@@ -50,6 +50,7 @@ class Action(enum.StrEnum):
     APPLICATION_EDIT = "application.edit"
     APPLICATION_REVIEW = "application.review"
     VETO_MANAGE = "veto.manage"
+    UNIT_REGISTER = "unit.register"
     TRAINING_MANAGE = "training.manage"
     TRAINING_VIEW = "training.view"
     ATTENDANCE_MARK = "attendance.mark"
@@ -96,6 +97,8 @@ RULES: dict[Action, Rule] = {
     Action.APPLICATION_EDIT: _rule(UNIT, phases=(Phase.INTAKE,), own_unit=True),
     Action.APPLICATION_REVIEW: _rule(OFFICE, phases=(Phase.INTAKE,)),
     Action.VETO_MANAGE: _rule(OFFICE),
+    # Self-registration is open to anyone, only while the campaign takes applications.
+    Action.UNIT_REGISTER: _rule(Role.PUBLIC, phases=(Phase.INTAKE,)),
     Action.TRAINING_MANAGE: _rule(OFFICE, phases=BEFORE_BRIEFING),
     Action.TRAINING_VIEW: _rule(OFFICE, UNIT),
     Action.ATTENDANCE_MARK: _rule(OFFICE, phases=(Phase.TRAINING,)),
@@ -141,7 +144,7 @@ def decide(
     rule = RULES[action]
     if actor.role not in rule.roles:
         return Decision.FORBIDDEN
-    if actor.role is not Role.OFFICE:
+    if actor.role not in (Role.OFFICE, Role.PUBLIC):  # the public belongs to no campaign
         if campaign_id is not None and actor.campaign_id != campaign_id:
             return Decision.FORBIDDEN
         if rule.own_unit and unit_id is not None and actor.unit_id != unit_id:

@@ -31,6 +31,8 @@ class Unit(db.Model):
     category: Mapped[str] = mapped_column(sa.String(60), default="")
     contact_name: Mapped[str] = mapped_column(sa.String(60), default="")
     contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    # False while a self-registered unit waits for the office's approval (migration 0002).
+    approved: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application: Mapped[Application | None] = relationship(back_populates="unit", uselist=False)

@@ -1,0 +1,221 @@
+"""Uploaded files: checked by content, capped in size, stored under generated names, never half-saved.
+
+:func:`store_upload` is the one way a file enters the system (application attachments, training
+material, veto evidence). It streams the upload to a temporary file in ``UPLOAD_DIR`` while hashing
+and counting, recognises the type by its magic bytes (``domain.intake.sniff``), then renames it to a
+random name and adds a :class:`StoredFile` row (flushed, not committed).
+
+Files and the transaction stay consistent through session events: a file written during a
+transaction that does not commit is deleted; a file removed with :func:`delete_stored` leaves the
+disk only after the commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import zipfile
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Response, current_app, send_file
+from sqlalchemy.orm import Session
+
+from ..domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedType
+from ..domain.intake import FileKind, clean_filename, sniff
+from ..domain.messages import N_, msg
+from ..extensions import db
+from ..models import StoredFile
+
+ALL_KINDS: frozenset[FileKind] = frozenset(FileKind)
+CHUNK = 64 * 1024
+MAX_DOCX_XML = 50 * 1024 * 1024  # uncompressed word/document.xml we agree to parse
+_NEW, _DOOMED = "evalflow_new_files", "evalflow_doomed_files"
+
+
+def upload_dir() -> Path:
+    path = Path(current_app.config["UPLOAD_DIR"])
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def path_of(stored: StoredFile) -> Path:
+    return upload_dir() / stored.stored_name
+
+
+def max_file_bytes() -> int:
+    return int(current_app.config["MAX_FILE_MB"]) * 1024 * 1024
+
+
+def too_large(limit_bytes: int) -> TooLarge:
+    return TooLarge(msg(N_("文件过大:单个文件不能超过 %(mb)d MB。"), mb=limit_bytes // (1024 * 1024)))
+
+
+def _copy_capped(source: IO[bytes], target: IO[bytes], limit: int) -> tuple[int, str, bytes]:
+    """Copy at most *limit* bytes; return (size, sha256, first bytes) or raise :class:`TooLarge`."""
+    digest, size, head = hashlib.sha256(), 0, b""
+    while chunk := source.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        if len(head) < 16:
+            head = (head + chunk)[:16]
+        digest.update(chunk)
+        target.write(chunk)
+    return size, digest.hexdigest(), head
+
+
+def _zip_names(path: Path) -> list[str] | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return None
+
+
+def _recognise(path: Path, head: bytes, allowed: Collection[FileKind]) -> FileKind:
+    kind = sniff(head, _zip_names(path) if head.startswith(b"PK") else None)
+    if kind is None or kind not in allowed:
+        names = "、".join(sorted(k.value.upper() for k in allowed))
+        raise UnsupportedType(
+            msg(N_("不支持的文件类型:只接受 %(kinds)s 文件(按文件内容识别)。"), kinds=names)
+        )
+    return kind
+
+
+@dataclass(frozen=True)
+class Received:
+    """A checked upload on disk (not yet in the database)."""
+
+    path: Path
+    filename: str
+    size: int
+    sha256: str
+    kind: FileKind
+
+
+def receive(upload: Any, allowed: Collection[FileKind] = ALL_KINDS, max_bytes: int | None = None) -> Received:
+    """Stream *upload* (a Werkzeug ``FileStorage``) to a new file under a random name and check it.
+
+    Raises 400 when no file was sent, 413 ``too_large`` above *max_bytes* (default ``MAX_FILE_MB``),
+    415 ``unsupported_type`` unless the content is one of *allowed*; nothing stays on disk then.
+    The file is deleted again unless the surrounding transaction commits.
+    """
+    if upload is None or not getattr(upload, "filename", None):
+        raise InvalidInput(fields={"file": [msg(N_("请选择要上传的文件。"))]})
+    limit = max_bytes if max_bytes is not None else max_file_bytes()
+    final = upload_dir() / secrets.token_hex(20)
+    partial = final.with_suffix(".part")
+    try:
+        with partial.open("xb") as target:
+            size, sha256, head = _copy_capped(upload.stream, target, limit)
+        kind = _recognise(partial, head, allowed)
+        os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
+    _remember(_NEW, final)
+    return Received(final, clean_filename(upload.filename, kind), size, sha256, kind)
+
+
+def store_upload(
+    campaign_id: int,
+    purpose: str,
+    upload: Any,
+    *,
+    application_id: int | None = None,
+    allowed: Collection[FileKind] = ALL_KINDS,
+    max_bytes: int | None = None,
+) -> StoredFile:
+    """Check and store one upload for *purpose* ('attachment', 'training', 'veto_evidence').
+
+    Returns the flushed :class:`StoredFile` (original name, size, SHA-256, type); errors as
+    :func:`receive`. Download it with ``api.files.send_stored`` / :func:`path_of`.
+    """
+    received = receive(upload, allowed, max_bytes)
+    stored = StoredFile(
+        campaign_id=campaign_id,
+        application_id=application_id,
+        purpose=purpose,
+        filename=received.filename,
+        stored_name=received.path.name,
+        size=received.size,
+        sha256=received.sha256,
+        content_type=received.kind.content_type,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def delete_stored(stored: StoredFile) -> None:
+    """Delete the row now and the file once the transaction commits."""
+    _remember(_DOOMED, path_of(stored))
+    db.session.delete(stored)
+    db.session.flush()
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real one as RFC 5987 ``filename*``."""
+    stem, dot, ext = filename.rpartition(".")
+    ascii_ext = ext if dot and ext.isascii() and ext.isalnum() else "bin"
+    fallback = "".join(c for c in (stem if dot else filename) if c.isascii() and (c.isalnum() or c in "-_."))
+    return f"attachment; filename=\"{fallback or 'download'}.{ascii_ext}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def send_stored(stored: StoredFile) -> Response:
+    """The file as a download: ``Content-Disposition: attachment`` with the original (Chinese) name
+    (RFC 5987 ``filename*``), its recorded type, ``nosniff`` and no caching by shared proxies."""
+    path = path_of(stored)
+    if not path.is_file():
+        raise NotFound(msg(N_("文件已不存在。")))
+    response = send_file(path, mimetype=stored.content_type, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition(stored.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def docx_xml_size_ok(path: Path) -> bool:
+    """Guard against ZIP bombs before a .docx is parsed."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.getinfo("word/document.xml").file_size <= MAX_DOCX_XML
+
+
+def usage(application_id: int) -> int:
+    """Bytes already stored for an application's attachments."""
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(StoredFile.size), 0)).where(
+        StoredFile.application_id == application_id, StoredFile.purpose == "attachment"
+    )
+    return int(db.session.scalar(stmt) or 0)
+
+
+# --- keeping disk and database consistent -------------------------------------------------------
+
+
+def _remember(key: str, path: Path) -> None:
+    session = db.session()
+    session.info.setdefault(key, []).append(path)
+
+
+def _after_commit(session: Session) -> None:
+    for path in session.info.pop(_DOOMED, []):
+        Path(path).unlink(missing_ok=True)
+    session.info.pop(_NEW, None)
+
+
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    """A root transaction that ended without a commit: forget removals, delete new files."""
+    if transaction.parent is not None or transaction.nested:
+        return
+    for path in session.info.pop(_NEW, []):
+        Path(path).unlink(missing_ok=True)
+    session.info.pop(_DOOMED, None)
+
+
+sa.event.listen(Session, "after_commit", _after_commit)
+sa.event.listen(Session, "after_transaction_end", _after_transaction_end)

@@ -1,0 +1,126 @@
+"""一票否决 (veto): disqualifying incidents recorded by the office against a unit.
+
+The incident types (``VETO_TYPES``) and the look-back window (``VETO_LOOKBACK_MONTHS``, default 24)
+are settings. An incident older than the window is kept but flagged as not applying.
+
+Other features ask :func:`vetoed_unit_ids` — e.g. the notice must not list a vetoed unit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from ..domain import intake as rules
+from ..domain.access import Action, Actor
+from ..domain.errors import NotFound
+from ..domain.messages import N_, msg
+from ..extensions import db
+from ..models import Campaign, StoredFile, Unit, VetoIncident
+from . import audit, clock, files
+from .campaigns import require
+from .units import get_unit
+
+
+@dataclass(frozen=True)
+class IncidentView:
+    incident: VetoIncident
+    unit: Unit
+    applies: bool
+    evidence: StoredFile | None
+
+
+def veto_types() -> list[str]:
+    """The configured incident types: a list, a JSON list, or a comma/顿号-separated string."""
+    raw = current_app.config.get("VETO_TYPES") or rules.DEFAULT_VETO_TYPES
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raw = raw.replace("、", ",").split(",")
+    return [str(t).strip() for t in raw if str(t).strip()]
+
+
+def lookback_months() -> int:
+    return int(current_app.config.get("VETO_LOOKBACK_MONTHS") or rules.DEFAULT_LOOKBACK_MONTHS)
+
+
+def applies(incident: VetoIncident) -> bool:
+    return rules.veto_applies(incident.occurred_on, clock.today(), lookback_months())
+
+
+def _incidents(campaign_id: int) -> list[tuple[VetoIncident, Unit]]:
+    stmt = (
+        sa.select(VetoIncident, Unit)
+        .join(Unit, Unit.id == VetoIncident.unit_id)
+        .where(Unit.campaign_id == campaign_id)
+        .order_by(VetoIncident.occurred_on.desc(), VetoIncident.id.desc())
+    )
+    return [(i, u) for i, u in db.session.execute(stmt)]
+
+
+def vetoed_unit_ids(campaign_id: int) -> set[int]:
+    """Ids of the campaign's units with at least one incident inside the look-back window.
+
+    Such a unit cannot be accepted and must not be put on a notice.
+    """
+    return {unit.id for incident, unit in _incidents(campaign_id) if applies(incident)}
+
+
+def list_incidents(actor: Actor, campaign: Campaign, unit_id: int | None = None) -> list[IncidentView]:
+    require(actor, Action.VETO_MANAGE, campaign)
+    views = []
+    for incident, unit in _incidents(campaign.id):
+        if unit_id is not None and unit.id != unit_id:
+            continue
+        evidence = (
+            db.session.get(StoredFile, incident.evidence_file_id) if incident.evidence_file_id else None
+        )
+        views.append(IncidentView(incident, unit, applies(incident), evidence))
+    return views
+
+
+def record_incident(
+    actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str, Any], evidence: Any = None
+) -> IncidentView:
+    """Record an incident (type, date, description, optional evidence file) against a unit.
+
+    It does not change the application's status by itself; accepting the unit is refused while an
+    applicable incident exists, and the office sees the reason in the review queue.
+    """
+    require(actor, Action.VETO_MANAGE, campaign)
+    unit = get_unit(campaign, unit_id)
+    kind, day, text = rules.clean_veto(
+        data.get("kind"), data.get("occurred_on"), data.get("description"), veto_types(), clock.today()
+    )
+    stored = None
+    if evidence is not None and getattr(evidence, "filename", ""):
+        stored = files.store_upload(campaign.id, "veto_evidence", evidence)
+    incident = VetoIncident(
+        unit_id=unit.id,
+        kind=kind,
+        occurred_on=day,
+        description=text,
+        evidence_file_id=stored.id if stored else None,
+    )
+    db.session.add(incident)
+    db.session.flush()
+    audit.record(
+        actor, "veto.record", campaign_id=campaign.id, subject=("unit", unit.id),
+        reason=text[:1000], data={"incident_id": incident.id, "kind": kind, "occurred_on": day.isoformat()},
+    )  # fmt: skip
+    return IncidentView(incident, unit, applies(incident), stored)
+
+
+def get_evidence(actor: Actor, campaign: Campaign, incident_id: int) -> StoredFile:
+    require(actor, Action.VETO_MANAGE, campaign)
+    incident = db.session.get(VetoIncident, incident_id)
+    unit = db.session.get(Unit, incident.unit_id) if incident else None
+    if incident is None or unit is None or unit.campaign_id != campaign.id or not incident.evidence_file_id:
+        raise NotFound(msg(N_("证明材料不存在。")))
+    return db.session.get(StoredFile, incident.evidence_file_id)
