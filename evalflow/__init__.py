@@ -6,15 +6,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # the package root stays importable without Flask, so the domain core is pure
+    from flask import Flask
 
 __version__ = "0.1.0"
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application factory. *test_config* replaces the instance file and environment."""
+    from flask import Flask
+
     from . import cli, errors, i18n, security, web
     from .api import register_api
     from .config import load_config

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from . import demo_intake
 from .domain.access import Actor, Role
 from .domain.phases import Phase
 from .extensions import db
@@ -32,7 +33,9 @@ def load_demo(admin_password: str) -> list[str]:
     if campaign is None:
         campaign = campaigns.create_campaign(actor, {"title": DEMO_TITLE, "description": DEMO_DESCRIPTION})
         phases.advance_phase(actor, campaign, Phase.INTAKE, "演示数据")
+    lines = demo_intake.load(actor, campaign, admin_password) if campaign.phase is Phase.INTAKE else []
     return [
         f"demo campaign #{campaign.id}: {campaign.title} ({campaign.phase.value})",
         "office login: admin (password from EVALFLOW_DEMO_PASSWORD, default evalflow-demo)",
+        *lines,
     ]

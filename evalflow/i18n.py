@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import get_locale, gettext
 
 from .domain.messages import Message
@@ -16,6 +16,8 @@ LANG_COOKIE = "evalflow_lang"
 def select_locale() -> str:
     from flask import current_app
 
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if wanted in languages:

@@ -14,8 +14,5 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def register_api(app: Flask) -> None:
     from . import auth, campaigns, openapi  # noqa: F401 - registers routes
-    from .common import authenticate_request
-
-    bp.before_request(authenticate_request)
     csrf.exempt(bp)
     app.register_blueprint(bp)

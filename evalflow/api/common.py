@@ -57,6 +57,9 @@ def authenticate_request() -> None:
     g.actor = PUBLIC
 
 
+bp.before_request(authenticate_request)
+
+
 def actor() -> Actor:
     return g.actor
 

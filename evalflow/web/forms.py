@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class LoginForm(FlaskForm):
@@ -35,7 +35,7 @@ class CampaignForm(FlaskForm):
         _l("公示期(工作日)"),
         default=5,
         validators=[
-            DataRequired(_l("请填写公示期。")),
+            InputRequired(_l("请填写公示期。")),
             NumberRange(1, 60, _l("公示期须在 1 到 60 个工作日之间。")),
         ],
     )

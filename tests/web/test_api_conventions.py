@@ -1,0 +1,135 @@
+"""Contract sections Conventions, Set-up and Roles (office): shapes, codes, auth."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from evalflow.extensions import db
+from evalflow.models import ApiToken
+from tests.helpers import OFFICE_PASSWORD, bearer, make_office, office_token
+
+
+def test_healthz_is_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_json_keeps_chinese_unescaped(client):
+    token = office_token(client)
+    response = client.post("/api/v1/campaigns", json={"title": "文明单位评选"}, headers=bearer(token))
+    raw = response.get_data(as_text=True)
+    assert "文明单位评选" in raw
+    assert "\\u6587" not in raw
+    assert response.content_type.startswith("application/json")
+
+
+def test_token_issued_for_office(client):
+    make_office()
+    response = client.post("/api/v1/auth/token", json={"username": "office", "password": OFFICE_PASSWORD})
+    body = response.get_json()
+    assert response.status_code == 201
+    assert body["role"] == "office"
+    assert body["unit_id"] is None
+    assert len(body["token"]) >= 32
+
+
+def test_token_refused_for_bad_password_in_contract_shape(client):
+    make_office()
+    response = client.post("/api/v1/auth/token", json={"username": "office", "password": "wrong-password"})
+    assert response.status_code == 401
+    assert response.get_json() == {"error": {"code": "unauthenticated", "message": "用户名或密码错误。"}}
+
+
+def test_token_refused_for_unknown_user_same_message(client):
+    response = client.post("/api/v1/auth/token", json={"username": "ghost", "password": "whatever1"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["message"] == "用户名或密码错误。"
+
+
+def test_token_request_malformed_is_400(client):
+    response = client.post("/api/v1/auth/token", data="not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "invalid_input"
+
+
+def test_token_stored_hashed(client):
+    token = office_token(client)
+    stored = db.session.scalars(sa.select(ApiToken.token_hash)).all()
+    assert token not in stored
+    assert len(stored) == 1 and len(stored[0]) == 64
+
+
+def test_expired_token_is_401(client):
+    token = office_token(client)
+    row = db.session.scalar(sa.select(ApiToken))
+    row.expires_at = row.created_at - timedelta(seconds=1)
+    db.session.commit()
+    response = client.get("/api/v1/campaigns", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_missing_credentials_is_401(client):
+    response = client.get("/api/v1/campaigns")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_garbage_bearer_is_401(client):
+    response = client.get("/api/v1/campaigns", headers=bearer("nope"))
+    assert response.status_code == 401
+
+
+def test_non_bearer_scheme_is_401(client):
+    response = client.get("/api/v1/campaigns", headers={"Authorization": "Basic Zm9vOmJhcg=="})
+    assert response.status_code == 401
+
+
+def test_logout_everywhere_revokes_token(client):
+    token = office_token(client)
+    assert client.post("/api/v1/auth/logout", headers=bearer(token)).status_code == 200
+    response = client.get("/api/v1/campaigns", headers=bearer(token))
+    assert response.status_code == 401
+
+
+def test_unknown_api_path_is_json_404(client):
+    response = client.get("/api/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json() == {"error": {"code": "not_found", "message": "未找到该内容。"}}
+
+
+def test_wrong_method_is_json_405(client):
+    response = client.delete("/api/v1/campaigns")
+    assert response.status_code == 405
+    assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_english_error_message_on_request(client):
+    response = client.get("/api/v1/nothing-here?lang=en")
+    assert response.get_json()["error"]["message"] == "Not found."
+
+
+def test_server_error_is_json_without_traceback(app, client):
+    @app.route("/api/v1/_boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    response = client.get("/api/v1/_boom")
+    assert response.status_code == 500
+    body = response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "server_error"
+    assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_security_headers_on_api_and_pages(client):
+    for path in ("/healthz", "/", "/api/v1/openapi.json", "/login"):
+        headers = client.get(path).headers
+        csp = headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"

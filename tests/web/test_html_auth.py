@@ -1,0 +1,142 @@
+"""HTML sign-in: CSRF on forms, sessions ended server-side on logout, role pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalflow.domain.access import Actor, Role
+from evalflow.extensions import db
+from evalflow.models import User
+from evalflow.services import accounts
+from tests.conftest import csrf_from
+from tests.helpers import OFFICE_PASSWORD, make_office
+
+
+def login(client, username="office", password=OFFICE_PASSWORD):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def office(app):
+    return make_office()[0]
+
+
+def test_login_with_csrf_token_redirects_to_dashboard(client, office):
+    response = login(client)
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/office/")
+    page = client.get("/office/").get_data(as_text=True)
+    assert "评选活动" in page and "新建评选活动" in page
+
+
+def test_login_without_csrf_token_is_refused(client, office):
+    response = client.post("/login", data={"username": "office", "password": OFFICE_PASSWORD})
+    assert response.status_code == 400
+    assert "安全令牌" in response.get_data(as_text=True)
+    assert client.get("/office/").status_code == 302
+
+
+def test_login_wrong_password_shows_error(client, office):
+    response = login(client, password="wrong-pass")
+    assert response.status_code == 400
+    assert "用户名或密码错误。" in response.get_data(as_text=True)
+
+
+def test_login_ignores_offsite_next(client, office):
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={
+            "username": "office",
+            "password": OFFICE_PASSWORD,
+            "csrf_token": token,
+            "next": "https://evil.example/",
+        },
+    )
+    assert response.headers["Location"].endswith("/office/")
+
+
+def test_session_cookie_flags(client, office):
+    response = login(client)
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+
+
+def test_session_cookie_secure_over_https(client, office):
+    token = csrf_from(client.get("/login", base_url="https://localhost").get_data(as_text=True))
+    response = client.post(
+        "/login",
+        data={"username": "office", "password": OFFICE_PASSWORD, "csrf_token": token},
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/login"},
+    )
+    cookie = next(v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session="))
+    assert "Secure" in cookie
+
+
+def test_logout_invalidates_copied_session_cookie(app, client, office):
+    login(client)
+    stolen = client.get_cookie("session").value
+    token = csrf_from(client.get("/office/").get_data(as_text=True))
+    client.post("/logout", data={"csrf_token": token})
+    thief = app.test_client()
+    thief.set_cookie("session", stolen)
+    response = thief.get("/office/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_disabling_account_ends_sessions(app, client, office):
+    login(client)
+    accounts.set_active(db.session.get(User, office.id), False, Actor(Role.OFFICE, label="admin"))
+    db.session.commit()
+    assert client.get("/office/").status_code == 302
+
+
+def test_logout_requires_csrf(client, office):
+    login(client)
+    client.post("/logout", data={})
+    assert client.get("/office/").status_code == 200
+
+
+def test_office_pages_refuse_anonymous_and_unit(app, client):
+    assert client.get("/office/").status_code == 302
+    from evalflow.models import Campaign, Unit
+
+    campaign = Campaign(title="c")
+    db.session.add(campaign)
+    db.session.flush()
+    unit = Unit(campaign_id=campaign.id, name="乌山社区")
+    db.session.add(unit)
+    db.session.flush()
+    accounts.create_user("unit1", "unit-pass-123", Role.UNIT, unit_id=unit.id)
+    db.session.commit()
+    login(client, "unit1", "unit-pass-123")
+    response = client.get("/office/")
+    assert response.status_code == 403
+    assert "没有权限" in response.get_data(as_text=True)
+
+
+def test_unknown_page_is_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "页面不存在" in response.get_data(as_text=True)
+
+
+def test_server_error_page_hides_details(app, client):
+    @app.route("/_boom")
+    def boom():
+        raise RuntimeError("internal detail")
+
+    response = client.get("/_boom")
+    text = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "服务器出错了" in text and "internal detail" not in text
+
+
+def test_language_switch_to_english(client):
+    response = client.get("/?lang=en")
+    assert "Civilized unit selection" in response.get_data(as_text=True)
+    assert "evalflow_lang=en" in response.headers["Set-Cookie"]
+    assert "Civilized unit selection" in client.get("/").get_data(as_text=True)
