@@ -20,6 +20,12 @@ def current_actor() -> Actor:
 def register_web(app: Flask) -> None:
     from . import auth, office, public, unit
 
+    @app.before_request
+    def forget_previous_identity() -> None:
+        """Identity is per request. (An app context can outlive a request, e.g. in tests.)"""
+        g.pop("actor", None)
+        g.pop("_login_user", None)
+
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
