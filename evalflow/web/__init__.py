@@ -34,6 +34,11 @@ def register_web(app: Flask) -> None:
     for module in (public, auth, office, unit):
         app.register_blueprint(module.bp)
 
+    from .labels import audit_action, phase_label
+
+    app.add_template_filter(audit_action, "audit_action")
+    app.add_template_filter(phase_label, "phase_label")
+
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:
         from ..services.clock import local
