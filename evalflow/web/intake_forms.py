@@ -1,0 +1,58 @@
+"""WTForms of report intake (units, applications, review, veto). Rules are checked again in services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)])
+    category = StringField(_l("类别"), validators=[Optional(), Length(max=60)])
+    contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
+    contact_phone = StringField(_l("联系电话"), validators=[Optional(), Length(max=40)])
+
+
+class RegistrationForm(UnitForm):
+    campaign = SelectField(_l("申报的评选活动"), coerce=int)
+    username = StringField(_l("登录用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    password = PasswordField(_l("密码(至少 8 位)"), validators=[DataRequired(_l("请填写密码。"))])
+
+
+class FileForm(FlaskForm):
+    file = FileField(_l("文件"))
+
+
+class ApplicationForm(FlaskForm):
+    report_title = StringField(_l("汇报材料标题"), validators=[Optional(), Length(max=MAX_TITLE)])
+    report_text = TextAreaField(_l("汇报材料正文"), validators=[Optional(), Length(max=MAX_REPORT)])
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField(
+        _l("审核结论"),
+        choices=[("accept", _l("通过")), ("return", _l("退回修改")), ("reject", _l("不予通过"))],
+        validators=[DataRequired(_l("请选择审核结论。"))],
+    )
+    comment = TextAreaField(
+        _l("审核意见(退回或不予通过时必填)"), validators=[Optional(), Length(max=MAX_COMMENT)]
+    )
+
+
+class VetoForm(FlaskForm):
+    kind = SelectField(_l("否决事项类型"), validators=[DataRequired(_l("请选择类型。"))])
+    occurred_on = DateField(_l("发生日期"), validators=[DataRequired(_l("请填写发生日期。"))])
+    description = TextAreaField(
+        _l("情况说明"), validators=[DataRequired(_l("请填写情况说明。")), Length(max=5000)]
+    )
+    evidence = FileField(_l("证明材料(可选)"))
+
+
+class DeadlineForm(FlaskForm):
+    deadline = DateField(_l("申报截止日期"), validators=[Optional()])
+    reason = StringField(_l("调整原因"), validators=[Optional(), Length(max=1000)])

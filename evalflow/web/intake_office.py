@@ -1,0 +1,294 @@
+"""The office's side of report intake: units and their logins, the review queue, one application
+with its versions and diff, the intake deadline, and veto incidents. Thin views over the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from ..domain.errors import DomainError, NotFound
+from ..domain.intake import STATUS_LABELS, Status, outline
+from ..extensions import db
+from ..i18n import tr, tr_all
+from ..models import Campaign
+from ..services import campaigns, files, intake, units, veto
+from ..services.units import ImportRefused
+from . import current_actor
+from .decorators import office_only
+from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm
+from .unit import fail, upload_limits
+
+bp = Blueprint("intake_office", __name__, url_prefix="/office/campaigns/<int:cid>")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
+    db.session.rollback()
+    flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
+    return redirect(request.referrer or url_for("office.dashboard"), 303)
+
+
+def _campaign(cid: int) -> Campaign:
+    return campaigns.get_campaign(current_actor(), cid)
+
+
+def _stale() -> Response:
+    flash(_("页面已过期,请刷新后重试。"), "error")
+    return redirect(request.referrer or url_for("office.dashboard"), 303)
+
+
+def _run(step: Any, success: str, target: str) -> Response:
+    try:
+        step()
+    except DomainError as exc:
+        fail(exc)
+    else:
+        flash(success, "success")
+    return redirect(target, 303)
+
+
+# --- units --------------------------------------------------------------------------------------
+
+
+def _units_page(campaign: Campaign, form: UnitForm | None = None, **extra: Any) -> str:
+    rows = units.list_units(current_actor(), campaign)
+    vetoed = veto.vetoed_unit_ids(campaign.id)
+    return render_template(
+        "office/units_list.html",
+        campaign=campaign,
+        rows=[(u, units.login_of(u), intake.peek_application(u)) for u in rows],
+        vetoed=vetoed,
+        form=form or UnitForm(),
+        file_form=FileForm(),
+        labels=STATUS_LABELS,
+        Status=Status,
+        **upload_limits(),
+        **extra,
+    )
+
+
+@bp.route("/units")
+@office_only
+def units_list(cid: int) -> str:
+    return _units_page(_campaign(cid))
+
+
+@bp.route("/units", methods=["POST"])
+@office_only
+def add_unit(cid: int) -> str | tuple[str, int]:
+    campaign = _campaign(cid)
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            created = units.create_unit(
+                current_actor(), campaign, {k: form.data[k] for k in form.data if k != "csrf_token"}
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            for name, reasons in exc.fields.items():
+                getattr(form, name).errors = tr_all(reasons)
+            if not exc.fields:
+                form.name.errors = [tr(exc.message)]
+        else:
+            # Shown once, in this response only: never flashed (the session cookie is not secret).
+            return render_template(
+                "office/units_credentials.html", campaign=campaign, credentials=[created], reset=False
+            )
+    return _units_page(campaign, form), 400
+
+
+@bp.route("/units/import", methods=["POST"])
+@office_only
+def import_units(cid: int) -> str | tuple[str, int] | Response:
+    campaign = _campaign(cid)
+    form = FileForm()
+    if not form.validate_on_submit() or not form.file.data:
+        flash(_("请选择要导入的 CSV 或 XLSX 文件。"), "error")
+        return redirect(url_for(".units_list", cid=cid), 303)
+    upload = form.file.data
+    try:
+        report = units.import_units(current_actor(), campaign, upload.filename or "", upload.read())
+    except ImportRefused as exc:
+        db.session.rollback()
+        return render_template(
+            "office/units_import.html", campaign=campaign, rows=exc.rows, refused=True
+        ), 400
+    except DomainError as exc:
+        fail(exc)
+        return redirect(url_for(".units_list", cid=cid), 303)
+    return render_template("office/units_import.html", campaign=campaign, rows=report, refused=False)
+
+
+@bp.route("/units/<int:uid>/password", methods=["POST"])
+@office_only
+def reset_password(cid: int, uid: int) -> str | Response:
+    campaign = _campaign(cid)
+    if not FileForm().validate_on_submit():
+        return _stale()
+    unit = units.get_unit(campaign, uid)
+    try:
+        username, password = units.reset_password(current_actor(), campaign, unit)
+    except DomainError as exc:
+        fail(exc)
+        return redirect(url_for(".units_list", cid=cid), 303)
+    credentials = [units.NewUnit(unit, username, password)]
+    return render_template(
+        "office/units_credentials.html", campaign=campaign, credentials=credentials, reset=True
+    )
+
+
+@bp.route("/units/<int:uid>/registration", methods=["POST"])
+@office_only
+def decide_registration(cid: int, uid: int) -> Response:
+    campaign = _campaign(cid)
+    if not FileForm().validate_on_submit():
+        return _stale()
+    approve = request.form.get("approve") == "1"
+    unit = units.get_unit(campaign, uid)
+    message = (
+        _("已批准“%(name)s”的注册。", name=unit.name)
+        if approve
+        else _("已拒绝“%(name)s”的注册。", name=unit.name)
+    )
+    return _run(
+        lambda: units.decide_registration(current_actor(), campaign, unit, approve),
+        message,
+        url_for(".units_list", cid=cid),
+    )
+
+
+# --- review -------------------------------------------------------------------------------------
+
+
+@bp.route("/review")
+@office_only
+def review_queue(cid: int) -> str:
+    campaign = _campaign(cid)
+    status = request.args.get("status") or None
+    if status not in {s.value for s in Status}:
+        status = None
+    return render_template(
+        "office/review_queue.html",
+        campaign=campaign,
+        rows=intake.queue(current_actor(), campaign, status),
+        counts=intake.status_counts(campaign),
+        current=status,
+        labels=STATUS_LABELS,
+        Status=Status,
+        vetoed=veto.vetoed_unit_ids(campaign.id),
+        deadline_form=DeadlineForm(deadline=campaign.intake_deadline),
+    )
+
+
+@bp.route("/units/<int:uid>/application")
+@office_only
+def application(cid: int, uid: int) -> str:
+    campaign = _campaign(cid)
+    unit, item = intake.view_application(current_actor(), campaign, uid)
+    status = Status(item.status) if item else Status.DRAFT
+    veto_form = VetoForm()
+    veto_form.kind.choices = [(t, t) for t in veto.veto_types()]
+    return render_template(
+        "office/review_application.html",
+        campaign=campaign,
+        unit=unit,
+        application=item,
+        status=status,
+        labels=STATUS_LABELS,
+        outline=outline(item.report_text if item else ""),
+        attachments=intake.attachments(item),
+        versions=intake.versions(current_actor(), campaign, uid),
+        incidents=veto.list_incidents(current_actor(), campaign, uid),
+        lookback=veto.lookback_months(),
+        review_form=ReviewForm(),
+        veto_form=veto_form,
+        **upload_limits(),
+    )
+
+
+@bp.route("/units/<int:uid>/application/review", methods=["POST"])
+@office_only
+def review(cid: int, uid: int) -> Response:
+    campaign = _campaign(cid)
+    form = ReviewForm()
+    target = url_for(".application", cid=cid, uid=uid)
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(target, 303)
+    return _run(
+        lambda: intake.review(current_actor(), campaign, uid, form.decision.data, form.comment.data or ""),
+        _("审核结果已保存。"),
+        target,
+    )
+
+
+@bp.route("/units/<int:uid>/application/attachments/<int:aid>")
+@office_only
+def download(cid: int, uid: int, aid: int) -> Response:
+    return files.send_stored(intake.get_attachment(current_actor(), _campaign(cid), uid, aid))
+
+
+@bp.route("/units/<int:uid>/application/diff")
+@office_only
+def diff(cid: int, uid: int) -> str:
+    campaign = _campaign(cid)
+    unit, _item = intake.view_application(current_actor(), campaign, uid)
+    after = request.args.get("to", type=int) or 0
+    before = request.args.get("from", type=int) or after - 1
+    result = intake.compare(current_actor(), campaign, uid, before, after)
+    return render_template(
+        "office/review_diff.html", campaign=campaign, unit=unit, diff=result, before=before, after=after
+    )
+
+
+@bp.route("/deadline", methods=["POST"])
+@office_only
+def deadline(cid: int) -> Response:
+    campaign = _campaign(cid)
+    form = DeadlineForm()
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for(".review_queue", cid=cid), 303)
+    return _run(
+        lambda: intake.set_deadline(current_actor(), campaign, form.deadline.data, form.reason.data or ""),
+        _("申报截止日期已更新。"),
+        url_for(".review_queue", cid=cid),
+    )
+
+
+# --- veto ---------------------------------------------------------------------------------------
+
+
+@bp.route("/units/<int:uid>/vetoes", methods=["POST"])
+@office_only
+def record_veto(cid: int, uid: int) -> Response:
+    campaign = _campaign(cid)
+    form = VetoForm()
+    form.kind.choices = [(t, t) for t in veto.veto_types()]
+    target = url_for(".application", cid=cid, uid=uid) + "#veto"
+    if not form.validate_on_submit():
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(target, 303)
+    data = {
+        "kind": form.kind.data,
+        "occurred_on": form.occurred_on.data,
+        "description": form.description.data,
+    }
+    return _run(
+        lambda: veto.record_incident(current_actor(), campaign, uid, data, form.evidence.data),
+        _("一票否决事项已记录。"),
+        target,
+    )
+
+
+@bp.route("/vetoes/<int:vid>/evidence")
+@office_only
+def evidence(cid: int, vid: int) -> Response:
+    stored = veto.get_evidence(current_actor(), _campaign(cid), vid)
+    if stored is None:
+        raise NotFound()
+    return files.send_stored(stored)
