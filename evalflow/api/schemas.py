@@ -225,3 +225,153 @@ def ref(name: str) -> dict[str, str]:
 
 def list_of(name: str) -> dict[str, Any]:
     return {"type": "array", "items": ref(name)}
+
+
+# --- training, shared Q&A and seats (issue 4) ---------------------------------------------------
+
+_TS = {"type": ["string", "null"], "format": "date-time"}
+
+TRAINING_WRITE = {
+    "type": "object",
+    "properties": {
+        "starts_at": {**_TS, "description": "ISO 8601; without offset read in the office's time zone"},
+        "place": {"type": "string", "maxLength": 200},
+        "agenda": {
+            "type": "array",
+            "items": {"type": "string", "maxLength": 200},
+            "minItems": 1,
+            "maxItems": 30,
+        },
+    },
+}
+ATTENDANCE_WRITE = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {
+        "status": {"type": "string", "enum": ["attended", "excused"]},
+        "note": {"type": "string", "maxLength": 500, "description": "required when excused"},
+    },
+}
+CHECKIN_OPEN = {
+    "type": "object",
+    "properties": {"minutes": {"type": "integer", "minimum": 1, "maximum": 480}},
+}
+CHECKIN_SCAN = {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}
+FAQ_WRITE = {
+    "type": "object",
+    "required": ["question", "answer"],
+    "properties": {
+        "question": {"type": "string", "maxLength": 2000},
+        "answer": {"type": "string", "maxLength": 10000},
+    },
+}
+FAQ_ASK = {
+    "type": "object",
+    "required": ["question"],
+    "properties": {"question": {"type": "string", "maxLength": 2000}},
+}
+FAQ_ANSWER = {
+    "type": "object",
+    "required": ["answer"],
+    "properties": {"answer": {"type": "string", "maxLength": 10000}},
+}
+SEAT_ROLES = ["reporter", "cadre", "public"]
+SEAT_WRITE = {
+    "type": "object",
+    "required": ["role", "name"],
+    "properties": {
+        "role": {"type": "string", "enum": SEAT_ROLES},
+        "name": {"type": "string", "maxLength": 60},
+    },
+}
+SEAT_RENAME = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "maxLength": 60}},
+}
+
+COMPONENTS.update(
+    {
+        "Training": {
+            "type": "object",
+            "properties": {
+                "starts_at": _TS,
+                "place": {"type": "string"},
+                "agenda": {"type": "array", "items": {"type": "string"}},
+                "materials": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "integer"},
+                            "filename": {"type": "string"},
+                            "size": {"type": "integer"},
+                            "sha256": {"type": "string"},
+                            "content_type": {"type": "string"},
+                            "url": {"type": "string"},
+                        },
+                    },
+                },
+            },
+        },
+        "Attendance": {
+            "type": "object",
+            "properties": {
+                "unit_id": {"type": "integer"},
+                "status": {"type": "string", "enum": ["attended", "excused"]},
+                "note": {"type": "string"},
+                "marked_at": _TS,
+            },
+        },
+        "AttendanceSummary": {
+            "type": "object",
+            "properties": {
+                "total": {"type": "integer"},
+                "trained": {"type": "integer"},
+                "excused": {"type": "integer"},
+                "missing": {"type": "array", "items": {"type": "string"}},
+                "units": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "Checkin": {
+            "type": "object",
+            "properties": {"code": {"type": "string"}, "url": {"type": "string"}, "expires_at": _TS},
+        },
+        "FaqEntry": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "question": {"type": "string"},
+                "answer": {"type": "string"},
+                "answered": {"type": "boolean"},
+                "asked_online": {"type": "boolean"},
+                "asked_by_unit_id": {"type": ["integer", "null"], "description": "office only"},
+                "created_at": _TS,
+                "answered_at": _TS,
+            },
+        },
+        "Seat": {
+            "type": "object",
+            "properties": {
+                "id": {"type": "integer"},
+                "unit_id": {"type": "integer"},
+                "role": {"type": "string", "enum": SEAT_ROLES},
+                "role_label": {"type": "string"},
+                "name": {"type": "string"},
+            },
+        },
+        "IssuedSeat": {
+            "type": "object",
+            "required": ["id", "role", "name", "token", "url"],
+            "properties": {
+                "id": {"type": "integer"},
+                "unit_id": {"type": "integer"},
+                "role": {"type": "string", "enum": SEAT_ROLES},
+                "role_label": {"type": "string"},
+                "name": {"type": "string"},
+                "token": {"type": "string", "description": "shown only now; stored hashed"},
+                "url": {"type": "string", "description": "the seat's ballot page; needs no password"},
+            },
+        },
+    }
+)

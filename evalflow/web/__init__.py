@@ -18,7 +18,7 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, public, unit
+    from . import auth, intake_office, office, public, seat, seats, training, unit
 
     @app.before_request
     def forget_previous_identity() -> None:
@@ -31,7 +31,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.user_for_session)
-    for module in (public, auth, office, unit, intake_office):
+    for module in (public, auth, office, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
 
     from .labels import audit_action, phase_label

@@ -1,0 +1,148 @@
+"""Seat endpoints (代表席位): name the three delegates, reissue credentials, print credential cards."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Response, send_file
+
+from ..domain.errors import Forbidden
+from ..i18n import tr
+from ..models import Seat
+from ..services import campaigns, seats
+from ..services.seats import IssuedSeat
+from .common import body, reply, require_login, route
+from .schemas import SEAT_RENAME, SEAT_WRITE, list_of, ref
+
+
+def cards_response(campaign: Any, issued: list[IssuedSeat], filename: str) -> Response:
+    pdf = seats.cards_pdf(campaign, issued)
+    response = send_file(
+        io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
+
+
+def seat_json(seat: Seat) -> dict[str, Any]:
+    return {
+        "id": seat.id,
+        "unit_id": seat.unit_id,
+        "role": seat.role.value,
+        "role_label": tr(seat.role.label),
+        "name": seat.name,
+    }
+
+
+def issued_json(issued: IssuedSeat) -> dict[str, Any]:
+    return {**seat_json(issued.seat), "token": issued.token, "url": issued.url}
+
+
+@route(
+    "/campaigns/<int:cid>/units/<int:uid>/seats",
+    "POST",
+    summary="Name a delegate: reporter 汇报人, cadre 中层干部代表, public 群众代表 (office, or that unit before the briefing)",
+    tag="seats",
+    request_schema=SEAT_WRITE,
+    responses={201: {"schema": ref("IssuedSeat")}, **ERRORS, 409: "duplicate (role taken) or wrong_phase"},
+)
+def create_seat(cid: int, uid: int) -> Response:
+    who = require_login()
+    issued = seats.create_seat(who, campaigns.get_campaign(who, cid), uid, body())
+    return reply(issued_json(issued), 201)
+
+
+@route(
+    "/campaigns/<int:cid>/units/<int:uid>/seats",
+    "GET",
+    summary="A unit's seats, without tokens (office, or that unit)",
+    tag="seats",
+    responses={200: {"schema": list_of("Seat")}, **ERRORS},
+)
+def list_unit_seats(cid: int, uid: int) -> Response:
+    who = require_login()
+    return reply([seat_json(s) for s in seats.seats_of_unit(who, campaigns.get_campaign(who, cid), uid)])
+
+
+@route(
+    "/campaigns/<int:cid>/seats",
+    "GET",
+    summary="Every seat of the campaign, without tokens (office)",
+    tag="seats",
+    responses={200: {"schema": list_of("Seat")}, **ERRORS},
+)
+def list_campaign_seats(cid: int) -> Response:
+    who = require_login()
+    return reply([seat_json(s) for s in seats.seats_of_campaign(who, campaigns.get_campaign(who, cid))])
+
+
+@route(
+    "/campaigns/<int:cid>/units/<int:uid>/seats/<int:sid>",
+    "PATCH",
+    summary="Correct a delegate's name; the credential stays valid (office, or that unit before the briefing)",
+    tag="seats",
+    request_schema=SEAT_RENAME,
+    responses={200: {"schema": ref("Seat")}, **ERRORS, 409: "wrong_phase"},
+)
+def rename_seat(cid: int, uid: int, sid: int) -> Response:
+    who = require_login()
+    seat = seats.rename_seat(who, campaigns.get_campaign(who, cid), uid, sid, body())
+    return reply(seat_json(seat))
+
+
+@route(
+    "/campaigns/<int:cid>/units/<int:uid>/seats/<int:sid>/reissue",
+    "POST",
+    summary="Reissue a lost credential: new token and URL, the old token stops working at once",
+    tag="seats",
+    responses={200: {"schema": ref("IssuedSeat")}, **ERRORS, 409: "wrong_phase"},
+)
+def reissue_seat(cid: int, uid: int, sid: int) -> Response:
+    who = require_login()
+    issued = seats.reissue_seat(who, campaigns.get_campaign(who, cid), uid, sid)
+    return reply(issued_json(issued))
+
+
+@route(
+    "/campaigns/<int:cid>/units/<int:uid>/seats/cards",
+    "POST",
+    summary="Credential cards (PDF) of a unit's seats; printing issues new tokens, earlier cards stop working",
+    tag="seats",
+    responses={200: "application/pdf", **ERRORS, 409: "wrong_phase"},
+)
+def unit_cards(cid: int, uid: int) -> Response:
+    who = require_login()
+    campaign = campaigns.get_campaign(who, cid)
+    return cards_response(campaign, seats.issue_cards(who, campaign, uid), f"cards-unit-{uid}.pdf")
+
+
+@route(
+    "/campaigns/<int:cid>/seats/cards",
+    "POST",
+    summary="Credential cards (PDF) of every seat of the campaign (office); issues new tokens",
+    tag="seats",
+    responses={200: "application/pdf", **ERRORS},
+)
+def campaign_cards(cid: int) -> Response:
+    who = require_login()
+    campaign = campaigns.get_campaign(who, cid)
+    return cards_response(campaign, seats.issue_cards(who, campaign), f"cards-campaign-{cid}.pdf")
+
+
+@route(
+    "/seat",
+    "GET",
+    summary="The calling seat itself (seat token)",
+    tag="seats",
+    responses={200: {"schema": ref("Seat")}, 401: "unauthenticated", 403: "not a seat"},
+)
+def whoami_seat() -> Response:
+    who = require_login()
+    if who.seat_id is None:
+        raise Forbidden()
+    cred = seats.seat_by_id(who.seat_id)
+    return reply({**seat_json(cred.seat), "unit_name": cred.unit.name, "campaign_id": cred.campaign.id})

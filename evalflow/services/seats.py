@@ -1,0 +1,235 @@
+"""Delegations (代表席位): each unit's three seats and their credentials.
+
+A seat authenticates with a long random token that is stored only as its SHA-256 and shown once —
+in the answer to its creation or reissue, or on the credential cards printed at that moment. The
+token's ballot URL needs no password. Reissuing retires the old token at once.
+
+Before the briefing the office or the unit itself manages the unit's seats; from the briefing on only
+the office may, and every change is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from sqlalchemy.exc import IntegrityError
+
+from ..domain import training as rules
+from ..domain.access import Action, Actor
+from ..domain.errors import Conflict, Duplicate, NotFound
+from ..domain.messages import N_, msg
+from ..domain.training import SeatRole
+from ..extensions import db
+from ..i18n import tr
+from ..models import ApplicationStatus, Campaign, Seat, Unit
+from ..pdf.cards import Card, CardText, build_cards
+from . import accounts, audit
+from .campaigns import require
+from .training import application_status, unit_of
+
+ROLE_ORDER = {role: i for i, role in enumerate(SeatRole)}
+
+
+@dataclass(frozen=True)
+class IssuedSeat:
+    """A seat together with its fresh token and ballot URL (the only time they are known)."""
+
+    seat: Seat
+    token: str
+    url: str
+
+
+def ballot_url(token: str) -> str:
+    """The absolute URL of a seat's ballot page (``PUBLIC_BASE_URL`` wins over the request's host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        return url_for("seat.landing", token=token, _external=True)
+    if has_request_context():
+        path = url_for("seat.landing", token=token)
+    else:
+        path = current_app.url_map.bind("localhost").build("seat.landing", {"token": token})
+    return base.rstrip("/") + path
+
+
+def require_manage(actor: Actor, campaign: Campaign, unit_id: int | None) -> None:
+    """The office always (audited); the unit itself only before the briefing."""
+    action = Action.SEAT_MANAGE_OFFICE if actor.is_office else Action.SEAT_MANAGE
+    require(actor, action, campaign, unit_id)
+
+
+def _sorted(seats: list[Seat]) -> list[Seat]:
+    return sorted(seats, key=lambda s: (s.unit_id, ROLE_ORDER[s.role]))
+
+
+def seats_of_unit(actor: Actor, campaign: Campaign, unit_id: int) -> list[Seat]:
+    require(actor, Action.SEAT_VIEW, campaign, unit_id)
+    unit_of(campaign, unit_id)
+    return _sorted(list(db.session.scalars(sa.select(Seat).where(Seat.unit_id == unit_id))))
+
+
+def seats_of_campaign(actor: Actor, campaign: Campaign) -> list[Seat]:
+    require(actor, Action.SEAT_MANAGE_OFFICE, campaign)
+    stmt = sa.select(Seat).join(Unit, Unit.id == Seat.unit_id).where(Unit.campaign_id == campaign.id)
+    return _sorted(list(db.session.scalars(stmt)))
+
+
+def _seat_of(campaign: Campaign, unit_id: int, seat_id: int) -> Seat:
+    unit_of(campaign, unit_id)
+    seat = db.session.get(Seat, seat_id)
+    if seat is None or seat.unit_id != unit_id:
+        raise NotFound(msg(N_("代表席位不存在。")))
+    return seat
+
+
+def _new_token() -> tuple[str, str]:
+    raw = accounts.new_secret(32)
+    return raw, accounts.token_digest(raw)
+
+
+def _duplicate(unit: Unit, role: SeatRole) -> Duplicate:
+    return Duplicate(
+        msg(N_("“%(unit)s”已有%(role)s,每个单位每种席位只能有一名。"), unit=unit.name, role=role.label)
+    )
+
+
+def create_seat(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str, Any]) -> IssuedSeat:
+    """Name one delegate of a unit; 409 ``duplicate`` when the unit already has that role."""
+    require_manage(actor, campaign, unit_id)
+    unit = unit_of(campaign, unit_id)
+    role, name = rules.parse_seat(data)
+    if application_status(unit.id) is ApplicationStatus.REJECTED:
+        raise Conflict(msg(N_("“%(name)s”的申报未通过,不能指定代表。"), name=unit.name), code="not_accepted")
+    if db.session.scalar(sa.select(Seat.id).where(Seat.unit_id == unit.id, Seat.role == role)):
+        raise _duplicate(unit, role)
+    raw, digest = _new_token()
+    seat = Seat(unit_id=unit.id, role=role, name=name, token_hash=digest)
+    try:
+        with db.session.begin_nested():
+            db.session.add(seat)
+    except IntegrityError:  # a concurrent request named the same role first
+        raise _duplicate(unit, role) from None
+    _audit(actor, "seat.create", campaign, seat, {"role": role.value, "name": name})
+    return IssuedSeat(seat, raw, ballot_url(raw))
+
+
+def rename_seat(
+    actor: Actor, campaign: Campaign, unit_id: int, seat_id: int, data: Mapping[str, Any]
+) -> Seat:
+    """Correct a delegate's name; the credential stays valid."""
+    require_manage(actor, campaign, unit_id)
+    seat = _seat_of(campaign, unit_id, seat_id)
+    name = rules.parse_seat_name(data.get("name"))
+    old = seat.name
+    seat.name = name
+    db.session.flush()
+    _audit(actor, "seat.rename", campaign, seat, {"from": old, "to": name})
+    return seat
+
+
+def _reissue(seat: Seat) -> IssuedSeat:
+    raw, digest = _new_token()
+    seat.token_hash = digest
+    return IssuedSeat(seat, raw, ballot_url(raw))
+
+
+def reissue_seat(actor: Actor, campaign: Campaign, unit_id: int, seat_id: int) -> IssuedSeat:
+    """A lost card: a new token for the seat; the old one stops working at once."""
+    require_manage(actor, campaign, unit_id)
+    seat = _seat_of(campaign, unit_id, seat_id)
+    issued = _reissue(seat)
+    db.session.flush()
+    _audit(actor, "seat.reissue", campaign, seat, {"role": seat.role.value})
+    return issued
+
+
+def issue_cards(actor: Actor, campaign: Campaign, unit_id: int | None = None) -> list[IssuedSeat]:
+    """Fresh credentials for printing cards: one unit's seats, or (office) every seat of the campaign.
+
+    Printing is issuing: the tokens exist in clear only on the cards printed now, so cards printed
+    earlier for these seats stop working.
+    """
+    if unit_id is None:
+        seats = seats_of_campaign(actor, campaign)
+    else:
+        require_manage(actor, campaign, unit_id)
+        seats = seats_of_unit(actor, campaign, unit_id)
+    issued = [_reissue(seat) for seat in seats]
+    db.session.flush()
+    audit.record(
+        actor,
+        "seat.cards",
+        campaign_id=campaign.id,
+        subject=("unit", unit_id) if unit_id else ("campaign", campaign.id),
+        data={"seats": [s.id for s in seats]},
+    )
+    return issued
+
+
+def _audit(actor: Actor, action: str, campaign: Campaign, seat: Seat, data: dict[str, Any]) -> None:
+    audit.record(
+        actor,
+        action,
+        campaign_id=campaign.id,
+        subject=("seat", seat.id),
+        data={"unit_id": seat.unit_id, **data},
+    )
+
+
+@dataclass(frozen=True)
+class Credential:
+    seat: Seat
+    unit: Unit
+    campaign: Campaign
+
+
+def credential(token: str) -> Credential | None:
+    """The seat a ballot URL's token belongs to, with its unit and campaign; None when unknown."""
+    seat = accounts.seat_for_token(token)
+    return _credential_of(seat) if seat is not None else None
+
+
+def seat_by_id(seat_id: int) -> Credential:
+    seat = db.session.get(Seat, seat_id)
+    cred = _credential_of(seat) if seat is not None else None
+    if cred is None:
+        raise NotFound(msg(N_("代表席位不存在。")))
+    return cred
+
+
+def _credential_of(seat: Seat) -> Credential | None:
+    unit = db.session.get(Unit, seat.unit_id)
+    campaign = db.session.get(Campaign, unit.campaign_id) if unit else None
+    if unit is None or campaign is None:
+        return None
+    return Credential(seat, unit, campaign)
+
+
+def card_text() -> CardText:
+    return CardText(
+        heading=tr(N_("评分代表证")),
+        unit=tr(N_("单位")),
+        role=tr(N_("席位")),
+        name=tr(N_("姓名")),
+        instruction=tr(
+            N_(
+                "请用手机扫描右侧二维码进入评分页面,无需密码。本证仅限本人使用,请妥善保管;"
+                "遗失请联系文明办重新签发,原证随即失效。"
+            )
+        ),
+        page_note=tr(N_("沿虚线裁开,每位代表一张。")),
+    )
+
+
+def cards_pdf(campaign: Campaign, issued: list[IssuedSeat]) -> bytes:
+    """The credential cards of freshly *issued* seats (plain data handed to the PDF builder)."""
+    unit_ids = {i.seat.unit_id for i in issued}
+    units = {u.id: u for u in db.session.scalars(sa.select(Unit).where(Unit.id.in_(unit_ids)))}
+    cards = [
+        Card(campaign.title, units[i.seat.unit_id].name, tr(i.seat.role.label), i.seat.name, i.url)
+        for i in issued
+    ]
+    return build_cards(cards, card_text(), title=tr(N_("评分代表证")) + " · " + campaign.title)

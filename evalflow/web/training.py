@@ -1,0 +1,372 @@
+"""HTML pages of the training (集中培训): the office's desk and the units' portal.
+
+Office: schedule and materials, attendance ("x / y units trained", who is missing), the venue
+check-in QR, and the shared Q&A. Units: the schedule and materials, the Q&A (ask online), and the
+check-in page a scanned venue QR opens. Views parse forms, call one service and redirect.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.validators import Optional
+
+from ..domain.access import Action, can
+from ..domain.errors import DomainError
+from ..extensions import db
+from ..i18n import tr, tr_all
+from ..models import Campaign, Unit
+from ..pdf import qr
+from ..services import campaigns, clock, faq, files, training
+from . import current_actor
+from .decorators import office_only, unit_only
+from .forms import EmptyForm
+
+bp = Blueprint("training", __name__)
+
+
+class ScheduleForm(FlaskForm):
+    starts_at = StringField(_l("日期和时间"), validators=[Optional()])
+    place = StringField(_l("地点"), validators=[Optional()])
+    agenda = TextAreaField(_l("培训内容(每行一项)"), validators=[Optional()])
+
+
+class MaterialForm(FlaskForm):
+    file = FileField(_l("培训资料(PDF、Word、图片)"))
+
+
+class AttendanceForm(FlaskForm):
+    status = RadioField(
+        _l("状态"), choices=[("attended", _l("已参训")), ("excused", _l("请假"))], default="attended"
+    )
+    note = StringField(_l("说明(请假必填)"), validators=[Optional()])
+
+
+class CheckinForm(FlaskForm):
+    minutes = IntegerField(_l("有效时间(分钟)"), default=30, validators=[Optional()])
+
+
+class FaqForm(FlaskForm):
+    question = TextAreaField(_l("问题"), validators=[Optional()])
+    answer = TextAreaField(_l("解答"), validators=[Optional()])
+
+
+class AskForm(FlaskForm):
+    question = TextAreaField(_l("您的问题"), validators=[Optional()])
+
+
+class AnswerForm(FlaskForm):
+    entry = HiddenField()
+    answer = TextAreaField(_l("解答"), validators=[Optional()])
+
+
+def flash_error(exc: DomainError) -> None:
+    details = tr_all(exc.reasons) + [r for reasons in exc.fields.values() for r in tr_all(reasons)]
+    flash(tr(exc.message) + ("" if not details else " " + " ".join(details)), "error")
+
+
+def qr_svg(data: str) -> Markup:
+    """An inline SVG QR code (no script, allowed by the CSP)."""
+    return Markup(qr.svg(data))  # built from a number matrix: no user markup
+
+
+@bp.app_context_processor
+def inject_training() -> dict[str, object]:
+    return {"training_overview": training_overview}
+
+
+def training_overview(campaign: Campaign) -> object:
+    """For the office's campaign page: attendance progress (None for other viewers)."""
+    actor = current_actor()
+    if not can(actor, Action.ATTENDANCE_VIEW):
+        return None
+    return training.attendance_summary(actor, campaign)[1]
+
+
+def _campaign(cid: int) -> Campaign:
+    return campaigns.get_campaign(current_actor(), cid)
+
+
+def _unit_campaign() -> tuple[Unit, Campaign]:
+    unit = db.session.get(Unit, current_user.unit_id)
+    return unit, campaigns.get_campaign(current_actor(), unit.campaign_id)  # type: ignore[union-attr]
+
+
+# --- office: training page --------------------------------------------------------------------
+
+
+@bp.route("/office/campaigns/<int:cid>/training")
+@office_only
+def office_training(cid: int) -> str:
+    actor, campaign = current_actor(), _campaign(cid)
+    plan = training.schedule(actor, campaign)
+    rows, summary = training.attendance_summary(actor, campaign)
+    starts = clock.local(plan.starts_at).strftime("%Y-%m-%dT%H:%M") if plan.starts_at else ""
+    form = ScheduleForm(
+        data={"starts_at": starts, "place": plan.place, "agenda": "\n".join(tr(a) for a in plan.agenda)}
+    )
+    checkin = training.current_checkin(campaign)
+    return render_template(
+        "office/training.html",
+        campaign=campaign,
+        plan=plan,
+        rows=rows,
+        summary=summary,
+        form=form,
+        material_form=MaterialForm(),
+        attendance_form=AttendanceForm(),
+        checkin_form=CheckinForm(),
+        empty_form=EmptyForm(),
+        checkin=checkin,
+        checkin_url=url_for("training.checkin", code=checkin[0], _external=True) if checkin else None,
+    )
+
+
+def _back(cid: int, anchor: str = "") -> Response:
+    return redirect(url_for("training.office_training", cid=cid) + (f"#{anchor}" if anchor else ""))
+
+
+@bp.route("/office/campaigns/<int:cid>/training/schedule", methods=["POST"])
+@office_only
+def save_schedule(cid: int) -> Response:
+    form = ScheduleForm()
+    if form.validate_on_submit():
+        data = {
+            "starts_at": form.starts_at.data or None,
+            "place": form.place.data or "",
+            "agenda": (form.agenda.data or "").splitlines(),
+        }
+        try:
+            training.save_schedule(current_actor(), _campaign(cid), data)
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("培训安排已保存。"), "success")
+    return _back(cid, "schedule")
+
+
+@bp.route("/office/campaigns/<int:cid>/training/materials", methods=["POST"])
+@office_only
+def upload_material(cid: int) -> Response:
+    form = MaterialForm()
+    if form.validate_on_submit():
+        try:
+            stored = training.add_material(current_actor(), _campaign(cid), request.files.get("file"))
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("已上传“%(name)s”。", name=stored.filename), "success")
+    return _back(cid, "materials")
+
+
+@bp.route("/office/campaigns/<int:cid>/training/materials/<int:fid>/delete", methods=["POST"])
+@office_only
+def delete_material(cid: int, fid: int) -> Response:
+    if EmptyForm().validate_on_submit():
+        try:
+            training.remove_material(current_actor(), _campaign(cid), fid)
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("已删除。"), "success")
+    return _back(cid, "materials")
+
+
+@bp.route("/campaigns/<int:cid>/training/materials/<int:fid>")
+@login_required
+def material(cid: int, fid: int) -> Response:
+    stored = training.material(current_actor(), _campaign(cid), fid)
+    return send_file(
+        files.path_of(stored), mimetype=stored.content_type, as_attachment=True, download_name=stored.filename
+    )
+
+
+@bp.route("/office/campaigns/<int:cid>/units/<int:uid>/attendance", methods=["POST"])
+@office_only
+def mark_attendance(cid: int, uid: int) -> Response:
+    form = AttendanceForm()
+    if form.validate_on_submit():
+        try:
+            training.mark_attendance(
+                current_actor(),
+                _campaign(cid),
+                uid,
+                {"status": form.status.data, "note": form.note.data or ""},
+            )
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("已登记。"), "success")
+    return _back(cid, "attendance")
+
+
+# --- office: venue check-in -------------------------------------------------------------------
+
+
+@bp.route("/office/campaigns/<int:cid>/training/checkin", methods=["POST"])
+@office_only
+def open_checkin(cid: int) -> Response:
+    form = CheckinForm()
+    if form.validate_on_submit():
+        try:
+            training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
+        except DomainError as exc:
+            flash_error(exc)
+            return _back(cid, "checkin")
+        return redirect(url_for("training.checkin_display", cid=cid))
+    return _back(cid, "checkin")
+
+
+@bp.route("/office/campaigns/<int:cid>/training/checkin/close", methods=["POST"])
+@office_only
+def close_checkin(cid: int) -> Response:
+    if EmptyForm().validate_on_submit():
+        try:
+            training.close_checkin(current_actor(), _campaign(cid))
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("现场签到已关闭。"), "success")
+    return _back(cid, "checkin")
+
+
+@bp.route("/office/campaigns/<int:cid>/training/checkin")
+@office_only
+def checkin_display(cid: int) -> str | Response:
+    campaign = _campaign(cid)
+    checkin = training.current_checkin(campaign)
+    if checkin is None:
+        flash(_("现场签到未开启或已过期。"), "info")
+        return _back(cid, "checkin")
+    url = url_for("training.checkin", code=checkin[0], _external=True)
+    summary = training.attendance_summary(current_actor(), campaign)[1]
+    return render_template(
+        "office/training_checkin.html",
+        campaign=campaign,
+        url=url,
+        qr=qr_svg(url),
+        expires_at=checkin[1],
+        summary=summary,
+    )
+
+
+# --- unit: check-in ---------------------------------------------------------------------------
+
+
+@bp.route("/unit/checkin/<code>", methods=["GET", "POST"])
+@unit_only
+def checkin(code: str) -> str | Response:
+    form = EmptyForm()
+    unit, campaign = _unit_campaign()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            training.check_in(current_actor(), code)
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("签到成功,欢迎参加集中培训!"), "success")
+            return redirect(url_for("training.unit_training"))
+    return render_template("unit/training_checkin.html", unit=unit, campaign=campaign, form=form, code=code)
+
+
+# --- unit: training page ----------------------------------------------------------------------
+
+
+@bp.route("/unit/training")
+@unit_only
+def unit_training() -> str:
+    unit, campaign = _unit_campaign()
+    plan = training.schedule(current_actor(), campaign)
+    return render_template(
+        "unit/training.html",
+        unit=unit,
+        campaign=campaign,
+        plan=plan,
+        attendance=training.attendance_of(unit.id),
+    )
+
+
+# --- shared Q&A -------------------------------------------------------------------------------
+
+
+def _query() -> str:
+    return (request.args.get("q") or "").strip()[:100]
+
+
+@bp.route("/office/campaigns/<int:cid>/faq")
+@office_only
+def office_faq(cid: int) -> str:
+    campaign = _campaign(cid)
+    entries = faq.list_entries(current_actor(), campaign, _query())
+    names = dict(db.session.execute(db.select(Unit.id, Unit.name).where(Unit.campaign_id == cid)).all())
+    return render_template(
+        "office/training_faq.html",
+        campaign=campaign,
+        entries=entries,
+        names=names,
+        q=_query(),
+        form=FaqForm(),
+        answer_form=AnswerForm(),
+    )
+
+
+@bp.route("/office/campaigns/<int:cid>/faq", methods=["POST"])
+@office_only
+def add_faq(cid: int) -> Response:
+    form = FaqForm()
+    if form.validate_on_submit():
+        try:
+            faq.add_entry(
+                current_actor(), _campaign(cid), {"question": form.question.data, "answer": form.answer.data}
+            )
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("已发布,所有申报单位均可看到。"), "success")
+    return redirect(url_for("training.office_faq", cid=cid))
+
+
+@bp.route("/office/campaigns/<int:cid>/faq/<int:fid>/answer", methods=["POST"])
+@office_only
+def answer_faq(cid: int, fid: int) -> Response:
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data})
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("解答已发布,所有申报单位均可看到。"), "success")
+    return redirect(url_for("training.office_faq", cid=cid) + f"#faq-{fid}")
+
+
+@bp.route("/unit/faq", methods=["GET", "POST"])
+@unit_only
+def unit_faq() -> str | Response:
+    unit, campaign = _unit_campaign()
+    form = AskForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            faq.ask(current_actor(), campaign, {"question": form.question.data})
+        except DomainError as exc:
+            flash_error(exc)
+        else:
+            flash(_("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。"), "success")
+            return redirect(url_for("training.unit_faq"))
+    entries = faq.list_entries(current_actor(), campaign, _query())
+    return render_template(
+        "unit/faq.html",
+        unit=unit,
+        campaign=campaign,
+        entries=entries,
+        q=_query(),
+        form=form,
+        can_ask=can(current_actor(), Action.FAQ_ASK, phase=campaign.phase, campaign_id=campaign.id),
+    )
