@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.security import generate_password_hash
+
 from evalflow.domain.access import Role
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign, Seat, SeatRole, Unit
+from evalflow.models import ApplicationStatus, Campaign, Seat, SeatRole, Unit, User
 from evalflow.services import accounts
 
-from .helpers import add_unit, bearer, office_token
+from .helpers import add_unit, bearer
 
 UNIT_PASSWORD = "unit-pass-1234"
 
@@ -35,12 +37,19 @@ class World:
         return bearer(self.tokens[who]) if who in self.tokens else {}
 
 
-def _unit_token(client: Any, unit: Unit, username: str) -> str:
-    accounts.create_user(username, UNIT_PASSWORD, Role.UNIT, unit_id=unit.id)
-    db.session.commit()
-    response = client.post("/api/v1/auth/token", json={"username": username, "password": UNIT_PASSWORD})
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["token"]
+# A cheap hash: these tests are about access, not about password hashing (tested elsewhere).
+_HASH = generate_password_hash(UNIT_PASSWORD, method="pbkdf2:sha256:1000")
+
+
+def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
+    user = User(username=username, password_hash=_HASH, role=role, unit_id=unit.id if unit else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _token(username: str, role: Role, unit: Unit | None = None) -> str:
+    return accounts.issue_token(make_user(username, role, unit))
 
 
 def set_phase(campaign: Campaign, phase: Phase) -> None:
@@ -65,9 +74,10 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     db.session.commit()
     tokens = {
         "seat": seat_token,
-        "office": office_token(client),
-        "a": _unit_token(client, a, "unit-a"),
-        "b": _unit_token(client, b, "unit-b"),
-        "stranger": _unit_token(client, stranger, "unit-x"),
+        "office": _token("office", Role.OFFICE),
+        "a": _token("unit-a", Role.UNIT, a),
+        "b": _token("unit-b", Role.UNIT, b),
+        "stranger": _token("unit-x", Role.UNIT, stranger),
     }
+    db.session.commit()
     return World(campaign, other, a, b, pending, stranger, tokens)
