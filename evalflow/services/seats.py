@@ -46,13 +46,14 @@ class IssuedSeat:
 def ballot_url(token: str) -> str:
     """The absolute URL of a seat's ballot page (``PUBLIC_BASE_URL`` wins over the request's host)."""
     base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base:
-        return url_for("seat.landing", token=token, _external=True)
     if has_request_context():
-        path = url_for("seat.landing", token=token)
-    else:
-        path = current_app.url_map.bind("localhost").build("seat.landing", {"token": token})
-    return base.rstrip("/") + path
+        if not base:
+            return url_for("seat.landing", token=token, _external=True)
+        return base.rstrip("/") + url_for("seat.landing", token=token)
+    # Outside a request (CLI, demo): the configured base, else a local address.
+    adapter = current_app.url_map.bind(current_app.config.get("SERVER_NAME") or "localhost")
+    path = adapter.build("seat.landing", {"token": token})
+    return (base or "http://localhost").rstrip("/") + path
 
 
 def require_manage(actor: Actor, campaign: Campaign, unit_id: int | None) -> None:
