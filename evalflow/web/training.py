@@ -20,6 +20,7 @@ from wtforms.validators import Optional
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
+from ..domain.messages import N_
 from ..extensions import db
 from ..i18n import tr, tr_all
 from ..models import Campaign, Unit
@@ -28,8 +29,23 @@ from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
 from .forms import EmptyForm
+from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("training", __name__)
+
+AUDIT_ACTIONS.update(
+    {
+        "training.schedule": N_("保存培训安排"),
+        "training.material_add": N_("上传培训资料"),
+        "training.material_remove": N_("删除培训资料"),
+        "training.checkin_open": N_("开启现场签到"),
+        "training.checkin_close": N_("结束现场签到"),
+        "attendance.mark": N_("登记培训签到"),
+        "faq.add": N_("发布培训问答"),
+        "faq.ask": N_("单位在线提问"),
+        "faq.answer": N_("解答问题"),
+    }
+)
 
 
 class ScheduleForm(FlaskForm):
