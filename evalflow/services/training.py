@@ -214,13 +214,14 @@ def _upsert_attendance(unit_id: int, status: AttendanceStatus, note: str) -> Att
 
 def _record_attendance(actor: Actor, unit: Unit, status: AttendanceStatus, note: str, via: str) -> Attendance:
     before = attendance_of(unit.id)
+    from_state = before.status.value if before else None  # read now: the upsert refreshes *before*
     row = _upsert_attendance(unit.id, status, note)
     audit.record(
         actor,
         "attendance.mark",
         campaign_id=unit.campaign_id,
         subject=("unit", unit.id),
-        from_state=before.status.value if before else None,
+        from_state=from_state,
         to_state=status.value,
         reason=note,
         data={"via": via},
