@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..domain.access import Action, can
@@ -59,9 +59,7 @@ class MaterialForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    status = RadioField(
-        _l("状态"), choices=[("attended", _l("已参训")), ("excused", _l("请假"))], default="attended"
-    )
+    status = StringField(_l("状态"), default="attended")  # radio buttons in the template; checked by the domain
     note = StringField(_l("说明(请假必填)"), validators=[Optional()])
 
 
