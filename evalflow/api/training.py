@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Response, request, send_file, url_for
 
+from ..domain.errors import InvalidInput
+from ..domain.messages import N_, msg
 from ..i18n import tr
 from ..models import Attendance, FaqEntry, StoredFile
 from ..services import campaigns, faq, files, training
@@ -249,7 +251,9 @@ def close_checkin(cid: int) -> Response:
 def post_checkin() -> Response:
     who = require_login()
     code = body().get("code")
-    return reply(attendance_json(training.check_in(who, code if isinstance(code, str) else "")))
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidInput(fields={"code": [msg(N_("请提供签到码。"))]})
+    return reply(attendance_json(training.check_in(who, code.strip())))
 
 
 # --- shared Q&A -------------------------------------------------------------------------------

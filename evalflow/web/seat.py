@@ -27,6 +27,7 @@ def landing(token: str) -> tuple[str, int] | Response:
         unit=cred.unit,
         campaign=cred.campaign,
         scoring_started=cred.campaign.phase is Phase.BRIEFING,
+        scoring_over=cred.campaign.phase in (Phase.REVIEW, Phase.NOTICE, Phase.FINAL),
     )
     return html, 200
 

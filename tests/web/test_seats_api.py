@@ -168,3 +168,9 @@ def test_seat_of_rejected_unit_is_refused(client, world):
     response = _create(client, world, world.pending.id, "reporter", "某人")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "not_accepted"
+
+
+def test_seat_page_after_briefing_says_scoring_is_over(client, world):
+    set_phase(world.campaign, Phase.REVIEW)
+    text = client.get(f"/s/{world.tokens['seat']}").get_data(as_text=True)
+    assert "评分已结束" in text and "评分尚未开始" not in text

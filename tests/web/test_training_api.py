@@ -307,3 +307,10 @@ def test_checkin_closed_code_is_404(client, world):
     code = _open_checkin(client, world).get_json()["code"]
     client.delete(f"/api/v1/campaigns/{world.campaign.id}/training/checkin", headers=world.headers("office"))
     assert client.post("/api/v1/checkins", json={"code": code}, headers=world.headers("a")).status_code == 404
+
+
+@pytest.mark.parametrize("payload", [{}, {"code": ""}, {"code": 5}])
+def test_checkin_without_code_is_400(client, world, payload):
+    response = client.post("/api/v1/checkins", json=payload, headers=world.headers("a"))
+    assert response.status_code == 400
+    assert list(response.get_json()["error"]["fields"]) == ["code"]
