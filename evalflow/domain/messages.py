@@ -26,8 +26,13 @@ class Message:
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     def render(self, translate: Callable[[str], str] | None = None) -> str:
+        """The sentence in the target language; parameters that are messages (a phase's name, a
+        role's label) are translated too."""
         text = translate(self.template) if translate else self.template
-        return text % dict(self.params) if self.params else text
+        if not self.params:
+            return text
+        values = {k: v.render(translate) if isinstance(v, Message) else v for k, v in self.params.items()}
+        return text % values
 
     def __str__(self) -> str:
         return self.render()

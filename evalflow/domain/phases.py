@@ -180,8 +180,8 @@ def blocking_reasons(current: Phase, target: Phase, facts: CampaignFacts) -> lis
         raise InvalidTransition(
             msg(
                 N_("不能从“%(current)s”阶段变更到“%(target)s”阶段。"),
-                current=current.label,
-                target=target.label,
+                current=msg(current.label),
+                target=msg(target.label),
             )
         )
     return GUARDS[(current, target)](facts)

@@ -39,7 +39,7 @@ def require(
         return
     if decision is Decision.WRONG_PHASE:
         raise WrongPhase(
-            msg(N_("评选活动当前处于“%(phase)s”阶段,不能执行此操作。"), phase=campaign.phase.label)
+            msg(N_("评选活动当前处于“%(phase)s”阶段,不能执行此操作。"), phase=msg(campaign.phase.label))
         )
     if campaign is not None and not actor.is_office and actor.campaign_id != campaign.id:
         raise NotFound()

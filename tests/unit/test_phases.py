@@ -174,3 +174,15 @@ def test_random_attempts_never_leave_the_machine(attempts):
         assert blocking_reasons(phase, target, facts) == []
         phase = target
     assert phase in Phase
+
+
+def test_invalid_transition_message_translates_phase_names():
+    with pytest.raises(InvalidTransition) as info:
+        blocking_reasons(Phase.DRAFT, Phase.FINAL, READY)
+    table = {
+        "不能从“%(current)s”阶段变更到“%(target)s”阶段。": "Cannot go from %(current)s to %(target)s.",
+        "筹备": "Draft",
+        "审定表彰": "Final",
+    }
+    assert info.value.message.render(lambda s: table.get(s, s)) == "Cannot go from Draft to Final."
+    assert str(info.value.message) == "不能从“筹备”阶段变更到“审定表彰”阶段。"
