@@ -145,8 +145,11 @@ def decide_registration(actor: Actor, campaign: Campaign, unit: Unit, approve: b
         unit.approved = True
         if user is not None:
             user.active = True
-    else:
-        db.session.delete(unit)
+    else:  # the database cascades to the application and the login
+        db.session.execute(sa.delete(Unit).where(Unit.id == unit.id))
+        for obj in (unit, user, unit.application):
+            if obj is not None and obj in db.session:
+                db.session.expunge(obj)
     db.session.flush()
 
 
@@ -192,10 +195,11 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return mapping
 
 
-def _read_table(filename: str, content: bytes) -> list[list[str]]:
-    if content.startswith(b"PK"):
+def _read_table(content: bytes) -> list[list[str]]:
+    """An XLSX workbook (a ZIP) or a CSV text, recognised by content; anything else is 415."""
+    if content.startswith(b"PK\x03\x04"):
         return _read_xlsx(content)
-    if filename.lower().endswith((".csv", ".txt")) or b"\x00" not in content[:1024]:
+    if b"\x00" not in content[:4096]:
         return _read_csv(content)
     raise UnsupportedType(msg(N_("只接受 CSV 或 XLSX 文件。")))
 
@@ -221,7 +225,7 @@ def _read_xlsx(content: bytes) -> list[list[str]]:
 
 def parse_rows(filename: str, content: bytes) -> list[tuple[int, dict[str, str]]]:
     """The data rows of a CSV/XLSX list as ``(row number, {name, category, …})``; blank rows skipped."""
-    table = _read_table(filename, content)
+    table = _read_table(content)
     if not table:
         raise InvalidInput(msg(N_("文件是空的。")))
     columns = _header_map(table[0])

@@ -1,0 +1,132 @@
+"""A small campaign in ``intake`` for the report-intake tests.
+
+Units 甲 (a) and 乙 (b) of the campaign with draft applications and unit logins, a stranger unit (外)
+of another campaign with its own login, an office login, and a seat of 甲 — every caller the
+access matrix needs. Also: tiny valid files of each accepted kind, and helpers to read the upload dir.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import docx
+from werkzeug.security import generate_password_hash
+
+from evalflow.domain.access import Role
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
+from evalflow.models import Application, Campaign, Seat, SeatRole, StoredFile, Unit, User
+from evalflow.services import accounts
+
+from .helpers import bearer
+
+UNIT_PASSWORD = "unit-pass-1234"
+_HASH = generate_password_hash(UNIT_PASSWORD, method="pbkdf2:sha256:1000")
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+
+
+def docx_bytes(*paragraphs: str) -> bytes:
+    document = docx.Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+@dataclass
+class World:
+    campaign: Campaign
+    other: Campaign
+    a: Unit
+    b: Unit
+    stranger: Unit
+    tokens: dict[str, str]
+
+    def headers(self, who: str) -> dict[str, str]:
+        """``office``, ``a``, ``b``, ``stranger``, ``seat`` (of 甲) or ``public`` (no header)."""
+        return bearer(self.tokens[who]) if who in self.tokens else {}
+
+    def app_url(self, unit: Unit | None = None, suffix: str = "") -> str:
+        unit = unit or self.a
+        return f"/api/v1/campaigns/{unit.campaign_id}/units/{unit.id}/application{suffix}"
+
+
+def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
+    user = User(username=username, password_hash=_HASH, role=role, unit_id=unit.id if unit else None)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _unit(campaign: Campaign, name: str) -> Unit:
+    unit = Unit(campaign_id=campaign.id, name=name, category="社区")
+    db.session.add(unit)
+    db.session.flush()
+    db.session.add(Application(unit_id=unit.id))
+    return unit
+
+
+def build(phase: Phase = Phase.INTAKE) -> World:
+    campaign = Campaign(title="2026年度评选", phase=phase)
+    other = Campaign(title="另一次评选", phase=phase)
+    db.session.add_all([campaign, other])
+    db.session.flush()
+    a, b, stranger = _unit(campaign, "甲社区"), _unit(campaign, "乙社区"), _unit(other, "外社区")
+    seat_token = accounts.new_secret()
+    db.session.add(
+        Seat(unit_id=a.id, role=SeatRole.REPORTER, name="张三", token_hash=accounts.token_digest(seat_token))
+    )
+    tokens = {
+        "seat": seat_token,
+        "office": accounts.issue_token(make_user("office", Role.OFFICE)),
+        "a": accounts.issue_token(make_user("unit-a", Role.UNIT, a)),
+        "b": accounts.issue_token(make_user("unit-b", Role.UNIT, b)),
+        "stranger": accounts.issue_token(make_user("unit-x", Role.UNIT, stranger)),
+    }
+    db.session.commit()
+    return World(campaign, other, a, b, stranger, tokens)
+
+
+def upload(
+    client: Any, world: World, who: str, content: bytes, name: str = "材料.pdf", unit: Unit | None = None
+) -> Any:
+    return client.post(
+        world.app_url(unit, "/attachments"),
+        data={"file": (io.BytesIO(content), name)},
+        headers=world.headers(who),
+        content_type="multipart/form-data",
+    )
+
+
+def raw_upload(client: Any, world: World, who: str, content: bytes, name: str = "big.pdf") -> Any:
+    """Post a large file as a prebuilt multipart body (the test client would spool it to an unclosed
+    temporary file of its own)."""
+    boundary = "evalflow-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    ).encode()
+    body = head + content + f"\r\n--{boundary}--\r\n".encode()
+    return client.post(
+        world.app_url(None, "/attachments"),
+        data=body,
+        headers=world.headers(who),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def stored_files(app: Any) -> list[Path]:
+    folder = Path(app.config["UPLOAD_DIR"])
+    return sorted(folder.iterdir()) if folder.exists() else []
+
+
+def file_rows() -> int:
+    return db.session.query(StoredFile).count()
