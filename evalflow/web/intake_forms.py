@@ -5,7 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE
@@ -36,7 +44,11 @@ class ApplicationForm(FlaskForm):
 class ReviewForm(FlaskForm):
     decision = RadioField(
         _l("审核结论"),
-        choices=[("accept", _l("通过")), ("return", _l("退回修改")), ("reject", _l("不予通过"))],
+        choices=[
+            SelectChoice("accept", _l("通过")),
+            SelectChoice("return", _l("退回修改")),
+            SelectChoice("reject", _l("不予通过")),
+        ],
         validators=[DataRequired(_l("请选择审核结论。"))],
     )
     comment = TextAreaField(

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from ..domain.errors import DomainError, NotFound
 from ..domain.intake import STATUS_LABELS, Status, outline
@@ -191,7 +192,7 @@ def application(cid: int, uid: int) -> str:
     unit, item = intake.view_application(current_actor(), campaign, uid)
     status = Status(item.status) if item else Status.DRAFT
     veto_form = VetoForm()
-    veto_form.kind.choices = [(t, t) for t in veto.veto_types()]
+    veto_form.kind.choices = [SelectChoice(t) for t in veto.veto_types()]
     return render_template(
         "office/review_application.html",
         campaign=campaign,
@@ -268,7 +269,7 @@ def deadline(cid: int) -> Response:
 def record_veto(cid: int, uid: int) -> Response:
     campaign = _campaign(cid)
     form = VetoForm()
-    form.kind.choices = [(t, t) for t in veto.veto_types()]
+    form.kind.choices = [SelectChoice(t) for t in veto.veto_types()]
     target = url_for(".application", cid=cid, uid=uid) + "#veto"
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
@@ -164,7 +165,7 @@ def _open_campaigns() -> list[Campaign]:
 def register() -> str | tuple[str, int]:
     open_campaigns = _open_campaigns()
     form = RegistrationForm()
-    form.campaign.choices = [(c.id, c.title) for c in open_campaigns]
+    form.campaign.choices = [SelectChoice(str(c.id), c.title) for c in open_campaigns]
     if form.validate_on_submit():
         campaign = db.session.get(Campaign, form.campaign.data)
         try:
