@@ -1,0 +1,207 @@
+"""Intake services against a real database: files follow the transaction, status changes are
+compare-and-set, veto window, demo data, and the migration of the ``unit.approved`` column."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from evalflow.domain.access import Actor, Role
+from evalflow.domain.errors import Conflict, TooLarge, UnsupportedType
+from evalflow.domain.intake import FileKind
+from evalflow.extensions import db
+from evalflow.models import (
+    Application,
+    ApplicationStatus,
+    ApplicationVersion,
+    Campaign,
+    StoredFile,
+    Unit,
+    VetoIncident,
+)
+from evalflow.services import files, intake, veto
+from tests.intake_world import EXE, PDF, World, build, stored_files
+
+OFFICE = Actor(Role.OFFICE, user_id=None, label="test")
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build()
+
+
+def unit_actor(unit: Unit) -> Actor:
+    return Actor(Role.UNIT, user_id=None, unit_id=unit.id, campaign_id=unit.campaign_id, label="u")
+
+
+def storage(content: bytes, name: str = "材料.pdf") -> FileStorage:
+    return FileStorage(stream=io.BytesIO(content), filename=name)
+
+
+def test_store_upload_records_metadata(app, world):
+    stored = files.store_upload(world.campaign.id, "training", storage(PDF, "培训课件.pdf"))
+    db.session.commit()
+    assert (stored.filename, stored.size, stored.content_type, stored.purpose) == (
+        "培训课件.pdf",
+        len(PDF),
+        "application/pdf",
+        "training",
+    )
+    assert files.path_of(stored).read_bytes() == PDF
+    assert stored.stored_name != stored.filename and len(stored.stored_name) == 40
+
+
+def test_store_upload_rolled_back_leaves_no_file(app, world):
+    files.store_upload(world.campaign.id, "attachment", storage(PDF))
+    assert len(stored_files(app)) == 1
+    db.session.rollback()
+    assert stored_files(app) == []
+    assert db.session.query(StoredFile).count() == 0
+
+
+def test_store_upload_refusals_leave_no_file(app, world):
+    with pytest.raises(UnsupportedType):
+        files.store_upload(world.campaign.id, "attachment", storage(EXE))
+    with pytest.raises(TooLarge):
+        files.store_upload(world.campaign.id, "attachment", storage(PDF), max_bytes=10)
+    with pytest.raises(UnsupportedType):
+        files.store_upload(world.campaign.id, "training", storage(PDF), allowed={FileKind.PNG})
+    assert stored_files(app) == []
+
+
+def test_delete_stored_keeps_file_until_commit(app, world):
+    stored = files.store_upload(world.campaign.id, "attachment", storage(PDF))
+    db.session.commit()
+    files.delete_stored(stored)
+    db.session.rollback()
+    assert len(stored_files(app)) == 1  # the removal was undone, so the file stays
+    stored = db.session.query(StoredFile).one()
+    files.delete_stored(stored)
+    db.session.commit()
+    assert stored_files(app) == []
+
+
+def test_content_disposition_has_ascii_fallback_and_rfc5987_name():
+    value = files.content_disposition("申报 材料(终稿).pdf")
+    assert value.startswith('attachment; filename="download.pdf"; ')
+    assert (
+        "filename*=UTF-8''%E7%94%B3%E6%8A%A5%20%E6%9D%90%E6%96%99%28%E7%BB%88%E7%A8%BF%29.pdf"
+        in value
+    )
+
+
+def _draft(world: World, unit: Unit, text: str = "一、正文") -> None:
+    intake.save_draft(
+        unit_actor(unit), world.campaign, unit.id, {"report_title": "标题", "report_text": text}
+    )
+
+
+def test_submit_twice_conflicts_and_keeps_one_version(app, world):
+    _draft(world, world.a)
+    intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    db.session.commit()
+    with pytest.raises(Conflict):
+        intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    db.session.rollback()
+    assert db.session.query(ApplicationVersion).count() == 1
+
+
+def test_status_cas_loses_against_concurrent_change(app, world):
+    _draft(world, world.a)
+    intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    db.session.commit()
+    application = db.session.scalar(sa.select(Application).where(Application.unit_id == world.a.id))
+    # Another request accepted it meanwhile: a stale compare-and-set must not overwrite it.
+    db.session.execute(
+        sa.update(Application).where(Application.id == application.id).values(status="accepted")
+    )
+    with pytest.raises(Conflict):
+        intake._set_status(application, {intake.Status.SUBMITTED}, intake.Status.RETURNED)
+    db.session.commit()
+    assert db.session.get(Application, application.id).status == ApplicationStatus.ACCEPTED
+
+
+def test_versions_are_numbered_per_submission(app, world):
+    _draft(world, world.a, "第一版")
+    intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    intake.review(OFFICE, world.campaign, world.a.id, "return", "改")
+    _draft(world, world.a, "第二版")
+    intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    db.session.commit()
+    versions = intake.versions(OFFICE, world.campaign, world.a.id)
+    assert [(v.number, v.report_text) for v in versions] == [(1, "第一版"), (2, "第二版")]
+
+
+def test_vetoed_unit_ids_respect_window_and_campaign(app, world):
+    app.config["FROZEN_TODAY"] = date(2026, 11, 28)
+    db.session.add_all(
+        [
+            VetoIncident(unit_id=world.a.id, kind="x", occurred_on=date(2026, 1, 1)),
+            VetoIncident(unit_id=world.b.id, kind="x", occurred_on=date(2023, 1, 1)),
+            VetoIncident(unit_id=world.stranger.id, kind="x", occurred_on=date(2026, 1, 1)),
+        ]
+    )
+    db.session.commit()
+    assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id}
+    app.config["VETO_LOOKBACK_MONTHS"] = 48
+    assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id, world.b.id}
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [(None, 8), (["甲", "乙"], 2), ('["甲", "乙", "丙"]', 3), ("甲、乙,丙,丁", 4)],
+)
+def test_veto_types_from_config(app, setting, expected):
+    app.config["VETO_TYPES"] = setting
+    assert len(veto.veto_types()) == expected
+
+
+def test_demo_loads_seed_reports_in_various_states(app):
+    from evalflow.demo import load_demo
+
+    load_demo("demo-pass-123")
+    load_demo("demo-pass-123")  # idempotent
+    db.session.commit()
+    campaign = db.session.scalar(sa.select(Campaign))
+    rows = db.session.execute(
+        sa.select(Unit.name, Application.status, Application.report_text)
+        .join(Application, Application.unit_id == Unit.id)
+        .where(Unit.campaign_id == campaign.id)
+        .order_by(Unit.id)
+    ).all()
+    assert [r.name for r in rows] == [
+        "人民路街道xx社区",
+        "五塔北街社区",
+        "财源社区",
+        "城关镇xx社区",
+        "乌山社区",
+    ]
+    assert {r.status.value for r in rows} == {"accepted", "submitted", "returned"}
+    assert rows[4].report_text.startswith("乌山社区位于乌山路") and "相关文章" not in rows[4].report_text
+    assert rows[1].report_text.endswith("逐步打造社区为民服务的一流优秀团队。")
+    assert db.session.query(ApplicationVersion).count() == 6  # 五塔北街 submitted twice
+
+
+def test_migration_adds_and_removes_unit_approved(tmp_path, db_url):
+    """Upgrade to 0002 and back on a fresh database: the column appears, defaults true, and goes."""
+    from alembic import command
+    from alembic.config import Config
+
+    from evalflow import create_app
+    from tests.conftest import make_config
+
+    application = create_app(make_config(db_url, tmp_path))
+    with application.app_context():
+        config = Config(str(application.extensions["migrate"].directory) + "/alembic.ini")
+        config.set_main_option("script_location", application.extensions["migrate"].directory)
+        command.upgrade(config, "0002")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("unit")}
+        assert "approved" in columns
+        command.downgrade(config, "0001")
+        columns = {c["name"] for c in sa.inspect(db.engine).get_columns("unit")}
+        assert "approved" not in columns
+        db.engine.dispose()
