@@ -88,10 +88,7 @@ def test_delete_stored_keeps_file_until_commit(app, world):
 def test_content_disposition_has_ascii_fallback_and_rfc5987_name():
     value = files.content_disposition("申报 材料(终稿).pdf")
     assert value.startswith('attachment; filename="download.pdf"; ')
-    assert (
-        "filename*=UTF-8''%E7%94%B3%E6%8A%A5%20%E6%9D%90%E6%96%99%28%E7%BB%88%E7%A8%BF%29.pdf"
-        in value
-    )
+    assert "filename*=UTF-8''%E7%94%B3%E6%8A%A5%20%E6%9D%90%E6%96%99%28%E7%BB%88%E7%A8%BF%29.pdf" in value
 
 
 def _draft(world: World, unit: Unit, text: str = "一、正文") -> None:
