@@ -14,10 +14,20 @@ from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import Application, Campaign, StoredFile, Unit
 from ..services import campaigns, files, intake, units, veto
-from .common import actor, body, reply, require_login, route
+from .common import SPEC_PATHS, actor, body, openapi_path, reply, require_login, route
 from .schemas import list_of, ref
 
-UPLOAD = {"multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string"}}}}}
+
+def multipart(field: str = "file", **extra: dict[str, Any]) -> dict[str, Any]:
+    """An OpenAPI request body for a multipart upload of *field* (plus other form fields)."""
+    properties = {field: {"type": "string", "format": "binary"}, **extra}
+    schema = {"type": "object", "required": [field], "properties": properties}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
+def document_body(rule: str, method: str, request_body: dict[str, Any]) -> None:
+    """Add a non-JSON request body to an operation registered with ``route``."""
+    SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]["requestBody"] = request_body
 
 
 def upload(name: str = "file") -> Any:
@@ -518,3 +528,17 @@ def record_veto(cid: int, uid: int) -> Response:
 )
 def veto_evidence(cid: int, vid: int) -> Response:
     return files.send_stored(veto.get_evidence(actor(), _campaign(cid), vid))
+
+
+document_body("/campaigns/<int:cid>/units/import", "POST", multipart())
+document_body(APP + "/attachments", "POST", multipart())
+document_body(APP + "/report-docx", "POST", multipart())
+_veto_body = multipart(
+    "evidence",
+    kind={"type": "string"},
+    occurred_on={"type": "string", "format": "date"},
+    description={"type": "string"},
+)
+_veto_body["content"]["multipart/form-data"]["schema"]["required"] = ["kind", "occurred_on", "description"]
+_veto_body["content"]["application/json"] = {"schema": ref("VetoWrite")}
+document_body("/campaigns/<int:cid>/units/<int:uid>/vetoes", "POST", _veto_body)

@@ -20,8 +20,9 @@ from ..domain import intake as rules
 from ..domain.access import Action, Actor
 from ..domain.errors import NotFound
 from ..domain.messages import N_, msg
+from ..domain.phases import Phase
 from ..extensions import db
-from ..models import Campaign, StoredFile, Unit, VetoIncident
+from ..models import Application, ApplicationStatus, Campaign, StoredFile, Unit, VetoIncident
 from . import audit, clock, files
 from .campaigns import require
 from .units import get_unit
@@ -90,8 +91,10 @@ def record_incident(
 ) -> IncidentView:
     """Record an incident (type, date, description, optional evidence file) against a unit.
 
-    It does not change the application's status by itself; accepting the unit is refused while an
-    applicable incident exists, and the office sees the reason in the review queue.
+    Side effects: the incident row (and its evidence file), an audit entry; accepting the unit is
+    refused from now on while the incident applies. If the unit was already accepted and the
+    campaign is still in intake, its application moves accepted → rejected with the incident as
+    the reason (audited), so that no vetoed unit goes on to the training and the briefing.
     """
     require(actor, Action.VETO_MANAGE, campaign)
     unit = get_unit(campaign, unit_id)
@@ -114,7 +117,25 @@ def record_incident(
         actor, "veto.record", campaign_id=campaign.id, subject=("unit", unit.id),
         reason=text[:1000], data={"incident_id": incident.id, "kind": kind, "occurred_on": day.isoformat()},
     )  # fmt: skip
-    return IncidentView(incident, unit, applies(incident), stored)
+    view = IncidentView(incident, unit, applies(incident), stored)
+    if view.applies and campaign.phase is Phase.INTAKE:
+        _withdraw_acceptance(actor, campaign, unit, kind)
+    return view
+
+
+def _withdraw_acceptance(actor: Actor, campaign: Campaign, unit: Unit, kind: str) -> None:
+    reason = msg(N_("一票否决:%(kind)s"), kind=kind).render()
+    result = db.session.execute(
+        sa.update(Application)
+        .where(Application.unit_id == unit.id, Application.status == ApplicationStatus.ACCEPTED)
+        .values(status=ApplicationStatus.REJECTED, review_comment=reason, reviewed_at=clock.now())
+        .execution_options(synchronize_session="fetch")
+    )
+    if result.rowcount == 1:
+        audit.record(
+            actor, "application.veto_reject", campaign_id=campaign.id, subject=("unit", unit.id),
+            from_state="accepted", to_state="rejected", reason=reason,
+        )  # fmt: skip
 
 
 def get_evidence(actor: Actor, campaign: Campaign, incident_id: int) -> StoredFile:

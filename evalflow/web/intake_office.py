@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from ..domain.errors import DomainError, NotFound
 from ..domain.intake import STATUS_LABELS, Status, outline
+from ..domain.messages import N_
 from ..extensions import db
 from ..i18n import tr, tr_all
 from ..models import Campaign
@@ -21,9 +22,29 @@ from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm
+from .labels import AUDIT_ACTIONS
 from .unit import fail, upload_limits
 
 bp = Blueprint("intake_office", __name__, url_prefix="/office/campaigns/<int:cid>")
+
+AUDIT_ACTIONS.update(
+    {
+        "unit.create": N_("添加申报单位"),
+        "unit.password_reset": N_("重置单位密码"),
+        "account.password_reset": N_("重置密码(旧会话失效)"),
+        "unit.register": N_("单位自行注册"),
+        "unit.registration_approved": N_("批准单位注册"),
+        "unit.registration_declined": N_("拒绝单位注册"),
+        "application.attach": N_("上传附件"),
+        "application.detach": N_("删除附件"),
+        "application.import_docx": N_("从 Word 文件导入汇报材料"),
+        "application.submit": N_("提交申报材料"),
+        "application.review": N_("审核申报材料"),
+        "application.veto_reject": N_("因一票否决撤销审核通过"),
+        "campaign.intake_deadline": N_("调整申报截止日期"),
+        "veto.record": N_("记录一票否决事项"),
+    }
+)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -799,3 +799,41 @@ def test_review_queue_counts_per_status(client, world):
 def test_campaign_model_unchanged_by_reads(client, world):
     client.get(world.app_url(), headers=world.headers("office"))
     assert db.session.get(Campaign, world.campaign.id).intake_deadline is None
+
+
+def test_veto_on_accepted_unit_in_intake_withdraws_acceptance(client, app, world):
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    submitted(client, world)
+    review(client, world, "accept")
+    assert _veto(client, world, "2026-06-01").status_code == 201
+    body = client.get(world.app_url(), headers=world.headers("office")).get_json()
+    assert body["status"] == "rejected" and body["review_comment"] == "一票否决:申报材料弄虚作假"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "application.veto_reject"))
+    assert (entry.from_state, entry.to_state) == ("accepted", "rejected")
+
+
+def test_veto_after_intake_keeps_status_but_marks_unit(client, app, world):
+    from evalflow.services.veto import vetoed_unit_ids
+
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    submitted(client, world)
+    review(client, world, "accept")
+    world.campaign.phase = "training"
+    db.session.commit()
+    _veto(client, world, "2026-06-01")
+    assert client.get(world.app_url(), headers=world.headers("office")).get_json()["status"] == "accepted"
+    assert vetoed_unit_ids(world.campaign.id) == {world.a.id}
+    units = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}/units", headers=world.headers("office")
+    ).get_json()
+    assert [u["vetoed"] for u in units] == [True, False]
+
+
+def test_openapi_documents_multipart_uploads(client, world):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    body = paths["/api/v1/campaigns/{cid}/units/{uid}/application/attachments"]["post"]["requestBody"]
+    assert body["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
+    application = paths["/api/v1/campaigns/{cid}/units/{uid}/application"]["get"]["responses"]["200"]
+    assert application["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Application"
+    }
