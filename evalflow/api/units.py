@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..domain.errors import InvalidInput, NotFound
 from ..domain.intake import outline
 from ..domain.messages import N_, msg
-from ..extensions import db
+from ..extensions import db, limiter
 from ..models import Application, Campaign, StoredFile, Unit
 from ..services import campaigns, files, intake, units, veto
 from .common import SPEC_PATHS, actor, body, openapi_path, reply, require_login, route
@@ -187,8 +187,10 @@ def reset_password(cid: int, uid: int) -> Response:
         400: "invalid input",
         404: "not found",
         409: "duplicate or wrong phase",
+        429: "rate limited",
     },
 )
+@limiter.limit("10 per minute")
 def register(cid: int) -> Response:
     campaign = db.session.get(Campaign, cid)
     if campaign is None:
