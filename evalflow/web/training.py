@@ -59,7 +59,8 @@ class MaterialForm(FlaskForm):
 
 
 class AttendanceForm(FlaskForm):
-    status = StringField(_l("状态"), default="attended")  # radio buttons in the template; checked by the domain
+    # Radio buttons in the template; the value is checked by the domain rule.
+    status = StringField(_l("状态"), default="attended")
     note = StringField(_l("说明(请假必填)"), validators=[Optional()])
 
 
