@@ -6,6 +6,7 @@ check in by the venue QR, ask online, name their delegates and print credential 
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlsplit
 
 import pytest
@@ -179,3 +180,38 @@ def test_training_pages_access(app, world, who):
             assert "甲社区" not in response.get_data(as_text=True) and "张三" not in response.get_data(
                 as_text=True
             )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_office_schedules_training_and_uploads_material_units_see_both(office, world, app):
+    page = f"/office/campaigns/{world.campaign.id}/training"
+    _post(
+        office,
+        page,
+        f"{page}/schedule",
+        {"starts_at": "2026-12-03T09:30", "place": "礼堂", "agenda": "意义\n\n流程"},
+    )
+    _fresh()
+    token = csrf_from(office.get(page).get_data(as_text=True))
+    office.post(
+        f"{page}/materials",
+        data={"file": (io.BytesIO(PDF), "培训讲义.pdf"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    text = _unit(app, "unit-b").get("/unit/training").get_data(as_text=True)
+    assert "2026-12-03 09:30" in text and "礼堂" in text and "培训讲义.pdf" in text
+    assert "<li>意义</li><li>流程</li>" in text
+
+
+def test_office_upload_of_wrong_type_is_refused_with_message(office, world):
+    page = f"/office/campaigns/{world.campaign.id}/training"
+    _fresh()
+    token = csrf_from(office.get(page).get_data(as_text=True))
+    office.post(
+        f"{page}/materials",
+        data={"file": (io.BytesIO(b"MZ\x90\x00"), "讲义.pdf"), "csrf_token": token},
+        content_type="multipart/form-data",
+    )
+    assert "不支持的文件类型" in office.get(page).get_data(as_text=True)
