@@ -104,14 +104,12 @@ def create_seat(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[st
     role, name = rules.parse_seat(data)
     if application_status(unit.id) is ApplicationStatus.REJECTED:
         raise Conflict(msg(N_("“%(name)s”的申报未通过,不能指定代表。"), name=unit.name), code="not_accepted")
-    if db.session.scalar(sa.select(Seat.id).where(Seat.unit_id == unit.id, Seat.role == role)):
-        raise _duplicate(unit, role)
     raw, digest = _new_token()
     seat = Seat(unit_id=unit.id, role=role, name=name, token_hash=digest)
-    try:
+    try:  # UNIQUE(unit_id, role) decides, so two requests racing for one role cannot both win
         with db.session.begin_nested():
             db.session.add(seat)
-    except IntegrityError:  # a concurrent request named the same role first
+    except IntegrityError:
         raise _duplicate(unit, role) from None
     _audit(actor, "seat.create", campaign, seat, {"role": role.value, "name": name})
     return IssuedSeat(seat, raw, ballot_url(raw))
