@@ -215,3 +215,13 @@ def test_office_upload_of_wrong_type_is_refused_with_message(office, world):
         content_type="multipart/form-data",
     )
     assert "不支持的文件类型" in office.get(page).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_training_pages_render_in_every_language(office, world, app, lang):
+    for page in PAGES[:3]:
+        assert office.get(page.format(c=world.campaign.id), query_string={"lang": lang}).status_code == 200
+    unit = _unit(app, "unit-a")
+    for page in PAGES[3:]:
+        assert unit.get(page, query_string={"lang": lang}).status_code == 200
+    assert app.test_client().get(f"/s/{world.tokens['seat']}", query_string={"lang": lang}).status_code == 200
