@@ -13,7 +13,7 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from . import auth, campaigns, openapi, seats, training, units  # noqa: F401 - registers routes
+    from . import applications, auth, campaigns, openapi, seats, training, units, veto  # noqa: F401 - routes
 
     csrf.exempt(bp)
     app.register_blueprint(bp)
