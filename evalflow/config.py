@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "FORCE_HTTPS": False,
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "PASSWORD_HASH_METHOD": "scrypt",
 }
 
 # Environment variables read as typed values (EVALFLOW_<NAME>).

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from .domain.access import Actor
 from .extensions import db
@@ -52,7 +51,7 @@ def report_text(summary: int) -> str:
 def _unit_actor(unit: Unit, username: str, password: str) -> Actor:
     user = units.login_of(unit)
     user.username = username
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = accounts.hash_password(password)
     db.session.flush()
     return accounts.actor_for_user(user)
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from .domain.access import Actor, Role
 from .domain.phases import Phase
 from .extensions import db
 from .models import Application, ApplicationStatus, Campaign, Unit, User
-from .services import campaigns, clock, faq, phases, seats, training
+from .services import accounts, campaigns, clock, faq, phases, seats, training
 
 TITLE = "2025年度社区文明单位评选(集中培训演示)"
 DESCRIPTION = "集中培训阶段的演示:培训安排、签到、培训问答(信息共享)和参会代表。"
@@ -55,7 +54,7 @@ def _unit(campaign: Campaign, name: str, username: str, password: str) -> Unit:
         db.session.add(
             User(
                 username=username,
-                password_hash=generate_password_hash(password),
+                password_hash=accounts.hash_password(password),
                 role=Role.UNIT,
                 unit_id=unit.id,
                 display_name=name,

@@ -19,8 +19,20 @@ from ..models import ApiToken, Seat, Unit, User
 from . import audit, clock
 
 MIN_PASSWORD = 8
-# A hash to compare against when the user does not exist, so both paths cost the same time.
-_DUMMY_HASH = generate_password_hash("evalflow-timing-equaliser")
+_DUMMY_HASHES: dict[str, str] = {}
+
+
+def hash_password(password: str) -> str:
+    """Werkzeug's hash with the configured method (scrypt by default; tests choose a cheap one)."""
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """A hash to check against when the user does not exist, so both paths cost the same time."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = hash_password("evalflow-timing-equaliser")
+    return _DUMMY_HASHES[method]
 
 
 def token_digest(raw: str) -> str:
@@ -55,7 +67,7 @@ def create_user(
         raise Duplicate(msg(N_("用户名“%(name)s”已被使用。"), name=username))
     user = User(
         username=username,
-        password_hash=generate_password_hash(password),
+        password_hash=hash_password(password),
         role=role,
         unit_id=unit_id,
         display_name=display_name or username,
@@ -74,7 +86,7 @@ def create_admin(username: str, password: str) -> User:
 def authenticate(username: str, password: str) -> User:
     """The active user with these credentials, or :class:`Unauthenticated` (same answer for both misses)."""
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not user or not ok or not user.active:
         raise Unauthenticated(msg(N_("用户名或密码错误。")))
     return user

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from ..domain.access import Action, Actor, Role
 from ..domain.errors import DomainError, Duplicate, InvalidInput, NotFound, UnsupportedType
@@ -103,7 +102,7 @@ def reset_password(actor: Actor, campaign: Campaign, unit: Unit) -> tuple[str, s
     if user is None:
         raise NotFound(msg(N_("该单位没有登录账号。")))
     password = accounts.new_password()
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = accounts.hash_password(password)
     accounts.end_sessions(user, actor, "password_reset")
     audit.record(actor, "unit.password_reset", campaign_id=campaign.id, subject=("unit", unit.id))
     return user.username, password
