@@ -24,6 +24,7 @@ from .schemas import (
     list_of,
     ref,
 )
+from .units import document_body, multipart, upload
 
 ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
@@ -127,7 +128,7 @@ def put_training(cid: int) -> Response:
 def upload_material(cid: int) -> Response:
     who = require_login()
     campaign = campaigns.get_campaign(who, cid)
-    stored = training.add_material(who, campaign, request.files.get("file"))
+    stored = training.add_material(who, campaign, upload())
     return reply(material_json(cid, stored), 201)
 
 
@@ -312,3 +313,6 @@ def answer_faq(cid: int, fid: int) -> Response:
     who = require_login()
     entry = faq.answer(who, campaigns.get_campaign(who, cid), fid, body())
     return reply(faq_json(entry, True))
+
+
+document_body("/campaigns/<int:cid>/training/materials", "POST", multipart())

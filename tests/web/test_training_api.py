@@ -314,3 +314,31 @@ def test_checkin_without_code_is_400(client, world, payload):
     response = client.post("/api/v1/checkins", json=payload, headers=world.headers("a"))
     assert response.status_code == 400
     assert list(response.get_json()["error"]["fields"]) == ["code"]
+
+
+def test_training_material_too_large_is_413_and_stores_nothing(client, world, app):
+    app.config["MAX_FILE_MB"] = 1
+    big = PDF + b"0" * (1024 * 1024)
+    path = f"/api/v1/campaigns/{world.campaign.id}/training/materials"
+    boundary = "training-test-boundary"  # a prebuilt body: the test client would spool its own temp file
+    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.pdf"\r\n\r\n'.encode()
+    response = client.post(
+        path,
+        data=head + big + f"\r\n--{boundary}--\r\n".encode(),
+        headers=world.headers("office"),
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "too_large"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == 0
+
+
+def test_openapi_documents_the_training_and_seat_endpoints(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    assert "post" in paths["/api/v1/campaigns/{cid}/units/{uid}/attendance"]
+    assert (
+        "multipart/form-data"
+        in paths["/api/v1/campaigns/{cid}/training/materials"]["post"]["requestBody"]["content"]
+    )
+    assert set(paths["/api/v1/campaigns/{cid}/faq"]) == {"get", "post"}
+    assert "post" in paths["/api/v1/campaigns/{cid}/units/{uid}/seats"]
