@@ -288,7 +288,13 @@ def checkin(code: str) -> str | Response:
         else:
             flash(_("签到成功,欢迎参加集中培训!"), "success")
             return redirect(url_for("training.unit_training"))
-    return render_template("unit/training_checkin.html", unit=unit, campaign=campaign, form=form, code=code)
+    return render_template(
+        "unit/training_checkin.html",
+        unit=unit,
+        campaign=campaign,
+        form=form,
+        attendance=training.attendance_of(unit.id),
+    )
 
 
 # --- unit: training page ----------------------------------------------------------------------
