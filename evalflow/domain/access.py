@@ -67,6 +67,7 @@ class Action(enum.StrEnum):
     TALLY_VIEW = "tally.view"
     NOTICE_PUBLISH = "notice.publish"
     OBJECTION_MANAGE = "objection.manage"
+    ACCOUNT_MANAGE = "account.manage"
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ RULES: dict[Action, Rule] = {
     Action.TALLY_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
     Action.NOTICE_PUBLISH: _rule(OFFICE, phases=(Phase.REVIEW,)),
     Action.OBJECTION_MANAGE: _rule(OFFICE),
+    Action.ACCOUNT_MANAGE: _rule(OFFICE),
 }
 
 

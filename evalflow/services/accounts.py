@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..domain.access import Actor, Role
-from ..domain.errors import Duplicate, InvalidInput, Unauthenticated
+from ..domain.access import Action, Actor, Role, can
+from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import ApiToken, Seat, Unit, User
@@ -142,8 +142,36 @@ def end_sessions(user: User, actor: Actor, reason: str = "logout") -> None:
 
 
 def set_active(user: User, active: bool, actor: Actor) -> None:
+    """Enable or disable an account; either way every existing session of it ends."""
+    if actor.user_id == user.id and not active:
+        raise Conflict(msg(N_("不能停用自己正在使用的账号。")))
     user.active = active
     end_sessions(user, actor, "enable" if active else "disable")
+
+
+def office_accounts(actor: Actor) -> list[User]:
+    require_office(actor)
+    return list(db.session.scalars(sa.select(User).where(User.role == Role.OFFICE).order_by(User.username)))
+
+
+def add_office_account(actor: Actor, username: str, password: str, display_name: str = "") -> User:
+    require_office(actor)
+    user = create_user(username.strip(), password, Role.OFFICE, display_name=display_name.strip())
+    audit.record(actor, "account.create_office", subject=("user", user.id))
+    return user
+
+
+def office_account(actor: Actor, user_id: int) -> User:
+    require_office(actor)
+    user = db.session.get(User, user_id)
+    if user is None or user.role is not Role.OFFICE:
+        raise NotFound()
+    return user
+
+
+def require_office(actor: Actor) -> None:
+    if not can(actor, Action.ACCOUNT_MANAGE):
+        raise Forbidden()
 
 
 def actor_for_user(user: User) -> Actor:

@@ -18,20 +18,21 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, public, seat, seats, training, unit
+    from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
 
     @app.before_request
-    def forget_previous_identity() -> None:
-        """Identity is per request. (An app context can outlive a request, e.g. in tests.)"""
-        g.pop("actor", None)
-        g.pop("_login_user", None)
+    def fresh_request_state() -> None:
+        """Request state (user, actor, CSRF token, locale) starts empty for every request, as it
+        does in production; an app context that outlives one request (tests) must not leak it."""
+        for name in list(vars(g)):
+            g.pop(name, None)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.user_for_session)
-    for module in (public, auth, office, unit, training, seats, seat, intake_office):
+    for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
 
     from .labels import audit_action, phase_label

@@ -54,3 +54,12 @@ class ScaleForm(FlaskForm):
 class TransitionForm(FlaskForm):
     to = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("说明(可选)"), validators=[Optional(), Length(max=1000)])
+
+
+class AccountForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[DataRequired(_l("请填写密码。")), Length(min=8, message=_l("密码至少 8 个字符。"))],
+    )

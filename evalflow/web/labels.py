@@ -14,6 +14,7 @@ AUDIT_ACTIONS = {
     "account.logout": N_("退出登录"),
     "account.disable": N_("停用账号"),
     "account.enable": N_("启用账号"),
+    "account.create_office": N_("创建文明办账号"),
 }
 
 
