@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..domain.access import Action, Actor, Role
-from ..domain.errors import DomainError, Duplicate, InvalidInput, NotFound, UnsupportedType
+from ..domain.errors import Conflict, DomainError, Duplicate, InvalidInput, NotFound, UnsupportedType
 from ..domain.intake import clean_unit
 from ..domain.messages import N_, Message, msg
 from ..extensions import db
@@ -133,7 +133,7 @@ def decide_registration(actor: Actor, campaign: Campaign, unit: Unit, approve: b
     """Approve (the login becomes active) or decline (the unit and its login are removed)."""
     require(actor, Action.UNIT_MANAGE, campaign)
     if unit.approved:
-        raise DomainError(msg(N_("该单位不是待审批的注册申请。")), code="not_pending")
+        raise Conflict(msg(N_("该单位不是待审批的注册申请。")), code="not_pending")
     user = login_of(unit)
     state = "approved" if approve else "declined"
     audit.record(

@@ -358,3 +358,76 @@ def test_campaign_page_links_to_units_and_review(client, world):
         f"/office/campaigns/{world.campaign.id}/units" in page
         and f"/office/campaigns/{world.campaign.id}/review" in page
     )
+
+
+OFFICE_PAGES = [
+    "/office/campaigns/{c}/units",
+    "/office/campaigns/{c}/review",
+    "/office/campaigns/{c}/review?status=submitted",
+    "/office/campaigns/{c}/units/{a}/application",
+]
+UNIT_PAGES = ["/unit/"]
+
+
+def _who(client, who):
+    if who == "office":
+        as_office(client)
+    elif who in ("unit-a", "unit-x"):
+        as_unit(client, who)
+    return client
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"), [("public", 302), ("unit-a", 403), ("unit-x", 403), ("office", 200)]
+)
+@pytest.mark.parametrize("page", OFFICE_PAGES)
+def test_office_page_access_matrix(client, world, page, who, expected):
+    url = page.format(c=world.campaign.id, a=world.a.id)
+    response = _who(client, who).get(url)
+    assert response.status_code == expected
+    if expected != 200:
+        assert "甲社区" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("who", "expected"), [("public", 302), ("office", 403), ("unit-a", 200)])
+@pytest.mark.parametrize("page", UNIT_PAGES)
+def test_unit_page_access_matrix(client, world, page, who, expected):
+    assert _who(client, who).get(page).status_code == expected
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "/office/campaigns/{c}/units",
+        "/office/campaigns/{c}/units/{a}/password",
+        "/office/campaigns/{c}/units/{a}/application/review",
+        "/office/campaigns/{c}/units/{a}/vetoes",
+        "/office/campaigns/{c}/deadline",
+    ],
+)
+def test_unit_cannot_post_office_actions(client, world, action):
+    as_unit(client)
+    token = token_of(client, "/unit/")
+    response = client.post(action.format(c=world.campaign.id, a=world.a.id), data={"csrf_token": token})
+    assert response.status_code == 403
+    assert db.session.query(VetoIncident).count() == 0
+    assert app_row(world.a).status == ApplicationStatus.DRAFT
+
+
+def test_office_page_of_other_campaign_unit_is_404(client, world):
+    as_office(client)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.stranger.id}/application"
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_intake_pages_render_in_both_languages(client, world, lang):
+    _submit_a(world)
+    as_office(client)
+    for url in (f"/office/campaigns/{world.campaign.id}/units", f"/office/campaigns/{world.campaign.id}/review",
+                f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"):  # fmt: skip
+        assert client.get(f"{url}?lang={lang}").status_code == 200
+    client.post("/logout", data={"csrf_token": token_of(client, "/office/")})
+    as_unit(client)
+    assert client.get(f"/unit/?lang={lang}").status_code == 200
+    assert client.get(f"/unit/register?lang={lang}").status_code == 200

@@ -382,7 +382,7 @@ def test_registration_waits_for_approval(client, world):
         json={"approve": True},
         headers=world.headers("office"),
     )
-    assert again.status_code == 400 and again.get_json()["error"]["code"] == "not_pending"
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "not_pending"
 
 
 def test_registration_declined_removes_unit_and_login(client, world):
