@@ -77,7 +77,7 @@ def require_editable(status: str) -> None:
     """Raise 409 unless the unit may still change its application (draft, or returned to it)."""
     if Status(status) not in EDITABLE:
         raise Conflict(
-            msg(N_("申报材料当前状态为“%(status)s”,不能修改。"), status=STATUS_LABELS[Status(status)]),
+            msg(N_("申报材料当前状态为“%(status)s”,不能修改。"), status=msg(STATUS_LABELS[Status(status)])),
             code="not_editable",
         )
 

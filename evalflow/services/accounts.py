@@ -87,8 +87,15 @@ def authenticate(username: str, password: str) -> User:
     """The active user with these credentials, or :class:`Unauthenticated` (same answer for both misses)."""
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
-    if not user or not ok or not user.active:
+    if not user or not ok:
         raise Unauthenticated(msg(N_("用户名或密码错误。")))
+    if not user.active:  # only someone who knows the password learns why
+        pending = user.unit is not None and not user.unit.approved
+        raise Unauthenticated(
+            msg(N_("您的单位注册正在等待文明办审核,审核通过后即可登录。"))
+            if pending
+            else msg(N_("该账号已停用,请联系文明办。"))
+        )
     return user
 
 

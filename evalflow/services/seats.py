@@ -93,7 +93,7 @@ def _new_token() -> tuple[str, str]:
 
 def _duplicate(unit: Unit, role: SeatRole) -> Duplicate:
     return Duplicate(
-        msg(N_("“%(unit)s”已有%(role)s,每个单位每种席位只能有一名。"), unit=unit.name, role=role.label)
+        msg(N_("“%(unit)s”已有%(role)s,每个单位每种席位只能有一名。"), unit=unit.name, role=msg(role.label))
     )
 
 

@@ -35,10 +35,10 @@ def register_web(app: Flask) -> None:
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
 
-    from .labels import audit_action, phase_label
+    from .labels import audit_action, state_label
 
     app.add_template_filter(audit_action, "audit_action")
-    app.add_template_filter(phase_label, "phase_label")
+    app.add_template_filter(state_label, "state_label")
 
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:

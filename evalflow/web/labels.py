@@ -23,8 +23,21 @@ def audit_action(code: str) -> str:
     return tr(label) if label else code
 
 
-def phase_label(value: str | None) -> str:
-    try:
-        return tr(Phase(value).label)
-    except ValueError:
-        return value or ""
+def _state_labels(action: str) -> dict[str, str]:
+    """The words for the states an audited action moves between, chosen by what it acts on."""
+    from ..domain.intake import STATUS_LABELS
+    from ..domain.training import AttendanceStatus
+
+    if action == "campaign.transition":
+        return {phase.value: phase.label for phase in Phase}
+    if action.startswith("application."):
+        return {status.value: label for status, label in STATUS_LABELS.items()}
+    if action.startswith("attendance."):
+        return {status.value: status.label for status in AttendanceStatus}
+    return {}
+
+
+def state_label(value: str | None, action: str = "") -> str:
+    """A logged state in words (phases, application statuses, attendance); else as stored."""
+    label = _state_labels(action).get(value or "")
+    return tr(label) if label else (value or "")

@@ -56,7 +56,9 @@ def test_disabling_account_ends_its_live_session(app, client):
     db.session.expire_all()
     assert db.session.get(User, second.id).active is False
     assert victim.get("/office/").status_code == 302
-    assert login(victim, "second", OFFICE_PASSWORD).status_code == 400
+    refused = login(victim, "second", OFFICE_PASSWORD)
+    assert refused.status_code == 400
+    assert "该账号已停用,请联系文明办。" in refused.get_data(as_text=True)
 
 
 def test_cannot_disable_own_account(client):

@@ -150,3 +150,20 @@ def test_scale_editor_refused_after_draft(signed_in):
     response = signed_in.post(f"/office/campaigns/{cid}/scale", data=data)
     assert response.status_code == 400
     assert "评定表和公示期只能在筹备阶段修改。" in response.get_data(as_text=True)
+
+
+def test_activity_log_shows_states_in_words(signed_in):
+    from evalflow.domain.access import Actor, Role
+    from evalflow.services import audit
+
+    new_campaign(signed_in)
+    campaign = db.session.query(Campaign).one()
+    actor = Actor(Role.OFFICE, label="office")
+    audit.record(
+        actor, "application.review", campaign_id=campaign.id, from_state="submitted", to_state="accepted"
+    )
+    audit.record(actor, "campaign.transition", campaign_id=campaign.id, from_state="draft", to_state="intake")
+    db.session.commit()
+    page = signed_in.get(f"/office/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "已提交待审核 → 审核通过" in page
+    assert "筹备 → 申报" in page

@@ -369,7 +369,12 @@ def test_registration_waits_for_approval(client, world):
     response = _register(client, world.campaign)
     uid = response.get_json()["id"]
     assert response.status_code == 201 and response.get_json()["registration"] == "pending"
-    assert token_for(client, "dingshequ", "ding-pass-123").status_code == 401
+    pending = token_for(client, "dingshequ", "ding-pass-123")
+    assert pending.status_code == 401
+    assert pending.get_json()["error"]["message"] == "您的单位注册正在等待文明办审核,审核通过后即可登录。"
+    assert (
+        token_for(client, "dingshequ", "wrong-pass-1").get_json()["error"]["message"] == "用户名或密码错误。"
+    )
     decided = client.post(
         f"/api/v1/campaigns/{world.campaign.id}/units/{uid}/registration",
         json={"approve": True},
