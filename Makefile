@@ -29,7 +29,7 @@ run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
 	@echo "evalflow: http://$(HOST):$(PORT)/  (office login: admin / $${EVALFLOW_DEMO_PASSWORD:-evalflow-demo})"
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --no-control-socket --access-logfile - wsgi:app
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
