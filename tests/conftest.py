@@ -11,6 +11,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -35,12 +36,12 @@ def _pg_url() -> str:
     return url
 
 
-@pytest.fixture(params=ENGINES)
-def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A database URL for one test: a fresh SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
+@contextmanager
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema, dropped afterwards; yields a URL whose search_path is that schema.
+
+    Durability buys nothing in tests, so commits skip the fsync (synchronous_commit off).
+    """
     if not PG_URL:
         pytest.skip("PostgreSQL not configured: set EVALFLOW_TEST_DATABASE_URL to run this test on it")
     schema = "t_" + uuid.uuid4().hex[:12]
@@ -49,11 +50,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in _pg_url() else "?"
     try:
-        yield f"{_pg_url()}{sep}options=-csearch_path%3D{schema}"
+        yield f"{_pg_url()}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
     finally:
         with admin.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """A database URL for one test: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    with pg_schema() as url:
+        yield url
 
 
 def make_config(db_url: str, tmp_path: Any, **extra: Any) -> dict[str, Any]:
@@ -79,20 +90,8 @@ def app_config() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def pg_shared_url() -> Iterator[str]:
     """One PostgreSQL schema for the app tests of this run; each test empties it afterwards."""
-    if not PG_URL:
-        pytest.skip("PostgreSQL not configured: set EVALFLOW_TEST_DATABASE_URL to run this test on it")
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = sa.create_engine(_pg_url())
-    with admin.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in _pg_url() else "?"
-    try:
-        # Durability buys nothing in tests: skip the fsync on commit.
-        yield f"{_pg_url()}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with pg_schema() as url:
+        yield url
 
 
 def _empty_all_tables() -> None:
