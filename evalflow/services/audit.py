@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from ..domain.access import Actor
 from ..extensions import db
-from ..models import AuditEntry
+from ..models import Application, AuditEntry, Seat, Unit, User
 
 
 def record(
@@ -47,3 +47,28 @@ def entries(campaign_id: int, limit: int = 200) -> list[AuditEntry]:
         .limit(limit)
     )
     return list(db.session.scalars(stmt))
+
+
+def _names(stmt: sa.Select) -> dict[int, str]:
+    return {row[0]: row[1] for row in db.session.execute(stmt)}
+
+
+def subject_names(log: list[AuditEntry]) -> dict[tuple[str, int], str]:
+    """Readable names of what the entries acted on: the unit of an application or seat, a unit,
+    an account. Three queries at most, whatever the length of the log."""
+    ids: dict[str, set[int]] = {}
+    for entry in log:
+        if entry.subject_id is not None:
+            ids.setdefault(entry.subject_type, set()).add(entry.subject_id)
+    found: dict[tuple[str, int], str] = {}
+    lookups = {
+        "application": sa.select(Application.id, Unit.name).join(Unit, Unit.id == Application.unit_id),
+        "unit": sa.select(Unit.id, Unit.name),
+        "seat": sa.select(Seat.id, Unit.name).join(Unit, Unit.id == Seat.unit_id),
+        "user": sa.select(User.id, User.username),
+    }
+    for kind, stmt in lookups.items():
+        if ids.get(kind):
+            key = stmt.selected_columns[0]
+            found.update({(kind, i): n for i, n in _names(stmt.where(key.in_(ids[kind]))).items()})
+    return found

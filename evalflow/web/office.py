@@ -72,13 +72,15 @@ def campaign(cid: int) -> str:
     item = svc.get_campaign(actor, cid)
     options = phases.transition_options(item)
     edit_form = CampaignForm(obj=item)
+    log = audit.entries(item.id, limit=30)
     return render_template(
         "office/campaign.html",
         campaign=item,
         options=options,
         forms={o.target.value: TransitionForm(to=o.target.value) for o in options},
         edit_form=edit_form,
-        log=audit.entries(item.id, limit=20),
+        log=log,
+        subjects=audit.subject_names(log),
     )
 
 

@@ -167,3 +167,24 @@ def test_activity_log_shows_states_in_words(signed_in):
     page = signed_in.get(f"/office/campaigns/{campaign.id}").get_data(as_text=True)
     assert "已提交待审核 → 审核通过" in page
     assert "筹备 → 申报" in page
+
+
+def test_activity_log_names_the_unit_acted_on(signed_in):
+    from evalflow.domain.access import Actor, Role
+    from evalflow.models import Application
+    from evalflow.services import audit
+
+    new_campaign(signed_in)
+    campaign = db.session.query(Campaign).one()
+    unit = add_unit(campaign, "五塔北街社区", ApplicationStatus.SUBMITTED)
+    application = db.session.query(Application).filter_by(unit_id=unit.id).one()
+    actor = Actor(Role.OFFICE, label="office")
+    audit.record(
+        actor, "application.review", campaign_id=campaign.id, subject=("application", application.id)
+    )
+    audit.record(actor, "unit.create", campaign_id=campaign.id, subject=("unit", 9999))
+    db.session.commit()
+    page = signed_in.get(f"/office/campaigns/{campaign.id}").get_data(as_text=True)
+    rows = re.findall(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", page, re.S)
+    review = next(r for r in rows if "审核申报材料" in r)
+    assert "<td>五塔北街社区</td>" in review
