@@ -23,6 +23,8 @@ def incident_json(view: veto.IncidentView) -> dict[str, Any]:
         "description": incident.description,
         "applies": view.applies,
         "evidence": file_json(view.evidence) if view.evidence else None,
+        "withdrawn_at": incident.withdrawn_at.isoformat() if incident.withdrawn_at else None,
+        "withdrawal_reason": incident.withdrawal_reason or "",
     }
 
 
@@ -79,6 +81,31 @@ def record_veto(cid: int, uid: int) -> Response:
 )
 def veto_evidence(cid: int, vid: int) -> Response:
     return files.send_stored(veto.get_evidence(actor(), campaign_of(cid), vid))
+
+
+@route(
+    "/campaigns/<int:cid>/vetoes/<int:vid>/withdraw",
+    "POST",
+    summary="Withdraw a veto incident recorded in error, with a reason (office; audited; kept, no longer counts)",
+    tag="veto",
+    request_schema={
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
+    },
+    responses={
+        200: {"schema": {"type": "object"}},
+        400: "invalid input",
+        403: "forbidden",
+        404: "not found",
+        409: "already withdrawn",
+    },
+)
+def withdraw_veto(cid: int, vid: int) -> Response:
+    campaign = campaign_of(cid)
+    data = body()
+    view = veto.withdraw_incident(actor(), campaign, vid, data.get("reason"))
+    return reply(incident_json(view))
 
 
 _veto_body = multipart(

@@ -25,6 +25,7 @@ MAX_CATEGORY = 60
 MAX_CONTACT = 60
 MAX_PHONE = 40
 MAX_VETO_DESCRIPTION = 5_000
+MAX_WITHDRAWAL_REASON = 500
 DEFAULT_LOOKBACK_MONTHS = 24
 
 DEFAULT_VETO_TYPES: tuple[str, ...] = (
@@ -273,6 +274,17 @@ def clean_veto(kind: object, occurred_on: object, description: object, kinds: Co
     if errors:
         raise InvalidInput(msg(N_("否决事项记录有误。")), fields=errors)
     return kind, day, text
+
+
+def clean_withdrawal_reason(reason: object) -> str:
+    """Validate the reason for withdrawing an incident: required, at most 500 characters."""
+    errors: dict[str, list[Message]] = {}
+    text = _text_field(reason, "reason", MAX_WITHDRAWAL_REASON, errors).strip()
+    if not text and "reason" not in errors:
+        errors["reason"] = [msg(N_("请填写撤销原因。"))]
+    if errors:
+        raise InvalidInput(msg(N_("撤销原因有误。")), fields=errors)
+    return text
 
 
 def _parse_date(value: object) -> date | None:

@@ -112,3 +112,6 @@ class VetoIncident(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     evidence_file_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Withdrawn by the office (recorded in error): kept, but no longer counts.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(sa.Text, default="", server_default="")

@@ -1,7 +1,8 @@
 """一票否决 (veto): disqualifying incidents recorded by the office against a unit.
 
 The incident types (``VETO_TYPES``) and the look-back window (``VETO_LOOKBACK_MONTHS``, default 24)
-are settings. An incident older than the window is kept but flagged as not applying.
+are settings. An incident older than the window is kept but flagged as not applying; so is an
+incident the office withdrew as recorded in error (:func:`withdraw_incident`).
 
 Other features ask :func:`vetoed_unit_ids` — e.g. the notice must not list a vetoed unit.
 """
@@ -18,7 +19,7 @@ from flask import current_app
 
 from ..domain import intake as rules
 from ..domain.access import Action, Actor
-from ..domain.errors import NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.messages import N_, msg
 from ..domain.phases import Phase
 from ..extensions import db
@@ -52,6 +53,9 @@ def lookback_months() -> int:
 
 
 def applies(incident: VetoIncident) -> bool:
+    """Whether the incident counts: not withdrawn, and inside the look-back window."""
+    if incident.withdrawn_at is not None:
+        return False
     return rules.veto_applies(incident.occurred_on, clock.today(), lookback_months())
 
 
@@ -66,7 +70,8 @@ def _incidents(campaign_id: int) -> list[tuple[VetoIncident, Unit]]:
 
 
 def vetoed_unit_ids(campaign_id: int) -> set[int]:
-    """Ids of the campaign's units with at least one incident inside the look-back window.
+    """Ids of the campaign's units with at least one incident inside the look-back window that
+    has not been withdrawn.
 
     Such a unit cannot be accepted and must not be put on a notice.
     """
@@ -136,6 +141,50 @@ def _withdraw_acceptance(actor: Actor, campaign: Campaign, unit: Unit, kind: str
             actor, "application.veto_reject", campaign_id=campaign.id, subject=("unit", unit.id),
             from_state="accepted", to_state="rejected", reason=reason,
         )  # fmt: skip
+
+
+def _incident_of(campaign: Campaign, incident_id: int) -> tuple[VetoIncident, Unit]:
+    incident = db.session.get(VetoIncident, incident_id)
+    unit = db.session.get(Unit, incident.unit_id) if incident else None
+    if incident is None or unit is None or unit.campaign_id != campaign.id:
+        raise NotFound(msg(N_("该一票否决事项不存在。")))
+    return incident, unit
+
+
+def get_incident(actor: Actor, campaign: Campaign, incident_id: int) -> IncidentView:
+    require(actor, Action.VETO_MANAGE, campaign)
+    incident, unit = _incident_of(campaign, incident_id)
+    evidence = db.session.get(StoredFile, incident.evidence_file_id) if incident.evidence_file_id else None
+    return IncidentView(incident, unit, applies(incident), evidence)
+
+
+def withdraw_incident(actor: Actor, campaign: Campaign, incident_id: int, reason: Any) -> IncidentView:
+    """Withdraw an incident recorded in error, with a reason (required, at most 500 characters).
+
+    The incident is kept, marked withdrawn (``withdrawn_at``, ``withdrawal_reason``), and no longer
+    counts: :func:`vetoed_unit_ids` ignores it, so the unit may be accepted again. Withdrawing does
+    NOT re-accept a unit whose acceptance that incident withdrew (``application.veto_reject``): the
+    application stays rejected and the office reviews it again. Side effects: the incident row, an
+    audit entry (``veto.withdraw``, with the reason). Withdrawing twice is 409 ``already_withdrawn``
+    (compare-and-set, so two concurrent withdrawals cannot both succeed).
+    """
+    require(actor, Action.VETO_MANAGE, campaign)
+    incident, unit = _incident_of(campaign, incident_id)
+    text = rules.clean_withdrawal_reason(reason)
+    result = db.session.execute(
+        sa.update(VetoIncident)
+        .where(VetoIncident.id == incident.id, VetoIncident.withdrawn_at.is_(None))
+        .values(withdrawn_at=clock.now(), withdrawal_reason=text)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(msg(N_("该一票否决事项已撤销。")), code="already_withdrawn")
+    db.session.refresh(incident)
+    audit.record(
+        actor, "veto.withdraw", campaign_id=campaign.id, subject=("unit", unit.id), reason=text,
+        data={"incident_id": incident.id, "kind": incident.kind, "occurred_on": incident.occurred_on.isoformat()},
+    )  # fmt: skip
+    return get_incident(actor, campaign, incident.id)
 
 
 def get_evidence(actor: Actor, campaign: Campaign, incident_id: int) -> StoredFile:

@@ -16,7 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE
+from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, MAX_WITHDRAWAL_REASON
 
 
 class UnitForm(FlaskForm):
@@ -63,6 +63,12 @@ class VetoForm(FlaskForm):
         _l("情况说明"), validators=[DataRequired(_l("请填写情况说明。")), Length(max=5000)]
     )
     evidence = FileField(_l("证明材料(可选)"))
+
+
+class VetoWithdrawForm(FlaskForm):
+    reason = StringField(
+        _l("撤销原因"), validators=[DataRequired(_l("请填写撤销原因。")), Length(max=MAX_WITHDRAWAL_REASON)]
+    )
 
 
 class DeadlineForm(FlaskForm):

@@ -21,7 +21,7 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
-from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm
+from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
 from .labels import AUDIT_ACTIONS
 from .unit import fail, upload_limits
 
@@ -43,6 +43,7 @@ AUDIT_ACTIONS.update(
         "application.veto_reject": N_("因一票否决撤销审核通过"),
         "campaign.intake_deadline": N_("调整申报截止日期"),
         "veto.record": N_("记录一票否决事项"),
+        "veto.withdraw": N_("撤销一票否决事项"),
     }
 )
 
@@ -303,6 +304,23 @@ def record_veto(cid: int, uid: int) -> Response:
     return _run(
         lambda: veto.record_incident(current_actor(), campaign, uid, data, form.evidence.data),
         _("一票否决事项已记录。"),
+        target,
+    )
+
+
+@bp.route("/vetoes/<int:vid>/withdraw", methods=["POST"])
+@office_only
+def withdraw_veto(cid: int, vid: int) -> Response:
+    campaign = _campaign(cid)
+    view = veto.get_incident(current_actor(), campaign, vid)
+    target = url_for(".application", cid=cid, uid=view.unit.id) + "#veto"
+    form = VetoWithdrawForm()
+    if not form.validate_on_submit():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(target, 303)
+    return _run(
+        lambda: veto.withdraw_incident(current_actor(), campaign, vid, form.reason.data),
+        _("一票否决事项已撤销。"),
         target,
     )
 

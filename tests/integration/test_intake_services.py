@@ -11,13 +11,14 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from evalflow.domain.access import Actor, Role
-from evalflow.domain.errors import Conflict, TooLarge, UnsupportedType
+from evalflow.domain.errors import Conflict, InvalidInput, TooLarge, UnsupportedType
 from evalflow.domain.intake import FileKind
 from evalflow.extensions import db
 from evalflow.models import (
     Application,
     ApplicationStatus,
     ApplicationVersion,
+    AuditEntry,
     Campaign,
     StoredFile,
     Unit,
@@ -146,6 +147,91 @@ def test_vetoed_unit_ids_respect_window_and_campaign(app, world):
     assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id}
     app.config["VETO_LOOKBACK_MONTHS"] = 48
     assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id, world.b.id}
+
+
+def _vetoed_acceptance(app, world: World) -> VetoIncident:
+    """甲 accepted in intake, then an applying incident recorded: the acceptance is withdrawn."""
+    app.config["FROZEN_TODAY"] = date(2026, 11, 28)
+    _draft(world, world.a)
+    intake.submit(unit_actor(world.a), world.campaign, world.a.id)
+    intake.review(OFFICE, world.campaign, world.a.id, "accept", "")
+    data = {"kind": "发生群体性事件", "occurred_on": "2026-06-01", "description": "误录"}
+    view = veto.record_incident(OFFICE, world.campaign, world.a.id, data)
+    db.session.commit()
+    assert app_status(world.a) == ApplicationStatus.REJECTED
+    return view.incident
+
+
+def app_status(unit: Unit) -> ApplicationStatus:
+    return db.session.scalar(sa.select(Application.status).where(Application.unit_id == unit.id))
+
+
+def test_withdrawn_incident_no_longer_counts_but_does_not_reaccept(app, world):
+    incident = _vetoed_acceptance(app, world)
+    view = veto.withdraw_incident(OFFICE, world.campaign, incident.id, "  录入错误,实为另一单位  ")
+    db.session.commit()
+    assert view.applies is False and view.incident.withdrawal_reason == "录入错误,实为另一单位"
+    stored = db.session.get(VetoIncident, incident.id)
+    assert stored.withdrawn_at is not None and stored.withdrawn_at.tzinfo is not None
+    assert veto.vetoed_unit_ids(world.campaign.id) == set()
+    # Kept, listed, marked as not applying; the acceptance it withdrew stays withdrawn.
+    assert [(v.incident.id, v.applies) for v in veto.list_incidents(OFFICE, world.campaign)] == [
+        (incident.id, False)
+    ]
+    assert app_status(world.a) == ApplicationStatus.REJECTED
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "veto.withdraw"))
+    assert (entry.subject_type, entry.subject_id, entry.reason) == (
+        "unit",
+        world.a.id,
+        "录入错误,实为另一单位",
+    )
+    assert entry.data["incident_id"] == incident.id and entry.campaign_id == world.campaign.id
+    # The office reviews again: the unit resubmits and can now be accepted.
+    application = db.session.scalar(sa.select(Application).where(Application.unit_id == world.a.id))
+    application.status = ApplicationStatus.SUBMITTED
+    db.session.commit()
+    intake.review(OFFICE, world.campaign, world.a.id, "accept", "")
+    db.session.commit()
+    assert app_status(world.a) == ApplicationStatus.ACCEPTED
+
+
+def test_withdraw_twice_is_409_and_keeps_first_reason(app, world):
+    incident = _vetoed_acceptance(app, world)
+    veto.withdraw_incident(OFFICE, world.campaign, incident.id, "第一次")
+    db.session.commit()
+    with pytest.raises(Conflict) as raised:
+        veto.withdraw_incident(OFFICE, world.campaign, incident.id, "第二次")
+    assert (raised.value.status, raised.value.code) == (409, "already_withdrawn")
+    db.session.rollback()
+    assert db.session.get(VetoIncident, incident.id).withdrawal_reason == "第一次"
+    assert db.session.query(AuditEntry).filter_by(action="veto.withdraw").count() == 1
+
+
+@pytest.mark.parametrize("reason", ["", "   ", None, 42, "长" * 501])
+def test_withdraw_needs_a_reason_and_changes_nothing(app, world, reason):
+    incident = _vetoed_acceptance(app, world)
+    with pytest.raises(InvalidInput) as raised:
+        veto.withdraw_incident(OFFICE, world.campaign, incident.id, reason)
+    assert raised.value.status == 400 and list(raised.value.fields) == ["reason"]
+    db.session.rollback()
+    stored = db.session.get(VetoIncident, incident.id)
+    assert (stored.withdrawn_at, stored.withdrawal_reason) == (None, "")
+    assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id}
+    assert db.session.query(AuditEntry).filter_by(action="veto.withdraw").count() == 0
+
+
+def test_withdraw_is_office_only_and_per_campaign(app, world):
+    from evalflow.domain.errors import Forbidden, NotFound
+
+    incident = _vetoed_acceptance(app, world)
+    with pytest.raises(Forbidden):
+        veto.withdraw_incident(unit_actor(world.a), world.campaign, incident.id, "我说错了")
+    with pytest.raises(NotFound):
+        veto.withdraw_incident(OFFICE, world.other, incident.id, "别的评选")
+    with pytest.raises(NotFound):
+        veto.withdraw_incident(OFFICE, world.campaign, incident.id + 1000, "不存在")
+    db.session.rollback()
+    assert db.session.get(VetoIncident, incident.id).withdrawn_at is None
 
 
 @pytest.mark.parametrize(

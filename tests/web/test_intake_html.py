@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -319,6 +320,38 @@ def test_office_records_veto_and_cannot_accept(client, app, world):
     assert db.session.query(VetoIncident).count() == 1
 
 
+def test_office_withdraws_veto_with_reason(client, app, world):
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    _submit_a(world)
+    incident = VetoIncident(
+        unit_id=world.a.id, kind="发生重大安全生产事故", occurred_on=date(2026, 5, 1), description="仓库火灾"
+    )
+    db.session.add(incident)
+    db.session.commit()
+    as_office(client)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
+    page = client.get(url).get_data(as_text=True)
+    action = f"/office/campaigns/{world.campaign.id}/vetoes/{incident.id}/withdraw"
+    assert f'action="{action}"' in page and "一票否决:该单位不能通过审核" in page
+    empty = client.post(action, data={"reason": " ", "csrf_token": csrf_from(page)}, follow_redirects=True)
+    assert "请填写撤销原因。" in empty.get_data(as_text=True)
+    assert db.session.get(VetoIncident, incident.id).withdrawn_at is None
+    done = client.post(action, data={"reason": "误录,应为乙社区", "csrf_token": token_of(client, url)},
+                       follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "一票否决事项已撤销。" in done and "已撤销:误录,应为乙社区" in done
+    assert '<tr class="withdrawn">' in done and f'action="{action}"' not in done
+    assert "一票否决:该单位不能通过审核" not in done
+    again = client.post(action, data={"reason": "再撤", "csrf_token": token_of(client, url)},
+                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "该一票否决事项已撤销。" in again
+    assert db.session.get(VetoIncident, incident.id).withdrawal_reason == "误录,应为乙社区"
+    accepted = client.post(url + "/review", data={"decision": "accept", "csrf_token": token_of(client, url)},
+                           follow_redirects=True).get_data(as_text=True)  # fmt: skip
+    assert "审核结果已保存。" in accepted and app_row(world.a).status == ApplicationStatus.ACCEPTED
+    log = client.get(f"/office/campaigns/{world.campaign.id}").get_data(as_text=True)
+    assert "撤销一票否决事项" in log and "误录,应为乙社区" in log
+
+
 def test_office_sees_diff_between_versions(client, world):
     from evalflow.models import ApplicationVersion
 
@@ -402,13 +435,14 @@ def test_unit_page_access_matrix(client, world, page, who, expected):
         "/office/campaigns/{c}/units/{a}/password",
         "/office/campaigns/{c}/units/{a}/application/review",
         "/office/campaigns/{c}/units/{a}/vetoes",
+        "/office/campaigns/{c}/vetoes/{v}/withdraw",
         "/office/campaigns/{c}/deadline",
     ],
 )
 def test_unit_cannot_post_office_actions(client, world, action):
     as_unit(client)
     token = token_of(client, "/unit/")
-    response = client.post(action.format(c=world.campaign.id, a=world.a.id), data={"csrf_token": token})
+    response = client.post(action.format(c=world.campaign.id, a=world.a.id, v=1), data={"csrf_token": token})
     assert response.status_code == 403
     assert db.session.query(VetoIncident).count() == 0
     assert app_row(world.a).status == ApplicationStatus.DRAFT

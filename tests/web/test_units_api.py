@@ -100,6 +100,16 @@ def _pending_registration(client, world):
     return {"uid": response.get_json()["id"]}
 
 
+def _recorded_veto(client, world):
+    response = client.post(
+        f"/api/v1/campaigns/{world.campaign.id}/units/{world.a.id}/vetoes",
+        json={"kind": "发生群体性事件", "occurred_on": "2026-01-05", "description": SECRET_TEXT},
+        headers=world.headers("office"),
+    )
+    assert response.status_code == 201
+    return {"vid": response.get_json()["id"]}
+
+
 def _multipart(content, name):
     return lambda world: {
         "data": {"file": (io.BytesIO(content), name)},
@@ -149,6 +159,8 @@ ENDPOINTS = [
     Endpoint("record veto", "POST", lambda w, p: f"/api/v1/campaigns/{w.campaign.id}/units/{w.a.id}/vetoes",
              {**OFFICE_ONLY, "office": 201},
              kwargs=lambda w: {"json": {"kind": "发生群体性事件", "occurred_on": "2026-01-05", "description": "事件"}}),
+    Endpoint("withdraw veto", "POST", lambda w, p: f"/api/v1/campaigns/{w.campaign.id}/vetoes/{p['vid']}/withdraw",
+             OFFICE_ONLY, prepare=_recorded_veto, kwargs=lambda w: {"json": {"reason": "录入错误"}}),
 ]  # fmt: skip
 CALLERS = ["office", "a", "b", "stranger", "seat", "public"]
 
@@ -181,7 +193,7 @@ def test_every_intake_route_is_in_the_matrix(app):
         ("/campaigns/{cid}/units/import", "post"), ("/campaigns/{cid}/units/{uid}/password", "post"),
         ("/campaigns/{cid}/units/{uid}/registration", "post"), ("/campaigns/{cid}/applications", "get"),
         ("/campaigns/{cid}/intake-deadline", "put"), ("/campaigns/{cid}/vetoes", "get"),
-        ("/campaigns/{cid}/units/{uid}/vetoes", "post"),
+        ("/campaigns/{cid}/units/{uid}/vetoes", "post"), ("/campaigns/{cid}/vetoes/{vid}/withdraw", "post"),
     }  # fmt: skip
     app_paths = {
         ("", "get"), ("", "put"), ("/attachments", "post"), ("/attachments/{aid}", "get"),
@@ -775,6 +787,78 @@ def test_veto_unknown_type_is_400(client, world):
         headers=world.headers("office"),
     )
     assert response.status_code == 400 and "kind" in response.get_json()["error"]["fields"]
+
+
+def _withdraw(client, world, vid, payload, who="office"):
+    return client.post(
+        f"/api/v1/campaigns/{world.campaign.id}/vetoes/{vid}/withdraw",
+        json=payload,
+        headers=world.headers(who),
+    )
+
+
+def test_withdrawn_veto_no_longer_blocks_acceptance(client, app, world):
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    submitted(client, world)
+    vid = _veto(client, world, "2026-10-01").get_json()["id"]
+    assert review(client, world, "accept").status_code == 409
+    response = _withdraw(client, world, vid, {"reason": "录入错误,应为乙社区"})
+    body = response.get_json()
+    assert response.status_code == 200
+    assert body["withdrawn_at"] and body["withdrawn_at"].endswith("+00:00")
+    assert {k: body[k] for k in ("id", "unit_id", "kind", "applies", "withdrawal_reason")} == {
+        "id": vid, "unit_id": world.a.id, "kind": "申报材料弄虚作假", "applies": False,
+        "withdrawal_reason": "录入错误,应为乙社区",
+    }  # fmt: skip
+    listed = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}/vetoes", headers=world.headers("office")
+    ).get_json()
+    assert [(i["id"], i["applies"], i["withdrawal_reason"]) for i in listed["incidents"]] == [
+        (vid, False, "录入错误,应为乙社区")
+    ]
+    units = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}/units", headers=world.headers("office")
+    ).get_json()
+    assert [u["vetoed"] for u in units] == [False, False]
+    assert review(client, world, "accept").get_json()["status"] == "accepted"
+    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "veto.withdraw"))
+    assert entry.reason == "录入错误,应为乙社区" and entry.data["incident_id"] == vid
+
+
+def test_new_incident_has_no_withdrawal(client, world):
+    body = _veto(client, world, "2026-10-01").get_json()
+    assert (body["withdrawn_at"], body["withdrawal_reason"]) == (None, "")
+
+
+def test_withdraw_veto_twice_is_409(client, app, world):
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    vid = _veto(client, world, "2026-10-01").get_json()["id"]
+    assert _withdraw(client, world, vid, {"reason": "第一次"}).status_code == 200
+    again = _withdraw(client, world, vid, {"reason": "第二次"})
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_withdrawn"
+    assert db.session.get(VetoIncident, vid).withdrawal_reason == "第一次"
+
+
+@pytest.mark.parametrize(
+    "payload", [{}, {"reason": ""}, {"reason": "  "}, {"reason": 5}, {"reason": "长" * 501}]
+)
+def test_withdraw_veto_without_reason_is_400_and_changes_nothing(client, app, world, payload):
+    app.config["FROZEN_TODAY"] = "2026-11-28"
+    vid = _veto(client, world, "2026-10-01").get_json()["id"]
+    response = _withdraw(client, world, vid, payload)
+    assert response.status_code == 400 and "reason" in response.get_json()["error"]["fields"]
+    assert db.session.get(VetoIncident, vid).withdrawn_at is None
+    assert db.session.query(AuditEntry).filter_by(action="veto.withdraw").count() == 0
+
+
+def test_withdraw_unknown_or_other_campaign_veto_is_404(client, world):
+    vid = _veto(client, world, "2026-10-01", unit=world.a).get_json()["id"]
+    response = _withdraw(client, world, vid + 1000, {"reason": "x"})
+    assert response.status_code == 404
+    other = client.post(f"/api/v1/campaigns/{world.other.id}/vetoes/{vid}/withdraw", json={"reason": "x"},
+                        headers=world.headers("office"))  # fmt: skip
+    assert other.status_code == 404
+    assert db.session.get(VetoIncident, vid).withdrawn_at is None
 
 
 def test_intake_to_training_guard_through_the_api(client, world):
