@@ -63,3 +63,21 @@ class AccountForm(FlaskForm):
         _l("初始密码"),
         validators=[DataRequired(_l("请填写密码。")), Length(min=8, message=_l("密码至少 8 个字符。"))],
     )
+
+
+def error_list(form: FlaskForm) -> list[str]:
+    """Every error message of a form, nested field lists included, as plain strings."""
+
+    def flat(errors: object) -> list[str]:
+        if isinstance(errors, dict):
+            return [e for value in errors.values() for e in flat(value)]
+        if isinstance(errors, list | tuple):
+            return [e for value in errors for e in flat(value)]
+        return [str(errors)]
+
+    return flat(form.errors)
+
+
+def form_errors(form: FlaskForm) -> str:
+    """All of a form's error messages as one sentence for a flash (lazy strings rendered)."""
+    return " ".join(error_list(form))

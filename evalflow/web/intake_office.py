@@ -21,6 +21,7 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
+from .forms import form_errors
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
 from .labels import AUDIT_ACTIONS
 from .unit import fail, upload_limits
@@ -240,7 +241,7 @@ def review(cid: int, uid: int) -> Response:
     form = ReviewForm()
     target = url_for(".application", cid=cid, uid=uid)
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(target, 303)
     return _run(
         lambda: intake.review(current_actor(), campaign, uid, form.decision.data, form.comment.data or ""),
@@ -274,7 +275,7 @@ def deadline(cid: int) -> Response:
     campaign = _campaign(cid)
     form = DeadlineForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for(".review_queue", cid=cid), 303)
     return _run(
         lambda: intake.set_deadline(current_actor(), campaign, form.deadline.data, form.reason.data or ""),
@@ -294,7 +295,7 @@ def record_veto(cid: int, uid: int) -> Response:
     form.kind.choices = [SelectChoice(t) for t in veto.veto_types()]
     target = url_for(".application", cid=cid, uid=uid) + "#veto"
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(target, 303)
     data = {
         "kind": form.kind.data,
@@ -316,7 +317,7 @@ def withdraw_veto(cid: int, vid: int) -> Response:
     target = url_for(".application", cid=cid, uid=view.unit.id) + "#veto"
     form = VetoWithdrawForm()
     if not form.validate_on_submit():
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(target, 303)
     return _run(
         lambda: veto.withdraw_incident(current_actor(), campaign, vid, form.reason.data),

@@ -15,7 +15,7 @@ from ..services import audit, phases
 from ..services import campaigns as svc
 from . import current_actor
 from .decorators import office_only
-from .forms import CampaignForm, ScaleForm, TransitionForm
+from .forms import CampaignForm, ScaleForm, TransitionForm, error_list, form_errors
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -91,7 +91,7 @@ def edit_campaign(cid: int) -> Response:
     item = svc.get_campaign(actor, cid)
     form = CampaignForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("office.campaign", cid=cid))
     data = _campaign_data(form)
     if data["notice_working_days"] == item.notice_working_days:
@@ -143,7 +143,7 @@ def scale(cid: int) -> str | Response | tuple[str, int]:
             flash(_("评定表已保存。"), "success")
             return redirect(url_for("office.campaign", cid=cid))
     else:
-        errors = [e for errors in form.errors.values() for e in _flatten(errors)]
+        errors = error_list(form)
     return render_template("office/scale.html", campaign=item, form=form, errors=errors), 400
 
 
@@ -162,13 +162,3 @@ def _grades(form: ScaleForm) -> list[dict[str, object]]:
             }
         )
     return rows
-
-
-def _flatten(errors: object) -> list[str]:
-    if isinstance(errors, str):
-        return [errors]
-    if isinstance(errors, dict):
-        return [e for v in errors.values() for e in _flatten(v)]
-    if isinstance(errors, list):
-        return [e for v in errors for e in _flatten(v)]
-    return []

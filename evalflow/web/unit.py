@@ -23,6 +23,7 @@ from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
+from .forms import form_errors
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -98,7 +99,7 @@ def save() -> Response:
     unit, campaign = _mine()
     form = ApplicationForm()
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return _back()
     data = {"report_title": form.report_title.data or "", "report_text": form.report_text.data or ""}
     if request.form.get("then") == "submit":

@@ -188,3 +188,34 @@ def test_activity_log_names_the_unit_acted_on(signed_in):
     rows = re.findall(r"<tr>\s*<td class=\"nowrap\">.*?</tr>", page, re.S)
     review = next(r for r in rows if "审核申报材料" in r)
     assert "<td>五塔北街社区</td>" in review
+
+
+def test_edit_campaign_with_empty_title_flashes_reason(signed_in):
+    new_campaign(signed_in)
+    cid = db.session.query(Campaign).one().id
+    token = csrf_from(signed_in.get(f"/office/campaigns/{cid}").get_data(as_text=True))
+    response = signed_in.post(
+        f"/office/campaigns/{cid}/edit",
+        data={"csrf_token": token, "title": "", "notice_working_days": "5"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "请填写标题。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Campaign, cid).title == "2026年度文明单位评选"
+
+
+def test_scale_editor_out_of_range_points_shows_field_error(signed_in):
+    new_campaign(signed_in)
+    cid = db.session.query(Campaign).one().id
+    token = csrf_from(signed_in.get(f"/office/campaigns/{cid}/scale").get_data(as_text=True))
+    data = {
+        "csrf_token": token,
+        "grades-0-label": "好",
+        "grades-0-points": "2000",
+        "grades-1-label": "差",
+        "grades-1-points": "1",
+    }
+    response = signed_in.post(f"/office/campaigns/{cid}/scale", data=data)
+    assert response.status_code == 400
+    assert re.search(r'<p class="error">[^<]*1000[^<]*</p>', response.get_data(as_text=True))

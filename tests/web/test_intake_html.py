@@ -465,3 +465,15 @@ def test_intake_pages_render_in_both_languages(client, world, lang):
     as_unit(client)
     assert client.get(f"/unit/?lang={lang}").status_code == 200
     assert client.get(f"/unit/register?lang={lang}").status_code == 200
+
+
+def test_office_review_without_decision_is_a_message_not_a_crash(client, world):
+    _submit_a(world)
+    as_office(client)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
+    response = client.post(
+        url + "/review", data={"comment": "x", "csrf_token": token_of(client, url)}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert 'class="flash flash-error"' in response.get_data(as_text=True)
+    assert app_row(world.a).status == ApplicationStatus.SUBMITTED
