@@ -7,13 +7,12 @@ from flask import Flask
 
 from .domain.errors import DomainError
 from .extensions import db
-from .i18n import tr
+from .i18n import describe
 
 
 def _fail(exc: DomainError) -> None:
     db.session.rollback()
-    details = [tr(r) for reasons in exc.fields.values() for r in reasons] + [tr(r) for r in exc.reasons]
-    raise click.ClickException(" ".join([tr(exc.message), *details]))
+    raise click.ClickException(describe(exc))
 
 
 def register_cli(app: Flask) -> None:

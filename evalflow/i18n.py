@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, gettext
 
+from .domain.errors import DomainError
 from .domain.messages import Message
 from .extensions import babel
 
@@ -34,6 +35,12 @@ def tr(message: Message | str) -> str:
 
 def tr_all(messages: Iterable[Message | str]) -> list[str]:
     return [tr(m) for m in messages]
+
+
+def describe(exc: DomainError) -> str:
+    """A domain error as one sentence: its message, then every reason and field problem."""
+    details = tr_all(exc.reasons) + [r for reasons in exc.fields.values() for r in tr_all(reasons)]
+    return " ".join([tr(exc.message), *details])
 
 
 def register_i18n(app: Flask) -> None:

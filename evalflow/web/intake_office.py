@@ -21,10 +21,11 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
+from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
 from .labels import AUDIT_ACTIONS
-from .unit import fail, upload_limits
+from .unit import upload_limits
 
 bp = Blueprint("intake_office", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -69,7 +70,7 @@ def _run(step: Any, success: str, target: str) -> Response:
     try:
         step()
     except DomainError as exc:
-        fail(exc)
+        flash_failure(exc)
     else:
         flash(success, "success")
     return redirect(target, 303)
@@ -142,7 +143,7 @@ def import_units(cid: int) -> str | tuple[str, int] | Response:
             "office/units_import.html", campaign=campaign, rows=exc.rows, refused=True
         ), 400
     except DomainError as exc:
-        fail(exc)
+        flash_failure(exc)
         return redirect(url_for(".units_list", cid=cid), 303)
     return render_template("office/units_import.html", campaign=campaign, rows=report, refused=False)
 
@@ -157,7 +158,7 @@ def reset_password(cid: int, uid: int) -> str | Response:
     try:
         username, password = units.reset_password(current_actor(), campaign, unit)
     except DomainError as exc:
-        fail(exc)
+        flash_failure(exc)
         return redirect(url_for(".units_list", cid=cid), 303)
     credentials = [units.NewUnit(unit, username, password)]
     return render_template(

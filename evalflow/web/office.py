@@ -15,16 +15,12 @@ from ..services import audit, phases
 from ..services import campaigns as svc
 from . import current_actor
 from .decorators import office_only
+from .feedback import flash_failure
 from .forms import CampaignForm, ScaleForm, TransitionForm, error_list, form_errors
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 BLANK_GRADE_ROWS = 2
-
-
-def _flash_error(exc: DomainError) -> None:
-    details = tr_all(exc.reasons) + [r for reasons in exc.fields.values() for r in tr_all(reasons)]
-    flash(tr(exc.message) + ("" if not details else " " + " ".join(details)), "error")
 
 
 def _apply_field_errors(form: CampaignForm, exc: DomainError) -> None:
@@ -99,7 +95,7 @@ def edit_campaign(cid: int) -> Response:
     try:
         svc.update_campaign(actor, item, data)
     except DomainError as exc:
-        _flash_error(exc)
+        flash_failure(exc)
         return redirect(url_for("office.campaign", cid=cid))
     flash(_("已保存。"), "success")
     return redirect(url_for("office.campaign", cid=cid))
@@ -117,7 +113,7 @@ def transition(cid: int) -> Response:
     try:
         phases.advance_phase(actor, item, parse_phase(form.to.data), form.reason.data or "")
     except DomainError as exc:
-        _flash_error(exc)
+        flash_failure(exc)
     else:
         flash(_("已进入“%(phase)s”阶段。", phase=tr(item.phase.label)), "success")
     return redirect(url_for("office.campaign", cid=cid))

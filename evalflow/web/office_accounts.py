@@ -11,6 +11,7 @@ from ..i18n import tr, tr_all
 from ..services import accounts
 from . import current_actor
 from .decorators import office_only
+from .feedback import flash_failure
 from .forms import AccountForm, EmptyForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/office/accounts")
@@ -48,7 +49,7 @@ def toggle(user_id: int) -> Response:
         try:
             accounts.set_active(user, not user.active, actor)
         except DomainError as exc:
-            flash(tr(exc.message), "error")
+            flash_failure(exc)
         else:
             flash(_("账号已启用。") if user.active else _("账号已停用,其所有登录会话已结束。"), "success")
     return redirect(url_for("accounts.index"))

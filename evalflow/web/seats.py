@@ -28,9 +28,9 @@ from ..services import campaigns, seats, training
 from ..services.seats import IssuedSeat
 from . import current_actor
 from .decorators import office_only, unit_only
+from .feedback import flash_failure
 from .forms import EmptyForm
 from .labels import AUDIT_ACTIONS
-from .training import flash_error
 
 bp = Blueprint("seats", __name__)
 
@@ -69,7 +69,7 @@ def _attempt(action: Callable[[], object], done: str) -> None:
     try:
         action()
     except DomainError as exc:
-        flash_error(exc)
+        flash_failure(exc)
     else:
         flash(done, "success")
 
@@ -99,7 +99,7 @@ def _reissue(cid: int, uid: int, sid: int, back: str) -> Response:
     try:
         issued = seats.reissue_seat(current_actor(), campaign, uid, sid)
     except DomainError as exc:
-        flash_error(exc)
+        flash_failure(exc)
         return redirect(back)
     return _pdf(campaign, [issued], f"card-seat-{sid}.pdf")
 
@@ -111,7 +111,7 @@ def _cards(cid: int, uid: int | None, back: str) -> Response:
     try:
         issued = seats.issue_cards(current_actor(), campaign, uid)
     except DomainError as exc:
-        flash_error(exc)
+        flash_failure(exc)
         return redirect(back)
     if not issued:
         flash(_("还没有登记代表,无法打印代表证。"), "error")

@@ -22,12 +22,13 @@ from ..domain.access import Action, can
 from ..domain.errors import DomainError
 from ..domain.messages import N_
 from ..extensions import db
-from ..i18n import tr, tr_all
+from ..i18n import tr
 from ..models import Campaign, Unit
 from ..pdf import qr
 from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
+from .feedback import flash_failure
 from .forms import EmptyForm
 from .labels import AUDIT_ACTIONS
 
@@ -80,11 +81,6 @@ class AskForm(FlaskForm):
 class AnswerForm(FlaskForm):
     entry = HiddenField()
     answer = TextAreaField(_l("解答"), validators=[Optional()])
-
-
-def flash_error(exc: DomainError) -> None:
-    details = tr_all(exc.reasons) + [r for reasons in exc.fields.values() for r in tr_all(reasons)]
-    flash(tr(exc.message) + ("" if not details else " " + " ".join(details)), "error")
 
 
 def qr_svg(data: str) -> Markup:
@@ -161,7 +157,7 @@ def save_schedule(cid: int) -> Response:
         try:
             training.save_schedule(current_actor(), _campaign(cid), data)
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("培训安排已保存。"), "success")
     return _back(cid, "schedule")
@@ -175,7 +171,7 @@ def upload_material(cid: int) -> Response:
         try:
             stored = training.add_material(current_actor(), _campaign(cid), request.files.get("file"))
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("已上传“%(name)s”。", name=stored.filename), "success")
     return _back(cid, "materials")
@@ -188,7 +184,7 @@ def delete_material(cid: int, fid: int) -> Response:
         try:
             training.remove_material(current_actor(), _campaign(cid), fid)
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("已删除。"), "success")
     return _back(cid, "materials")
@@ -216,7 +212,7 @@ def mark_attendance(cid: int, uid: int) -> Response:
                 {"status": form.status.data, "note": form.note.data or ""},
             )
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("已登记。"), "success")
     return _back(cid, "attendance")
@@ -233,7 +229,7 @@ def open_checkin(cid: int) -> Response:
         try:
             training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
             return _back(cid, "checkin")
         return redirect(url_for("training.checkin_display", cid=cid))
     return _back(cid, "checkin")
@@ -246,7 +242,7 @@ def close_checkin(cid: int) -> Response:
         try:
             training.close_checkin(current_actor(), _campaign(cid))
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("现场签到已关闭。"), "success")
     return _back(cid, "checkin")
@@ -284,7 +280,7 @@ def checkin(code: str) -> str | Response:
         try:
             training.check_in(current_actor(), code)
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("签到成功,欢迎参加集中培训!"), "success")
             return redirect(url_for("training.unit_training"))
@@ -348,7 +344,7 @@ def add_faq(cid: int) -> Response:
                 current_actor(), _campaign(cid), {"question": form.question.data, "answer": form.answer.data}
             )
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("已发布,所有申报单位均可看到。"), "success")
     return redirect(url_for("training.office_faq", cid=cid))
@@ -362,7 +358,7 @@ def answer_faq(cid: int, fid: int) -> Response:
         try:
             faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data})
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("解答已发布,所有申报单位均可看到。"), "success")
     return redirect(url_for("training.office_faq", cid=cid) + f"#faq-{fid}")
@@ -377,7 +373,7 @@ def unit_faq() -> str | Response:
         try:
             faq.ask(current_actor(), campaign, {"question": form.question.data})
         except DomainError as exc:
-            flash_error(exc)
+            flash_failure(exc)
         else:
             flash(_("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。"), "success")
             return redirect(url_for("training.unit_faq"))

@@ -23,17 +23,11 @@ from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
+from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
-
-
-def fail(exc: DomainError) -> None:
-    """Undo whatever the failed step wrote, then tell the user why (in their language)."""
-    db.session.rollback()
-    details = tr_all(exc.reasons) + [r for reasons in exc.fields.values() for r in tr_all(reasons)]
-    flash(" ".join([tr(exc.message), *details]), "error")
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -87,7 +81,7 @@ def _run(step: Any, success: str) -> Response:
     try:
         step()
     except DomainError as exc:
-        fail(exc)
+        flash_failure(exc)
     else:
         flash(success, "success")
     return _back()
