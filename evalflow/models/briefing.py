@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..domain.briefing import BallotSource
 from ..domain.training import AttendanceStatus, SeatRole
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
@@ -111,6 +112,9 @@ class Ballot(db.Model):
     seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seat.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     grade: Mapped[str] = mapped_column(sa.String(20))
+    source: Mapped[BallotSource] = mapped_column(
+        str_enum(BallotSource, "ballot_source"), default=BallotSource.ONLINE, server_default="online"
+    )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("seat_id", "unit_id"),)
