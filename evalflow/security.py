@@ -34,8 +34,13 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def register_security(app: Flask) -> None:
-    if app.config.get("PROXY_FIX", True):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # X-Forwarded-* is believed only from as many proxies as the operator says are in front;
+    # by default (0) a client cannot pick its own address and so dodge the rate limits.
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     app.session_interface = SessionInterface()
     talisman.init_app(
         app,
