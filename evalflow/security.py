@@ -7,10 +7,13 @@ session cookie is HttpOnly and SameSite=Lax, and Secure whenever the request cam
 
 from __future__ import annotations
 
-from flask import Flask, request
+import logging
+
+from flask import Flask, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .accesslog import install_filter
 from .extensions import csrf, limiter, talisman
 
 CSP = {
@@ -26,6 +29,11 @@ CSP = {
 }
 
 
+def no_referrer() -> None:
+    """This response must not leak its URL to other sites (the URL is a credential)."""
+    g.referrer_policy = "no-referrer"
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Marks the session cookie Secure when the request itself came over HTTPS."""
 
@@ -34,6 +42,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def register_security(app: Flask) -> None:
+    install_filter(app.logger)
+    install_filter(logging.getLogger("werkzeug"))
     # X-Forwarded-* is believed only from as many proxies as the operator says are in front;
     # by default (0) a client cannot pick its own address and so dodge the rate limits.
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
@@ -42,6 +52,16 @@ def register_security(app: Flask) -> None:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
     app.session_interface = SessionInterface()
+
+    @app.after_request
+    def keep_stricter_referrer_policy(response: Response) -> Response:
+        """Registered before Talisman, so it runs after it: a page that asked for a stricter
+        policy (:func:`no_referrer`) keeps it instead of Talisman's site-wide one."""
+        policy = g.get("referrer_policy")
+        if policy:
+            response.headers["Referrer-Policy"] = policy
+        return response
+
     talisman.init_app(
         app,
         force_https=bool(app.config.get("FORCE_HTTPS")),

@@ -32,3 +32,59 @@ def test_language_switch_returns_to_same_site_page(client):
 def test_language_switch_unknown_language_goes_home(client):
     response = client.get("/lang/xx", headers={"Referer": "http://localhost/login"})
     assert response.headers["Location"] == "/"
+
+
+def test_seat_page_keeps_no_referrer_policy(client):
+    from tests.training_world import build
+
+    world = build(client)
+    valid = client.get(f"/s/{world.tokens['seat']}")
+    unknown = client.get("/s/not-a-seat-token")
+    assert (valid.status_code, unknown.status_code) == (200, 404)
+    assert valid.headers["Referrer-Policy"] == "no-referrer"
+    assert unknown.headers["Referrer-Policy"] == "no-referrer"
+    assert valid.headers["Cache-Control"] == "no-store"
+    assert client.get("/login").headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_app_log_redacts_seat_tokens(app, caplog):
+    with caplog.at_level("ERROR"):
+        app.logger.error("unhandled error on %s %s", "GET", "/s/SeCrEt-token_123")
+    assert "/s/[seat]" in caplog.text and "SeCrEt" not in caplog.text
+
+
+def test_gunicorn_access_log_redacts_seat_tokens():
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from evalflow.accesslog import RedactingLogger
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": "/s/SeCrEt-token_123?lang=en",
+        "PATH_INFO": "/s/SeCrEt-token_123",
+        "QUERY_STRING": "lang=en",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "192.0.2.1",
+        "HTTP_REFERER": "https://example.org/s/SeCrEt-token_123",
+    }
+    response = SimpleNamespace(status="200 OK", sent=10, headers=[])
+    request = SimpleNamespace(headers=[("REFERER", "https://example.org/s/SeCrEt-token_123")])
+    atoms = RedactingLogger(Config()).atoms(response, request, environ, timedelta(seconds=1))
+    assert atoms["r"] == "GET /s/[seat]?lang=en HTTP/1.1"
+    assert atoms["U"] == "/s/[seat]" and atoms["f"] == "https://example.org/s/[seat]"
+    assert not any("SeCrEt" in str(v) for v in atoms.values())
+
+
+def test_gunicorn_config_uses_the_redacting_logger():
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    config = Config()
+    namespace: dict[str, object] = {}
+    exec((Path(__file__).parents[2] / "gunicorn.conf.py").read_text(), namespace)
+    config.set("logger_class", namespace["logger_class"])
+    assert config.logger_class.__name__ == "RedactingLogger"
