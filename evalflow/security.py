@@ -29,6 +29,15 @@ CSP = {
 }
 
 
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # no login manager or a broken session: not a signed-in page
+        return False
+
+
 def no_referrer() -> None:
     """This response must not leak its URL to other sites (the URL is a credential)."""
     g.referrer_policy = "no-referrer"
@@ -60,6 +69,14 @@ def register_security(app: Flask) -> None:
         policy = g.get("referrer_policy")
         if policy:
             response.headers["Referrer-Policy"] = policy
+        return response
+
+    @app.after_request
+    def no_store_private_pages(response: Response) -> Response:
+        """API answers and pages for a signed-in user are private: no browser or proxy cache
+        keeps a copy (a shared computer, the back button after logout)."""
+        if request.endpoint != "static" and (request.path.startswith("/api/") or _signed_in()):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     talisman.init_app(

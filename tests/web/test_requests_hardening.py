@@ -88,3 +88,25 @@ def test_gunicorn_config_uses_the_redacting_logger():
     exec((Path(__file__).parents[2] / "gunicorn.conf.py").read_text(), namespace)
     config.set("logger_class", namespace["logger_class"])
     assert config.logger_class.__name__ == "RedactingLogger"
+
+
+def test_signed_in_pages_and_api_are_not_cached(client):
+    from tests.helpers import make_office, office_token
+    from tests.web.test_html_auth import login
+
+    anonymous = client.get("/")
+    token = office_token(client, "api-office")
+    api = [
+        client.get("/api/v1/campaigns", headers={"Authorization": f"Bearer {token}"}),
+        client.get("/api/v1/campaigns"),
+        client.get("/api/v1/no-such-thing"),
+    ]
+    make_office()
+    login(client)
+    page = client.get("/office/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
+    assert [r.headers.get("Cache-Control") for r in api] == ["no-store"] * 3
+    assert "no-store" not in anonymous.headers.get("Cache-Control", "")
+    static = client.get("/static/app.css")
+    static.close()
+    assert "no-store" not in static.headers.get("Cache-Control", "")
