@@ -110,3 +110,22 @@ def test_signed_in_pages_and_api_are_not_cached(client):
     static = client.get("/static/app.css")
     static.close()
     assert "no-store" not in static.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("big", [2**63, 2**63 - 1, 2**64 + 5, 10**40])
+def test_huge_ids_in_paths_are_404_not_500(client, big):
+    from tests.helpers import bearer, office_token
+    from tests.web.test_html_auth import login
+
+    token = office_token(client)
+    login(client)
+    api = [
+        client.get(f"/api/v1/campaigns/{big}", headers=bearer(token)),
+        client.get(f"/api/v1/campaigns/{big}/applications", headers=bearer(token)),
+        client.get(f"/api/v1/campaigns/1/units/{big}/seats", headers=bearer(token)),
+    ]
+    html = [client.get(f"/office/campaigns/{big}"), client.get(f"/unit/application/attachments/{big}")]
+    assert [r.status_code for r in api] == [404, 404, 404]
+    assert all(r.get_json()["error"]["code"] == "not_found" for r in api)
+    assert [r.status_code for r in html][0] == 404
+    assert html[1].status_code in (403, 404)
