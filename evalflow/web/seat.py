@@ -10,6 +10,7 @@ from flask import Blueprint, render_template
 from werkzeug.wrappers import Response
 
 from ..domain.phases import Phase
+from ..security import no_referrer
 from ..services import seats
 
 bp = Blueprint("seat", __name__)
@@ -36,5 +37,5 @@ def landing(token: str) -> tuple[str, int] | Response:
 def no_store(response: Response) -> Response:
     """The URL is the credential: keep the page out of caches and referrers."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    no_referrer()  # applied after Talisman's site-wide policy (see security.py)
     return response
