@@ -24,6 +24,7 @@ entities are never resolved.
 from __future__ import annotations
 
 import posixpath
+import re
 import time
 import unicodedata
 import zipfile
@@ -78,6 +79,9 @@ def _too_big(what: str, limit: int) -> TooLarge:
 
 
 # --- reading parts within bounds ----------------------------------------------------------------
+
+
+_PARAGRAPH_TAG = re.compile(rb"<w:p[\s>/]")
 
 
 class _Capped:
@@ -152,6 +156,31 @@ class _Package:
                 raise unreadable() from None
             if docinfo is not None and docinfo.doctype:
                 raise unreadable()
+
+    def prescan(self, name: str) -> None:
+        """A fast byte-level pass over a story part, refusing it before any XML is parsed when its
+        paragraph or element count is over the limits (the usual ``w:`` prefix; the parse itself
+        counts again whatever the prefix)."""
+        limits, tail = self.budget.limits, b""
+        paragraphs = elements = 0
+        try:
+            raw = self.archive.open(name)
+        except (KeyError, zipfile.BadZipFile, NotImplementedError, RuntimeError, OSError):
+            raise unreadable() from None
+        with raw:
+            stream = _Capped(raw, limits.part_bytes)
+            try:
+                while chunk := stream.read(1 << 20):
+                    data = tail + chunk
+                    paragraphs += len(_PARAGRAPH_TAG.findall(data)) - len(_PARAGRAPH_TAG.findall(tail))
+                    elements += chunk.count(b"<") - chunk.count(b"</")
+                    tail = data[-8:]
+                    if paragraphs > limits.paragraphs:
+                        raise _too_big(msg(N_("段落数")), limits.paragraphs)
+                    if elements > limits.elements:
+                        raise _too_big(msg(N_("XML 元素数")), limits.elements)
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError):
+                raise unreadable() from None
 
     def small_tree(self, name: str) -> Any | None:
         """A small XML part as a tree (relationships, content types), or None when absent."""
@@ -630,6 +659,7 @@ def read_docx(path: Path | str, limits: Limits = LIMITS) -> WordText:
             raise _too_big(msg(N_("压缩包内文件数")), limits.entries)
         package = _Package(archive, budget)
         main = main_part(package)
+        package.prescan(main)
         related = {kind: target for kind, target in package.relationships(main).values()}
         numbering = read_numbering(package, related.get("numbering"), related.get("styles"))
         walk = _Walk(budget, numbering)

@@ -158,3 +158,20 @@ def test_format_number_in_word_formats(n, fmt, expected):
 
 def test_render_table_pads_narrow_columns_by_display_width():
     assert render_table([["名称", "x"], ["ab", "yy"], ["单"]]) == ["名称 | x", "ab   | yy", "单"]
+
+
+def test_read_docx_counts_paragraphs_whatever_the_namespace_prefix(tmp_path):
+    content = flood_docx(60_000)
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            data = source.read(name)
+            if name == "word/document.xml":
+                data = (
+                    data.replace(b"<w:", b"<x:").replace(b"</w:", b"</x:").replace(b"xmlns:w=", b"xmlns:x=")
+                )
+            archive.writestr(name, data)
+    with pytest.raises(TooLarge) as caught:
+        lines_of(out.getvalue(), tmp_path)
+    assert "段落数" in str(caught.value.message)
