@@ -198,6 +198,8 @@ def reconcile(
             waiting.append(key)
         elif first[key] != second[key]:
             result.mismatches[key] = (first[key], second[key])
+        elif not first[key]:
+            continue  # both clerks saw the box left blank: nothing to record
         elif key in online:
             result.conflicts[key] = (first[key], online[key])
         else:

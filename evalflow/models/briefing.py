@@ -96,6 +96,8 @@ class Ballot(db.Model):
     seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seat.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     grade: Mapped[str] = mapped_column(sa.String(20))
+    # The grade before the last write, set by the upsert itself so the audit sees the exact change.
+    previous_grade: Mapped[str | None] = mapped_column(sa.String(20))
     source: Mapped[BallotSource] = mapped_column(
         str_enum(BallotSource, "ballot_source"), default=BallotSource.ONLINE, server_default="online"
     )

@@ -2,6 +2,7 @@
 
 - ``presentation.position`` (agenda place, unique per campaign) and ``presentation.closes_at``
   (optional server-side deadline of scoring);
+- ``ballot.previous_grade`` (set by the upsert, so the audit records the exact change);
 - ``seat.token_version`` (the card's token is derived from the secret key, the seat id and this);
 - ``briefing_draw``: the seed and algorithm of a campaign's drawing of lots;
 - ``paper_entry``: two clerks' independent keying of the paper 评定表.
@@ -29,6 +30,8 @@ def upgrade():
         batch_op.create_check_constraint(
             "presentation_position_positive", "position IS NULL OR position >= 1"
         )
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("previous_grade", sa.String(length=20), nullable=True))
     with op.batch_alter_table("seat", schema=None) as batch_op:
         batch_op.add_column(sa.Column("token_version", sa.Integer(), server_default="1", nullable=False))
     op.create_table(
@@ -66,6 +69,8 @@ def downgrade():
     op.drop_table("briefing_draw")
     with op.batch_alter_table("seat", schema=None) as batch_op:
         batch_op.drop_column("token_version")
+    with op.batch_alter_table("ballot", schema=None) as batch_op:
+        batch_op.drop_column("previous_grade")
     with op.batch_alter_table("presentation", schema=None) as batch_op:
         batch_op.drop_constraint("presentation_position_positive", type_="check")
         batch_op.drop_constraint("uq_presentation_position", type_="unique")
