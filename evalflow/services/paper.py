@@ -45,7 +45,7 @@ def seat_for_sheet(campaign: Campaign, value: object) -> Seat:
     return seat
 
 
-def _campaign_seats(campaign: Campaign) -> list[tuple[Seat, str]]:
+def campaign_seats(campaign: Campaign) -> list[tuple[Seat, str]]:
     stmt = (
         sa.select(Seat, Unit.name)
         .join(Unit, Unit.id == Seat.unit_id)
@@ -76,7 +76,7 @@ def sheets_pdf(actor: Actor, campaign: Campaign, seat_id: int | None = None) -> 
     require(actor, Action.PRESENTATION_VIEW, campaign)
     agenda = [(i, p.unit_id, name) for i, (p, name) in enumerate(_presentations(campaign.id), start=1)]
     grades = [(g.label, g.criteria) for g in campaign.scale]
-    seats = [(s, n) for s, n in _campaign_seats(campaign) if seat_id is None or s.id == seat_id]
+    seats = [(s, n) for s, n in campaign_seats(campaign) if seat_id is None or s.id == seat_id]
     if seat_id is not None and not seats:
         raise NotFound(msg(N_("代表席位不存在。")))
     sheets = [
