@@ -319,3 +319,28 @@ def test_briefing_to_review_guard_lists_unpresented_and_open(client, world):
         f"/api/v1/campaigns/{world.cid}/transitions", json={"to": "review"}, headers=world.office_headers()
     )
     assert (done.status_code, done.get_json()["phase"]) == (200, "review")
+
+
+def test_briefing_to_review_after_a_countdown_ran_out(client, world):
+    for i in range(3):
+        _open(client, world, i, seconds=60)
+        if i < 2:
+            _close(client, world, i)
+    db.session.execute(
+        sa.update(Presentation)
+        .where(Presentation.unit_id == world.uid(2))
+        .values(closes_at=clock.now() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    done = client.post(
+        f"/api/v1/campaigns/{world.cid}/transitions", json={"to": "review"}, headers=world.office_headers()
+    )
+    assert (done.status_code, done.get_json()["phase"]) == (200, "review")
+    db.session.expire_all()
+    assert (
+        db.session.get(
+            Presentation,
+            db.session.scalar(sa.select(Presentation.id).where(Presentation.unit_id == world.uid(2))),
+        ).status.value
+        == "closed"
+    )
