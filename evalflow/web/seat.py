@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from ..domain.errors import DomainError
 from ..domain.phases import Phase
 from ..extensions import csrf, db
+from ..security import no_referrer
 from ..services import accounts, briefing, seats
 
 bp = Blueprint("seat", __name__)
@@ -67,5 +68,5 @@ def ballot(token: str) -> tuple[str, int] | Response:
 def no_store(response: Response) -> Response:
     """The URL is the credential: keep the page out of caches and referrers."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    no_referrer()  # applied after Talisman's site-wide policy (see security.py)
     return response
