@@ -1,107 +1,59 @@
 """Briefing endpoints (集中汇报互评): the agenda and its order, open/close scoring, ballots, live counts,
 paper forms and double entry. Contract: *Seats and the briefing*.
-
-Written with the ``route(...)`` style of :mod:`evalflow.api.common`; to be moved to the typed schema
-pattern once that lands on main.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 from flask import Response, request, send_file
+from pydantic import BaseModel
 
 from ..domain.briefing import Reconciliation
 from ..domain.errors import NotFound
 from ..domain.messages import N_, msg
-from ..models import Ballot, BriefingDraw
+from ..models import BriefingDraw
+from ..schemas.briefing import (
+    BallotIn,
+    BallotOut,
+    DrawIn,
+    DrawOut,
+    LiveOut,
+    MyBallotOut,
+    OpenQuery,
+    OrderIn,
+    PaperEntryIn,
+    PresentationOut,
+    ReconciliationOut,
+    SeatScreenOut,
+    SheetEntryOut,
+    SheetQuery,
+)
 from ..services import briefing, paper
 from ..services.briefing import AgendaItem
-from .common import body, reply, require_login, route
+from .common import reply, require_login, route
 
-ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
-_TS = {"type": ["string", "null"], "format": "date-time"}
-PRESENTATION = {
-    "type": "object",
-    "required": ["unit_id", "status", "ballots", "expected"],
-    "properties": {
-        "unit_id": {"type": "integer"},
-        "unit_name": {"type": "string"},
-        "position": {"type": "integer"},
-        "status": {"type": "string", "enum": ["pending", "open", "closed"]},
-        "ballots": {"type": "integer"},
-        "expected": {"type": "integer"},
-        "opened_at": _TS,
-        "closed_at": _TS,
-        "closes_at": _TS,
-    },
-}
-PRESENTATIONS = {"type": "array", "items": PRESENTATION}
-BALLOT = {
-    "type": "object",
-    "required": ["unit_id", "grade"],
-    "properties": {
-        "unit_id": {"type": "integer"},
-        "grade": {"type": "string"},
-        "source": {"type": "string", "enum": ["online", "paper"]},
-        "updated_at": _TS,
-    },
-}
-DRAW = {
-    "type": "object",
-    "properties": {
-        "seed": {"type": "string"},
-        "algorithm": {"type": "string"},
-        "unit_ids": {"type": "array", "items": {"type": "integer"}},
-        "order": {"type": "array", "items": {"type": "integer"}},
-        "drawn_at": _TS,
-        "presentations": PRESENTATIONS,
-    },
-}
+ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
 
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment else None
+def presentation_out(item: AgendaItem) -> PresentationOut:
+    return PresentationOut.model_validate(item)
 
 
-def presentation_json(item: AgendaItem) -> dict[str, Any]:
-    return {
-        "unit_id": item.unit_id,
-        "unit_name": item.unit_name,
-        "position": item.position,
-        "status": item.status.value,
-        "ballots": item.ballots,
-        "expected": item.expected,
-        "opened_at": _iso(item.opened_at),
-        "closed_at": _iso(item.closed_at),
-        "closes_at": _iso(item.closes_at),
-    }
+def draw_out(draw: BriefingDraw, items: list[AgendaItem]) -> DrawOut:
+    return DrawOut(
+        seed=draw.seed,
+        algorithm=draw.algorithm,
+        unit_ids=draw.unit_ids,
+        order=[i.unit_id for i in items],
+        drawn_at=draw.drawn_at,
+        presentations=[presentation_out(i) for i in items],
+    )
 
 
-def ballot_json(ballot: Ballot) -> dict[str, Any]:
-    return {
-        "unit_id": ballot.unit_id,
-        "grade": ballot.grade,
-        "source": ballot.source.value,
-        "updated_at": _iso(ballot.updated_at),
-    }
-
-
-def draw_json(draw: BriefingDraw, items: list[AgendaItem]) -> dict[str, Any]:
-    return {
-        "seed": draw.seed,
-        "algorithm": draw.algorithm,
-        "unit_ids": draw.unit_ids,
-        "order": [i.unit_id for i in items],
-        "drawn_at": _iso(draw.drawn_at),
-        "presentations": [presentation_json(i) for i in items],
-    }
-
-
-def conditional(data: dict[str, Any], etag: str) -> Response:
+def conditional(model: BaseModel, etag: str) -> Response:
     """A JSON answer with an ETag; 304 without a body when the caller already has it."""
-    response = Response(status=304) if etag in request.if_none_match else reply(data)
+    response = Response(status=304) if etag in request.if_none_match else reply(model.model_dump(mode="json"))
     response.set_etag(etag)
     response.headers["Cache-Control"] = "no-cache"
     return response
@@ -115,27 +67,29 @@ def conditional(data: dict[str, Any], etag: str) -> Response:
     "GET",
     summary="The agenda in order: each unit's scoring status, ballots received and expected (office)",
     tag="briefing",
-    responses={200: {"schema": PRESENTATIONS}, **ERRORS, 409: "wrong_phase"},
+    responses={200: list[PresentationOut], **ERRORS, 409: "wrong_phase"},
 )
-def list_presentations(cid: int) -> Response:
+def list_presentations(cid: int) -> list[PresentationOut]:
     who = require_login()
-    items = briefing.agenda(who, briefing.campaign_for(who, cid))
-    return reply([presentation_json(i) for i in items])
+    return [presentation_out(i) for i in briefing.agenda(who, briefing.campaign_for(who, cid))]
 
 
 @route(
     "/campaigns/<int:cid>/presentations/<int:uid>/open",
     "POST",
-    summary="Open scoring of a unit; optional {seconds} countdown closes it on the server (office)",
+    summary="Open scoring of a unit; ?seconds= starts a countdown that closes it on the server (office)",
     tag="briefing",
-    responses={200: {"schema": PRESENTATION}, **ERRORS, 409: "another_open, scoring_closed or wrong_phase"},
+    query=OpenQuery,
+    responses={
+        200: PresentationOut,
+        400: "invalid input",
+        **ERRORS,
+        409: "another_open, scoring_closed or wrong_phase",
+    },
 )
-def open_presentation(cid: int, uid: int) -> Response:
+def open_presentation(cid: int, uid: int, query: OpenQuery) -> PresentationOut:
     who = require_login()
-    data = request.get_json(silent=True) or {}
-    seconds = data.get("seconds") if isinstance(data, dict) else None
-    item = briefing.open_scoring(who, briefing.campaign_for(who, cid), uid, seconds)
-    return reply(presentation_json(item))
+    return presentation_out(briefing.open_scoring(who, briefing.campaign_for(who, cid), uid, query.seconds))
 
 
 @route(
@@ -143,11 +97,11 @@ def open_presentation(cid: int, uid: int) -> Response:
     "POST",
     summary="Close scoring of a unit (office)",
     tag="briefing",
-    responses={200: {"schema": PRESENTATION}, **ERRORS, 409: "not_open or wrong_phase"},
+    responses={200: PresentationOut, **ERRORS, 409: "not_open or wrong_phase"},
 )
-def close_presentation(cid: int, uid: int) -> Response:
+def close_presentation(cid: int, uid: int) -> PresentationOut:
     who = require_login()
-    return reply(presentation_json(briefing.close_scoring(who, briefing.campaign_for(who, cid), uid)))
+    return presentation_out(briefing.close_scoring(who, briefing.campaign_for(who, cid), uid))
 
 
 @route(
@@ -155,33 +109,29 @@ def close_presentation(cid: int, uid: int) -> Response:
     "PUT",
     summary="Set the presentation order by hand: every presenting unit once (office, before the first opens)",
     tag="briefing",
-    request_schema={
-        "type": "object",
-        "required": ["unit_ids"],
-        "properties": {"unit_ids": {"type": "array", "items": {"type": "integer"}}},
-    },
-    responses={200: {"schema": PRESENTATIONS}, **ERRORS, 409: "order_fixed or wrong_phase"},
+    body=OrderIn,
+    responses={200: list[PresentationOut], 400: "invalid input", **ERRORS, 409: "order_fixed or wrong_phase"},
 )
-def set_order(cid: int) -> Response:
+def set_order(cid: int, body: OrderIn) -> list[PresentationOut]:
     who = require_login()
-    items = briefing.set_order(who, briefing.campaign_for(who, cid), body().get("unit_ids"))
-    return reply([presentation_json(i) for i in items])
+    return [
+        presentation_out(i) for i in briefing.set_order(who, briefing.campaign_for(who, cid), body.unit_ids)
+    ]
 
 
 @route(
     "/campaigns/<int:cid>/presentations/draw",
     "POST",
-    summary="Draw the order by lot from a seed (given or generated); seed and algorithm are recorded (office)",
+    summary="Draw the order by lot from a seed (given, or generated when empty); seed and algorithm "
+    "(sha256-fisher-yates-v1) are recorded (office)",
     tag="briefing",
-    request_schema={"type": "object", "properties": {"seed": {"type": "string", "maxLength": 64}}},
-    responses={200: {"schema": DRAW}, **ERRORS, 409: "order_fixed or wrong_phase"},
+    body=DrawIn,
+    responses={200: DrawOut, 400: "invalid input", **ERRORS, 409: "order_fixed or wrong_phase"},
 )
-def draw_order(cid: int) -> Response:
+def draw_order(cid: int, body: DrawIn) -> DrawOut:
     who = require_login()
-    data = request.get_json(silent=True) or {}
-    seed = data.get("seed") if isinstance(data, dict) else None
-    record, items = briefing.draw(who, briefing.campaign_for(who, cid), seed)
-    return reply(draw_json(record, items))
+    record, items = briefing.draw(who, briefing.campaign_for(who, cid), body.seed)
+    return draw_out(record, items)
 
 
 @route(
@@ -189,16 +139,16 @@ def draw_order(cid: int) -> Response:
     "GET",
     summary="The drawing that fixed the order: seed, algorithm, units (office); 404 when set by hand",
     tag="briefing",
-    responses={200: {"schema": DRAW}, **ERRORS},
+    responses={200: DrawOut, **ERRORS},
 )
-def get_draw(cid: int) -> Response:
+def get_draw(cid: int) -> DrawOut:
     who = require_login()
     campaign = briefing.campaign_for(who, cid)
     items = briefing.agenda(who, campaign)
     record = briefing.draw_of(campaign)
     if record is None:
         raise NotFound(msg(N_("汇报顺序不是抽签确定的。")))
-    return reply(draw_json(record, items))
+    return draw_out(record, items)
 
 
 @route(
@@ -207,12 +157,12 @@ def get_draw(cid: int) -> Response:
     summary="Live counts of the current presentation: overall, per seat role, seats not yet scored "
     "(office; ETag, 304 when unchanged)",
     tag="briefing",
-    responses={200: "live counts", 304: "not modified", **ERRORS},
+    responses={200: LiveOut, 304: "not modified", **ERRORS},
 )
 def live_counts(cid: int) -> Response:
     who = require_login()
     state = briefing.live(who, briefing.campaign_for(who, cid))
-    return conditional(state.as_dict(), state.etag())
+    return conditional(LiveOut.model_validate(state.as_dict()), state.etag())
 
 
 # --- seat: ballots --------------------------------------------------------------------------------
@@ -223,20 +173,20 @@ def live_counts(cid: int) -> Response:
     "PUT",
     summary="Grade the unit whose scoring is open (seat); sending again replaces the grade",
     tag="briefing",
-    request_schema={"type": "object", "required": ["grade"], "properties": {"grade": {"type": "string"}}},
+    body=BallotIn,
     responses={
-        200: {"schema": BALLOT},
-        400: "invalid_grade",
+        200: BallotOut,
+        400: "invalid_grade or invalid_input",
         401: "unauthenticated",
         403: "own_unit or forbidden",
         404: "not found",
         409: "scoring_closed or wrong_phase",
     },
 )
-def put_ballot(cid: int, uid: int) -> Response:
+def put_ballot(cid: int, uid: int, body: BallotIn) -> BallotOut:
     who = require_login()
-    result = briefing.cast_ballot(who, briefing.campaign_for(who, cid), uid, body().get("grade"))
-    return reply({"unit_id": result.unit_id, "grade": result.grade})
+    result = briefing.cast_ballot(who, briefing.campaign_for(who, cid), uid, body.grade)
+    return BallotOut(unit_id=result.unit_id, grade=result.grade)
 
 
 @route(
@@ -244,11 +194,12 @@ def put_ballot(cid: int, uid: int) -> Response:
     "GET",
     summary="The calling seat's ballots",
     tag="briefing",
-    responses={200: {"schema": {"type": "array", "items": BALLOT}}, **ERRORS},
+    responses={200: list[MyBallotOut], **ERRORS},
 )
-def my_ballots(cid: int) -> Response:
+def my_ballots(cid: int) -> list[MyBallotOut]:
     who = require_login()
-    return reply([ballot_json(b) for b in briefing.ballots_of_seat(who, briefing.campaign_for(who, cid))])
+    ballots = briefing.ballots_of_seat(who, briefing.campaign_for(who, cid))
+    return [MyBallotOut.model_validate(b) for b in ballots]
 
 
 @route(
@@ -256,14 +207,14 @@ def my_ballots(cid: int) -> Response:
     "GET",
     summary="What the calling seat's ballot page shows now (seat; ETag, 304 when unchanged)",
     tag="briefing",
-    responses={200: "the seat's screen", 304: "not modified", **ERRORS},
+    responses={200: SeatScreenOut, 304: "not modified", **ERRORS},
 )
 def seat_current(cid: int) -> Response:
     who = require_login()
     briefing.require_seat(who)
     campaign = briefing.campaign_for(who, cid)
     view = briefing.seat_view(briefing.seat_of_actor(who), campaign)
-    return conditional(view.as_dict(), view.etag())
+    return conditional(SeatScreenOut.model_validate(view.as_dict()), view.etag())
 
 
 # --- paper fallback -------------------------------------------------------------------------------
@@ -274,12 +225,12 @@ def seat_current(cid: int) -> Response:
     "GET",
     summary="Blank paper forms (评定表, PDF) of every seat, or of one with ?seat=ID (office)",
     tag="briefing",
+    query=SheetQuery,
     responses={200: "application/pdf", **ERRORS},
 )
-def scoring_sheets(cid: int) -> Response:
+def scoring_sheets(cid: int, query: SheetQuery) -> Response:
     who = require_login()
-    seat = request.args.get("seat", type=int)
-    pdf = paper.sheets_pdf(who, briefing.campaign_for(who, cid), seat)
+    pdf = paper.sheets_pdf(who, briefing.campaign_for(who, cid), query.seat)
     response = send_file(
         io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=f"sheets-{cid}.pdf"
     )
@@ -287,7 +238,7 @@ def scoring_sheets(cid: int) -> Response:
     return response
 
 
-def reconciliation_json(result: Reconciliation) -> dict[str, Any]:
+def reconciliation(result: Reconciliation) -> dict[str, list[dict[str, object]]]:
     return {
         "recorded": [{"seat_id": s, "unit_id": u, "grade": g} for (s, u), g in sorted(result.record.items())],
         "mismatches": [
@@ -305,26 +256,15 @@ def reconciliation_json(result: Reconciliation) -> dict[str, Any]:
 @route(
     "/campaigns/<int:cid>/paper-entries",
     "POST",
-    summary="One clerk keys one paper form: {clerk: 1|2, sheet: ID, grades: {unit_id: grade or ''}} (office)",
+    summary="One clerk keys one paper form (double entry); agreeing boxes become paper ballots (office)",
     tag="briefing",
-    request_schema={
-        "type": "object",
-        "required": ["clerk", "sheet", "grades"],
-        "properties": {
-            "clerk": {"type": "integer", "enum": [1, 2]},
-            "sheet": {"type": "string"},
-            "grades": {"type": "object", "additionalProperties": {"type": "string"}},
-        },
-    },
-    responses={200: "the sheet's reconciliation", **ERRORS, 409: "wrong_phase"},
+    body=PaperEntryIn,
+    responses={200: SheetEntryOut, 400: "invalid input", **ERRORS, 409: "wrong_phase"},
 )
-def paper_entry(cid: int) -> Response:
+def paper_entry(cid: int, body: PaperEntryIn) -> SheetEntryOut:
     who = require_login()
-    data = body()
-    result = paper.enter_sheet(
-        who, briefing.campaign_for(who, cid), data.get("clerk"), data.get("sheet"), data.get("grades")
-    )
-    return reply({"seat_id": result.seat.id, **reconciliation_json(result.reconciliation)})
+    result = paper.enter_sheet(who, briefing.campaign_for(who, cid), body.clerk, body.sheet, body.grades)
+    return SheetEntryOut(seat_id=result.seat.id, **reconciliation(result.reconciliation))
 
 
 @route(
@@ -332,8 +272,8 @@ def paper_entry(cid: int) -> Response:
     "GET",
     summary="Double entry across all forms: recorded, mismatches, conflicts with online ballots, waiting (office)",
     tag="briefing",
-    responses={200: "reconciliation", **ERRORS, 409: "wrong_phase"},
+    responses={200: ReconciliationOut, **ERRORS, 409: "wrong_phase"},
 )
-def paper_report(cid: int) -> Response:
+def paper_report(cid: int) -> ReconciliationOut:
     who = require_login()
-    return reply(reconciliation_json(paper.paper_report(who, briefing.campaign_for(who, cid))))
+    return ReconciliationOut(**reconciliation(paper.paper_report(who, briefing.campaign_for(who, cid))))

@@ -110,6 +110,7 @@ def effective_state(status: str, closes_at: datetime | None, now: datetime) -> P
     return state
 
 
+MIN_COUNTDOWN = 10
 MAX_COUNTDOWN = 3600
 
 
@@ -121,11 +122,11 @@ def parse_countdown(value: object) -> int | None:
         seconds = int(str(value).strip())
     except ValueError:
         seconds = -1
-    if isinstance(value, bool) or not 10 <= seconds <= MAX_COUNTDOWN:
+    if isinstance(value, bool) or not MIN_COUNTDOWN <= seconds <= MAX_COUNTDOWN:
         raise InvalidInput(
             fields={
                 "seconds": [
-                    msg(N_("倒计时须为 %(min)d 到 %(max)d 秒之间的整数。"), min=10, max=MAX_COUNTDOWN)
+                    msg(N_("倒计时须为 %(min)d 到 %(max)d 秒之间的整数。"), min=MIN_COUNTDOWN, max=MAX_COUNTDOWN)
                 ]
             }
         )
@@ -135,13 +136,13 @@ def parse_countdown(value: object) -> int | None:
 def parse_grade(value: object, labels: Iterable[str]) -> str:
     """The grade, which must be one of the campaign scale's labels (400 ``invalid_grade``)."""
     allowed = list(labels)
-    if not isinstance(value, str) or value.strip() not in allowed:
+    if not isinstance(value, str) or value not in allowed:
         raise InvalidInput(
             msg(N_("评定档次须为以下之一:%(labels)s。"), labels="、".join(allowed)),
             code="invalid_grade",
             fields={"grade": [msg(N_("无效的评定档次。"))]},
         )
-    return value.strip()
+    return value
 
 
 def check_ballot(

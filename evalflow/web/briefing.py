@@ -12,12 +12,12 @@ import io
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
 from ..domain import briefing as rules
+from ..domain.briefing import MAX_COUNTDOWN, MIN_COUNTDOWN
 from ..domain.errors import DomainError
 from ..domain.messages import N_
 from ..domain.training import SeatRole
@@ -26,7 +26,7 @@ from ..services import briefing, paper
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
-from .forms import EmptyForm
+from .forms import EmptyForm, SafeForm
 from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("briefing", __name__, url_prefix="/office/campaigns/<int:cid>/briefing")
@@ -45,15 +45,15 @@ AUDIT_ACTIONS.update(
 )
 
 
-class OpenForm(FlaskForm):
-    seconds = IntegerField(_l("倒计时(秒,可不填)"), validators=[Optional(), NumberRange(min=10, max=3600)])
+class OpenForm(SafeForm):
+    seconds = IntegerField(_l("倒计时(秒,可不填)"), validators=[Optional(), NumberRange(min=MIN_COUNTDOWN, max=MAX_COUNTDOWN)])
 
 
-class DrawForm(FlaskForm):
+class DrawForm(SafeForm):
     seed = StringField(_l("抽签种子(可不填,由系统生成)"), validators=[Optional()])
 
 
-class PaperForm(FlaskForm):
+class PaperForm(SafeForm):
     clerk = StringField(_l("录入员"), default="1")
     sheet = StringField(_l("表号"), validators=[DataRequired(_l("请填写评定表上的表号。"))])
 

@@ -19,9 +19,11 @@ def world(client) -> BriefingWorld:
     return build(client)
 
 
-def _open(client, w: BriefingWorld, index: int, **body):
+def _open(client, w: BriefingWorld, index: int, **query):
     return client.post(
-        f"/api/v1/campaigns/{w.cid}/presentations/{w.uid(index)}/open", json=body, headers=w.office_headers()
+        f"/api/v1/campaigns/{w.cid}/presentations/{w.uid(index)}/open",
+        query_string=query,
+        headers=w.office_headers(),
     )
 
 
@@ -131,7 +133,7 @@ def test_ballot_own_unit_is_403_own_unit(client, world):
     assert _ballots(world, 0) == []
 
 
-@pytest.mark.parametrize("grade", ["优秀", "", 3, None])
+@pytest.mark.parametrize("grade", ["优秀", "", " 好 "])
 def test_ballot_grade_outside_scale_is_400_invalid_grade(client, world, grade):
     _open(client, world, 1)
     response = client.put(
@@ -140,6 +142,16 @@ def test_ballot_grade_outside_scale_is_400_invalid_grade(client, world, grade):
         headers=world.seat_headers(0),
     )
     assert (response.status_code, response.get_json()["error"]["code"]) == (400, "invalid_grade")
+
+
+@pytest.mark.parametrize("body", [{"grade": 3}, {"grade": None}, {}])
+def test_ballot_grade_not_text_is_400_invalid_input(client, world, body):
+    _open(client, world, 1)
+    response = client.put(
+        f"/api/v1/campaigns/{world.cid}/ballots/{world.uid(1)}", json=body, headers=world.seat_headers(0)
+    )
+    assert (response.status_code, list(response.get_json()["error"]["fields"])) == (400, ["grade"])
+    assert _ballots(world, 1) == []
 
 
 def test_ballot_for_pending_unit_is_409_scoring_closed(client, world):
