@@ -126,7 +126,11 @@ def parse_countdown(value: object) -> int | None:
         raise InvalidInput(
             fields={
                 "seconds": [
-                    msg(N_("倒计时须为 %(min)d 到 %(max)d 秒之间的整数。"), min=MIN_COUNTDOWN, max=MAX_COUNTDOWN)
+                    msg(
+                        N_("倒计时须为 %(min)d 到 %(max)d 秒之间的整数。"),
+                        min=MIN_COUNTDOWN,
+                        max=MAX_COUNTDOWN,
+                    )
                 ]
             }
         )

@@ -17,7 +17,10 @@ MAX_SHEET_ID = 40
 
 class OpenQuery(Query):
     seconds: int | None = Field(
-        None, ge=MIN_COUNTDOWN, le=MAX_COUNTDOWN, description="countdown: scoring closes on the server after it"
+        None,
+        ge=MIN_COUNTDOWN,
+        le=MAX_COUNTDOWN,
+        description="countdown: scoring closes on the server after it",
     )
 
 

@@ -46,7 +46,9 @@ AUDIT_ACTIONS.update(
 
 
 class OpenForm(SafeForm):
-    seconds = IntegerField(_l("倒计时(秒,可不填)"), validators=[Optional(), NumberRange(min=MIN_COUNTDOWN, max=MAX_COUNTDOWN)])
+    seconds = IntegerField(
+        _l("倒计时(秒,可不填)"), validators=[Optional(), NumberRange(min=MIN_COUNTDOWN, max=MAX_COUNTDOWN)]
+    )
 
 
 class DrawForm(SafeForm):

@@ -101,7 +101,13 @@ def test_paper_never_replaces_an_online_ballot(client, world):
 
 @pytest.mark.parametrize(
     ("sheet", "grades", "status"),
-    [("9999-1", {}, 404), (None, {}, 400), ("x-y", {}, 404), ("own", {"own": "好"}, 400), ("ok", {"other": "优秀"}, 400)],
+    [
+        ("9999-1", {}, 404),
+        (None, {}, 400),
+        ("x-y", {}, 404),
+        ("own", {"own": "好"}, 400),
+        ("ok", {"other": "优秀"}, 400),
+    ],
 )
 def test_paper_bad_entries_are_refused(client, world, sheet, grades, status):
     sheet_id = _sheet(world, 0) if sheet in ("own", "ok") else sheet
