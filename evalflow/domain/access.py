@@ -68,6 +68,9 @@ class Action(enum.StrEnum):
     NOTICE_PUBLISH = "notice.publish"
     OBJECTION_MANAGE = "objection.manage"
     ACCOUNT_MANAGE = "account.manage"
+    PRESENTATION_VIEW = "presentation.view"
+    BALLOT_VIEW_OWN = "ballot.view_own"
+    PAPER_ENTRY = "paper.entry"
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,9 @@ RULES: dict[Action, Rule] = {
     Action.NOTICE_PUBLISH: _rule(OFFICE, phases=(Phase.REVIEW,)),
     Action.OBJECTION_MANAGE: _rule(OFFICE),
     Action.ACCOUNT_MANAGE: _rule(OFFICE),
+    Action.PRESENTATION_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
+    Action.BALLOT_VIEW_OWN: _rule(SEAT),
+    Action.PAPER_ENTRY: _rule(OFFICE, phases=(Phase.BRIEFING,)),
 }
 
 

@@ -2,19 +2,18 @@
 
 from .accounts import ApiToken, User
 from .briefing import (
-    Attendance,
-    AttendanceStatus,
     Ballot,
-    FaqEntry,
+    BriefingDraw,
+    PaperEntry,
     Presentation,
     PresentationStatus,
     Seat,
     SeatRole,
-    Training,
 )
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
 from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
 __all__ = [
     "ApiToken",
@@ -25,12 +24,14 @@ __all__ = [
     "AttendanceStatus",
     "AuditEntry",
     "Ballot",
+    "BriefingDraw",
     "Campaign",
     "FaqEntry",
     "Notice",
     "NoticeUnit",
     "Objection",
     "ObjectionStatus",
+    "PaperEntry",
     "Presentation",
     "PresentationStatus",
     "Seat",

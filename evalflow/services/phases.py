@@ -30,6 +30,7 @@ from ..models import (
     Unit,
 )
 from . import audit, clock
+from .briefing import close_expired
 from .campaigns import require
 
 
@@ -96,6 +97,8 @@ def gather_facts(campaign: Campaign) -> CampaignFacts:
         sa.select(Unit.name)
         .join(Presentation, Presentation.unit_id == Unit.id)
         .where(Unit.campaign_id == cid, Presentation.status == PresentationStatus.OPEN)
+        # a countdown that ran out closed scoring, whether or not anyone clicked
+        .where(sa.or_(Presentation.closes_at.is_(None), Presentation.closes_at > clock.now()))
     )
     return CampaignFacts(
         title=campaign.title,
@@ -135,8 +138,14 @@ def _withdraw_notice(campaign: Campaign) -> None:
         notice.withdrawn_at = clock.now()
 
 
+def _close_expired_presentations(campaign: Campaign) -> None:
+    """Leaving the briefing: presentations whose countdown ran out are written down as closed."""
+    close_expired(campaign.id)
+
+
 ON_ENTER: dict[tuple[Phase, Phase], Callable[[Campaign], None]] = {
     (Phase.TRAINING, Phase.BRIEFING): _create_presentations,
+    (Phase.BRIEFING, Phase.REVIEW): _close_expired_presentations,
     (Phase.NOTICE, Phase.REVIEW): _withdraw_notice,
 }
 

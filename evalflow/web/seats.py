@@ -1,7 +1,7 @@
 """HTML pages of the delegations (代表席位): the office's overview and the unit's own three seats.
 
 Both audiences use the same handlers: name a delegate, correct a name, reissue a lost card and print
-credential cards (a PDF download; printing issues fresh tokens, so earlier cards stop working).
+credential cards (a PDF download; printing again reproduces the same cards, only a reissue retires one).
 """
 
 from __future__ import annotations

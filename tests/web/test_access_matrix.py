@@ -116,6 +116,20 @@ MATRIX: dict[str, frozenset[str]] = {
     "api.list_campaign_seats": OFFICE_ONLY,
     "api.campaign_cards": OFFICE_ONLY,
     "api.whoami_seat": SEATS,
+    # --- API: the briefing ----------------------------------------------------------------------------
+    "api.list_presentations": OFFICE_ONLY,
+    "api.open_presentation": OFFICE_ONLY,
+    "api.close_presentation": OFFICE_ONLY,
+    "api.set_order": OFFICE_ONLY,
+    "api.draw_order": OFFICE_ONLY,
+    "api.get_draw": OFFICE_ONLY,
+    "api.live_counts": OFFICE_ONLY,
+    "api.put_ballot": frozenset({OTHER_SEAT}),  # asked about 甲: 甲's own seat gets 403 own_unit
+    "api.my_ballots": SEATS,
+    "api.seat_current": SEATS,
+    "api.scoring_sheets": OFFICE_ONLY,
+    "api.paper_entry": OFFICE_ONLY,
+    "api.paper_report": OFFICE_ONLY,
     # --- HTML: sign-in, office ---------------------------------------------------------------------
     "auth.logout": PAGE_EVERYONE,  # signing out when signed out just goes home
     "office.dashboard": OFFICE_ONLY,
@@ -173,6 +187,17 @@ MATRIX: dict[str, frozenset[str]] = {
     "seats.unit_rename": UNITS,
     "seats.unit_reissue": UNITS,
     "seats.unit_cards": UNITS,
+    # --- HTML: the briefing -----------------------------------------------------------------------
+    "seat.ballot": PAGE_EVERYONE,  # the seat's own URL: its token is the credential
+    "briefing.panel": OFFICE_ONLY,
+    "briefing.screen": OFFICE_ONLY,
+    "briefing.open_scoring": OFFICE_ONLY,
+    "briefing.close_scoring": OFFICE_ONLY,
+    "briefing.order": OFFICE_ONLY,
+    "briefing.draw": OFFICE_ONLY,
+    "briefing.set_order": OFFICE_ONLY,
+    "briefing.paper_entry": OFFICE_ONLY,
+    "briefing.sheets": OFFICE_ONLY,
 }
 
 # Every route is tried in the briefing; the intake's routes also in the intake, where they are open.
