@@ -68,6 +68,8 @@ class Action(enum.StrEnum):
     NOTICE_PUBLISH = "notice.publish"
     OBJECTION_MANAGE = "objection.manage"
     ACCOUNT_MANAGE = "account.manage"
+    TALLY_SETTINGS = "tally.settings"
+    PROPOSAL_EDIT = "proposal.edit"
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,8 @@ RULES: dict[Action, Rule] = {
     Action.NOTICE_PUBLISH: _rule(OFFICE, phases=(Phase.REVIEW,)),
     Action.OBJECTION_MANAGE: _rule(OFFICE),
     Action.ACCOUNT_MANAGE: _rule(OFFICE),
+    Action.TALLY_SETTINGS: _rule(OFFICE, phases=(Phase.DRAFT,)),
+    Action.PROPOSAL_EDIT: _rule(OFFICE, phases=(Phase.REVIEW,)),
 }
 
 

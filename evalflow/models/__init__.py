@@ -15,6 +15,7 @@ from .briefing import (
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
 from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
 
 __all__ = [
     "ApiToken",
@@ -40,4 +41,9 @@ __all__ = [
     "Unit",
     "User",
     "VetoIncident",
+    "ProposalRule",
+    "ProposedEntry",
+    "ProposedList",
+    "TallySeal",
+    "TallySettings",
 ]

@@ -135,9 +135,17 @@ def _withdraw_notice(campaign: Campaign) -> None:
         notice.withdrawn_at = clock.now()
 
 
+def _seal_tally(campaign: Campaign) -> None:
+    """Leaving the briefing: the ballot set is frozen and its digest stored (services.tally.seal)."""
+    from .tally import seal
+
+    seal(campaign)
+
+
 ON_ENTER: dict[tuple[Phase, Phase], Callable[[Campaign], None]] = {
     (Phase.TRAINING, Phase.BRIEFING): _create_presentations,
     (Phase.NOTICE, Phase.REVIEW): _withdraw_notice,
+    (Phase.BRIEFING, Phase.REVIEW): _seal_tally,
 }
 
 
@@ -149,6 +157,7 @@ def advance_phase(actor: Actor, campaign: Campaign, target: Phase, reason: str =
       request changed it first, nothing is written and :class:`Conflict` (409) is raised;
     - training → briefing creates a pending presentation for every accepted unit;
     - notice → review marks the current notice withdrawn;
+    - briefing → review seals the ballot set (digest, count, method: services.tally.seal);
     - an audit entry records actor, time, from, to and reason.
 
     Raises :class:`InvalidTransition` for a move that is not an edge, :class:`TransitionBlocked`
