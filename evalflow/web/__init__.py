@@ -19,6 +19,7 @@ def current_actor() -> Actor:
 
 def register_web(app: Flask) -> None:
     from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
+    from . import tally as tally_pages
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -34,6 +35,7 @@ def register_web(app: Flask) -> None:
     login_manager.user_loader(accounts.user_for_session)
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
+    app.register_blueprint(tally_pages.bp)
 
     from .labels import audit_action, state_label
 
