@@ -137,41 +137,49 @@ class _Writer:
         bar_x = MARGIN + label_w
         bar_w = PAGE_W - 2 * MARGIN - label_w - score_w
         row_h = 6.2 * mm
-        top = self.y
-        for bar in d.bars:
-            if self.y - row_h < MARGIN + 14 * mm:
-                self.axis(bar_x, bar_w, top)
-                self.need(PAGE_H)  # forces a new page
-                top = self.y
-            y = self.y - row_h + 1.2 * mm
-            self.c.setFont(self.font, 8)
-            self.c.setFillColor(INK)
-            name = f"{bar.rank}. {bar.name}"
-            while stringWidth(name, self.font, 8) > label_w - 2 * mm and len(name) > 3:
-                name = name[:-2] + "…"
-            self.c.drawRightString(bar_x - 2 * mm, y + 1.3 * mm, name)
-            for seg in bar.segments:
-                if seg.width > 0:
-                    self.c.setFillColor(GRADE_COLORS[seg.index % len(GRADE_COLORS)])
-                    self.c.rect(
-                        bar_x + seg.start * bar_w, y, seg.width * bar_w, row_h - 2.4 * mm, stroke=0, fill=1
-                    )
-            self.c.setFillColor(INK)
-            self.c.drawString(bar_x + bar.length * bar_w + 1.5 * mm, y + 1.3 * mm, bar.score_text)
-            self.y -= row_h
-        self.axis(bar_x, bar_w, top)
-        self.y -= 8 * mm
+        remaining = list(d.bars)
+        while remaining:
+            fit = max(int((self.y - MARGIN - 14 * mm) // row_h), 0)
+            if fit == 0:
+                self.need(PAGE_H)  # a new page
+                continue
+            chunk, remaining = remaining[:fit], remaining[fit:]
+            self.axis(bar_x, bar_w, self.y, self.y - row_h * len(chunk))
+            for bar in chunk:
+                self.bar(bar, bar_x, bar_w, label_w, row_h)
+            self.y -= 3 * mm
+            if remaining:
+                self.need(PAGE_H)
+        self.y -= 5 * mm
 
-    def axis(self, x: float, width: float, top: float) -> None:
+    def bar(self, bar: Bar, bar_x: float, bar_w: float, label_w: float, row_h: float) -> None:
+        y = self.y - row_h + 1.2 * mm
+        self.c.setFont(self.font, 8)
+        self.c.setFillColor(INK)
+        name = f"{bar.rank}. {bar.name}"
+        while stringWidth(name, self.font, 8) > label_w - 2 * mm and len(name) > 3:
+            name = name[:-2] + "…"
+        self.c.drawRightString(bar_x - 2 * mm, y + 1.3 * mm, name)
+        for seg in bar.segments:
+            if seg.width > 0:
+                self.c.setFillColor(GRADE_COLORS[seg.index % len(GRADE_COLORS)])
+                self.c.rect(
+                    bar_x + seg.start * bar_w, y, seg.width * bar_w, row_h - 2.4 * mm, stroke=0, fill=1
+                )
+        self.c.setFillColor(INK)
+        self.c.drawString(bar_x + bar.length * bar_w + 1.5 * mm, y + 1.3 * mm, bar.score_text)
+        self.y -= row_h
+
+    def axis(self, x: float, width: float, top: float, bottom: float) -> None:
+        """Grid lines and their labels, drawn first so that the bars and scores lie on top."""
         self.c.setStrokeColor(LINE)
         self.c.setLineWidth(0.4)
         self.c.setFont(self.font, 7)
         for tick in self.doc.ticks:
             tx = x + tick.position * width
-            self.c.line(tx, top, tx, self.y)
+            self.c.line(tx, top, tx, bottom)
             self.c.setFillColor(MUTED)
-            self.c.drawCentredString(tx, self.y - 3 * mm, tick.label)
-        self.y -= 3 * mm
+            self.c.drawCentredString(tx, bottom - 3 * mm, tick.label)
 
     def table(self) -> None:
         d, t = self.doc, self.text
