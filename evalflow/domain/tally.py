@@ -25,6 +25,8 @@ from .messages import N_, msg
 from .scale import Grade
 
 TRIM_MIN_BALLOTS = 5
+MAX_DEVIATION_REASON = 500  # the office's written reason for a deviation from the ranking
+MAX_PROPOSAL_K = 1000
 
 
 class Method(enum.StrEnum):

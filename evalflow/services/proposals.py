@@ -23,14 +23,15 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.access import Action, Actor
 from ..domain.errors import InvalidInput
 from ..domain.messages import N_, Message, msg
-from ..domain.tally import UnitResult
+from ..domain.tally import MAX_DEVIATION_REASON, UnitResult
+from ..domain.text import text_problem
 from ..extensions import db
 from ..models import Campaign, ProposalRule, ProposedEntry, ProposedList
 from . import audit, clock, veto
 from .campaigns import require
 from .tally import Tally, tally_of
 
-MAX_REASON = 500
+MAX_REASON = MAX_DEVIATION_REASON
 
 
 @dataclass(frozen=True)
@@ -177,8 +178,11 @@ def _require_reasons(
         if not reasons.get(uid):
             errors.append(msg(N_("“%(name)s”按排名应当入选,不列入须写明理由。"), name=names[uid]))
     for uid in added + skipped:
-        if len(reasons.get(uid, "")) > MAX_REASON:
+        reason = reasons.get(uid, "")
+        if len(reason) > MAX_REASON:
             errors.append(msg(N_("“%(name)s”的理由最多 %(max)d 个字。"), name=names[uid], max=MAX_REASON))
+        elif reason and (problem := text_problem(reason, required=True)) is not None:
+            errors.append(msg(N_("“%(name)s”的理由:%(problem)s"), name=names[uid], problem=problem))
     if errors:
         raise InvalidInput(msg(N_("偏离排名的每一处都须写明理由。")), fields={"reasons": errors})
 
