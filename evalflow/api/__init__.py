@@ -20,6 +20,7 @@ def register_api(app: Flask) -> None:
         campaigns,
         openapi,
         seats,
+        tally,
         training,
         units,
         veto,

@@ -71,6 +71,8 @@ class Action(enum.StrEnum):
     PRESENTATION_VIEW = "presentation.view"
     BALLOT_VIEW_OWN = "ballot.view_own"
     PAPER_ENTRY = "paper.entry"
+    TALLY_SETTINGS = "tally.settings"
+    PROPOSAL_EDIT = "proposal.edit"
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ RULES: dict[Action, Rule] = {
     Action.PRESENTATION_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
     Action.BALLOT_VIEW_OWN: _rule(SEAT),
     Action.PAPER_ENTRY: _rule(OFFICE, phases=(Phase.BRIEFING,)),
+    Action.TALLY_SETTINGS: _rule(OFFICE, phases=(Phase.DRAFT,)),
+    Action.PROPOSAL_EDIT: _rule(OFFICE, phases=(Phase.REVIEW,)),
 }
 
 

@@ -13,6 +13,7 @@ from .briefing import (
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
 from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
 from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
 __all__ = [
@@ -41,4 +42,9 @@ __all__ = [
     "Unit",
     "User",
     "VetoIncident",
+    "ProposalRule",
+    "ProposedEntry",
+    "ProposedList",
+    "TallySeal",
+    "TallySettings",
 ]

@@ -20,6 +20,7 @@ def current_actor() -> Actor:
 def register_web(app: Flask) -> None:
     from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
     from . import briefing as briefing_pages
+    from . import tally as tally_pages
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
     app.register_blueprint(briefing_pages.bp)
+    app.register_blueprint(tally_pages.bp)
 
     from .labels import audit_action, state_label
 
