@@ -14,7 +14,16 @@ from .briefing import (
 )
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
-from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .notice import (
+    CalendarDay,
+    Notice,
+    NoticeUnit,
+    Objection,
+    ObjectionFile,
+    ObjectionFileRole,
+    ObjectionStatus,
+    ObjectorKind,
+)
 
 __all__ = [
     "ApiToken",
@@ -40,4 +49,8 @@ __all__ = [
     "Unit",
     "User",
     "VetoIncident",
+    "CalendarDay",
+    "ObjectionFile",
+    "ObjectionFileRole",
+    "ObjectorKind",
 ]
