@@ -18,7 +18,19 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
+    from . import (
+        auth,
+        intake_office,
+        notice_office,
+        notices,
+        office,
+        office_accounts,
+        public,
+        seat,
+        seats,
+        training,
+        unit,
+    )
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -33,6 +45,8 @@ def register_web(app: Flask) -> None:
     login_manager.session_protection = "basic"
     login_manager.user_loader(accounts.user_for_session)
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
+        app.register_blueprint(module.bp)
+    for module in (notices, notice_office):
         app.register_blueprint(module.bp)
 
     from .labels import audit_action, state_label
