@@ -2,37 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Response
-
-from ..domain.errors import InvalidInput
-from ..domain.messages import N_, msg
 from ..domain.phases import parse_phase
 from ..i18n import tr, tr_all
 from ..models import Campaign
+from ..schemas.campaigns import CampaignCreate, CampaignOut, CampaignPatch, TransitionIn
 from ..services import campaigns as svc
 from ..services import phases
-from .common import body, reply, require_login, route
-from .schemas import CAMPAIGN_WRITE, PHASES, list_of, ref
+from .common import require_login, route
 
 
-def campaign_json(campaign: Campaign) -> dict[str, Any]:
-    return {
-        "id": campaign.id,
-        "title": campaign.title,
-        "description": campaign.description,
-        "phase": campaign.phase.value,
-        "phase_label": tr(campaign.phase.label),
-        "notice_working_days": campaign.notice_working_days,
-        "scale": [g.as_dict() for g in campaign.scale],
-        "transitions": [
-            {"to": o.target.value, "allowed": o.allowed, "reasons": tr_all(o.reasons)}
+def campaign_out(campaign: Campaign) -> CampaignOut:
+    return CampaignOut(
+        id=campaign.id,
+        title=campaign.title,
+        description=campaign.description,
+        phase=campaign.phase,
+        phase_label=tr(campaign.phase.label),
+        notice_working_days=campaign.notice_working_days,
+        scale=[g.as_dict() for g in campaign.scale],
+        transitions=[
+            {"to": o.target, "allowed": o.allowed, "reasons": tr_all(o.reasons)}
             for o in phases.transition_options(campaign)
         ],
-        "created_at": campaign.created_at.isoformat(),
-        "updated_at": campaign.updated_at.isoformat(),
-    }
+        created_at=campaign.created_at,
+        updated_at=campaign.updated_at,
+    )
 
 
 @route(
@@ -40,17 +34,12 @@ def campaign_json(campaign: Campaign) -> dict[str, Any]:
     "POST",
     summary="Create a campaign (office)",
     tag="campaigns",
-    request_schema={**CAMPAIGN_WRITE, "required": ["title"]},
-    responses={
-        201: {"schema": ref("Campaign")},
-        400: "invalid input",
-        401: "unauthenticated",
-        403: "forbidden",
-    },
+    body=CampaignCreate,
+    responses={201: CampaignOut, 400: "invalid input", 401: "unauthenticated", 403: "forbidden"},
 )
-def create_campaign() -> Response:
-    campaign = svc.create_campaign(require_login(), body())
-    return reply(campaign_json(campaign), 201)
+def create_campaign(body: CampaignCreate) -> CampaignOut:
+    campaign = svc.create_campaign(require_login(), body.model_dump(exclude_unset=True))
+    return campaign_out(campaign)
 
 
 @route(
@@ -58,10 +47,10 @@ def create_campaign() -> Response:
     "GET",
     summary="List campaigns (office: all; unit: its own)",
     tag="campaigns",
-    responses={200: {"schema": list_of("Campaign")}, 401: "unauthenticated"},
+    responses={200: list[CampaignOut], 401: "unauthenticated"},
 )
-def list_campaigns() -> Response:
-    return reply([campaign_json(c) for c in svc.list_campaigns(require_login())])
+def list_campaigns() -> list[CampaignOut]:
+    return [campaign_out(c) for c in svc.list_campaigns(require_login())]
 
 
 @route(
@@ -69,10 +58,10 @@ def list_campaigns() -> Response:
     "GET",
     summary="Get a campaign with its possible transitions and why they are blocked",
     tag="campaigns",
-    responses={200: {"schema": ref("Campaign")}, 401: "unauthenticated", 404: "not found"},
+    responses={200: CampaignOut, 401: "unauthenticated", 404: "not found"},
 )
-def get_campaign(cid: int) -> Response:
-    return reply(campaign_json(svc.get_campaign(require_login(), cid)))
+def get_campaign(cid: int) -> CampaignOut:
+    return campaign_out(svc.get_campaign(require_login(), cid))
 
 
 @route(
@@ -80,20 +69,14 @@ def get_campaign(cid: int) -> Response:
     "PATCH",
     summary="Edit a campaign; scale and notice period only in draft",
     tag="campaigns",
-    request_schema=CAMPAIGN_WRITE,
-    responses={200: {"schema": ref("Campaign")}, 400: "invalid input", 404: "not found", 409: "wrong phase"},
+    body=CampaignPatch,
+    responses={200: CampaignOut, 400: "invalid input", 404: "not found", 409: "wrong phase"},
 )
-def patch_campaign(cid: int) -> Response:
+def patch_campaign(cid: int, body: CampaignPatch) -> CampaignOut:
     who = require_login()
     campaign = svc.get_campaign(who, cid)
-    return reply(campaign_json(svc.update_campaign(who, campaign, body())))
-
-
-TRANSITION_REQUEST = {
-    "type": "object",
-    "required": ["to"],
-    "properties": {"to": {"type": "string", "enum": PHASES}, "reason": {"type": "string"}},
-}
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return campaign_out(svc.update_campaign(who, campaign, changes))
 
 
 @route(
@@ -101,22 +84,16 @@ TRANSITION_REQUEST = {
     "POST",
     summary="Move a campaign to another phase (office)",
     tag="campaigns",
-    request_schema=TRANSITION_REQUEST,
+    body=TransitionIn,
     responses={
-        200: {"schema": ref("Campaign")},
+        200: CampaignOut,
         400: "invalid input",
         404: "not found",
         409: "transition_blocked (with reasons), invalid_transition or wrong_phase",
     },
 )
-def transition(cid: int) -> Response:
+def transition(cid: int, body: TransitionIn) -> CampaignOut:
     who = require_login()
-    data = body()
     campaign = svc.get_campaign(who, cid)
-    if "to" not in data:
-        raise InvalidInput(fields={"to": [msg(N_("请指定目标阶段。"))]})
-    reason = data.get("reason") or ""
-    if not isinstance(reason, str):
-        raise InvalidInput(fields={"reason": [msg(N_("原因须为文字。"))]})
-    phases.advance_phase(who, campaign, parse_phase(data["to"]), reason)
-    return reply(campaign_json(campaign))
+    phases.advance_phase(who, campaign, parse_phase(body.to), body.reason)
+    return campaign_out(campaign)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -9,11 +11,13 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from wtforms.validators import ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from wtforms.validators import ValidationError as CSRFInvalid
 
 from ..domain.access import PUBLIC, Actor
 from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
+from ..schemas.base import invalid_input, validate_json
 from ..services import accounts
 from . import bp
 
@@ -50,7 +54,7 @@ def authenticate_request() -> None:
         if request.method in UNSAFE:
             try:
                 validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
-            except ValidationError:
+            except CSRFInvalid:
                 raise DomainError(msg(N_("缺少或无效的安全令牌(CSRF)。")), code="csrf_failed") from None
         g.actor = accounts.actor_for_user(current_user)
         return
@@ -70,9 +74,19 @@ def require_login() -> Actor:
     return g.actor
 
 
+def json_body() -> Any:
+    """The request's JSON document, or a 400 in the contract's shape. Nesting too deep for the
+    parser is malformed input, not a crash."""
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (ValueError, RecursionError):
+        raise InvalidInput(msg(N_("请求体不是有效的 JSON。"))) from None
+
+
 def body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 in the contract's shape."""
-    data = request.get_json(silent=True)
+    """The request's JSON object, or a 400 in the contract's shape (routes not yet typed)."""
+    data = json_body()
     if not isinstance(data, dict):
         raise InvalidInput(msg(N_("请求体必须是 JSON 对象。")))
     return data
@@ -87,10 +101,14 @@ def reply(data: Any, status: int = 200) -> Response:
 # --- documented routes -------------------------------------------------------------------
 
 SPEC_PATHS: dict[str, dict[str, Any]] = {}
+# Every type a route declares (bodies, queries, responses), for the document's components.
+DECLARED: list[tuple[Any, str]] = []
+PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+Responses = dict[int, Any]
 
 
 def openapi_path(rule: str) -> str:
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
+    return PATH_PARAM.sub(r"{\1}", rule)
 
 
 def route(
@@ -100,45 +118,150 @@ def route(
     summary: str,
     tag: str,
     auth: str = "bearer",
+    body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
+    responses: Responses | None = None,
     request_schema: dict[str, Any] | None = None,
-    responses: dict[int, str | dict[str, Any]] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register an API view and its OpenAPI operation in one place, so the two cannot drift."""
+    """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
+
+    *body* and *query* are validated before the view runs and passed to it under those names; the
+    view returns an output object (or ``(object, status)``, or a ready ``Response``), which is
+    serialized through the type declared for that status. ``responses`` maps a status to an output
+    type, ``list[Type]``, or a description.
+    """
+    declared = responses or {200: "OK"}
+    outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[method])
-        operation: dict[str, Any] = {"summary": summary, "tags": [tag], "operationId": view.__name__}
-        params = re.findall(r"<(?:[a-z]+:)?([a-z_]+)>", rule)
-        if params:
-            operation["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}} for p in params
-            ]
-        if auth == "public":
-            operation["security"] = []
-        if request_schema is not None:
-            operation["requestBody"] = {
-                "required": True,
-                "content": {"application/json": {"schema": request_schema}},
-            }
-        operation["responses"] = _responses(responses or {200: "OK"})
-        SPEC_PATHS.setdefault("/api/v1" + openapi_path(rule), {})[method.lower()] = operation
-        return view
+        @functools.wraps(view)
+        def endpoint(**kwargs: Any) -> Any:
+            if body is not None:
+                kwargs["body"] = validate_json(body, request.get_data(cache=True))
+            if query is not None:
+                kwargs["query"] = _parse_query(query)
+            return _render(view(**kwargs), outputs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
+        return endpoint
 
     return decorator
 
 
-def _responses(responses: dict[int, str | dict[str, Any]]) -> dict[str, Any]:
+def _parse_query(model: type[BaseModel]) -> Any:
+    data = {key: request.args.get(key) for key in request.args}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input(exc, where="query") from None
+
+
+def _render(result: Any, outputs: Responses) -> Any:
+    if isinstance(result, Response):
+        return result
+    status = None
+    if isinstance(result, tuple):
+        result, status = result
+    if status is None:
+        status = min((s for s in outputs if 200 <= s < 300), default=200)
+    spec = outputs.get(status)
+    if spec is None:
+        return reply(result, status)
+    adapter = _adapter(spec)
+    value = adapter.validate_python(result, from_attributes=True)
+    return reply(adapter.dump_python(value, mode="json"), status)
+
+
+@functools.cache
+def _adapter(spec: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(spec)
+
+
+def _document(
+    rule: str,
+    method: str,
+    name: str,
+    summary: str,
+    tag: str,
+    auth: str,
+    body: type[BaseModel] | None,
+    query: type[BaseModel] | None,
+    declared: Responses,
+    request_schema: dict[str, Any] | None,
+) -> None:
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "operationId": name}
+    params = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        }
+        for p in PATH_PARAM.findall(rule)
+    ]
+    if query is not None:
+        params += _query_parameters(query)
+    if params:
+        operation["parameters"] = params
+    if auth == "public":
+        operation["security"] = []
+    if body is not None:
+        DECLARED.append((body, "validation"))
+        request_schema = schema_ref(body, "validation")
+    if request_schema is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": request_schema}},
+        }
+    operation["responses"] = _responses(declared)
+    SPEC_PATHS.setdefault("/api/v1" + openapi_path(rule), {})[method.lower()] = operation
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    COMPONENT_DEFS.update(schema.get("$defs", {}))
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _responses(responses: Responses) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for status, spec in responses.items():
         if isinstance(spec, str):
             out[str(status)] = {"description": spec}
-        else:
+        elif isinstance(spec, dict):
             out[str(status)] = {
                 "description": spec.get("description", "OK"),
                 "content": {"application/json": {"schema": spec["schema"]}},
+            }
+        else:
+            DECLARED.append((spec, "serialization"))
+            out[str(status)] = {
+                "description": "OK",
+                "content": {"application/json": {"schema": schema_ref(spec, "serialization")}},
             }
         if status >= 400:
             out[str(status)].setdefault(
                 "content", {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
             )
     return out
+
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+# JSON Schemas of every model the routes declare, keyed by model name.
+COMPONENT_DEFS: dict[str, Any] = {}
+
+
+def schema_ref(spec: Any, mode: str) -> dict[str, Any]:
+    """The JSON Schema of *spec* for the document, its models hoisted into the components."""
+    schema = TypeAdapter(spec).json_schema(ref_template=REF_TEMPLATE, mode=mode)  # type: ignore[arg-type]
+    defs = schema.pop("$defs", {})
+    COMPONENT_DEFS.update(defs)
+    if isinstance(spec, type) and issubclass(spec, BaseModel):
+        COMPONENT_DEFS[spec.__name__] = schema
+        return {"$ref": REF_TEMPLATE.format(model=spec.__name__)}
+    return schema

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 
 from .. import __version__
-from .common import SPEC_PATHS, reply, route
+from .common import COMPONENT_DEFS, SPEC_PATHS, reply, route
 from .schemas import COMPONENTS
 
 HEALTH = {"get": {"summary": "Liveness probe", "security": [], "responses": {"200": {"description": "ok"}}}}
@@ -25,7 +25,7 @@ def document() -> dict[str, Any]:
         "security": [{"bearer": []}],
         "paths": {"/healthz": HEALTH, **dict(sorted(SPEC_PATHS.items()))},
         "components": {
-            "schemas": COMPONENTS,
+            "schemas": {**COMPONENTS, **dict(sorted(COMPONENT_DEFS.items()))},
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

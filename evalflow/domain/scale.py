@@ -16,6 +16,7 @@ from .messages import N_, Message, msg
 MAX_GRADES = 10
 MAX_LABEL = 20
 MAX_CRITERIA = 2000
+MAX_POINTS = 1000
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _points(value: object) -> Decimal | None:
         points = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    if not points.is_finite() or points < 0 or points > 1000:
+    if not points.is_finite() or points < 0 or points > MAX_POINTS:
         return None
     return points
 

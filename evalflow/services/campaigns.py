@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..domain.access import Action, Actor, Decision, decide
+from ..domain.campaign import MAX_DESCRIPTION, MAX_NOTICE_DAYS, MAX_TITLE, MIN_NOTICE_DAYS
 from ..domain.errors import Forbidden, InvalidInput, NotFound, WrongPhase
 from ..domain.messages import N_, Message, msg
 from ..domain.phases import Phase
@@ -15,9 +16,6 @@ from ..domain.scale import parse_scale, scale_to_json
 from ..extensions import db
 from ..models import Campaign
 from . import audit
-
-MAX_TITLE = 200
-MAX_DESCRIPTION = 5000
 
 
 def require(
@@ -59,9 +57,15 @@ def _text_errors(data: Mapping[str, Any], partial: bool) -> dict[str, list[Messa
         errors["description"] = [msg(N_("说明须为文字,最多 %(max)d 个字。"), max=MAX_DESCRIPTION)]
     days = data.get("notice_working_days")
     if "notice_working_days" in data and (
-        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 60
+        isinstance(days, bool) or not isinstance(days, int) or not MIN_NOTICE_DAYS <= days <= MAX_NOTICE_DAYS
     ):
-        errors["notice_working_days"] = [msg(N_("公示期须为 1 到 60 个工作日之间的整数。"))]
+        errors["notice_working_days"] = [
+            msg(
+                N_("公示期须为 %(min)d 到 %(max)d 个工作日之间的整数。"),
+                min=MIN_NOTICE_DAYS,
+                max=MAX_NOTICE_DAYS,
+            )
+        ]
     return errors
 
 

@@ -17,6 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..domain.campaign import (
+    DEFAULT_NOTICE_DAYS,
+    MAX_DESCRIPTION,
+    MAX_NOTICE_DAYS,
+    MAX_TITLE,
+    MIN_NOTICE_DAYS,
+)
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
@@ -29,14 +37,14 @@ class EmptyForm(FlaskForm):
 
 
 class CampaignForm(FlaskForm):
-    title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=200)])
-    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=5000)])
+    title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=MAX_TITLE)])
+    description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
     notice_working_days = IntegerField(
         _l("公示期(工作日)"),
-        default=5,
+        default=DEFAULT_NOTICE_DAYS,
         validators=[
             InputRequired(_l("请填写公示期。")),
-            NumberRange(1, 60, _l("公示期须在 1 到 60 个工作日之间。")),
+            NumberRange(MIN_NOTICE_DAYS, MAX_NOTICE_DAYS, _l("公示期须在 1 到 60 个工作日之间。")),
         ],
     )
 

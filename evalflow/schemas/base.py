@@ -1,0 +1,133 @@
+"""Building blocks of every schema: input and output bases, safe text, and errors in the contract's
+shape.
+
+Why pydantic v2: one class declares a shape once and gives validation, serialization and JSON Schema
+(for the OpenAPI 3.1 document) from the same source; it is typed, fast and widely maintained.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import PydanticCustomError
+
+from ..domain.errors import InvalidInput
+from ..domain.messages import N_, Message, msg
+from ..domain.text import text_problem
+
+
+class Input(BaseModel):
+    """A request body: JSON types are taken as they are ("5" is not a number); unknown keys are
+    ignored, so clients may send more than we read."""
+
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class Query(BaseModel):
+    """Query-string parameters: values arrive as text and are converted ("20" → 20)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class Output(BaseModel):
+    """A response body, built from plain values or ORM objects."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _checked(required: bool) -> Any:
+    def check(value: str) -> str:
+        problem = text_problem(value, required=required)
+        if problem is not None:
+            raise PydanticCustomError("text_problem", problem.template, {"message": problem})
+        return value
+
+    return check
+
+
+def text(max_length: int, *, required: bool = True) -> Any:
+    """A string of at most *max_length* characters that is safe to store and show (see
+    :mod:`evalflow.domain.text`); when *required*, it must contain something visible."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_checked(required))]
+
+
+# --- validation errors in the contract's shape ----------------------------------------------------
+
+_MESSAGES: dict[str, str] = {
+    "missing": N_("此项必填。"),
+    "string_type": N_("须为文字。"),
+    "string_unicode": N_("文字中含有无效的字符编码。"),
+    "string_too_long": N_("最多 %(max_length)s 个字。"),
+    "string_too_short": N_("至少 %(min_length)s 个字。"),
+    "int_type": N_("须为整数。"),
+    "int_parsing": N_("须为整数。"),
+    "int_from_float": N_("须为整数。"),
+    "float_type": N_("须为数字。"),
+    "float_parsing": N_("须为数字。"),
+    "decimal_type": N_("须为数字。"),
+    "bool_type": N_("须为 true 或 false。"),
+    "bool_parsing": N_("须为 true 或 false。"),
+    "greater_than_equal": N_("不能小于 %(ge)s。"),
+    "greater_than": N_("须大于 %(gt)s。"),
+    "less_than_equal": N_("不能大于 %(le)s。"),
+    "less_than": N_("须小于 %(lt)s。"),
+    "literal_error": N_("取值无效,可选:%(expected)s。"),
+    "enum": N_("取值无效,可选:%(expected)s。"),
+    "list_type": N_("须为列表。"),
+    "too_long": N_("最多 %(max_length)s 项。"),
+    "too_short": N_("至少 %(min_length)s 项。"),
+    "dict_type": N_("须为对象。"),
+    "model_type": N_("须为对象。"),
+    "model_attributes_type": N_("须为对象。"),
+    "date_type": N_("日期格式须为 YYYY-MM-DD。"),
+    "date_parsing": N_("日期格式须为 YYYY-MM-DD。"),
+    "date_from_datetime_parsing": N_("日期格式须为 YYYY-MM-DD。"),
+    "date_from_datetime_inexact": N_("日期格式须为 YYYY-MM-DD。"),
+}
+_FALLBACK = N_("取值无效。")
+
+
+def _message(error: Mapping[str, Any]) -> Message:
+    ctx = error.get("ctx") or {}
+    if error["type"] == "text_problem" and isinstance(ctx.get("message"), Message):
+        return ctx["message"]
+    template = _MESSAGES.get(error["type"], _FALLBACK)
+    params = {k: str(v) for k, v in ctx.items() if f"%({k})s" in template}
+    missing = set(_placeholders(template)) - params.keys()
+    return msg(_FALLBACK) if missing else msg(template, **params)
+
+
+def _placeholders(template: str) -> list[str]:
+    return re.findall(r"%\((\w+)\)s", template)
+
+
+def invalid_input(exc: ValidationError, *, where: str = "body") -> InvalidInput:
+    """The contract's 400: every field with its reasons; a problem with the whole body under *where*."""
+    fields: dict[str, list[Message]] = {}
+    for error in exc.errors(include_url=False, include_input=False):
+        loc = [str(part) for part in error["loc"]]
+        name = loc[0] if loc else where
+        reasons = fields.setdefault(name, [])
+        message = _message(error)
+        if message not in reasons:
+            reasons.append(message)
+    return InvalidInput(fields=fields)
+
+
+def validate_json(model: type[BaseModel], raw: bytes) -> Any:
+    """The raw request body parsed and validated against *model* in one step (pydantic's own JSON
+    parser: bounded nesting, invalid UTF-16 surrogates refused), or the contract's 400."""
+    try:
+        return model.model_validate_json(raw or b"")
+    except ValidationError as exc:
+        whole = [e for e in exc.errors(include_url=False, include_input=False) if not e["loc"]]
+        if whole:
+            raise InvalidInput(msg(_BODY_MESSAGES.get(whole[0]["type"], _BODY_NOT_OBJECT))) from None
+        raise invalid_input(exc) from None
+
+
+_BODY_NOT_OBJECT = N_("请求体必须是 JSON 对象。")
+_BODY_MESSAGES = {"json_invalid": N_("请求体不是有效的 JSON。")}
