@@ -13,7 +13,17 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from . import applications, auth, campaigns, openapi, seats, training, units, veto  # noqa: F401 - routes
+    from . import (  # noqa: F401 - routes
+        applications,
+        auth,
+        campaigns,
+        notices,
+        openapi,
+        seats,
+        training,
+        units,
+        veto,
+    )
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -8,9 +8,9 @@ runs before every request (HTML and API) and answers 409 to any write aimed at a
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
 from wtforms import SelectChoice
 
 from ..domain import notice as rules
@@ -27,11 +27,28 @@ from .notice_forms import ObjectionForm, ReceiptForm
 bp = Blueprint("notices", __name__)
 
 # At most 10 objection posts per client address per minute, HTML form and API together; every post
-# counts, whatever its outcome. Stored in Redis when REDIS_URL is set, so all processes share it.
-OBJECTION_LIMIT = "10 per minute"
+# counts, whatever its outcome (it is counted before the body is even read). The count lives in the
+# limiter's storage: Redis when REDIS_URL is set, so every server process shares it.
+OBJECTION_RATE = parse_limit("10/minute")
 OBJECTION_SCOPE = "objection-posts"
-objection_limit = limiter.shared_limit(OBJECTION_LIMIT, scope=OBJECTION_SCOPE, methods=["POST"])
 OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection"}
+
+
+class RateLimited(DomainError):
+    code, status, default = "rate_limited", 429, N_("请求过于频繁,请稍后再试。")
+
+
+@bp.before_app_request
+def count_objection_posts() -> None:
+    if request.method != "POST" or request.endpoint not in OBJECTION_ENDPOINTS:
+        return
+    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
+        return
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+    if not limiter.limiter.hit(OBJECTION_RATE, prefix, OBJECTION_SCOPE, get_remote_address()):
+        raise RateLimited(msg(N_("提交过于频繁:同一网络地址每分钟最多提交 10 次异议,请一分钟后再试。")))
+
+
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # A finished campaign still moves through its own machine (which has no way out of ``final``).
 WRITE_GUARD_EXEMPT = {"api.transition", "office.transition"}
@@ -49,19 +66,6 @@ def refuse_writes_after_final() -> None:
     phase = db.session.scalar(sa.select(Campaign.phase).where(Campaign.id == cid))
     if read_only(phase):
         raise WrongPhase(msg(N_("评选已审定表彰,活动已归档,只能查看,不能再修改。")))
-
-
-@bp.app_errorhandler(RateLimitExceeded)
-def rate_limited(exc: RateLimitExceeded) -> Response:
-    from ..errors import HTTP_CODES, _respond
-
-    if request.endpoint in OBJECTION_ENDPOINTS:
-        message = _("提交过于频繁:每个网络地址每分钟最多提交 10 次异议,请一分钟后再试。")
-    else:
-        message = _(HTTP_CODES[429][1])
-    response = _respond(429, "rate_limited", message)
-    response.headers["Retry-After"] = "60"
-    return response
 
 
 @bp.route("/notices/<int:nid>")
@@ -95,7 +99,6 @@ def _objection_data(form: ObjectionForm) -> dict[str, object]:
 
 
 @bp.route("/notices/<int:nid>/objections/new", methods=["GET", "POST"])
-@objection_limit
 def objection_form(nid: int) -> str | tuple[str, int] | Response:
     item = svc.public_notice(nid)
     units = svc.units_of(item)
