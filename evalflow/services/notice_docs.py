@@ -70,7 +70,10 @@ def notice_text(item: Notice) -> NoticeText:
     contact = item.contact or {}
     steps = "、".join(rules.STEPS)
     form_url = public_url("notices.objection_form", nid=item.id)
-    published = clock.local(item.published_at).date() if item.published_at else item.starts_on
+    # Issued the day it is published, and never after its first day.
+    published = (
+        min(clock.local(item.published_at).date(), item.starts_on) if item.published_at else item.starts_on
+    )
     return NoticeText(
         title=item.title,
         purpose=msg(
@@ -136,8 +139,14 @@ def notice_pdf(item: Notice) -> bytes:
     )  # fmt: skip
 
 
+def honour(campaign: Campaign) -> str:
+    """The title conferred: "2026年度文明单位评选" → "2026年度文明单位"."""
+    base = campaign.title.strip().removesuffix("评选").removesuffix("活动").strip()
+    return base if base.endswith("文明单位") else msg(N_("%(title)s文明单位"), title=base).render()
+
+
 def commendation_title(campaign: Campaign) -> str:
-    return msg(N_("关于命名%(title)s先进单位的决定"), title=campaign.title).render()
+    return msg(N_("关于命名%(honour)s的决定"), honour=honour(campaign)).render()
 
 
 def commendation_pdf(campaign: Campaign, units: list[Unit]) -> bytes:
@@ -145,9 +154,9 @@ def commendation_pdf(campaign: Campaign, units: list[Unit]) -> bytes:
     period = ""
     if item is not None:
         period = msg(
-            N_("经%(steps)s等程序,并于%(start)s至%(end)s在媒体公示,决定命名以下 %(n)d 个单位为%(title)s先进单位。"),
+            N_("经%(steps)s等程序,并于%(start)s至%(end)s在媒体公示,决定命名以下 %(n)d 个单位为“%(honour)s”。"),
             steps="、".join(rules.STEPS), start=chinese_date(item.starts_on), end=chinese_date(item.ends_on),
-            n=len(units), title=campaign.title,
+            n=len(units), honour=honour(campaign),
         ).render()  # fmt: skip
     return build_formal(
         FormalDoc(
@@ -166,7 +175,7 @@ def certificates_pdf(campaign: Campaign, units: list[Unit]) -> bytes:
     return build_certificates(
         [
             Certificate(
-                unit=u.name, honour=msg(N_("%(title)s文明单位"), title=campaign.title.removesuffix("评选")).render(),
+                unit=u.name, honour=honour(campaign),
                 issuer=issuer(), issued_on=today, serial=f"No. {campaign.id:04d}-{u.id:05d}",
             )
             for u in units
