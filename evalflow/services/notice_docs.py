@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
@@ -64,11 +65,14 @@ class NoticeText:
     page_url: str
 
 
-def notice_text(item: Notice) -> NoticeText:
+def notice_text(item: Notice, translate: Callable[[str], str] | None = None) -> NoticeText:
+    """The standard text of *item*: Chinese as printed (PDF, feed), or in the reader's language when
+    *translate* is given (the HTML page). User text (titles, names, addresses) is never translated."""
     campaign = notice.campaign_of_notice(item)
     units = notice.units_of(item)
     contact = item.contact or {}
-    steps = "、".join(rules.STEPS)
+    t = translate or (lambda s: s)
+    steps = t(N_("、")).join(t(step) for step in rules.STEPS)
     form_url = public_url("notices.objection_form", nid=item.id)
     # Issued the day it is published, and never after its first day.
     published = (
@@ -84,31 +88,31 @@ def notice_text(item: Notice) -> NoticeText:
             campaign=f"“{campaign.title}”",
             issuer=issuer(),
             n=len(units),
-        ).render(),  # fmt: skip
-        steps=msg(N_("本次评选已完成%(steps)s等程序。"), steps=steps).render(),
-        list_heading=msg(N_("拟表彰单位名单(按类别排列,排名不分先后)")).render(),
+        ).render(translate),  # fmt: skip
+        steps=msg(N_("本次评选已完成%(steps)s等程序。"), steps=steps).render(translate),
+        list_heading=msg(N_("拟表彰单位名单(按类别排列,排名不分先后)")).render(translate),
         period=msg(
             N_("公示时间:%(start)s至%(end)s(%(n)d 个工作日)。"),
             start=chinese_date(item.starts_on),
             end=chinese_date(item.ends_on),
             n=campaign.notice_working_days,
-        ).render(),  # fmt: skip
+        ).render(translate),  # fmt: skip
         how_to_object=[
-            msg(N_("网上提交:%(url)s"), url=form_url).render(),
-            msg(N_("电话:%(phone)s"), phone=contact.get("phone", "")).render(),
-            msg(N_("电子邮箱:%(email)s"), email=contact.get("email", "")).render(),
+            msg(N_("网上提交:%(url)s"), url=form_url).render(translate),
+            msg(N_("电话:%(phone)s"), phone=contact.get("phone", "")).render(translate),
+            msg(N_("电子邮箱:%(email)s"), email=contact.get("email", "")).render(translate),
             msg(
                 N_("通信地址:%(address)s(邮政编码:%(postcode)s)"),
                 address=contact.get("address", ""),
                 postcode=contact.get("postcode", ""),
-            ).render(),  # fmt: skip
+            ).render(translate),  # fmt: skip
         ],
         rules_text=msg(
             N_(
                 "反映情况应实事求是、客观公正。个人反映须提供真实姓名和联系电话,单位反映须加盖公章;"
                 "不受理匿名异议。我们将对反映人的信息严格保密。"
             )
-        ).render(),  # fmt: skip
+        ).render(translate),  # fmt: skip
         issuer=issuer(),
         issued_on=chinese_date(published),
         form_url=form_url,

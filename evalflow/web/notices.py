@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from wtforms import SelectChoice
@@ -74,7 +75,7 @@ def notice_page(nid: int) -> str:
     return render_template(
         "public/notice.html",
         notice=item,
-        text=notice_docs.notice_text(item),
+        text=notice_docs.notice_text(item, gettext),
         groups=svc.grouped(svc.units_of(item)),
         status=svc.status(item),
         status_labels=rules.NOTICE_STATUS_LABELS,

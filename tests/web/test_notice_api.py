@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date
 from typing import Any
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from evalflow import create_app
 from evalflow.extensions import db
+from evalflow.models import Objection
 from tests.conftest import make_config
 from tests.helpers import OFFICE_PASSWORD, bearer
 from tests.notice_world import CONTACT, NoticeWorld, review_world, set_today
@@ -270,3 +273,42 @@ def test_calendar_day_api_and_2027_period(client, world, office):
 def test_notice_beyond_known_calendar_flagged(client, world, office):
     body = draft(client, world, office, starts_on="2026-12-28").get_json()
     assert body["beyond_known_calendar"] is True
+
+
+def test_post_objection_concurrent_posts_all_kept(app, client, world, nid):
+    results: list[int] = []
+    unit_id = world.a.id  # read here: the threads must not touch this thread's session
+
+    def post(i: int) -> None:
+        with app.app_context(), app.test_client() as c:
+            body = {**OBJECTION, "unit_id": unit_id, "name": f"群众{i}号"}
+            results.append(
+                c.post(objection_url(nid), json=body, environ_base={"REMOTE_ADDR": f"10.1.0.{i}"}).status_code
+            )
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [201] * 6
+    receipts = {o.receipt for o in db.session.scalars(sa.select(Objection))}
+    assert len(receipts) == 6
+
+
+def test_post_objection_limit_uses_forwarded_client_behind_proxy(app, tmp_path, world, nid):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    proxied = create_app(make_config(url, tmp_path, PROXY_FIX=True, FROZEN_TODAY=app.config["FROZEN_TODAY"]))
+    with proxied.app_context(), proxied.test_client() as c:
+        first = [
+            c.post(
+                objection_url(nid), json={"unit_id": world.a.id}, headers={"X-Forwarded-For": "203.0.113.7"}
+            ).status_code
+            for _ in range(11)
+        ]
+        other = c.post(
+            objection_url(nid), json={"unit_id": world.a.id}, headers={"X-Forwarded-For": "203.0.113.8"}
+        )
+        db.engine.dispose()
+    assert first[:10] == [400] * 10 and first[10] == 429
+    assert other.status_code == 400

@@ -17,6 +17,7 @@ from evalflow.models import Objection
 from evalflow.services import notice, phases
 from tests.conftest import csrf_from
 from tests.helpers import OFFICE_PASSWORD
+from tests.intake_world import JPEG, PDF, PNG
 from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
 
 
@@ -207,3 +208,56 @@ def test_commendation_page_public_only_when_final(app, client):
 @pytest.mark.parametrize("path", ["/notices/999", "/notices/999.pdf", "/commendations/999"])
 def test_public_pages_unknown_not_found(app, client, path):
     assert client.get(path).status_code == 404
+
+
+def test_objection_form_unit_with_seal_and_evidence_office_downloads(app, client):
+    world, item = published_world(app)
+    token = csrf_from(client.get(f"/notices/{item.id}/objections/new").get_data(as_text=True))
+    data = {
+        "csrf_token": token, "kind": "unit", "unit_id": str(world.c.id), "name": "某某街道办事处", "contact_name": "李四",
+        "phone": "0591-1234567", "content": "该公司存在拖欠农民工工资问题。",
+        "seal": (io.BytesIO(PNG), "公章.png"), "evidence": [(io.BytesIO(PDF), "证明.pdf"), (io.BytesIO(JPEG), "照片.jpg")],
+    }  # fmt: skip
+    response = client.post(
+        f"/notices/{item.id}/objections/new", data=data, content_type="multipart/form-data"
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    objection = db.session.query(Objection).one()
+    view = notice.get_objection(world.office, objection.id)
+    assert [(f.role.value, f.filename) for f in view.files] == [
+        ("seal", "公章.png"),
+        ("evidence", "证明.pdf"),
+        ("evidence", "照片.jpg"),
+    ]
+    login(client)
+    page = client.get(f"/office/campaigns/{world.campaign.id}/objections").get_data(as_text=True)
+    assert "某某街道办事处" in page and "李四" in page
+    download = client.get(
+        f"/office/campaigns/{world.campaign.id}/objections/{objection.id}/files/{view.files[0].id}"
+    )
+    assert download.status_code == 200 and download.data == PNG
+    download.close()
+
+
+def test_objection_form_unit_without_seal_refused(app, client):
+    world, item = published_world(app)
+    token = csrf_from(client.get(f"/notices/{item.id}/objections/new").get_data(as_text=True))
+    data = {"csrf_token": token, "kind": "unit", "unit_id": str(world.c.id), "name": "某某街道办事处",
+            "contact_name": "李四", "phone": "0591-1234567", "content": "该公司存在拖欠农民工工资问题。"}  # fmt: skip
+    response = client.post(f"/notices/{item.id}/objections/new", data=data)
+    assert response.status_code == 400 and "公章" in response.get_data(as_text=True)
+    assert db.session.query(Objection).count() == 0
+
+
+def test_objection_files_not_public(app, client):
+    world, item = published_world(app)
+    objection = notice.file_objection(
+        item.id,
+        {"unit_id": world.a.id, "name": "张三", "phone": "13800138000", "content": "情况属实请核查处理。"},
+    )
+    db.session.commit()
+    assert client.get(f"/office/campaigns/{world.campaign.id}/objections").status_code == 302  # to the login
+    assert (
+        client.get(f"/office/campaigns/{world.campaign.id}/objections/{objection.id}/files/1").status_code
+        == 302
+    )
