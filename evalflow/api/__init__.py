@@ -18,6 +18,7 @@ def register_api(app: Flask) -> None:
         auth,
         briefing,
         campaigns,
+        notices,
         openapi,
         seats,
         tally,

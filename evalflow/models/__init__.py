@@ -12,7 +12,16 @@ from .briefing import (
 )
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
-from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .notice import (
+    CalendarDay,
+    Notice,
+    NoticeUnit,
+    Objection,
+    ObjectionFile,
+    ObjectionFileRole,
+    ObjectionStatus,
+    ObjectorKind,
+)
 from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
 from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
@@ -47,4 +56,8 @@ __all__ = [
     "ProposedList",
     "TallySeal",
     "TallySettings",
+    "CalendarDay",
+    "ObjectionFile",
+    "ObjectionFileRole",
+    "ObjectorKind",
 ]

@@ -152,10 +152,18 @@ def _leave_briefing(campaign: Campaign) -> None:
     seal(campaign)
 
 
+def _publish_notice(campaign: Campaign) -> None:
+    """Entering the notice: the drafted notice becomes public (services.notice.publish_current)."""
+    from .notice import publish_current
+
+    publish_current(campaign)
+
+
 ON_ENTER: dict[tuple[Phase, Phase], Callable[[Campaign], None]] = {
     (Phase.TRAINING, Phase.BRIEFING): _create_presentations,
     (Phase.BRIEFING, Phase.REVIEW): _leave_briefing,
     (Phase.NOTICE, Phase.REVIEW): _withdraw_notice,
+    (Phase.REVIEW, Phase.NOTICE): _publish_notice,
 }
 
 

@@ -18,7 +18,19 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
+    from . import (
+        auth,
+        intake_office,
+        notice_office,
+        notices,
+        office,
+        office_accounts,
+        public,
+        seat,
+        seats,
+        training,
+        unit,
+    )
     from . import briefing as briefing_pages
     from . import tally as tally_pages
 
@@ -38,6 +50,8 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(briefing_pages.bp)
     app.register_blueprint(tally_pages.bp)
+    for module in (notices, notice_office):
+        app.register_blueprint(module.bp)
 
     from .labels import audit_action, state_label
 
