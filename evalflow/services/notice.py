@@ -44,7 +44,7 @@ from ..models import (
     ObjectorKind,
     Unit,
 )
-from . import audit, clock, files
+from . import audit, clock, files, tally
 from .campaigns import require
 from .phases import advance_phase, current_notice
 from .veto import vetoed_unit_ids
@@ -105,15 +105,13 @@ def period(campaign: Campaign, starts_on: date) -> workdays.Period:
 
 
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
-    """The units the office's notice form starts from: the tally's proposed list when that feature
-    is installed, else every accepted unit that is not vetoed (in unit order)."""
-    try:
-        from . import tally  # type: ignore[attr-defined]
-
-        return [uid for uid in tally.proposed_unit_ids(campaign) if uid not in vetoed_unit_ids(campaign.id)]
-    except (ImportError, AttributeError):
-        pass
+    """The units the office's notice form starts from: the proposed list (拟表彰对象) chosen in the
+    tally, or, until the office has chosen one, every accepted unit (in unit order) — never a
+    vetoed unit either way."""
     vetoed = vetoed_unit_ids(campaign.id)
+    chosen = tally.proposed_unit_ids(campaign)
+    if chosen:
+        return [uid for uid in chosen if uid not in vetoed]
     stmt = (
         sa.select(Unit.id)
         .join(Application, Application.unit_id == Unit.id)
