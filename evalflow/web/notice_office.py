@@ -22,6 +22,7 @@ from ..services import notice as svc
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
+from .forms import form_errors
 from .notice_forms import ExtraDayForm, InvestigateForm, NoticeForm, ResolveForm
 
 bp = Blueprint("notice_office", __name__, url_prefix="/office")
@@ -175,7 +176,7 @@ def investigate(cid: int, oid: int) -> WResponse:
 def resolve(cid: int, oid: int) -> WResponse:
     form = ResolveForm(prefix=f"o{oid}")
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
         svc.resolve_objection(current_actor(), oid, {"outcome": form.outcome.data, "reply": form.reply.data})
