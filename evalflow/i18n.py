@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, gettext
@@ -31,6 +31,12 @@ def tr(message: Message | str) -> str:
     if isinstance(message, Message):
         return message.render(gettext)
     return gettext(message)
+
+
+def tr_if_constant(text: str, constants: Collection[str]) -> str:
+    """*text* translated when it is one of the code's own N_() *constants* (a default that was
+    stored), otherwise exactly as the user typed it: user text is never a translation key."""
+    return gettext(text) if text in constants else text
 
 
 def tr_all(messages: Iterable[Message | str]) -> list[str]:
