@@ -184,7 +184,7 @@ def test_registration_page_shows_field_errors(client, world):
     response = client.post("/unit/register", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "用户名须为 1–80 个字符,不含空格。" in page and "密码至少 8 个字符。" in page
+    assert "用户名须为 1–80 个字符,不含空格。" in page and "密码至少 10 个字符。" in page
     assert db.session.query(Unit).count() == 3
 
 
