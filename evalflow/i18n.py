@@ -49,9 +49,22 @@ def describe(exc: DomainError) -> str:
     return " ".join([tr(exc.message), *details])
 
 
+def lang_url(code: str) -> str:
+    """This page in language *code* (its own URL with ``?lang=``), so switching needs no
+    ``Referer`` — pages sent with ``Referrer-Policy: no-referrer`` (a seat's) switch in place too.
+    Pages answered to a POST fall back to ``/lang/<code>``."""
+    from flask import url_for
+
+    rule = request.url_rule
+    if rule is not None and request.endpoint and "GET" in (rule.methods or ()):
+        values = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
+        return url_for(request.endpoint, **values)
+    return url_for("public.set_language", code=code)
+
+
 def register_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(tr=tr, get_locale=get_locale)
+    app.jinja_env.globals.update(tr=tr, get_locale=get_locale, lang_url=lang_url)
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]
