@@ -159,3 +159,23 @@ def test_registration_limit_page_says_how_long_to_wait(client):
     waits = re.findall(r"请求过于频繁,请 (\d+) 秒后再试。", refused.get_data(as_text=True))
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
     assert len(waits) == 1 and 1 <= int(waits[0]) <= 60
+
+
+def test_login_still_works_when_the_limit_storage_is_down(tmp_path, caplog):
+    """Redis unreachable: sign-in answers (no 500), the log says why."""
+    config = make_config(
+        f"sqlite:///{tmp_path / 'down.sqlite3'}",
+        tmp_path,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/15",  # nothing listens on port 1
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        venue(1)
+        client = app.test_client()
+        with caplog.at_level("ERROR"):
+            wrong = html_login(client, "unit00", "wrong-password")
+            right = html_login(client, "unit00")
+        db.engine.dispose()
+    assert (wrong.status_code, right.status_code) == (400, 302)
+    assert "rate-limit storage unavailable" in caplog.text
