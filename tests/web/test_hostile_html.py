@@ -126,3 +126,17 @@ def test_every_form_of_the_app_checks_its_text():
     missing = [f.__qualname__ for f in ours if not issubclass(f, SafeForm | SafeSubForm)]
     assert missing == []
     assert "evalflow.web.training" in sys.modules
+
+
+def test_faq_search_with_nul_or_surrogate_is_not_a_500(client):
+    from tests.training_world import build as training_build
+
+    world = training_build(client)
+    assert login(client, "unit-a", UNIT_PASSWORD).status_code == 302
+    for query in ("%00", "a%00b", "%ED%A0%80", "%C0%80"):
+        response = client.get(f"/unit/faq?q={query}")
+        assert response.status_code == 200, query
+    office = client.application.test_client()
+    assert login(office, "office", UNIT_PASSWORD).status_code == 302
+    response = office.get(f"/office/campaigns/{world.campaign.id}/faq?q=%00")
+    assert response.status_code == 200
