@@ -179,3 +179,22 @@ def test_login_still_works_when_the_limit_storage_is_down(tmp_path, caplog):
         db.engine.dispose()
     assert (wrong.status_code, right.status_code) == (400, 302)
     assert "rate-limit storage unavailable" in caplog.text
+
+
+def test_environment_configures_proxies_and_shared_limit_storage(tmp_path, monkeypatch):
+    import flask
+
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path))
+    monkeypatch.setenv("EVALFLOW_SECRET_KEY", "x")
+    monkeypatch.setenv("EVALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'e.db'}")
+    monkeypatch.setenv("EVALFLOW_TRUSTED_PROXIES", "2")
+    monkeypatch.setenv("EVALFLOW_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("EVALFLOW_RATELIMIT_STORAGE_URI", "memory://")
+    app = create_app()
+    assert app.config["TRUSTED_PROXIES"] == 2
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"  # the explicit setting wins
+    monkeypatch.delenv("EVALFLOW_RATELIMIT_STORAGE_URI")
+    monkeypatch.delenv("EVALFLOW_TRUSTED_PROXIES")
+    app = create_app()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["TRUSTED_PROXIES"] == 0
