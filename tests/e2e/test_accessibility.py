@@ -67,15 +67,21 @@ def pages(app, live_server) -> dict[str, str]:
         "campaign": f"/office/campaigns/{cid}",
         "review": f"/office/campaigns/{cid}/units/{world.a.id}/application",
         "seat": f"/s/{world.tokens['seat']}",
+        "unit": "/unit/",
+        "register": "/unit/register",
     }
 
 
-def sign_in_office(page: Any, base: str) -> None:
+def sign_in(page: Any, base: str, username: str, landing: str) -> None:
     page.goto(base + "/login")
-    page.fill("#username", "office")
+    page.fill("#username", username)
     page.fill("#password", UNIT_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/office/")
+    page.wait_for_url(landing)
+
+
+def sign_in_office(page: Any, base: str) -> None:
+    sign_in(page, base, "office", "**/office/")
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, PHONE], ids=["desktop", "phone"])
@@ -84,7 +90,7 @@ def test_axe_finds_no_serious_violation(browser, live_server, pages, axe_source,
     page = context.new_page()
     found = {}
     try:
-        for name in ("landing", "login", "seat"):
+        for name in ("landing", "login", "seat", "register"):
             page.goto(live_server + pages[name])
             found[name] = serious_violations(page, axe_source)
         sign_in_office(page, live_server)
@@ -94,8 +100,16 @@ def test_axe_finds_no_serious_violation(browser, live_server, pages, axe_source,
             shot(page, f"a11y-{name}-{viewport['width']}")
     finally:
         context.close()
+    context = browser.new_context(viewport=viewport, locale="zh-CN")  # a second person: a unit
+    try:
+        unit = context.new_page()
+        sign_in(unit, live_server, "unit-a", "**/unit/")
+        unit.goto(live_server + pages["unit"])
+        found["unit"] = serious_violations(unit, axe_source)
+    finally:
+        context.close()
     assert found == {name: [] for name in found}
-    assert set(found) == {"landing", "login", "campaign", "review", "seat"}
+    assert set(found) == {"landing", "login", "campaign", "review", "seat", "register", "unit"}
 
 
 TARGET_SIZES = """() => [...document.querySelectorAll('.topbar a, .topbar button, input[type=file]')]
