@@ -21,6 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_DIR": None,
     "MAX_FILE_MB": 20,
     "MAX_APPLICATION_MB": 100,
+    "MAX_ATTACHMENTS": 20,
     "TOKEN_TTL_HOURS": 12,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
@@ -38,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables read as typed values (EVALFLOW_<NAME>).
-_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS"}
+_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "MAX_ATTACHMENTS"}
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 
 

@@ -84,18 +84,30 @@ def _too_big(what: str, limit: int) -> TooLarge:
 _PARAGRAPH_TAG = re.compile(rb"<w:p[\s>/]")
 
 
+STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+
+
 class _Capped:
-    """A read-only stream that refuses to yield more than *limit* bytes (ZIP sizes can lie)."""
+    """A read-only stream that refuses to yield more than *limit* bytes (ZIP sizes can lie), and
+    reads ISO/IEC 29500 Strict documents as Transitional ones (only the namespace name differs for
+    what is read here)."""
 
     def __init__(self, raw: IO[bytes], limit: int) -> None:
         self.raw, self.limit, self.count = raw, limit, 0
+        self.held = b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(65536 if size is None or size < 0 else min(size, 65536))
         self.count += len(chunk)
         if self.count > self.limit:
             raise _too_big(msg(N_("单个部件解压后大小(字节)")), self.limit)
-        return chunk
+        data = (self.held + chunk).replace(STRICT_W, W.encode())
+        if not chunk:
+            self.held = b""
+            return data
+        keep = len(STRICT_W) - 1  # a namespace name cut by the chunk boundary is completed next time
+        self.held, data = data[-keep:], data[:-keep]
+        return data if data else self.read(size)
 
 
 @dataclass
