@@ -131,6 +131,8 @@ def _pdf_pages(path: Path) -> int:
         raise UnsupportedType(
             msg(N_("该 PDF 文件设有密码(已加密),文明办无法打开。请取消密码保护后重新上传。"))
         )
+    if facts.status == "too_complex":
+        raise TooLarge(msg(N_("该 PDF 文件结构过于复杂(对象过多),无法检查。请重新导出或压缩后再上传。")))
     if facts.status != "ok" or facts.pages is None:
         raise UnsupportedType(msg(N_("该 PDF 文件已损坏或无法解析,请重新导出(另存为)PDF 后再上传。")))
     return facts.pages

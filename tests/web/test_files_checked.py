@@ -179,3 +179,43 @@ def test_endless_body_is_not_drained(app):
         "/", method="POST", input_stream=body, environ_overrides={"CONTENT_LENGTH": str(declared)}
     ):
         assert drain.drain_request_body() == 0
+
+
+def _pdf_of(objects: list[bytes]) -> bytes:
+    """A PDF with these objects (1 is the catalog) and a correct cross-reference table."""
+    parts, offsets, position = [b"%PDF-1.4\n"], [], 9
+    for number, body in enumerate(objects, start=1):
+        offsets.append(position)
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        parts.append(chunk)
+        position += len(chunk)
+    table = b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    parts.append(b"xref\n0 %d\n0000000000 65535 f \n%s" % (len(objects) + 1, table))
+    parts.append(
+        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, position)
+    )
+    return b"".join(parts)
+
+
+def test_pdf_with_a_looping_page_tree_is_415_damaged(client, world):
+    looping = _pdf_of([
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 10 10] >>",
+    ])  # fmt: skip
+    response = upload(client, world, "a", looping, "循环.pdf")
+    assert response.status_code == 415 and "已损坏或无法解析" in response.get_json()["error"]["message"]
+
+
+def test_pdf_with_too_many_objects_is_413_before_parsing(client, app, world):
+    count = 50_001
+    kids = b" ".join(b"%d 0 R" % (n + 3) for n in range(count))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+    ]
+    crowded = _pdf_of(objects + [b"<< /Type /Page /Parent 2 0 R >>"] * count)
+    response = upload(client, world, "a", crowded, "很多页.pdf")
+    error = response.get_json()["error"]
+    assert response.status_code == 413 and "结构过于复杂" in error["message"]
+    assert stored_files(app) == [] and file_rows() == 0
