@@ -57,6 +57,12 @@ def register_web(app: Flask) -> None:
 
     app.add_template_filter(audit_action, "audit_action")
     app.add_template_filter(state_label, "state_label")
+    from ..domain.intake import human_size
+
+    app.add_template_filter(human_size, "filesize")
+    from . import drain
+
+    drain.register(app)
 
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:

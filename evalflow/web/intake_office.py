@@ -21,6 +21,7 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
+from .drain import mark_too_large
 from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
@@ -53,6 +54,7 @@ AUDIT_ACTIONS.update(
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
     db.session.rollback()
+    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
     flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
     return redirect(request.referrer or url_for("office.dashboard"), 303)
 
