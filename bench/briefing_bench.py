@@ -178,11 +178,14 @@ def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) ->
     tmp = Path(tempfile.mkdtemp(prefix=f"evalflow-briefing-{engine}-"))
     cleanup.push(shutil.rmtree, tmp, True)
     result: dict[str, Any] = {"engine": engine}
+    pg_pids = None
     if engine == "sqlite":
         db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
         result["server_version"] = sqlite3.sqlite_version
     else:
         db_url, result["server_version"] = run.pg_create_database(args.pg_url, cleanup)
+        name = db_url.rsplit("/", 1)[1]
+        pg_pids = lambda: run.pg_backend_pids(args.pg_url, name)  # noqa: E731
     env = run.app_env(args.src, db_url, tmp / "uploads")
     run.flask_cli(args.src, env, "db", "upgrade")
     run.flask_cli(args.src, env, "demo")
@@ -198,14 +201,14 @@ def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) ->
                       time_cap=args.time_cap)  # fmt: skip
     run_ballots(port, ballot_path, tokens, args.warmup, args.concurrency, args.time_cap)
     quiet = run.wait_for_quiet(args.quiet_wait, args.quiet_threshold)
-    with run.CpuProbe(master) as probe:
+    with run.CpuProbe(master, pg_pids) as probe:
         stats = loadgen.run_fixed(run.HOST, port, "GET", "/healthz", total=args.requests,
                                   concurrency=args.concurrency, time_cap=args.time_cap)  # fmt: skip
     scenarios["healthz"] = {**stats.summary(), "cpu": probe.summary(len(stats.latencies)), "before": quiet}
     quiet = run.wait_for_quiet(args.quiet_wait, args.quiet_threshold)
     poller = PanelPoller(port, f"/api/v1/campaigns/{cid}/briefing/live", office)
     poller.thread.start()
-    with run.CpuProbe(master) as probe:
+    with run.CpuProbe(master, pg_pids) as probe:
         stats = run_ballots(port, ballot_path, tokens, args.requests, args.concurrency, args.time_cap)
     poller.stop.set()
     poller.thread.join(10)
