@@ -272,7 +272,7 @@ def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], res
         if b.unit_id not in known:
             result.problems.append(msg(N_("单位编号 %(unit)d 不在单位列表中。"), unit=b.unit_id))
             known.add(b.unit_id)
-    rows = [(b.unit_id, b.role, b.source, b.grade, 1) for b in ballots]
+    rows = [(b.unit_id, b.source, b.grade, 1) for b in ballots]
     result.results = compute(scale, units, unit_counts(rows), method)
     for r in result.results:
         score, rank = stated.get(r.unit_id, (None, None))

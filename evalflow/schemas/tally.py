@@ -10,7 +10,7 @@ from pydantic import Field
 from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, Method
 from ..domain.tally_bias import MAX_MARGIN
 from ..models import ProposalRule
-from .base import Input, Output, text
+from .base import Input, Output, Query, text
 
 Number = float | None
 
@@ -36,8 +36,12 @@ class UnitTallyOut(Output):
     score: Number
     score_exact: str | None = Field(description="the exact score as a fraction, e.g. '600/7'")
     rank: int
-    by_role: dict[str, SliceOut] = Field(description="reporter | cadre | public")
+    by_role: dict[str, SliceOut] = Field(description="reporter | cadre | public; only with ?by_role=true")
     by_source: dict[str, SliceOut] = Field(description="online | paper")
+
+
+class TallyQuery(Query):
+    by_role: bool = Field(False, description="add each unit's ballots per seat role (by_role)")
 
 
 class SealOut(Output):

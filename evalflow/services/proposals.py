@@ -142,7 +142,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
     (``{unit_id: text}``, required for every deviation). Replaces the previous list; audited."""
     require(actor, Action.PROPOSAL_EDIT, campaign)
     choice = parse_choice(data)
-    tally = tally_of(campaign)
+    tally = tally_of(campaign, by_role=False)
     vetoed = veto.vetoed_unit_ids(campaign.id)
     names = {r.unit_id: r.name for r in tally.results}
     eligible = [r for r in tally.results if r.unit_id not in vetoed and r.score is not None]
@@ -164,7 +164,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
     _require_reasons(added, skipped, reasons, names)
     _store(campaign, choice, tally, chosen, added, skipped, reasons)
     _audit(actor, campaign, choice, chosen, added, skipped, reasons)
-    return get_proposal(actor, campaign, check=False)
+    return get_proposal(actor, campaign, check=False, tally=tally)
 
 
 def _require_reasons(
@@ -230,7 +230,10 @@ def _audit(
                      to_state="left_off", reason=reasons[uid])  # fmt: skip
 
 
-def get_proposal(actor: Actor, campaign: Campaign, *, check: bool = True) -> Proposal:
+def get_proposal(
+    actor: Actor, campaign: Campaign, *, check: bool = True, tally: Tally | None = None
+) -> Proposal:
+    """The proposed list with its choice and entries; *tally* saves recomputing a tally at hand."""
     if check:
         require(actor, Action.TALLY_VIEW, campaign)
     choice = db.session.get(ProposedList, campaign.id, populate_existing=True)
@@ -242,4 +245,6 @@ def get_proposal(actor: Actor, campaign: Campaign, *, check: bool = True) -> Pro
             .execution_options(populate_existing=True)
         )
     )
-    return Proposal(choice, entries, veto.vetoed_unit_ids(campaign.id), tally_of(campaign))
+    return Proposal(
+        choice, entries, veto.vetoed_unit_ids(campaign.id), tally or tally_of(campaign, by_role=False)
+    )

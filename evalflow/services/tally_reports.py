@@ -22,7 +22,7 @@ from ..i18n import tr
 from ..models import Campaign
 from ..pdf.tally import ReportText, Row, TallyDocument, render
 from . import clock
-from .tally import Report, tally_report
+from .tally import Report, current_seal, sealed_ballots, tally_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -60,15 +60,15 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     return [
         (tr(N_("评选活动")), campaign.title),
         (tr(N_("计分方法")), tr(METHOD_LABELS[report.tally.method])),
-        (tr(N_("选票张数")), str(len(report.ballots))),
-        (tr(N_("选票摘要(SHA-256)")), report.digest),
+        (tr(N_("选票张数")), str(report.ballots)),
+        (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
         (tr(N_("封存摘要")), seal.digest if seal else tr(N_("尚未封存"))),
         (tr(N_("生成日期")), clock.today().isoformat()),
     ]
 
 
 def tally_csv(actor: Actor, campaign: Campaign) -> str:
-    report = tally_report(actor, campaign)
+    report = tally_report(actor, campaign, with_digest=False)
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
@@ -110,7 +110,7 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     sheet.column_dimensions["C"].width = 28
     ballots = book.create_sheet(tr(N_("选票")))
     ballots.append(["unit_id", "seat", "grade", "source", "role"])
-    for b in report.ballots:
+    for b in sealed_ballots(campaign, report.settings.pseudonym_salt):
         ballots.append([b.unit_id, b.seat, b.grade, b.source, b.role])
     signals = book.create_sheet(tr(N_("偏差提示")))
     signals.append([tr(N_("类型")), tr(N_("席位")), tr(N_("单位")), tr(N_("数据"))])
@@ -160,7 +160,7 @@ def report_text() -> ReportText:
 
 
 def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
-    report = tally_report(actor, campaign)
+    report = tally_report(actor, campaign, with_digest=current_seal(campaign.id) is None)
     seal = report.tally.seal
     sealed = ""
     if seal:
@@ -171,9 +171,9 @@ def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
     doc = TallyDocument(
         campaign=campaign.title,
         method=tr(METHOD_LABELS[report.tally.method]),
-        ballots=len(report.ballots),
+        ballots=report.ballots,
         date=clock.today().isoformat(),
-        digest=seal.digest if seal else report.digest,
+        digest=seal.digest if seal else (report.digest or ""),
         sealed=sealed,
         labels=[g.label for g in report.tally.scale],
         bars=bars(report.tally.results, report.tally.scale),

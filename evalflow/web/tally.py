@@ -81,8 +81,8 @@ def chart_for(report: tally.Report) -> Chart:
 def page(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    report = tally.tally_report(actor, campaign)
-    proposal = proposals.get_proposal(actor, campaign)
+    report = tally.tally_report(actor, campaign, with_digest=tally.current_seal(campaign.id) is None)
+    proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
     form = ProposalForm(data=_proposal_defaults(proposal))
     return render_template(
         "office/tally.html",
