@@ -373,10 +373,14 @@ def seal(campaign: Campaign) -> TallySeal:
 
 
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
-    """The units on the proposed list (拟表彰对象), in list order; empty until the office chose."""
+    """The units on the proposed list (拟表彰对象), in list order; empty until the office chose.
+    A unit vetoed after the list was chosen is left out here too."""
+    from .veto import vetoed_unit_ids
+
     stmt = (
         sa.select(ProposedEntry.unit_id)
         .where(ProposedEntry.campaign_id == campaign.id, ProposedEntry.included.is_(True))
         .order_by(ProposedEntry.position, ProposedEntry.unit_id)
     )
-    return list(db.session.scalars(stmt))
+    vetoed = vetoed_unit_ids(campaign.id)
+    return [u for u in db.session.scalars(stmt) if u not in vetoed]

@@ -164,6 +164,9 @@ def test_propose_vetoed_unit_is_left_out_automatically(app):
     db.session.commit()
     proposal = proposals.propose(office_actor(), world.campaign, {"rule": "top_k", "k": 2})
     assert proposal.included == [world.units[1].id, world.units[2].id]
+    db.session.add(VetoIncident(unit_id=world.units[2].id, kind="安全生产事故", occurred_on=date.today()))
+    db.session.commit()
+    assert tally.proposed_unit_ids(world.campaign) == [world.units[1].id]  # vetoed after the choice
     with pytest.raises(InvalidInput) as exc:
         proposals.propose(office_actor(), world.campaign, {"rule": "manual", "unit_ids": [world.units[0].id]})
     assert "一票否决" in exc.value.fields["unit_ids"][0].render()

@@ -104,6 +104,10 @@ def test_proposal_form_top_k_then_deviation_needs_reason(office, world):
 def test_settings_form_changes_method_in_draft_only(office, world):
     set_phase(world.campaign, Phase.DRAFT)
     path = f"/office/campaigns/{world.campaign.id}/tally/settings"
+    overview = office.get(f"/office/campaigns/{world.campaign.id}").get_data(as_text=True)
+    assert (
+        f'href="{path}"' in overview and f'href="/office/campaigns/{world.campaign.id}/tally"' not in overview
+    )
     token = csrf_from(office.get(path).get_data(as_text=True))
     data = {"method": "median", "flat_min_ballots": "4", "reciprocity_margin": "10", "downgrade_margin": "12.5",
             "leading_units": "3", "csrf_token": token}  # fmt: skip
