@@ -23,6 +23,7 @@ from ..services import campaigns, proposals, tally, tally_reports
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
+from .forms import form_errors
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -124,9 +125,7 @@ def propose(cid: int) -> Response:
     campaign = campaigns.get_campaign(actor, cid)
     form = ProposalForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("tally.page", cid=cid, _anchor="proposal"))
     data: dict[str, object] = {
         "rule": form.rule.data,
