@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -42,15 +42,20 @@ def _header(report: Report) -> list[str]:
     ]  # fmt: skip
 
 
-def _row(report: Report, r: UnitResult) -> list[object]:
+def _float(value: object) -> float | None:
+    return None if value is None else float(display(value))  # type: ignore[arg-type]
+
+
+def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) -> list[object]:
+    """One unit's line; *num* shows a figure (text for CSV, a number for the spreadsheet)."""
     f = r.figures
     roles = report.tally.breakdown.by_role.get(r.unit_id, {})
     sources = report.tally.breakdown.by_source.get(r.unit_id, {})
     paper = sources.get("paper")
     return [
         r.rank, r.unit_id, r.name, r.category, *r.counts.values(), r.ballots, r.expected,
-        _num(f.mean), _num(f.trimmed_mean), _num(f.median), _num(r.score), exact_text(r.score) or "",
-        *[_num(roles[role.value].figures.mean) if role.value in roles else "" for role in SeatRole],
+        num(f.mean), num(f.trimmed_mean), num(f.median), num(r.score), exact_text(r.score) or "",
+        *[num(roles[role.value].figures.mean) if role.value in roles else None for role in SeatRole],
         paper.figures.ballots if paper else 0,
     ]  # fmt: skip
 
@@ -86,7 +91,10 @@ def _signal_text(report: Report, kind: str, figures: dict) -> str:
             "n": figures["ballots"],
         }
     if kind == "reciprocity":
-        return ", ".join(f"{k}={_num(v)}" for k, v in figures.items())
+        return tr(N_("互评平均 %(ab)s / %(ba)s,其他代表团平均 %(bo)s / %(ao)s")) % {
+            "ab": _num(figures["a_to_b"]), "ba": _num(figures["b_to_a"]),
+            "bo": _num(figures["b_from_others"]), "ao": _num(figures["a_from_others"]),
+        }  # fmt: skip
     units = "; ".join(
         f"{names.get(u['unit_id'], u['unit_id'])}: {_num(u['given'])} / {_num(u['from_others'])}"
         for u in figures["units"]
@@ -106,7 +114,7 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for r in report.tally.results:
-        sheet.append(_row(report, r))
+        sheet.append(_row(report, r, _float))
     sheet.column_dimensions["C"].width = 28
     ballots = book.create_sheet(tr(N_("选票")))
     ballots.append(["unit_id", "seat", "grade", "source", "role"])
