@@ -35,6 +35,7 @@ from evalflow.domain.tally_bias import (
     reciprocity,
     scale_factor,
 )
+from evalflow.domain.tally_chart import bars, ticks
 
 LABELS = [g.label for g in DEFAULT_SCALE]
 POINTS = {g.label: Fraction(g.points) for g in DEFAULT_SCALE}
@@ -271,3 +272,25 @@ def test_reciprocity_exact_with_decimal_points():
     signals = reciprocity(aggregate(_world(), scale), Thresholds(reciprocity_margin=Decimal("30.25")))
     assert [s.figures["a_to_b"] - s.figures["b_from_others"] for s in signals] == [Fraction(121, 4)]
     assert reciprocity(aggregate(_world(), scale), Thresholds(reciprocity_margin=Decimal("30.26"))) == []
+
+
+@given(unit_counts_strategy)
+def test_property_chart_bars_follow_ranks_and_segments_fill_the_bar(counts):
+    results = compute(DEFAULT_SCALE, units(*counts), counts)
+    found = bars(results, DEFAULT_SCALE)
+    assert [b.unit_id for b in found] == [r.unit_id for r in results]
+    for bar, r in zip(found, results, strict=True):
+        assert bar.length == (float(r.score / 100) if r.score is not None else 0.0)
+        assert sum(s.count for s in bar.segments) == r.ballots
+        assert abs(sum(s.width for s in bar.segments) - (bar.length if r.ballots else 0)) < 1e-9
+        starts = [s.start for s in bar.segments]
+        assert starts == sorted(starts)
+
+
+def test_chart_ticks_at_zero_and_every_grade():
+    assert [(t.label, t.position) for t in ticks(DEFAULT_SCALE)] == [
+        ("0", 0.0),
+        ("60", 0.6),
+        ("80", 0.8),
+        ("100", 1.0),
+    ]
