@@ -28,6 +28,7 @@ from .scale import Grade
 TRIM_MIN_BALLOTS = 5
 MAX_DEVIATION_REASON = 500  # the office's written reason for a deviation from the ranking
 MAX_PROPOSAL_K = 1000
+MAX_SCORE_THRESHOLD = 1000  # the scale's points are at most 1000 (domain.scale)
 
 
 class Method(enum.StrEnum):

@@ -24,6 +24,7 @@ from .messages import N_, Message, msg
 from .scale import Grade
 
 MAX_MARGIN = Decimal(1000)
+MAX_COUNT = 1000  # flat_min_ballots and leading_units
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ def parse_thresholds(data: Mapping[str, object], current: Thresholds) -> Thresho
                 isinstance(raw, bool)
                 or not isinstance(raw, int | str)
                 or not str(raw).strip().isdigit()
-                or not 1 <= int(str(raw)) <= 1000
+                or not 1 <= int(str(raw)) <= MAX_COUNT
             ):
-                errors[key] = [msg(N_("须为 1 到 1000 之间的整数。"))]
+                errors[key] = [msg(N_("须为 1 到 %(max)d 之间的整数。"), max=MAX_COUNT)]
             else:
                 values[key] = int(str(raw))
     for key in ("reciprocity_margin", "downgrade_margin"):
@@ -58,7 +59,7 @@ def parse_thresholds(data: Mapping[str, object], current: Thresholds) -> Thresho
             except ArithmeticError:
                 ok = False
             if not ok:
-                errors[key] = [msg(N_("须为大于 0、不超过 1000 的分值。"))]
+                errors[key] = [msg(N_("须为大于 0、不超过 %(max)s 的分值。"), max=str(MAX_MARGIN))]
             else:
                 values[key] = value
     if errors:

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.access import Action, Actor
 from ..domain.errors import InvalidInput
 from ..domain.messages import N_, Message, msg
-from ..domain.tally import MAX_DEVIATION_REASON, UnitResult
+from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, UnitResult
 from ..domain.text import text_problem
 from ..extensions import db
 from ..models import Campaign, ProposalRule, ProposedEntry, ProposedList
@@ -93,16 +93,16 @@ def parse_choice(data: Mapping[str, Any]) -> Choice:
     except ValueError:
         raise InvalidInput(fields={"rule": [msg(N_("选择方式须为 top_k、threshold 或 manual。"))]}) from None
     k = _int(data.get("k")) if data.get("k") not in (None, "") else None
-    if rule is ProposalRule.TOP_K and (k is None or not 1 <= k <= 1000):
-        errors["k"] = [msg(N_("请填写 1 到 1000 之间的名额数。"))]
+    if rule is ProposalRule.TOP_K and (k is None or not 1 <= k <= MAX_PROPOSAL_K):
+        errors["k"] = [msg(N_("请填写 1 到 %(max)d 之间的名额数。"), max=MAX_PROPOSAL_K)]
     threshold = None
     if rule is ProposalRule.THRESHOLD:
         try:
             threshold = Decimal(str(data.get("threshold")).strip())
-            if not threshold.is_finite() or not 0 <= threshold <= 1000:
+            if not threshold.is_finite() or not 0 <= threshold <= MAX_SCORE_THRESHOLD:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors["threshold"] = [msg(N_("分数线须为 0 到 1000 之间的数字。"))]
+            errors["threshold"] = [msg(N_("分数线须为 0 到 %(max)d 之间的数字。"), max=MAX_SCORE_THRESHOLD)]
     if errors:
         raise InvalidInput(fields=errors)
     per_category = bool(data.get("per_category")) and rule is not ProposalRule.MANUAL

@@ -14,8 +14,8 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, Sele
 from wtforms.validators import NumberRange, Optional
 
 from ..domain.errors import DomainError
-from ..domain.tally import METHOD_LABELS, Method, display
-from ..domain.tally_bias import SIGNAL_LABELS
+from ..domain.tally import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, Method, display
+from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from ..domain.tally_chart import Bar, bars, ticks
 from ..domain.training import SEAT_ROLE_LABELS, SeatRole
 from ..i18n import tr
@@ -40,23 +40,23 @@ class ProposalForm(FlaskForm):
             SelectChoice("manual", _l("逐个勾选")),
         ],
     )
-    k = IntegerField(_l("名额 K"), validators=[Optional(), NumberRange(1, 1000)])
+    k = IntegerField(_l("名额 K"), validators=[Optional(), NumberRange(1, MAX_PROPOSAL_K)])
     per_category = BooleanField(_l("按单位类别分别取前 K 名"))
-    threshold = DecimalField(_l("分数线"), validators=[Optional(), NumberRange(0, 1000)])
+    threshold = DecimalField(_l("分数线"), validators=[Optional(), NumberRange(0, MAX_SCORE_THRESHOLD)])
 
 
 class SettingsForm(FlaskForm):
     method = SelectField(
         _l("计分方法"), choices=[SelectChoice(m.value, _l(METHOD_LABELS[m])) for m in Method]
     )
-    flat_min_ballots = IntegerField(_l("评分无区分:至少评了几个单位"), validators=[NumberRange(1, 1000)])
+    flat_min_ballots = IntegerField(_l("评分无区分:至少评了几个单位"), validators=[NumberRange(1, MAX_COUNT)])
     reciprocity_margin = DecimalField(
-        _l("互相抬分:高出其他代表团平均分至少(分)"), validators=[NumberRange(0.01, 1000)]
+        _l("互相抬分:高出其他代表团平均分至少(分)"), validators=[NumberRange(0.01, MAX_MARGIN)]
     )
     downgrade_margin = DecimalField(
-        _l("压低领先单位:低于其他代表团平均分至少(分)"), validators=[NumberRange(0.01, 1000)]
+        _l("压低领先单位:低于其他代表团平均分至少(分)"), validators=[NumberRange(0.01, MAX_MARGIN)]
     )
-    leading_units = IntegerField(_l("领先单位:排名前几名"), validators=[NumberRange(1, 1000)])
+    leading_units = IntegerField(_l("领先单位:排名前几名"), validators=[NumberRange(1, MAX_COUNT)])
 
 
 @dataclass(frozen=True)
