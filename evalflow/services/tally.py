@@ -36,7 +36,7 @@ from ..domain.tally_bias import (
     scaled_points,
     signals,
 )
-from ..domain.tally_seal import ExportHeader, SealedBallot, digest, export_csv, pseudonym
+from ..domain.tally_seal import ExportHeader, SealedBallot, digest, digest_of, export_csv, pseudonym
 from ..domain.training import SeatRole
 from ..extensions import db
 from ..models import (
@@ -311,13 +311,14 @@ def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool = True) 
     }
     leading = [r.unit_id for r in tally.results if r.score is not None]
     found = signals(agg, leading, thresholds_of(settings))
-    digest_text = digest(sealed_ballots(campaign, settings.pseudonym_salt)) if with_digest else None
+    digest_text = ballots_digest(campaign, settings.pseudonym_salt) if with_digest else None
     ballots = sum(r.ballots for r in tally.results)
     return Report(tally, settings, ballots, digest_text, _participation(tally, seats, per_seat), found)
 
 
-def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
-    """Every ballot of the tally units as a :class:`SealedBallot` (pseudonymous seat, with its role)."""
+def _ballot_tuples(campaign: Campaign, salt: str) -> list[tuple[int, str, str, str, str]]:
+    """Every ballot of the tally units as ``(unit_id, pseudonym, grade, source, role)`` — plain
+    tuples from one query of plain columns."""
     infos = unit_infos(campaign.id)
     seats = _seats([u.unit_id for u in infos], salt)
     stmt = sa.select(Ballot.unit_id, Ballot.seat_id, Ballot.grade, _SOURCE).where(
@@ -326,8 +327,17 @@ def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
     out = []
     for unit_id, seat_id, grade, source in db.session.execute(stmt):
         name, _, role = seats.get(seat_id) or (pseudonym(salt, seat_id), 0, "")
-        out.append(SealedBallot(unit_id, name, grade, source, role))
+        out.append((unit_id, name, grade, source, role))
     return out
+
+
+def ballots_digest(campaign: Campaign, salt: str) -> str:
+    return digest_of(row[:4] for row in _ballot_tuples(campaign, salt))
+
+
+def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
+    """Every ballot of the tally units as a :class:`SealedBallot` (pseudonymous seat, with its role)."""
+    return [SealedBallot(*row) for row in _ballot_tuples(campaign, salt)]
 
 
 def export_ballots_csv(actor: Actor, campaign: Campaign) -> str:
