@@ -16,7 +16,9 @@ def register_api(app: Flask) -> None:
     from . import (  # noqa: F401 - routes
         applications,
         auth,
+        briefing,
         campaigns,
+        notices,
         openapi,
         seats,
         tally,

@@ -2,20 +2,28 @@
 
 from .accounts import ApiToken, User
 from .briefing import (
-    Attendance,
-    AttendanceStatus,
     Ballot,
-    FaqEntry,
+    BriefingDraw,
+    PaperEntry,
     Presentation,
     PresentationStatus,
     Seat,
     SeatRole,
-    Training,
 )
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
-from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .notice import (
+    CalendarDay,
+    Notice,
+    NoticeUnit,
+    Objection,
+    ObjectionFile,
+    ObjectionFileRole,
+    ObjectionStatus,
+    ObjectorKind,
+)
 from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
+from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
 __all__ = [
     "ApiToken",
@@ -26,12 +34,14 @@ __all__ = [
     "AttendanceStatus",
     "AuditEntry",
     "Ballot",
+    "BriefingDraw",
     "Campaign",
     "FaqEntry",
     "Notice",
     "NoticeUnit",
     "Objection",
     "ObjectionStatus",
+    "PaperEntry",
     "Presentation",
     "PresentationStatus",
     "Seat",
@@ -46,4 +56,8 @@ __all__ = [
     "ProposedList",
     "TallySeal",
     "TallySettings",
+    "CalendarDay",
+    "ObjectionFile",
+    "ObjectionFileRole",
+    "ObjectorKind",
 ]

@@ -18,7 +18,20 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
+    from . import (
+        auth,
+        intake_office,
+        notice_office,
+        notices,
+        office,
+        office_accounts,
+        public,
+        seat,
+        seats,
+        training,
+        unit,
+    )
+    from . import briefing as briefing_pages
     from . import tally as tally_pages
 
     @app.before_request
@@ -35,7 +48,10 @@ def register_web(app: Flask) -> None:
     login_manager.user_loader(accounts.user_for_session)
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
+    app.register_blueprint(briefing_pages.bp)
     app.register_blueprint(tally_pages.bp)
+    for module in (notices, notice_office):
+        app.register_blueprint(module.bp)
 
     from .labels import audit_action, state_label
 

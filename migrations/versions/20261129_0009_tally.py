@@ -7,7 +7,7 @@ list (拟表彰对象) by, ``proposed_entry`` its units and every deviation's wr
 ``ix_ballot_tally`` a covering index of ballot for the tally's aggregate queries.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0008
 Create Date: 2026-11-29
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
