@@ -123,13 +123,20 @@ def proposed_unit_ids(campaign: Campaign) -> list[int]:
     return [uid for uid in db.session.scalars(stmt) if uid not in vetoed]
 
 
-def candidate_units(campaign: Campaign) -> list[Unit]:
-    """Every unit of the campaign that may be put on the notice (not vetoed), by category and name."""
-    vetoed = vetoed_unit_ids(campaign.id)
-    stmt = sa.select(Unit).where(Unit.campaign_id == campaign.id, Unit.approved.is_(True))
-    return sorted(
-        (u for u in db.session.scalars(stmt) if u.id not in vetoed), key=lambda u: (u.category, u.name)
+def _accepted_ids(campaign: Campaign) -> set[int]:
+    stmt = (
+        sa.select(Unit.id)
+        .join(Application, Application.unit_id == Unit.id)
+        .where(Unit.campaign_id == campaign.id, Application.status == ApplicationStatus.ACCEPTED)
     )
+    return set(db.session.scalars(stmt))
+
+
+def candidate_units(campaign: Campaign) -> list[Unit]:
+    """The units that may be put on the notice: accepted and not vetoed, by category and name."""
+    allowed = _accepted_ids(campaign) - vetoed_unit_ids(campaign.id)
+    stmt = sa.select(Unit).where(Unit.id.in_(allowed)) if allowed else sa.select(Unit).where(sa.false())
+    return sorted(db.session.scalars(stmt), key=lambda u: (u.category, u.name))
 
 
 # --- the notice --------------------------------------------------------------------------------------
@@ -171,6 +178,16 @@ def _check_units(campaign: Campaign, ids: list[int]) -> list[Unit]:
             fields={
                 "unit_ids": [
                     msg(N_("以下单位编号不属于本次评选:%(ids)s。"), ids="、".join(map(str, strangers)))
+                ]
+            }
+        )
+    accepted = _accepted_ids(campaign)
+    unaccepted = [units[i].name for i in ids if i not in accepted]
+    if unaccepted:
+        raise InvalidInput(
+            fields={
+                "unit_ids": [
+                    msg(N_("以下单位的申报未通过审核,不能列入公示:%(units)s。"), units="、".join(unaccepted))
                 ]
             }
         )

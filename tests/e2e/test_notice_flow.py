@@ -3,12 +3,13 @@ filed through the form, the office answering it, and the reply visible under the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from tests.helpers import OFFICE_PASSWORD
-from tests.notice_world import published_world
+from tests.notice_world import CONTACT, published_world, review_world, set_today
 
 from .conftest import shot
 
@@ -64,3 +65,26 @@ def test_notice_objection_to_reply_in_browser(app, live_server, page, browser):
     assert "异议不成立" in tab.content() and "反映情况不属实" in tab.content()
     shot(tab, "objection-answered-360")
     phone.close()
+
+
+def test_office_drafts_notice_past_known_calendar_in_browser(app, live_server, page):
+    world = review_world(app)
+    set_today(app, date(2026, 12, 28))
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "office")
+    page.fill("#password", OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/office/campaigns/{world.campaign.id}/notice")
+    assert "2027" in page.locator(".flash-error").first.inner_text()
+    page.fill("#phone", CONTACT["phone"])
+    page.fill("#email", CONTACT["email"])
+    page.fill("#address", CONTACT["address"])
+    page.fill("#postcode", CONTACT["postcode"])
+    page.get_by_role("button", name="保存公示草稿").click()
+    assert "公示草稿已保存" in page.content()
+    shot(page, "office-notice-draft-2027")
+    page.get_by_role("button", name="发布公示").click()
+    assert "公示已发布" in page.content()
+    page.goto(f"{live_server}/")
+    shot(page, "landing-open-notice")
+    assert page.get_by_role("link", name="关于2026年度文明单位评选拟表彰单位名单的公示").is_visible()

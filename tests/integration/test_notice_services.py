@@ -34,6 +34,14 @@ def test_create_notice_vetoed_unit_refused(app):
     assert "丁单位" in str(exc.value.fields["unit_ids"][0])
 
 
+def test_create_notice_unaccepted_unit_refused(app):
+    world = review_world(app)
+    with pytest.raises(InvalidInput) as exc:
+        notice.create_notice(world.office, world.campaign, {"unit_ids": [world.e.id], "contact": CONTACT})
+    assert "戊单位" in str(exc.value.fields["unit_ids"][0])
+    assert [u.name for u in notice.candidate_units(world.campaign)] == ["丙公司", "乙单位", "甲单位"]
+
+
 def test_create_notice_invalid_input_lists_fields(app):
     world = review_world(app)
     with pytest.raises(InvalidInput) as exc:
