@@ -49,3 +49,26 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         for line in summary:
             click.echo(line)
+
+    @app.cli.command("verify-tally")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--digest", "sealed", default="", help="the sealed digest printed on the tally report")
+    def verify_tally(file: str, sealed: str) -> None:
+        """Recompute the tally and the digest from an exported ballots CSV; fail on any discrepancy."""
+        from pathlib import Path
+
+        from .domain.tally import display
+        from .domain.tally_seal import verify_export
+
+        result = verify_export(Path(file).read_text(encoding="utf-8-sig"), sealed)
+        for r in result.results:
+            counts = " ".join(f"{label}:{n}" for label, n in r.counts.items())
+            score = display(r.score) if r.score is not None else "—"
+            click.echo(f"{r.rank:>3}  {r.name}  {counts}  {r.ballots}/{r.expected}  {score}")
+        click.echo(f"ballots: {result.ballots}")
+        click.echo(f"digest:  {result.digest}")
+        if not result.ok:
+            for problem in result.problems:
+                click.echo(problem.render(), err=True)
+            raise click.ClickException(f"verification FAILED: {len(result.problems)} problem(s)")
+        click.echo("verification OK: the digest and the tally match the file")

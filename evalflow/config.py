@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_HOURS": 12,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": None,
+    "LOGIN_FAILURES_PER_ACCOUNT": "5 per minute;20 per hour",
+    "LOGIN_FAILURES_PER_ADDRESS": "30 per minute;300 per hour",
+    "TRUSTED_PROXIES": 0,
     "BABEL_DEFAULT_LOCALE": "zh_CN",
     "LANGUAGES": ["zh_CN", "en"],
     "PUBLIC_BASE_URL": None,
@@ -38,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables read as typed values (EVALFLOW_<NAME>).
-_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS"}
+_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES"}
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 
 
@@ -80,7 +84,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     cfg["UPLOAD_DIR"] = cfg.get("UPLOAD_DIR") or str(Path(app.instance_path) / "uploads")
     cfg["MAX_CONTENT_LENGTH"] = (int(cfg["MAX_FILE_MB"]) + 1) * 1024 * 1024
     cfg["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
-    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("REDIS_URL") or "memory://"
+    # Rate-limit counters: shared by every worker when Redis is configured, per process otherwise.
+    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or cfg.get("REDIS_URL") or "memory://"
     cfg["RATELIMIT_HEADERS_ENABLED"] = True
     cfg["WTF_CSRF_TIME_LIMIT"] = None
     if cfg.get("FORCE_HTTPS"):

@@ -5,6 +5,7 @@ No stack trace ever reaches a user; a 500 is logged with its traceback and answe
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
@@ -13,7 +14,7 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from .domain.errors import DomainError
+from .domain.errors import DomainError, RateLimited
 from .domain.messages import N_
 from .i18n import tr, tr_all
 
@@ -57,7 +58,21 @@ def _respond(status: int, code: str, message: str, **extra: Any) -> Response:
 
 def domain_error_response(exc: DomainError) -> Response:
     fields = {name: tr_all(reasons) for name, reasons in exc.fields.items()}
-    return _respond(exc.status, exc.code, tr(exc.message), fields=fields, reasons=tr_all(exc.reasons))
+    response = _respond(exc.status, exc.code, tr(exc.message), fields=fields, reasons=tr_all(exc.reasons))
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _rate_limit_wait() -> int | None:
+    """Seconds until the limit that refused this request resets (Flask-Limiter's own limits)."""
+    from .extensions import limiter
+
+    try:
+        current = limiter.current_limit
+        return max(1, int(current.reset_at - time.time())) if current else None  # as Retry-After
+    except Exception:  # the storage is unreachable: the page still answers, without a figure
+        return None
 
 
 def conflict_response(exc: Exception) -> Response:
@@ -76,7 +91,10 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
         code, message = HTTP_CODES.get(status, ("error", exc.name))
-        response = _respond(status, code, gettext(message))
+        text = gettext(message)
+        if status == 429 and (wait := _rate_limit_wait()):
+            text = gettext("请求过于频繁,请 %(seconds)d 秒后再试。", seconds=wait)
+        response = _respond(status, code, text)
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response

@@ -7,10 +7,14 @@ session cookie is HttpOnly and SameSite=Lax, and Secure whenever the request cam
 
 from __future__ import annotations
 
-from flask import Flask, request
+import logging
+
+from flask import Flask, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
+from .accesslog import install_filter
 from .extensions import csrf, limiter, talisman
 
 CSP = {
@@ -26,6 +30,20 @@ CSP = {
 }
 
 
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # no login manager or a broken session: not a signed-in page
+        return False
+
+
+def no_referrer() -> None:
+    """This response must not leak its URL to other sites (the URL is a credential)."""
+    g.referrer_policy = "no-referrer"
+
+
 class SessionInterface(SecureCookieSessionInterface):
     """Marks the session cookie Secure when the request itself came over HTTPS."""
 
@@ -33,10 +51,46 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in every route accepts at most 18 digits, below any database's 64-bit integer:
+    a longer id matches no route (404) instead of overflowing in the driver (500). Bounding the
+    pattern rather than the value keeps the answer a 404: a value refused after matching would
+    let Werkzeug answer 405 when another method of the same path exists."""
+
+    regex = r"\d{1,18}"
+
+
 def register_security(app: Flask) -> None:
-    if app.config.get("PROXY_FIX", True):
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # Before any blueprint adds its rules, so every <int:…> of the HTML and the API is bounded.
+    app.url_map.converters["int"] = BoundedIntConverter
+    install_filter(app.logger)
+    install_filter(logging.getLogger("werkzeug"))
+    # X-Forwarded-* is believed only from as many proxies as the operator says are in front;
+    # by default (0) a client cannot pick its own address and so dodge the rate limits.
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
     app.session_interface = SessionInterface()
+
+    @app.after_request
+    def keep_stricter_referrer_policy(response: Response) -> Response:
+        """Registered before Talisman, so it runs after it: a page that asked for a stricter
+        policy (:func:`no_referrer`) keeps it instead of Talisman's site-wide one."""
+        policy = g.get("referrer_policy")
+        if policy:
+            response.headers["Referrer-Policy"] = policy
+        return response
+
+    @app.after_request
+    def no_store_private_pages(response: Response) -> Response:
+        """API answers and pages for a signed-in user are private: no browser or proxy cache
+        keeps a copy (a shared computer, the back button after logout)."""
+        if request.endpoint != "static" and (request.path.startswith("/api/") or _signed_in()):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
     talisman.init_app(
         app,
         force_https=bool(app.config.get("FORCE_HTTPS")),

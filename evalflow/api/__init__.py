@@ -16,10 +16,12 @@ def register_api(app: Flask) -> None:
     from . import (  # noqa: F401 - routes
         applications,
         auth,
+        briefing,
         campaigns,
         notices,
         openapi,
         seats,
+        tally,
         training,
         units,
         veto,

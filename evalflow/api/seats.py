@@ -10,10 +10,12 @@ from flask import Response, send_file
 from ..domain.errors import Forbidden
 from ..i18n import tr
 from ..models import Seat
+from ..schemas.seats import IssuedSeatOut, SeatIn, SeatMeOut, SeatOut, SeatRename
 from ..services import campaigns, seats
 from ..services.seats import IssuedSeat
-from .common import body, reply, require_login, route
-from .schemas import SEAT_RENAME, SEAT_WRITE, list_of, ref
+from .common import require_login, route
+
+ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
 
 def cards_response(campaign: Any, issued: list[IssuedSeat], filename: str) -> Response:
@@ -25,21 +27,22 @@ def cards_response(campaign: Any, issued: list[IssuedSeat], filename: str) -> Re
     return response
 
 
-ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
-
-
-def seat_json(seat: Seat) -> dict[str, Any]:
+def seat_fields(seat: Seat) -> dict[str, Any]:
     return {
         "id": seat.id,
         "unit_id": seat.unit_id,
-        "role": seat.role.value,
+        "role": seat.role,
         "role_label": tr(seat.role.label),
         "name": seat.name,
     }
 
 
-def issued_json(issued: IssuedSeat) -> dict[str, Any]:
-    return {**seat_json(issued.seat), "token": issued.token, "url": issued.url}
+def seat_out(seat: Seat) -> SeatOut:
+    return SeatOut(**seat_fields(seat))
+
+
+def issued_out(issued: IssuedSeat) -> IssuedSeatOut:
+    return IssuedSeatOut(**seat_fields(issued.seat), token=issued.token, url=issued.url)
 
 
 @route(
@@ -47,13 +50,18 @@ def issued_json(issued: IssuedSeat) -> dict[str, Any]:
     "POST",
     summary="Name a delegate: reporter 汇报人, cadre 中层干部代表, public 群众代表 (office, or that unit before the briefing)",
     tag="seats",
-    request_schema=SEAT_WRITE,
-    responses={201: {"schema": ref("IssuedSeat")}, **ERRORS, 409: "duplicate (role taken) or wrong_phase"},
+    body=SeatIn,
+    responses={
+        201: IssuedSeatOut,
+        400: "invalid input",
+        **ERRORS,
+        409: "duplicate (role taken) or wrong_phase",
+    },
 )
-def create_seat(cid: int, uid: int) -> Response:
+def create_seat(cid: int, uid: int, body: SeatIn) -> tuple[IssuedSeatOut, int]:
     who = require_login()
-    issued = seats.create_seat(who, campaigns.get_campaign(who, cid), uid, body())
-    return reply(issued_json(issued), 201)
+    issued = seats.create_seat(who, campaigns.get_campaign(who, cid), uid, body.model_dump())
+    return issued_out(issued), 201
 
 
 @route(
@@ -61,11 +69,11 @@ def create_seat(cid: int, uid: int) -> Response:
     "GET",
     summary="A unit's seats, without tokens (office, or that unit)",
     tag="seats",
-    responses={200: {"schema": list_of("Seat")}, **ERRORS},
+    responses={200: list[SeatOut], **ERRORS},
 )
-def list_unit_seats(cid: int, uid: int) -> Response:
+def list_unit_seats(cid: int, uid: int) -> list[SeatOut]:
     who = require_login()
-    return reply([seat_json(s) for s in seats.seats_of_unit(who, campaigns.get_campaign(who, cid), uid)])
+    return [seat_out(s) for s in seats.seats_of_unit(who, campaigns.get_campaign(who, cid), uid)]
 
 
 @route(
@@ -73,11 +81,11 @@ def list_unit_seats(cid: int, uid: int) -> Response:
     "GET",
     summary="Every seat of the campaign, without tokens (office)",
     tag="seats",
-    responses={200: {"schema": list_of("Seat")}, **ERRORS},
+    responses={200: list[SeatOut], **ERRORS},
 )
-def list_campaign_seats(cid: int) -> Response:
+def list_campaign_seats(cid: int) -> list[SeatOut]:
     who = require_login()
-    return reply([seat_json(s) for s in seats.seats_of_campaign(who, campaigns.get_campaign(who, cid))])
+    return [seat_out(s) for s in seats.seats_of_campaign(who, campaigns.get_campaign(who, cid))]
 
 
 @route(
@@ -85,32 +93,31 @@ def list_campaign_seats(cid: int) -> Response:
     "PATCH",
     summary="Correct a delegate's name; the credential stays valid (office, or that unit before the briefing)",
     tag="seats",
-    request_schema=SEAT_RENAME,
-    responses={200: {"schema": ref("Seat")}, **ERRORS, 409: "wrong_phase"},
+    body=SeatRename,
+    responses={200: SeatOut, 400: "invalid input", **ERRORS, 409: "wrong_phase"},
 )
-def rename_seat(cid: int, uid: int, sid: int) -> Response:
+def rename_seat(cid: int, uid: int, sid: int, body: SeatRename) -> SeatOut:
     who = require_login()
-    seat = seats.rename_seat(who, campaigns.get_campaign(who, cid), uid, sid, body())
-    return reply(seat_json(seat))
+    seat = seats.rename_seat(who, campaigns.get_campaign(who, cid), uid, sid, body.model_dump())
+    return seat_out(seat)
 
 
 @route(
     "/campaigns/<int:cid>/units/<int:uid>/seats/<int:sid>/reissue",
     "POST",
-    summary="Reissue a lost credential: new token and URL, the old token stops working at once",
+    summary="Reissue a lost credential: new token and URL, the old card stops working at once",
     tag="seats",
-    responses={200: {"schema": ref("IssuedSeat")}, **ERRORS, 409: "wrong_phase"},
+    responses={200: IssuedSeatOut, **ERRORS, 409: "wrong_phase"},
 )
-def reissue_seat(cid: int, uid: int, sid: int) -> Response:
+def reissue_seat(cid: int, uid: int, sid: int) -> IssuedSeatOut:
     who = require_login()
-    issued = seats.reissue_seat(who, campaigns.get_campaign(who, cid), uid, sid)
-    return reply(issued_json(issued))
+    return issued_out(seats.reissue_seat(who, campaigns.get_campaign(who, cid), uid, sid))
 
 
 @route(
     "/campaigns/<int:cid>/units/<int:uid>/seats/cards",
     "POST",
-    summary="Credential cards (PDF) of a unit's seats; printing issues new tokens, earlier cards stop working",
+    summary="Credential cards (PDF) of a unit's seats; printing again reproduces the same cards",
     tag="seats",
     responses={200: "application/pdf", **ERRORS, 409: "wrong_phase"},
 )
@@ -123,7 +130,7 @@ def unit_cards(cid: int, uid: int) -> Response:
 @route(
     "/campaigns/<int:cid>/seats/cards",
     "POST",
-    summary="Credential cards (PDF) of every seat of the campaign (office); issues new tokens",
+    summary="Credential cards (PDF) of every seat of the campaign (office); earlier cards stay valid",
     tag="seats",
     responses={200: "application/pdf", **ERRORS},
 )
@@ -138,11 +145,11 @@ def campaign_cards(cid: int) -> Response:
     "GET",
     summary="The calling seat itself (seat token)",
     tag="seats",
-    responses={200: {"schema": ref("Seat")}, 401: "unauthenticated", 403: "not a seat"},
+    responses={200: SeatMeOut, 401: "unauthenticated", 403: "not a seat"},
 )
-def whoami_seat() -> Response:
+def whoami_seat() -> SeatMeOut:
     who = require_login()
     if who.seat_id is None:
         raise Forbidden()
     cred = seats.seat_by_id(who.seat_id)
-    return reply({**seat_json(cred.seat), "unit_name": cred.unit.name, "campaign_id": cred.campaign.id})
+    return SeatMeOut(**seat_fields(cred.seat), unit_name=cred.unit.name, campaign_id=cred.campaign.id)

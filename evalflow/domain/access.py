@@ -68,6 +68,11 @@ class Action(enum.StrEnum):
     NOTICE_PUBLISH = "notice.publish"
     OBJECTION_MANAGE = "objection.manage"
     ACCOUNT_MANAGE = "account.manage"
+    PRESENTATION_VIEW = "presentation.view"
+    BALLOT_VIEW_OWN = "ballot.view_own"
+    PAPER_ENTRY = "paper.entry"
+    TALLY_SETTINGS = "tally.settings"
+    PROPOSAL_EDIT = "proposal.edit"
     OBJECTION_VIEW = "objection.view"
     CALENDAR_MANAGE = "calendar.manage"
     ARCHIVE_DOWNLOAD = "archive.download"
@@ -120,6 +125,11 @@ RULES: dict[Action, Rule] = {
     Action.NOTICE_PUBLISH: _rule(OFFICE, phases=(Phase.REVIEW,)),
     Action.OBJECTION_MANAGE: _rule(OFFICE, phases=(Phase.NOTICE,)),
     Action.ACCOUNT_MANAGE: _rule(OFFICE),
+    Action.PRESENTATION_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
+    Action.BALLOT_VIEW_OWN: _rule(SEAT),
+    Action.PAPER_ENTRY: _rule(OFFICE, phases=(Phase.BRIEFING,)),
+    Action.TALLY_SETTINGS: _rule(OFFICE, phases=(Phase.DRAFT,)),
+    Action.PROPOSAL_EDIT: _rule(OFFICE, phases=(Phase.REVIEW,)),
     Action.OBJECTION_VIEW: _rule(OFFICE),
     Action.CALENDAR_MANAGE: _rule(OFFICE),
     Action.ARCHIVE_DOWNLOAD: _rule(OFFICE, phases=(Phase.FINAL,)),

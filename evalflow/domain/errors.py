@@ -74,6 +74,16 @@ class Duplicate(Conflict):
     code, default = "duplicate", N_("该记录已存在。")
 
 
+class RateLimited(DomainError):
+    """Too many attempts; ``retry_after`` is the wait in seconds (sent as ``Retry-After``)."""
+
+    code, status, default = "rate_limited", 429, N_("请求过于频繁,请稍后再试。")
+
+    def __init__(self, message: Message | str | None = None, *, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class TooLarge(DomainError):
     code, status, default = "too_large", 413, N_("文件过大。")
 

@@ -1,7 +1,11 @@
-"""What text a user may send us: no NUL bytes, no lone surrogates, no control characters, and,
-where text is required, something visible.
+"""What text the application accepts, checked the same way for HTML forms and the JSON API.
 
-One checker for every face: the API schemas and the HTML forms both call :func:`text_problem`.
+Pure Python. Every user-typed text ends up in the database, in PDF documents and in XML (Word,
+the PDF library): it must consist of characters those can hold — XML 1.0's characters, which
+excludes the NUL byte (PostgreSQL refuses it), other control characters and lone UTF-16 surrogates
+(no encoder can write them). A text that is required, or that is given at all, must also contain at
+least one visible character: a title of only ``\\ufeff`` or zero-width spaces looks empty to every
+reader.
 """
 
 from __future__ import annotations
@@ -10,26 +14,47 @@ import unicodedata
 
 from .messages import N_, Message, msg
 
-# Tab, line feed and carriage return are ordinary in multi-line text; other C0/C1 controls are not.
-ALLOWED_CONTROLS = frozenset("\t\n\r")
-# Characters that render as nothing: spaces, zero-width characters, the BOM, bidi marks.
-_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cf", "Mn", "Me"})
+# Characters that draw nothing although Unicode does not class them as spaces or formats.
+_BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e")
+# Categories that never draw a glyph: spaces, separators, controls, formats (BOM, zero-width
+# spaces and joiners, direction marks), surrogates; combining marks draw nothing on their own.
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Me"})
 
 
-def is_invisible(ch: str) -> bool:
-    return ch.isspace() or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+def forbidden_character(value: str) -> str | None:
+    """The first character that cannot be stored or written to XML/PDF, or None."""
+    for ch in value:
+        code = ord(ch)
+        if code in (0x09, 0x0A, 0x0D):
+            continue
+        if code < 0x20 or 0x7F <= code <= 0x9F:
+            return ch  # NUL and the other control characters
+        if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF):
+            return ch  # a lone surrogate or a non-character
+    return None
+
+
+def is_visible(ch: str) -> bool:
+    if ch in _BLANK_LOOKALIKES or ch.isspace():
+        return False
+    return unicodedata.category(ch) not in _INVISIBLE_CATEGORIES
+
+
+def has_visible_text(value: str) -> bool:
+    return any(is_visible(ch) for ch in value)
 
 
 def text_problem(value: str, *, required: bool) -> Message | None:
-    """Why *value* is not acceptable user text, or ``None`` when it is."""
-    for ch in value:
-        code = ord(ch)
-        if code == 0:
-            return msg(N_("文字中不能包含空字符(NUL)。"))
-        if 0xD800 <= code <= 0xDFFF:
-            return msg(N_("文字中含有无效的字符编码。"))
-        if unicodedata.category(ch) == "Cc" and ch not in ALLOWED_CONTROLS:
-            return msg(N_("文字中不能包含控制字符。"))
-    if required and all(is_invisible(ch) for ch in value):
-        return msg(N_("请填写内容(不能只有空白或不可见字符)。"))
-    return None
+    """Why *value* cannot be accepted as user text, or None when it can.
+
+    ``required``: the text must not be empty. An optional text may be empty or blank; when it is
+    given with only invisible characters it is refused too (it would look empty but not be)."""
+    if forbidden_character(value) is not None:
+        return msg(N_("含有无法保存的字符(如空字符、控制字符或不完整的 Unicode 字符),请删除后重试。"))
+    if has_visible_text(value):
+        return None
+    if not value.strip() and not required:
+        return None
+    if not value:
+        return msg(N_("请填写此项。"))
+    return msg(N_("不能只包含空白或不可见的字符,请填写可见的文字。"))

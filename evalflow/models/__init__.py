@@ -2,15 +2,13 @@
 
 from .accounts import ApiToken, User
 from .briefing import (
-    Attendance,
-    AttendanceStatus,
     Ballot,
-    FaqEntry,
+    BriefingDraw,
+    PaperEntry,
     Presentation,
     PresentationStatus,
     Seat,
     SeatRole,
-    Training,
 )
 from .campaign import AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
@@ -24,6 +22,8 @@ from .notice import (
     ObjectionStatus,
     ObjectorKind,
 )
+from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
+from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
 __all__ = [
     "ApiToken",
@@ -34,12 +34,14 @@ __all__ = [
     "AttendanceStatus",
     "AuditEntry",
     "Ballot",
+    "BriefingDraw",
     "Campaign",
     "FaqEntry",
     "Notice",
     "NoticeUnit",
     "Objection",
     "ObjectionStatus",
+    "PaperEntry",
     "Presentation",
     "PresentationStatus",
     "Seat",
@@ -49,6 +51,11 @@ __all__ = [
     "Unit",
     "User",
     "VetoIncident",
+    "ProposalRule",
+    "ProposedEntry",
+    "ProposedList",
+    "TallySeal",
+    "TallySettings",
     "CalendarDay",
     "ObjectionFile",
     "ObjectionFileRole",

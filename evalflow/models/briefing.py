@@ -1,4 +1,7 @@
-"""Training attendance, the shared Q&A, delegations (seats), presentations and ballots."""
+"""The briefing: delegations (seats), presentations and their order, ballots, paper double entry.
+
+Training, Attendance and FaqEntry live in :mod:`evalflow.models.training` (re-exported here).
+"""
 
 from __future__ import annotations
 
@@ -9,57 +12,30 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..domain.briefing import BallotSource
-from ..domain.training import AttendanceStatus, SeatRole
+from ..domain.training import SeatRole
 from ..extensions import db
+from .training import Attendance, AttendanceStatus, FaqEntry, Training
 from .types import UTCDateTime, str_enum, utcnow
+
+__all__ = [
+    "Attendance",
+    "AttendanceStatus",
+    "Ballot",
+    "BriefingDraw",
+    "FaqEntry",
+    "PaperEntry",
+    "Presentation",
+    "PresentationStatus",
+    "Seat",
+    "SeatRole",
+    "Training",
+]
 
 
 class PresentationStatus(enum.StrEnum):
     PENDING = "pending"
     OPEN = "open"
     CLOSED = "closed"
-
-
-class Training(db.Model):
-    """The all-applicants training (集中培训) of a campaign: when, where, what is covered."""
-
-    __tablename__ = "training"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), unique=True)
-    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    place: Mapped[str] = mapped_column(sa.String(200), default="")
-    agenda: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    checkin_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
-    checkin_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class Attendance(db.Model):
-    """A unit's attendance at the all-applicants training (集中培训)."""
-
-    __tablename__ = "attendance"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[AttendanceStatus] = mapped_column(str_enum(AttendanceStatus, "attendance_status"))
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    marked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    __table_args__ = (sa.CheckConstraint("status <> 'excused' OR length(note) > 0", name="excuse_has_note"),)
-
-
-class FaqEntry(db.Model):
-    """A question and its answer, shared with every unit of the campaign (信息共享)."""
-
-    __tablename__ = "faq_entry"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
-    question: Mapped[str] = mapped_column(sa.Text)
-    answer: Mapped[str] = mapped_column(sa.Text, default="")
-    asked_by_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Seat(db.Model):
@@ -72,6 +48,8 @@ class Seat(db.Model):
     role: Mapped[SeatRole] = mapped_column(str_enum(SeatRole, "seat_role"))
     name: Mapped[str] = mapped_column(sa.String(60))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The card's token is HMAC(secret key, "seat:<id>:<token_version>"); only a reissue bumps it.
+    token_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("unit_id", "role"),)
@@ -88,10 +66,16 @@ class Presentation(db.Model):
     status: Mapped[PresentationStatus] = mapped_column(
         str_enum(PresentationStatus, "presentation_status"), default=PresentationStatus.PENDING
     )
+    # Place in the agenda (1 = first); set by hand or drawn by lot, fixed once one has opened.
+    position: Mapped[int | None] = mapped_column()
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Optional countdown: after this moment the server refuses ballots even if nobody clicked close.
+    closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "position", name="uq_presentation_position"),
+        sa.CheckConstraint("position IS NULL OR position >= 1", name="presentation_position_positive"),
         # At most one presentation of a campaign is open at a time, enforced by the database.
         sa.Index(
             "uq_presentation_one_open",
@@ -112,9 +96,48 @@ class Ballot(db.Model):
     seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seat.id", ondelete="CASCADE"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
     grade: Mapped[str] = mapped_column(sa.String(20))
+    # The grade before the last write, set by the upsert itself so the audit sees the exact change.
+    previous_grade: Mapped[str | None] = mapped_column(sa.String(20))
     source: Mapped[BallotSource] = mapped_column(
         str_enum(BallotSource, "ballot_source"), default=BallotSource.ONLINE, server_default="online"
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("seat_id", "unit_id"),)
+
+
+class BriefingDraw(db.Model):
+    """The drawing of lots (抽签) that fixed a campaign's presentation order: seed and algorithm.
+
+    Anyone can recompute the order from ``seed``, ``algorithm`` and ``unit_ids`` (see
+    :func:`evalflow.domain.briefing.draw_order`). A hand-set order removes the drawing.
+    """
+
+    __tablename__ = "briefing_draw"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), unique=True)
+    seed: Mapped[str] = mapped_column(sa.String(64))
+    algorithm: Mapped[str] = mapped_column(sa.String(40))
+    unit_ids: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    drawn_by: Mapped[str] = mapped_column(sa.String(120), default="")
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaperEntry(db.Model):
+    """One clerk's keying of one box of a paper 评定表 (double entry: clerk 1 and clerk 2)."""
+
+    __tablename__ = "paper_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seat_id: Mapped[int] = mapped_column(sa.ForeignKey("seat.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"))
+    clerk: Mapped[int] = mapped_column()
+    grade: Mapped[str] = mapped_column(sa.String(20))
+    entered_by: Mapped[str] = mapped_column(sa.String(120), default="")
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        sa.UniqueConstraint("seat_id", "unit_id", "clerk", name="uq_paper_entry"),
+        sa.CheckConstraint("clerk IN (1, 2)", name="paper_entry_clerk"),
+    )

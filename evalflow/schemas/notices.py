@@ -27,7 +27,6 @@ class NoticeIn(Input):
     contact: ContactIn
 
 
-
 class NoticeUnitOut(Output):
     id: int
     name: str
@@ -119,7 +118,6 @@ class CalendarDayIn(Input):
     day: date
     is_workday: bool
     note: text(100, required=False) = ""  # type: ignore[valid-type]
-
 
 
 class CalendarDayOut(Output):

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import throttle
 from ..domain.access import Action, Actor, Role, can
 from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..domain.messages import N_, msg
@@ -84,10 +85,16 @@ def create_admin(username: str, password: str) -> User:
 
 
 def authenticate(username: str, password: str) -> User:
-    """The active user with these credentials, or :class:`Unauthenticated` (same answer for both misses)."""
+    """The active user with these credentials, or :class:`Unauthenticated` (same answer for both misses).
+
+    Failed attempts are throttled per account and per address (:mod:`evalflow.throttle`); a
+    successful sign-in is never counted, so a whole training venue can sign in from one address.
+    """
+    throttle.check_login(username)
     user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not user or not ok:
+        throttle.login_failed(username)
         raise Unauthenticated(msg(N_("用户名或密码错误。")))
     if not user.active:  # only someone who knows the password learns why
         pending = user.unit is not None and not user.unit.approved

@@ -27,14 +27,13 @@ from flask import Response, current_app, send_file
 from sqlalchemy.orm import Session
 
 from ..domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedType
-from ..domain.intake import FileKind, clean_filename, sniff
+from ..domain.intake import FileKind, clean_filename, office_hint, sniff
 from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import StoredFile
 
 ALL_KINDS: frozenset[FileKind] = frozenset(FileKind)
 CHUNK = 64 * 1024
-MAX_DOCX_XML = 50 * 1024 * 1024  # uncompressed word/document.xml we agree to parse
 _NEW, _DOOMED = "evalflow_new_files", "evalflow_doomed_files"
 
 
@@ -70,16 +69,48 @@ def _copy_capped(source: IO[bytes], target: IO[bytes], limit: int) -> tuple[int,
     return size, digest.hexdigest(), head
 
 
+MAX_ZIP_ENTRIES = 2_000
+
+
+def _zip_entry_count(path: Path) -> int | None:
+    """The entry count of the ZIP's end record, read before ``zipfile`` builds its index (a
+    crafted central directory can list hundreds of thousands of entries); None when absent."""
+    with path.open("rb") as stream:
+        stream.seek(0, os.SEEK_END)
+        size = stream.tell()
+        stream.seek(max(0, size - 65_557))
+        tail = stream.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 12:
+        return None
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
+
+
 def _zip_names(path: Path) -> list[str] | None:
     try:
+        count = _zip_entry_count(path)
+        if count is None or count > MAX_ZIP_ENTRIES:  # 0xFFFF (ZIP64) is over the cap too
+            return None
         with zipfile.ZipFile(path) as archive:
             return archive.namelist()
-    except (zipfile.BadZipFile, OSError):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+    ):
         return None
 
 
 def _recognise(path: Path, head: bytes, allowed: Collection[FileKind]) -> FileKind:
-    kind = sniff(head, _zip_names(path) if head.startswith(b"PK") else None)
+    names = _zip_names(path) if head.startswith(b"PK") else None
+    kind = sniff(head, names)
+    hint = office_hint(head, names) if kind is None and FileKind.DOCX in allowed else None
+    if hint is not None:
+        raise UnsupportedType(hint)
     if kind is None or kind not in allowed:
         names = "、".join(sorted(k.value.upper() for k in allowed))
         raise UnsupportedType(
@@ -178,12 +209,6 @@ def send_stored(stored: StoredFile) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def docx_xml_size_ok(path: Path) -> bool:
-    """Guard against ZIP bombs before a .docx is parsed."""
-    with zipfile.ZipFile(path) as archive:
-        return archive.getinfo("word/document.xml").file_size <= MAX_DOCX_XML
 
 
 def usage(application_id: int) -> int:

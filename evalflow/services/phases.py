@@ -30,6 +30,7 @@ from ..models import (
     Unit,
 )
 from . import audit, clock
+from .briefing import close_expired
 from .campaigns import require
 
 
@@ -96,6 +97,8 @@ def gather_facts(campaign: Campaign) -> CampaignFacts:
         sa.select(Unit.name)
         .join(Presentation, Presentation.unit_id == Unit.id)
         .where(Unit.campaign_id == cid, Presentation.status == PresentationStatus.OPEN)
+        # a countdown that ran out closed scoring, whether or not anyone clicked
+        .where(sa.or_(Presentation.closes_at.is_(None), Presentation.closes_at > clock.now()))
     )
     return CampaignFacts(
         title=campaign.title,
@@ -135,6 +138,20 @@ def _withdraw_notice(campaign: Campaign) -> None:
         notice.withdrawn_at = clock.now()
 
 
+def _close_expired_presentations(campaign: Campaign) -> None:
+    """Leaving the briefing: presentations whose countdown ran out are written down as closed."""
+    close_expired(campaign.id)
+
+
+def _leave_briefing(campaign: Campaign) -> None:
+    """Leaving the briefing: expired countdowns are written down as closed, then the ballot set is
+    frozen and its digest stored (services.tally.seal)."""
+    from .tally import seal
+
+    _close_expired_presentations(campaign)
+    seal(campaign)
+
+
 def _publish_notice(campaign: Campaign) -> None:
     """Entering the notice: the drafted notice becomes public (services.notice.publish_current)."""
     from .notice import publish_current
@@ -144,6 +161,7 @@ def _publish_notice(campaign: Campaign) -> None:
 
 ON_ENTER: dict[tuple[Phase, Phase], Callable[[Campaign], None]] = {
     (Phase.TRAINING, Phase.BRIEFING): _create_presentations,
+    (Phase.BRIEFING, Phase.REVIEW): _leave_briefing,
     (Phase.NOTICE, Phase.REVIEW): _withdraw_notice,
     (Phase.REVIEW, Phase.NOTICE): _publish_notice,
 }
@@ -157,6 +175,8 @@ def advance_phase(actor: Actor, campaign: Campaign, target: Phase, reason: str =
       request changed it first, nothing is written and :class:`Conflict` (409) is raised;
     - training → briefing creates a pending presentation for every accepted unit;
     - notice → review marks the current notice withdrawn;
+    - briefing → review closes presentations whose countdown ran out, then seals the ballot set
+      (digest, count, method: services.tally.seal);
     - an audit entry records actor, time, from, to and reason.
 
     Raises :class:`InvalidTransition` for a move that is not an edge, :class:`TransitionBlocked`

@@ -1,8 +1,12 @@
 """Delegations (代表席位): each unit's three seats and their credentials.
 
-A seat authenticates with a long random token that is stored only as its SHA-256 and shown once —
-in the answer to its creation or reissue, or on the credential cards printed at that moment. The
-token's ballot URL needs no password. Reissuing retires the old token at once.
+A seat authenticates with a token derived from the app's secret key, the seat id and the seat's
+token version: ``base64url(HMAC-SHA256(SECRET_KEY, "evalflow-seat:<id>:<version>"))``. Only its
+SHA-256 is stored, so the database alone cannot recover a card. Printing the cards again derives the
+same tokens, so cards already handed out keep working; only an explicit reissue of one seat bumps its
+version and retires its old card at once. Rotating the secret key leaves printed cards working (their
+hashes stay) until the next print or reissue, which derives the new token and retires the old card
+(docs/briefing.md).
 
 Before the briefing the office or the unit itself manages the unit's seats; from the briefing on only
 the office may, and every change is audited.
@@ -10,6 +14,9 @@ the office may, and every change is audited.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -86,9 +93,20 @@ def _seat_of(campaign: Campaign, unit_id: int, seat_id: int) -> Seat:
     return seat
 
 
-def _new_token() -> tuple[str, str]:
-    raw = accounts.new_secret(32)
-    return raw, accounts.token_digest(raw)
+def derive_token(seat_id: int, version: int) -> str:
+    """The card token of a seat at a version: an HMAC of the secret key (never stored in clear)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    mac = hmac.new(key, f"evalflow-seat:{seat_id}:{version}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+
+def _issue(seat: Seat) -> IssuedSeat:
+    """The seat's current token; stores its hash when it differs (new seat, reissue, rotated key)."""
+    raw = derive_token(seat.id, seat.token_version)
+    digest = accounts.token_digest(raw)
+    if seat.token_hash != digest:
+        seat.token_hash = digest
+    return IssuedSeat(seat, raw, ballot_url(raw))
 
 
 def _duplicate(unit: Unit, role: SeatRole) -> Duplicate:
@@ -104,15 +122,19 @@ def create_seat(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[st
     role, name = rules.parse_seat(data)
     if application_status(unit.id) is ApplicationStatus.REJECTED:
         raise Conflict(msg(N_("“%(name)s”的申报未通过,不能指定代表。"), name=unit.name), code="not_accepted")
-    raw, digest = _new_token()
-    seat = Seat(unit_id=unit.id, role=role, name=name, token_hash=digest)
+    # A placeholder hash until the id (part of the derived token) is known.
+    seat = Seat(
+        unit_id=unit.id, role=role, name=name, token_hash=accounts.token_digest(accounts.new_secret())
+    )
     try:  # UNIQUE(unit_id, role) decides, so two requests racing for one role cannot both win
         with db.session.begin_nested():
             db.session.add(seat)
     except IntegrityError:
         raise _duplicate(unit, role) from None
+    issued = _issue(seat)
+    db.session.flush()
     _audit(actor, "seat.create", campaign, seat, {"role": role.value, "name": name})
-    return IssuedSeat(seat, raw, ballot_url(raw))
+    return issued
 
 
 def rename_seat(
@@ -129,34 +151,30 @@ def rename_seat(
     return seat
 
 
-def _reissue(seat: Seat) -> IssuedSeat:
-    raw, digest = _new_token()
-    seat.token_hash = digest
-    return IssuedSeat(seat, raw, ballot_url(raw))
-
-
 def reissue_seat(actor: Actor, campaign: Campaign, unit_id: int, seat_id: int) -> IssuedSeat:
-    """A lost card: a new token for the seat; the old one stops working at once."""
+    """A lost card: the seat's token version goes up, so its old card stops working at once."""
     require_manage(actor, campaign, unit_id)
     seat = _seat_of(campaign, unit_id, seat_id)
-    issued = _reissue(seat)
+    seat.token_version += 1
+    issued = _issue(seat)
     db.session.flush()
-    _audit(actor, "seat.reissue", campaign, seat, {"role": seat.role.value})
+    _audit(actor, "seat.reissue", campaign, seat, {"role": seat.role.value, "version": seat.token_version})
     return issued
 
 
 def issue_cards(actor: Actor, campaign: Campaign, unit_id: int | None = None) -> list[IssuedSeat]:
-    """Fresh credentials for printing cards: one unit's seats, or (office) every seat of the campaign.
+    """Credentials for printing cards: one unit's seats, or (office) every seat of the campaign.
 
-    Printing is issuing: the tokens exist in clear only on the cards printed now, so cards printed
-    earlier for these seats stop working.
+    Printing again reproduces the same cards (the tokens are derived, not random), so cards handed
+    out earlier keep working. Only a seat whose stored hash does not match its derived token (the
+    secret key was rotated) gets a new card here, and its old card stops working.
     """
     if unit_id is None:
         seats = seats_of_campaign(actor, campaign)
     else:
         require_manage(actor, campaign, unit_id)
         seats = seats_of_unit(actor, campaign, unit_id)
-    issued = [_reissue(seat) for seat in seats]
+    issued = [_issue(seat) for seat in seats]
     db.session.flush()
     audit.record(
         actor,

@@ -31,6 +31,8 @@ def register_web(app: Flask) -> None:
         training,
         unit,
     )
+    from . import briefing as briefing_pages
+    from . import tally as tally_pages
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -46,6 +48,8 @@ def register_web(app: Flask) -> None:
     login_manager.user_loader(accounts.user_for_session)
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
+    app.register_blueprint(briefing_pages.bp)
+    app.register_blueprint(tally_pages.bp)
     for module in (notices, notice_office):
         app.register_blueprint(module.bp)
 

@@ -10,8 +10,7 @@ from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from ..domain.access import Role
-from ..domain.errors import Unauthenticated
-from ..extensions import limiter
+from ..domain.errors import RateLimited, Unauthenticated
 from ..i18n import tr
 from ..services import accounts
 from . import current_actor
@@ -34,22 +33,28 @@ def home_for(role: Role) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per minute", methods=["POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
+    """Only failed attempts are throttled (per account and per address, in the service), so a
+    training venue can sign in every unit from one address."""
     if current_user.is_authenticated:
         return redirect(home_for(current_user.role))
     form = LoginForm(next=request.args.get("next", ""))
+    headers: dict[str, str] = {}
+    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(form.username.data or "", form.password.data or "")
+        except RateLimited as exc:
+            form.password.errors = [tr(exc.message)]
+            status, headers = 429, {"Retry-After": str(exc.retry_after)}
         except Unauthenticated as exc:
             form.password.errors = [tr(exc.message)]
         else:
             login_user(user)
             return redirect(_safe_next(form.next.data) or home_for(user.role))
-    return render_template(
-        "auth/login.html", form=form
-    ), 200 if request.method == "GET" or not form.errors else 400
+    if request.method == "POST" and form.errors and status == 200:
+        status = 400
+    return render_template("auth/login.html", form=form), status, headers
 
 
 @bp.route("/logout", methods=["POST"])

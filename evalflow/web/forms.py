@@ -15,7 +15,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..domain.campaign import (
     DEFAULT_NOTICE_DAYS,
@@ -24,19 +24,61 @@ from ..domain.campaign import (
     MAX_TITLE,
     MIN_NOTICE_DAYS,
 )
+from ..domain.scale import MAX_LABEL, MAX_POINTS
+from ..domain.text import text_problem
+from ..i18n import tr
 
 
-class LoginForm(FlaskForm):
+class CleanText:
+    """The validator every text field gets (through :class:`SafeForm`): no NUL, control characters
+    or lone surrogates, and visible text rather than only invisible characters — the same rule
+    as the API (:func:`evalflow.domain.text.text_problem`)."""
+
+    def __call__(self, form: Form, field: object) -> None:
+        value = getattr(field, "data", None)
+        if not isinstance(value, str):
+            return
+        problem = text_problem(value, required=bool(field.flags.required))  # type: ignore[attr-defined]
+        if problem is not None:
+            raise ValidationError(tr(problem))
+
+
+class _CleanTextMeta:
+    """Adds :class:`CleanText` to every text field (StringField and its kinds: text areas,
+    passwords, hidden fields) when a form is built, so no form can forget it."""
+
+    def bind_field(self, form: Form, unbound_field: object, options: dict) -> object:
+        field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
+        if isinstance(field, StringField) and type(field).__name__ != "CSRFTokenField":
+            field.validators = [*field.validators, CleanText()]
+        return field
+
+
+class SafeForm(FlaskForm):
+    """The base of every form of the HTML interface (a test checks that none is missed)."""
+
+    class Meta(_CleanTextMeta):
+        pass
+
+
+class SafeSubForm(Form):
+    """The base of sub-forms (``FormField`` rows)."""
+
+    class Meta(_CleanTextMeta):
+        pass
+
+
+class LoginForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
     next = HiddenField()
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(SafeForm):
     """A form with only the CSRF token (logout, one-click actions)."""
 
 
-class CampaignForm(FlaskForm):
+class CampaignForm(SafeForm):
     title = StringField(_l("标题"), validators=[DataRequired(_l("请填写标题。")), Length(max=MAX_TITLE)])
     description = TextAreaField(_l("说明"), validators=[Optional(), Length(max=MAX_DESCRIPTION)])
     notice_working_days = IntegerField(
@@ -49,22 +91,22 @@ class CampaignForm(FlaskForm):
     )
 
 
-class GradeForm(Form):
-    label = StringField(_l("档次"), validators=[Optional(), Length(max=20)])
-    points = DecimalField(_l("分值"), validators=[Optional(), NumberRange(0, 1000)])
+class GradeForm(SafeSubForm):
+    label = StringField(_l("档次"), validators=[Optional(), Length(max=MAX_LABEL)])
+    points = DecimalField(_l("分值"), validators=[Optional(), NumberRange(0, MAX_POINTS)])
     criteria = TextAreaField(_l("评定条件"), validators=[Optional(), Length(max=2000)])
 
 
-class ScaleForm(FlaskForm):
+class ScaleForm(SafeForm):
     grades = FieldList(FormField(GradeForm), min_entries=1)
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(SafeForm):
     to = HiddenField(validators=[DataRequired()])
     reason = StringField(_l("说明(可选)"), validators=[Optional(), Length(max=1000)])
 
 
-class AccountForm(FlaskForm):
+class AccountForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
     password = PasswordField(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     DateField,
@@ -17,9 +16,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, MAX_WITHDRAWAL_REASON
+from .forms import SafeForm
 
 
-class UnitForm(FlaskForm):
+class UnitForm(SafeForm):
     name = StringField(_l("单位名称"), validators=[DataRequired(_l("请填写单位名称。")), Length(max=120)])
     category = StringField(_l("类别"), validators=[Optional(), Length(max=60)])
     contact_name = StringField(_l("联系人"), validators=[Optional(), Length(max=60)])
@@ -32,16 +32,16 @@ class RegistrationForm(UnitForm):
     password = PasswordField(_l("密码(至少 8 位)"), validators=[DataRequired(_l("请填写密码。"))])
 
 
-class FileForm(FlaskForm):
+class FileForm(SafeForm):
     file = FileField(_l("文件"))
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(SafeForm):
     report_title = StringField(_l("汇报材料标题"), validators=[Optional(), Length(max=MAX_TITLE)])
     report_text = TextAreaField(_l("汇报材料正文"), validators=[Optional(), Length(max=MAX_REPORT)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(SafeForm):
     decision = RadioField(
         _l("审核结论"),
         choices=[
@@ -56,7 +56,7 @@ class ReviewForm(FlaskForm):
     )
 
 
-class VetoForm(FlaskForm):
+class VetoForm(SafeForm):
     kind = SelectField(_l("否决事项类型"), validators=[DataRequired(_l("请选择类型。"))])
     occurred_on = DateField(_l("发生日期"), validators=[DataRequired(_l("请填写发生日期。"))])
     description = TextAreaField(
@@ -65,12 +65,12 @@ class VetoForm(FlaskForm):
     evidence = FileField(_l("证明材料(可选)"))
 
 
-class VetoWithdrawForm(FlaskForm):
+class VetoWithdrawForm(SafeForm):
     reason = StringField(
         _l("撤销原因"), validators=[DataRequired(_l("请填写撤销原因。")), Length(max=MAX_WITHDRAWAL_REASON)]
     )
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(SafeForm):
     deadline = DateField(_l("申报截止日期"), validators=[Optional()])
     reason = StringField(_l("调整原因"), validators=[Optional(), Length(max=1000)])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
 import sqlalchemy as sa
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from ..domain.phases import Phase
@@ -37,14 +39,37 @@ def index() -> str:
 
 @bp.route("/lang/<code>")
 def set_language(code: str) -> Response:
-    target = request.referrer or url_for("public.index")
-    return redirect(url_for("public.index", lang=code) if not request.referrer else _with_lang(target, code))
+    """Back to the page the user came from, in language *code*; never to another site."""
+    if code not in current_app.config["LANGUAGES"]:
+        return redirect(url_for("public.index"))
+    path = _same_site_path(request.referrer)
+    return redirect(_with_lang(path, code) if path else url_for("public.index", lang=code))
 
 
-def _with_lang(target: str, code: str) -> str:
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+def _same_site_path(referrer: str | None) -> str | None:
+    """The path of *referrer* when it is a page of this site, else None.
 
-    parts = urlsplit(target)
-    query = dict(parse_qsl(parts.query))
+    A path that a browser would read as another host (``//evil``, ``/\\evil``) or that carries
+    control characters is refused too."""
+    if not referrer:
+        return None
+    try:
+        parts = urlsplit(referrer)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return None
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    if parts.scheme not in ("", "http", "https"):
+        return None
+    path = parts.path
+    if not path.startswith("/") or path.startswith(("//", "/\\")) or "\\" in path:
+        return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in path):
+        return None
+    return path
+
+
+def _with_lang(path: str, code: str) -> str:
+    query = dict(parse_qsl(urlsplit(request.referrer or "").query))
     query["lang"] = code
-    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+    return urlunsplit(("", "", path, urlencode(query), ""))

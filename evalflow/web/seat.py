@@ -1,16 +1,24 @@
-"""The delegate's page (评分代表): opened from the QR code on the credential card, no password.
+"""The delegate's ballot page (评分代表): opened from the QR code on the credential card, no password.
 
-For now it shows whose seat this is and that scoring has not started; the ballot itself comes with
-the briefing. An unknown or reissued token gets a friendly 404 that says what to do.
+It shows whose seat this is, which unit is being scored now and the grades with their written
+conditions; one tap records the grade. Without JavaScript the grade buttons are a plain form posted
+to this blueprint; with ``static/ballot.js`` the tap is sent to the JSON API (retried safely on a
+flaky network, the ballot is idempotent) and the page follows the next presentation by itself.
+
+The URL is the credential, so the form needs no CSRF token: a forger would have to know the token.
+An unknown or reissued token gets a friendly 404 that says what to do.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..domain.errors import DomainError
 from ..domain.phases import Phase
-from ..services import seats
+from ..extensions import csrf, db
+from ..security import no_referrer
+from ..services import accounts, briefing, seats
 
 bp = Blueprint("seat", __name__)
 
@@ -21,20 +29,44 @@ def landing(token: str) -> tuple[str, int] | Response:
     if cred is None:
         html = render_template("seat/invalid.html")
         return html, 404
+    view = briefing.seat_view(cred.seat, cred.campaign)
     html = render_template(
         "seat/landing.html",
         seat=cred.seat,
         unit=cred.unit,
         campaign=cred.campaign,
+        token=token,
+        view=view,
+        scale=cred.campaign.scale,
         scoring_started=cred.campaign.phase is Phase.BRIEFING,
         scoring_over=cred.campaign.phase in (Phase.REVIEW, Phase.NOTICE, Phase.FINAL),
+        saved=request.args.get("saved", ""),
+        failure=request.args.get("failure", ""),
     )
     return html, 200
+
+
+@bp.route("/s/<token>/ballot", methods=["POST"])
+@csrf.exempt
+def ballot(token: str) -> tuple[str, int] | Response:
+    """The no-JavaScript path: record the grade, then show the page again (post/redirect/get)."""
+    cred = seats.credential(token)
+    if cred is None:
+        return render_template("seat/invalid.html"), 404
+    unit_id = request.form.get("unit_id", type=int) or 0
+    try:
+        result = briefing.cast_ballot(
+            accounts.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        return redirect(url_for("seat.landing", token=token, failure=exc.code) + "#ballot")
+    return redirect(url_for("seat.landing", token=token, saved=result.grade) + "#ballot")
 
 
 @bp.after_request
 def no_store(response: Response) -> Response:
     """The URL is the credential: keep the page out of caches and referrers."""
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    no_referrer()  # applied after Talisman's site-wide policy (see security.py)
     return response

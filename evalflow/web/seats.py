@@ -1,7 +1,7 @@
 """HTML pages of the delegations (代表席位): the office's overview and the unit's own three seats.
 
 Both audiences use the same handlers: name a delegate, correct a name, reissue a lost card and print
-credential cards (a PDF download; printing issues fresh tokens, so earlier cards stop working).
+credential cards (a PDF download; printing again reproduces the same cards, only a reissue retires one).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from flask import Blueprint, flash, redirect, render_template, send_file, url_fo
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField, StringField
 from wtforms.validators import Optional
@@ -29,7 +28,7 @@ from ..services.seats import IssuedSeat
 from . import current_actor
 from .decorators import office_only, unit_only
 from .feedback import flash_failure
-from .forms import EmptyForm
+from .forms import EmptyForm, SafeForm
 from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("seats", __name__)
@@ -44,7 +43,7 @@ AUDIT_ACTIONS.update(
 )
 
 
-class SeatForm(FlaskForm):
+class SeatForm(SafeForm):
     role = HiddenField()
     name = StringField(_l("姓名"), validators=[Optional()])
 

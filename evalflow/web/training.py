@@ -11,7 +11,6 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -29,7 +28,7 @@ from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
 from .feedback import flash_failure
-from .forms import EmptyForm
+from .forms import EmptyForm, SafeForm
 from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("training", __name__)
@@ -49,36 +48,36 @@ AUDIT_ACTIONS.update(
 )
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(SafeForm):
     starts_at = StringField(_l("日期和时间"), validators=[Optional()])
     place = StringField(_l("地点"), validators=[Optional()])
     agenda = TextAreaField(_l("培训内容(每行一项)"), validators=[Optional()])
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(SafeForm):
     file = FileField(_l("培训资料(PDF、Word、图片)"))
 
 
-class AttendanceForm(FlaskForm):
+class AttendanceForm(SafeForm):
     # Radio buttons in the template; the value is checked by the domain rule.
     status = StringField(_l("状态"), default="attended")
     note = StringField(_l("说明(请假必填)"), validators=[Optional()])
 
 
-class CheckinForm(FlaskForm):
+class CheckinForm(SafeForm):
     minutes = IntegerField(_l("有效时间(分钟)"), default=30, validators=[Optional()])
 
 
-class FaqForm(FlaskForm):
+class FaqForm(SafeForm):
     question = TextAreaField(_l("问题"), validators=[Optional()])
     answer = TextAreaField(_l("解答"), validators=[Optional()])
 
 
-class AskForm(FlaskForm):
+class AskForm(SafeForm):
     question = TextAreaField(_l("您的问题"), validators=[Optional()])
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(SafeForm):
     entry = HiddenField()
     answer = TextAreaField(_l("解答"), validators=[Optional()])
 

@@ -111,10 +111,15 @@ def import_docx() -> Response:
     if not form.validate_on_submit():
         flash(_("页面已过期,请刷新后重试。"), "error")
         return _back()
-    return _run(
-        lambda: intake.import_docx(current_actor(), campaign, unit.id, form.file.data),
-        _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。"),
-    )
+    try:
+        imported = intake.import_docx(current_actor(), campaign, unit.id, form.file.data)
+    except DomainError as exc:
+        flash_failure(exc)
+    else:
+        flash(
+            _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。") + " " + tr(imported.notice), "success"
+        )
+    return _back()
 
 
 @bp.route("/application/attachments", methods=["POST"])

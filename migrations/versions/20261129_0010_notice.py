@@ -8,7 +8,7 @@
 - ``objection_file``: the objecting unit's seal image and evidence files.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0009
 Create Date: 2026-11-29
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

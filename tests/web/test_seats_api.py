@@ -149,14 +149,39 @@ def test_seat_public_base_url_is_respected(client, world, app):
     assert body["url"] == f"https://pingxuan.example.cn/s/{body['token']}"
 
 
-def test_seat_cards_pdf_for_a_unit_reissues_its_tokens(client, world):
+def _me(client, token: str) -> int:
+    return client.get("/api/v1/seat", headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+def test_seat_cards_printed_again_keep_earlier_cards_valid(client, world):
     first = _create(client, world, world.b.id, "reporter", "赵磊", who="b").get_json()
-    response = client.post(f"{_seats_path(world, world.b.id)}/cards", headers=world.headers("b"))
-    assert response.status_code == 200
-    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
-    assert (
-        client.get("/api/v1/seat", headers={"Authorization": f"Bearer {first['token']}"}).status_code == 401
-    )
+    for _ in range(2):  # a jammed printer: print the unit's cards twice
+        response = client.post(f"{_seats_path(world, world.b.id)}/cards", headers=world.headers("b"))
+        assert response.status_code == 200
+        assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    assert _me(client, first["token"]) == 200
+
+
+def test_seat_cards_reprint_after_reissue_keeps_the_new_card_only(client, world):
+    first = _create(client, world, world.b.id, "reporter", "赵磊").get_json()
+    new = client.post(
+        f"{_seats_path(world, world.b.id)}/{first['id']}/reissue", headers=world.headers("office")
+    ).get_json()
+    client.post(f"/api/v1/campaigns/{world.campaign.id}/seats/cards", headers=world.headers("office"))
+    assert (_me(client, first["token"]), _me(client, new["token"])) == (401, 200)
+    seat = db.session.get(Seat, first["id"])
+    db.session.refresh(seat)
+    assert seat.token_version == 2
+
+
+def test_seat_token_is_not_stored_and_depends_on_the_secret_key(client, world, app):
+    first = _create(client, world, world.b.id, "reporter", "赵磊").get_json()
+    stored = db.session.get(Seat, first["id"])
+    assert first["token"] not in (stored.token_hash, str(stored.token_version))
+    app.config["SECRET_KEY"] = "rotated-" + app.config["SECRET_KEY"]
+    assert _me(client, first["token"]) == 200  # rotating the key alone keeps printed cards working
+    client.post(f"{_seats_path(world, world.b.id)}/cards", headers=world.headers("office"))
+    assert _me(client, first["token"]) == 401  # the next print derives the new key's card
 
 
 def test_seat_of_rejected_unit_is_refused(client, world):

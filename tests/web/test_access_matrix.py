@@ -1,0 +1,353 @@
+"""The access matrix: every route, HTML and API, × every actor, against one table of who may use it.
+
+Actors: anonymous, the office, the unit itself (甲), another unit of the same campaign (乙), a seat of
+甲, a seat of 乙, and a disabled office account. For each route the table names the actors that may
+use it. Any other actor that gets a 2xx (or a redirect onwards rather than to sign-in) fails the
+test; allowed actors must not be refused (401, 403, or a redirect to sign-in; a 404 for an id the
+world does not hold, a 400 for the empty body, or a 409 for the phase are fine). No request may
+give a 5xx.
+A route without a row fails, so a new route cannot escape the matrix.
+
+Unit-scoped routes are asked about 甲 (``uid``); ids the world does not hold are filled with 1.
+Refused actors are asked first, so a request that should have been refused but changed something
+shows up before the allowed actors run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from evalflow.domain.access import Role
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
+from evalflow.models import ApplicationStatus, Campaign, Seat, SeatRole, User
+from evalflow.services import accounts
+from tests.helpers import add_unit, bearer
+
+ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED = (
+    "anonymous",
+    "office",
+    "unit",
+    "other_unit",
+    "seat",
+    "other_seat",
+    "disabled",
+)
+ACTORS = (ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED)
+
+# Who may use a route. A disabled account is never allowed: its bearer token is refused at once
+# (401) and its browser session is gone, so it is anonymous to pages.
+EVERYONE = frozenset({ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT})
+PAGE_EVERYONE = EVERYONE | {DISABLED}  # pages: a dead session is just an anonymous visitor
+OFFICE_ONLY = frozenset({OFFICE})
+OFFICE_OR_SELF = frozenset({OFFICE, UNIT})
+SELF_ONLY = frozenset({UNIT})
+MEMBERS = frozenset({OFFICE, UNIT, OTHER_UNIT})  # the office and every unit of the campaign
+UNITS = frozenset({UNIT, OTHER_UNIT})  # a unit acting on itself (HTML /unit/…)
+SEATS = frozenset({SEAT, OTHER_SEAT})
+SIGNED_IN = frozenset({OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT})
+
+MATRIX: dict[str, frozenset[str]] = {
+    # --- public ------------------------------------------------------------------------------
+    "public.index": PAGE_EVERYONE,
+    "public.healthz": PAGE_EVERYONE,
+    "public.set_language": PAGE_EVERYONE,
+    "static": PAGE_EVERYONE,
+    "auth.login": PAGE_EVERYONE,
+    "unit.register": PAGE_EVERYONE,
+    "seat.landing": PAGE_EVERYONE,  # the seat's own URL: its token is the credential
+    "api.openapi_json": EVERYONE,
+    "api.create_token": EVERYONE,
+    "api.register": EVERYONE,
+    # --- API: sign-in and campaigns -----------------------------------------------------------------
+    "api.logout_everywhere": SIGNED_IN,
+    "api.create_campaign": OFFICE_ONLY,
+    "api.list_campaigns": MEMBERS,
+    "api.get_campaign": MEMBERS,
+    "api.patch_campaign": OFFICE_ONLY,
+    "api.transition": OFFICE_ONLY,
+    # --- API: units, applications, veto -----------------------------------------------------------
+    "api.create_unit": OFFICE_ONLY,
+    "api.list_units": MEMBERS,
+    "api.import_units": OFFICE_ONLY,
+    "api.reset_password": OFFICE_ONLY,
+    "api.decide_registration": OFFICE_ONLY,
+    "api.get_application": OFFICE_OR_SELF,
+    "api.put_application": SELF_ONLY,
+    "api.add_attachment": SELF_ONLY,
+    "api.download_attachment": OFFICE_OR_SELF,
+    "api.delete_attachment": SELF_ONLY,
+    "api.import_docx": SELF_ONLY,
+    "api.submit_application": SELF_ONLY,
+    "api.review_application": OFFICE_ONLY,
+    "api.list_versions": OFFICE_OR_SELF,
+    "api.diff_versions": OFFICE_OR_SELF,
+    "api.review_queue": OFFICE_ONLY,
+    "api.set_deadline": OFFICE_ONLY,
+    "api.list_vetoes": OFFICE_ONLY,
+    "api.record_veto": OFFICE_ONLY,
+    "api.veto_evidence": OFFICE_ONLY,
+    "api.withdraw_veto": OFFICE_ONLY,
+    # --- API: training -----------------------------------------------------------------------------
+    "api.get_training": MEMBERS,
+    "api.put_training": OFFICE_ONLY,
+    "api.upload_material": OFFICE_ONLY,
+    "api.download_material": MEMBERS,
+    "api.delete_material": OFFICE_ONLY,
+    "api.get_attendance": OFFICE_ONLY,
+    "api.post_attendance": OFFICE_ONLY,
+    "api.open_checkin": OFFICE_ONLY,
+    "api.close_checkin": OFFICE_ONLY,
+    "api.post_checkin": UNITS,
+    "api.list_faq": MEMBERS,
+    "api.post_faq": OFFICE_ONLY,
+    "api.ask_faq": UNITS,
+    "api.answer_faq": OFFICE_ONLY,
+    # --- API: seats -----------------------------------------------------------------------------------
+    "api.create_seat": OFFICE_OR_SELF,
+    "api.list_unit_seats": OFFICE_OR_SELF,
+    "api.rename_seat": OFFICE_OR_SELF,
+    "api.reissue_seat": OFFICE_OR_SELF,
+    "api.unit_cards": OFFICE_OR_SELF,
+    "api.list_campaign_seats": OFFICE_ONLY,
+    "api.campaign_cards": OFFICE_ONLY,
+    "api.whoami_seat": SEATS,
+    # --- API: the briefing ----------------------------------------------------------------------------
+    "api.list_presentations": OFFICE_ONLY,
+    "api.open_presentation": OFFICE_ONLY,
+    "api.close_presentation": OFFICE_ONLY,
+    "api.set_order": OFFICE_ONLY,
+    "api.draw_order": OFFICE_ONLY,
+    "api.get_draw": OFFICE_ONLY,
+    "api.live_counts": OFFICE_ONLY,
+    "api.put_ballot": frozenset({OTHER_SEAT}),  # asked about 甲: 甲's own seat gets 403 own_unit
+    "api.my_ballots": SEATS,
+    "api.seat_current": SEATS,
+    "api.scoring_sheets": OFFICE_ONLY,
+    "api.paper_entry": OFFICE_ONLY,
+    "api.paper_report": OFFICE_ONLY,
+    # --- HTML: sign-in, office ---------------------------------------------------------------------
+    "auth.logout": PAGE_EVERYONE,  # signing out when signed out just goes home
+    "office.dashboard": OFFICE_ONLY,
+    "office.new_campaign": OFFICE_ONLY,
+    "office.campaign": OFFICE_ONLY,
+    "office.edit_campaign": OFFICE_ONLY,
+    "office.scale": OFFICE_ONLY,
+    "office.transition": OFFICE_ONLY,
+    "accounts.index": OFFICE_ONLY,
+    "accounts.toggle": OFFICE_ONLY,
+    "intake_office.deadline": OFFICE_ONLY,
+    "intake_office.review_queue": OFFICE_ONLY,
+    "intake_office.units_list": OFFICE_ONLY,
+    "intake_office.add_unit": OFFICE_ONLY,
+    "intake_office.import_units": OFFICE_ONLY,
+    "intake_office.application": OFFICE_ONLY,
+    "intake_office.download": OFFICE_ONLY,
+    "intake_office.diff": OFFICE_ONLY,
+    "intake_office.review": OFFICE_ONLY,
+    "intake_office.reset_password": OFFICE_ONLY,
+    "intake_office.decide_registration": OFFICE_ONLY,
+    "intake_office.record_veto": OFFICE_ONLY,
+    "intake_office.evidence": OFFICE_ONLY,
+    "intake_office.withdraw_veto": OFFICE_ONLY,
+    "training.office_faq": OFFICE_ONLY,
+    "training.add_faq": OFFICE_ONLY,
+    "training.answer_faq": OFFICE_ONLY,
+    "training.office_training": OFFICE_ONLY,
+    "training.open_checkin": OFFICE_ONLY,
+    "training.checkin_display": OFFICE_ONLY,
+    "training.close_checkin": OFFICE_ONLY,
+    "training.upload_material": OFFICE_ONLY,
+    "training.delete_material": OFFICE_ONLY,
+    "training.save_schedule": OFFICE_ONLY,
+    "training.mark_attendance": OFFICE_ONLY,
+    "seats.office_all_cards": OFFICE_ONLY,
+    "seats.office_seats": OFFICE_ONLY,
+    "seats.office_unit_cards": OFFICE_ONLY,
+    "seats.office_create": OFFICE_ONLY,
+    "seats.office_rename": OFFICE_ONLY,
+    "seats.office_reissue": OFFICE_ONLY,
+    # --- HTML: the unit's own pages ----------------------------------------------------------------------
+    "training.material": MEMBERS,
+    "unit.home": UNITS,
+    "unit.save": UNITS,
+    "unit.attach": UNITS,
+    "unit.download": UNITS,
+    "unit.detach": UNITS,
+    "unit.import_docx": UNITS,
+    "training.checkin": UNITS,
+    "training.unit_faq": UNITS,
+    "training.unit_training": UNITS,
+    "seats.unit_seats": UNITS,
+    "seats.unit_create": UNITS,
+    "seats.unit_rename": UNITS,
+    "seats.unit_reissue": UNITS,
+    "seats.unit_cards": UNITS,
+    # --- HTML: the briefing -----------------------------------------------------------------------
+    "seat.ballot": PAGE_EVERYONE,  # the seat's own URL: its token is the credential
+    "briefing.panel": OFFICE_ONLY,
+    "briefing.screen": OFFICE_ONLY,
+    "briefing.open_scoring": OFFICE_ONLY,
+    "briefing.close_scoring": OFFICE_ONLY,
+    "briefing.order": OFFICE_ONLY,
+    "briefing.draw": OFFICE_ONLY,
+    "briefing.set_order": OFFICE_ONLY,
+    "briefing.paper_entry": OFFICE_ONLY,
+    "briefing.sheets": OFFICE_ONLY,
+}
+
+# Every route is tried in the briefing; the intake's routes also in the intake, where they are open.
+INTAKE_WORDS = ("application", "attachment", "docx", "register", "registration", "unit", "veto", "deadline")
+
+
+def phases_for(endpoint: str) -> tuple[Phase, ...]:
+    if any(word in endpoint for word in INTAKE_WORDS):
+        return (Phase.INTAKE, Phase.BRIEFING)
+    return (Phase.BRIEFING,)
+
+
+_HASH = generate_password_hash("matrix-pass-123", method="pbkdf2:sha256:1000")
+
+
+@dataclass
+class World:
+    ids: dict[str, Any]
+    tokens: dict[str, str]  # bearer tokens (API) by actor
+    users: dict[str, User]  # accounts with a browser session (HTML) by actor
+
+
+def _user(username: str, role: Role, unit_id: int | None = None) -> User:
+    user = User(username=username, password_hash=_HASH, role=role, unit_id=unit_id)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _seat(unit_id: int, name: str) -> tuple[Seat, str]:
+    raw = accounts.new_secret()
+    seat = Seat(unit_id=unit_id, role=SeatRole.REPORTER, name=name, token_hash=accounts.token_digest(raw))
+    db.session.add(seat)
+    db.session.flush()
+    return seat, raw
+
+
+def build(phase: Phase) -> World:
+    campaign = Campaign(title="矩阵评选", phase=phase)
+    db.session.add(campaign)
+    db.session.flush()
+    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    seat_a, raw_a = _seat(a.id, "张三")
+    _, raw_b = _seat(b.id, "李四")
+    users = {
+        OFFICE: _user("office", Role.OFFICE),
+        UNIT: _user("unit-a", Role.UNIT, a.id),
+        OTHER_UNIT: _user("unit-b", Role.UNIT, b.id),
+        DISABLED: _user("gone", Role.OFFICE),
+    }
+    tokens = {actor: accounts.issue_token(user) for actor, user in users.items()}
+    tokens.update({SEAT: raw_a, OTHER_SEAT: raw_b})
+    users[DISABLED].active = False
+    db.session.commit()
+    ids = {"cid": campaign.id, "uid": a.id, "sid": seat_a.id, "user_id": users[UNIT].id, "token": raw_a}
+    return World(ids=ids, tokens=tokens, users=users)
+
+
+FILLERS = {"code": "no-such-code", "filename": "app.css"}
+
+
+def url_for_rule(rule: Any, ids: dict[str, Any]) -> str:
+    values = {}
+    for name in rule.arguments:
+        values[name] = ids.get(name, FILLERS.get(name, 1))
+    if rule.endpoint == "public.set_language":
+        values["code"] = "en"
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _sign_in(client: Any, user: User | None) -> None:
+    with client.session_transaction() as session:
+        session.clear()
+        if user is not None:
+            session["_user_id"] = f"{user.id}:{user.session_version}"
+            session["_fresh"] = True
+
+
+def to_sign_in(response: Any) -> bool:
+    return response.status_code in (302, 303) and "/login" in response.headers.get("Location", "")
+
+
+def refused(response: Any) -> bool:
+    """The caller was told no: not authenticated, not allowed, or (for a stranger) not there."""
+    return response.status_code in (401, 403) or to_sign_in(response)
+
+
+def got_through(response: Any) -> bool:
+    """A success, or a redirect onwards that is not the sign-in page."""
+    return 200 <= response.status_code < 300 or (
+        300 <= response.status_code < 400 and not to_sign_in(response)
+    )
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    # The matrix is about who may do what; CSRF and rate limits are tested on their own.
+    return {"WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+
+
+def _rules(app: Any) -> list[tuple[str, str]]:
+    out = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            out.append((rule.endpoint, method))
+    return sorted(out)
+
+
+def test_access_matrix_has_a_row_for_every_route(app):
+    endpoints = {endpoint for endpoint, _ in _rules(app)}
+    assert sorted(endpoints - MATRIX.keys()) == []
+    assert sorted(MATRIX.keys() - endpoints) == []
+
+
+def _cases() -> list[Any]:
+    from evalflow import create_app
+
+    probe = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "matrix"})
+    return [
+        pytest.param(endpoint, method, phase, id=f"{endpoint}-{method}-{phase.value}")
+        for endpoint, method in _rules(probe)
+        for phase in phases_for(endpoint)
+    ]
+
+
+@pytest.mark.parametrize(("endpoint", "method", "phase"), _cases())
+def test_access_matrix(app, client, endpoint, method, phase):
+    world = build(phase)
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint and method in r.methods)
+    url = url_for_rule(rule, world.ids)
+    api = url.startswith("/api/")
+    allowed = MATRIX[endpoint]
+    # Refused actors first, so a refused request that changed something is caught before the others.
+    order = sorted(ACTORS, key=lambda actor: actor in allowed)
+    problems = []
+    for actor in order:
+        if api:
+            headers = bearer(world.tokens[actor]) if actor in world.tokens else {}
+            response = client.open(url, method=method, headers=headers, json={} if method != "GET" else None)
+        else:
+            _sign_in(client, world.users.get(actor) if actor not in (SEAT, OTHER_SEAT) else None)
+            response = client.open(url, method=method, data={} if method != "GET" else None)
+        response.close()
+        db.session.rollback()
+        status = response.status_code
+        if status >= 500:
+            problems.append(f"{actor}: {status}")
+        elif actor in allowed and refused(response):
+            problems.append(f"{actor} refused: {status}")
+        elif actor not in allowed and got_through(response):
+            problems.append(f"{actor} got through: {status} {response.headers.get('Location', '')}")
+    assert problems == []
