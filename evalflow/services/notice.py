@@ -44,7 +44,7 @@ from ..models import (
     ObjectorKind,
     Unit,
 )
-from . import audit, clock, files
+from . import audit, clock, files, tally
 from .campaigns import require
 from .phases import advance_phase, current_notice
 from .veto import vetoed_unit_ids
@@ -105,22 +105,12 @@ def period(campaign: Campaign, starts_on: date) -> workdays.Period:
 
 
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
-    """The units the office's notice form starts from: the tally's proposed list when that feature
-    is installed, else every accepted unit that is not vetoed (in unit order)."""
-    try:
-        from . import tally  # type: ignore[attr-defined]
-
-        return [uid for uid in tally.proposed_unit_ids(campaign) if uid not in vetoed_unit_ids(campaign.id)]
-    except (ImportError, AttributeError):
-        pass
-    vetoed = vetoed_unit_ids(campaign.id)
-    stmt = (
-        sa.select(Unit.id)
-        .join(Application, Application.unit_id == Unit.id)
-        .where(Unit.campaign_id == campaign.id, Application.status == ApplicationStatus.ACCEPTED)
-        .order_by(Unit.id)
-    )
-    return [uid for uid in db.session.scalars(stmt) if uid not in vetoed]
+    """The units the office's notice form starts from: the tally's proposed list (拟表彰对象) once the
+    office has chosen it, else every accepted unit that is not vetoed (in unit order). Either way no
+    vetoed or unaccepted unit."""
+    allowed = _accepted_ids(campaign) - vetoed_unit_ids(campaign.id)
+    proposed = [uid for uid in tally.proposed_unit_ids(campaign) if uid in allowed]
+    return proposed or sorted(allowed)
 
 
 def _accepted_ids(campaign: Campaign) -> set[int]:

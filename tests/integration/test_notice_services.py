@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from evalflow.domain.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, ObjectionFile, ObjectionStatus
+from evalflow.models import AuditEntry, ObjectionFile, ObjectionStatus, ProposedEntry
 from evalflow.services import notice, phases
 from tests.intake_world import PNG
 from tests.notice_world import CONTACT, TODAY, published_world, review_world, set_phase, set_today
@@ -23,6 +23,26 @@ OBJECTION = {"name": "张三", "phone": "13800138000", "content": "该单位去�
 def test_proposed_unit_ids_accepted_not_vetoed(app):
     world = review_world(app)
     assert notice.proposed_unit_ids(world.campaign) == [world.a.id, world.b.id, world.c.id]
+
+
+def test_proposed_unit_ids_follow_tally_proposal_without_vetoed(app):
+    world = review_world(app)
+    for position, unit in enumerate((world.c, world.d, world.a)):
+        db.session.add(
+            ProposedEntry(campaign_id=world.campaign.id, unit_id=unit.id, included=True, position=position)
+        )
+    db.session.add(
+        ProposedEntry(
+            campaign_id=world.campaign.id,
+            unit_id=world.b.id,
+            included=False,
+            position=3,
+            deviation=True,
+            reason="离线",
+        )
+    )
+    db.session.flush()
+    assert notice.proposed_unit_ids(world.campaign) == [world.c.id, world.a.id]
 
 
 def test_create_notice_vetoed_unit_refused(app):

@@ -190,7 +190,15 @@ def test_final_campaign_refuses_writes_and_offers_archive(app, client):
     assert response.status_code == 409
     archive = client.get(f"/office/campaigns/{world.campaign.id}/archive.zip")
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
-    assert {"notice.pdf", "commendation.pdf", "certificates.pdf", "audit_log.csv", "units.csv"} <= set(names)
+    expected = {
+        "notice.pdf",
+        "commendation.pdf",
+        "certificates.pdf",
+        "tally.pdf",
+        "ballots.csv",
+        "audit_log.csv",
+    }
+    assert expected <= set(names)
     certs = client.get(f"/office/campaigns/{world.campaign.id}/certificates.pdf")
     reader = PdfReader(io.BytesIO(certs.data))
     assert len(reader.pages) == 3 and reader.pages[0].mediabox.width > reader.pages[0].mediabox.height
