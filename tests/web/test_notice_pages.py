@@ -269,3 +269,22 @@ def test_objection_files_not_public(app, client):
         client.get(f"/office/campaigns/{world.campaign.id}/objections/{objection.id}/files/1").status_code
         == 302
     )
+
+
+def test_office_resolve_without_reply_flashes_not_500(app, client):
+    world, item = published_world(app)
+    objection = notice.file_objection(
+        item.id,
+        {"unit_id": world.a.id, "name": "张三", "phone": "13800138000", "content": "情况属实请核查处理。"},
+    )
+    db.session.commit()
+    login(client)
+    url = f"/office/campaigns/{world.campaign.id}/objections"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(
+        f"{url}/{objection.id}/resolve", data={"csrf_token": token, f"o{objection.id}-outcome": "upheld"}
+    )
+    assert response.status_code == 302
+    assert "请填写答复意见" in client.get(url).get_data(as_text=True)
+    db.session.refresh(objection)
+    assert objection.status.value == "open"
