@@ -299,16 +299,15 @@ def test_post_objection_limit_uses_forwarded_client_behind_proxy(app, tmp_path, 
     proxied = create_app(
         make_config(url, tmp_path, TRUSTED_PROXIES=1, FROZEN_TODAY=app.config["FROZEN_TODAY"])
     )
-    with proxied.app_context(), proxied.test_client() as c:
-        first = [
-            c.post(
-                objection_url(nid), json={"unit_id": world.a.id}, headers={"X-Forwarded-For": "203.0.113.7"}
-            ).status_code
-            for _ in range(11)
-        ]
-        other = c.post(
-            objection_url(nid), json={"unit_id": world.a.id}, headers={"X-Forwarded-For": "203.0.113.8"}
-        )
+    body = {"unit_id": world.a.id}
+    with proxied.app_context():
+        with proxied.test_client() as c:
+            first = [
+                c.post(objection_url(nid), json=body, headers={"X-Forwarded-For": "203.0.113.7"}).status_code
+                for _ in range(11)
+            ]
+            other = c.post(objection_url(nid), json=body, headers={"X-Forwarded-For": "203.0.113.8"})
+        db.session.remove()
         db.engine.dispose()
     assert first[:10] == [400] * 10 and first[10] == 429
     assert other.status_code == 400
