@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import zipfile
 from datetime import date
 from xml.etree import ElementTree
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
+from pyzbar.pyzbar import decode
 
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
@@ -288,3 +291,37 @@ def test_office_resolve_without_reply_flashes_not_500(app, client):
     assert "请填写答复意见" in client.get(url).get_data(as_text=True)
     db.session.refresh(objection)
     assert objection.status.value == "open"
+
+
+def test_notice_pdf_qr_code_is_the_public_page(app, client, tmp_path):
+    world, item = published_world(app)
+    pdf = client.get(f"/notices/{item.id}.pdf").data
+    source = tmp_path / "notice.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(source), str(tmp_path / "page")], check=True)
+    found = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        with Image.open(page) as image:
+            found += [symbol.data.decode() for symbol in decode(image)]
+    assert found == [f"http://localhost/notices/{item.id}"]
+
+
+def test_notice_user_text_escaped_on_page_and_drawn_as_text_in_pdf(app, client):
+    world = review_world(app)
+    world.a.name = "<b>甲&乙</b>单位"
+    db.session.commit()
+    item = notice.create_notice(world.office, world.campaign, {"unit_ids": [world.a.id], "contact": CONTACT})
+    notice.publish(world.office, world.campaign)
+    db.session.commit()
+    html = client.get(f"/notices/{item.id}").get_data(as_text=True)
+    assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;单位" in html and "<b>甲" not in html
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/notices/{item.id}.pdf").data)).pages
+    )
+    assert "<b>甲&乙</b>单位" in text
+
+
+def test_notice_page_renders_in_english(app, client):
+    world, item = published_world(app)
+    response = client.get(f"/notices/{item.id}?lang=en")
+    assert response.status_code == 200 and "甲单位" in response.get_data(as_text=True)
