@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
 from tests.helpers import OFFICE_PASSWORD
-from tests.notice_world import CONTACT, published_world, review_world, set_today
+from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
 
 from .conftest import shot
 
@@ -88,3 +90,27 @@ def test_office_drafts_notice_past_known_calendar_in_browser(app, live_server, p
     page.goto(f"{live_server}/")
     shot(page, "landing-open-notice")
     assert page.get_by_role("link", name="关于2026年度文明单位评选拟表彰单位名单的公示").is_visible()
+
+
+def test_commendation_and_calendar_pages_in_browser(app, live_server, page, browser):
+    world, item = published_world(app)
+    set_phase(world.campaign, Phase.FINAL)
+    db.session.commit()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
+    tab = phone.new_page()
+    tab.goto(f"{live_server}/commendations/{world.campaign.id}")
+    assert "关于命名2026年度文明单位的决定" in tab.locator("h1").inner_text()
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(tab, "commendation-360")
+    phone.close()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "office")
+    page.fill("#password", OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/office/calendar")
+    page.fill("#day", "2027-02-06")
+    page.select_option("#is_workday", "1")
+    page.fill("#note", "春节调休上班")
+    page.get_by_role("button", name="保存").click()
+    assert "春节调休上班" in page.content()
+    shot(page, "office-calendar")
