@@ -105,12 +105,14 @@ def period(campaign: Campaign, starts_on: date) -> workdays.Period:
 
 
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
-    """The units the office's notice form starts from: the tally's proposed list (拟表彰对象) once the
-    office has chosen it, else every accepted unit that is not vetoed (in unit order). Either way no
-    vetoed or unaccepted unit."""
+    """The units the office's notice form starts from: the proposed list (拟表彰对象) chosen in the
+    tally, or, until the office has chosen one, every accepted unit (in unit order) — never a
+    vetoed or unaccepted unit either way."""
     allowed = _accepted_ids(campaign) - vetoed_unit_ids(campaign.id)
-    proposed = [uid for uid in tally.proposed_unit_ids(campaign) if uid in allowed]
-    return proposed or sorted(allowed)
+    chosen = tally.proposed_unit_ids(campaign)
+    if chosen:
+        return [uid for uid in chosen if uid in allowed]
+    return sorted(allowed)
 
 
 def _accepted_ids(campaign: Campaign) -> set[int]:

@@ -25,24 +25,22 @@ def test_proposed_unit_ids_accepted_not_vetoed(app):
     assert notice.proposed_unit_ids(world.campaign) == [world.a.id, world.b.id, world.c.id]
 
 
-def test_proposed_unit_ids_follow_tally_proposal_without_vetoed(app):
+def test_proposed_unit_ids_follow_the_tallys_list_once_chosen(app):
     world = review_world(app)
-    for position, unit in enumerate((world.c, world.d, world.a)):
+    for position, (unit, included) in enumerate([(world.c, True), (world.a, False), (world.d, True)]):
         db.session.add(
-            ProposedEntry(campaign_id=world.campaign.id, unit_id=unit.id, included=True, position=position)
+            ProposedEntry(
+                campaign_id=world.campaign.id,
+                unit_id=unit.id,
+                included=included,
+                position=position,
+                deviation=not included,
+                reason="" if included else "另行推荐",
+            )
         )
-    db.session.add(
-        ProposedEntry(
-            campaign_id=world.campaign.id,
-            unit_id=world.b.id,
-            included=False,
-            position=3,
-            deviation=True,
-            reason="离线",
-        )
-    )
-    db.session.flush()
-    assert notice.proposed_unit_ids(world.campaign) == [world.c.id, world.a.id]
+    db.session.commit()
+    # 丙 is on the list, 甲 was left out, 丁 is vetoed and never reaches the notice.
+    assert notice.proposed_unit_ids(world.campaign) == [world.c.id]
 
 
 def test_create_notice_vetoed_unit_refused(app):
