@@ -311,3 +311,23 @@ def test_post_objection_limit_uses_forwarded_client_behind_proxy(app, tmp_path, 
         db.engine.dispose()
     assert first[:10] == [400] * 10 and first[10] == 429
     assert other.status_code == 400
+
+
+def test_withdrawn_notice_leaves_public_and_a_new_one_is_published(client, world, office, nid):
+    back = client.post(
+        f"/api/v1/campaigns/{world.campaign.id}/transitions",
+        json={"to": "review", "reason": "名单有误"},
+        headers=office,
+    )
+    assert back.status_code == 200 and back.get_json()["phase"] == "review"
+    assert client.get(f"/api/v1/notices/{nid}").status_code == 404
+    blocked = publish(client, world, office)
+    assert blocked.status_code == 409  # the withdrawn notice does not count: a new one must be drafted
+    new = client.post(
+        f"/api/v1/campaigns/{world.campaign.id}/notice",
+        json={"unit_ids": [world.c.id], "contact": CONTACT},
+        headers=office,
+    ).get_json()
+    assert publish(client, world, office).status_code == 200
+    body = client.get(f"/api/v1/notices/{new['id']}").get_json()
+    assert [u["name"] for u in body["units"]] == ["丙公司"] and body["status"] == "open"
