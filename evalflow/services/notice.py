@@ -249,12 +249,13 @@ def publish(actor: Actor, campaign: Campaign, reason: str = "") -> Campaign:
 
 
 def publish_current(campaign: Campaign) -> None:
-    """Called by the transition into ``notice``: the draft becomes public; a period without a chosen
-    start date starts today (the office's date) and its end is counted again."""
+    """Called by the transition into ``notice``: the draft becomes public. A period without a chosen
+    start date, or whose chosen start has passed meanwhile, starts today (the office's date) and its
+    end is counted again: a notice is never published backdated."""
     notice = current_notice(campaign.id)
     if notice is None:
         return
-    if notice.starts_on_default:
+    if notice.starts_on_default or notice.starts_on < clock.today():
         notice.starts_on = clock.today()
         notice.ends_on = period(campaign, notice.starts_on).ends_on
     notice.published_at = clock.now()
