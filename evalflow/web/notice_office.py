@@ -159,9 +159,10 @@ def objections(cid: int) -> str:
 @office_only
 def investigate(cid: int, oid: int) -> WResponse:
     form = InvestigateForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form) or _("页面已过期,请刷新后重试。"), "error")
+        return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
-        if not form.validate_on_submit():
-            raise DomainError()
         svc.start_investigation(current_actor(), oid, form.note.data or "")
     except DomainError as exc:
         flash_failure(exc)
