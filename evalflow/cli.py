@@ -72,3 +72,20 @@ def register_cli(app: Flask) -> None:
                 click.echo(problem.render(), err=True)
             raise click.ClickException(f"verification FAILED: {len(result.problems)} problem(s)")
         click.echo("verification OK: the digest and the tally match the file")
+
+    @app.cli.command("verify-audit")
+    @click.option(
+        "--campaign", "campaign_ids", type=int, multiple=True, help="check only these campaigns' chains"
+    )
+    def verify_audit(campaign_ids: tuple[int, ...]) -> None:
+        """Re-check the hash chains of the audit log; exit 1 at the first broken link."""
+        from .services.audit import verify
+
+        reports = verify(list(campaign_ids) if campaign_ids else None)
+        broken = [r for r in reports if r.broken is not None]
+        for report in reports:
+            state = "BROKEN" if report.broken else "ok"
+            click.echo(f"chain {report.chain}: {state}, {report.length} entries checked, head {report.head}")
+        if broken:
+            raise click.ClickException("first broken link: " + broken[0].broken.describe())  # type: ignore[union-attr]
+        click.echo(f"audit log intact: {len(reports)} chains")
