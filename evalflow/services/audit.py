@@ -26,8 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..domain.access import Actor
+from ..domain.access import Action, Actor, can
 from ..domain.audit_chain import GENESIS, Break, chain_of, check_chain, entry_hash
+from ..domain.errors import Forbidden
 from ..extensions import db
 from ..models import Application, AuditChainHead, AuditEntry, Seat, Unit, User
 from ..models.types import utcnow
@@ -191,8 +192,14 @@ class LogFilter:
         return stmt
 
 
-def search(flt: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[AuditEntry], int]:
+def _require_view(actor: Actor) -> None:
+    if not can(actor, Action.AUDIT_VIEW):
+        raise Forbidden()
+
+
+def search(actor: Actor, flt: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[AuditEntry], int]:
     """One page of matching entries, newest first, and the total number of matches."""
+    _require_view(actor)
     total = db.session.scalar(flt.apply(sa.select(sa.func.count()).select_from(AuditEntry))) or 0
     stmt = flt.apply(sa.select(AuditEntry)).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
     page = max(page, 1)
@@ -200,8 +207,9 @@ def search(flt: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[Audi
     return rows, int(total)
 
 
-def iter_matching(flt: LogFilter) -> Iterator[AuditEntry]:
+def iter_matching(actor: Actor, flt: LogFilter) -> Iterator[AuditEntry]:
     """Every matching entry, oldest first, streamed (the CSV export)."""
+    _require_view(actor)
     stmt = flt.apply(sa.select(AuditEntry)).order_by(AuditEntry.created_at, AuditEntry.id)
     yield from db.session.scalars(stmt.execution_options(yield_per=500))
 
