@@ -89,3 +89,36 @@ def register_cli(app: Flask) -> None:
         if broken:
             raise click.ClickException("first broken link: " + broken[0].broken.describe())  # type: ignore[union-attr]
         click.echo(f"audit log intact: {len(reports)} chains")
+
+    @app.cli.command("export")
+    @click.argument("campaign_id", type=int)
+    @click.argument("out", type=click.Path(dir_okay=False, writable=True))
+    def export_campaign(campaign_id: int, out: str) -> None:
+        """Back up one campaign (its rows, audit chain and files) into the zip archive OUT."""
+        from pathlib import Path
+
+        from .services.backup import export_campaign as export
+
+        try:
+            summary = export(campaign_id, Path(out))
+        except DomainError as exc:
+            _fail(exc)
+        db.session.rollback()
+        click.echo(
+            f"exported campaign {campaign_id} to {summary.path}: {sum(summary.rows.values())} rows, {summary.files} files"
+        )
+
+    @app.cli.command("import")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    def import_campaign(archive: str) -> None:
+        """Restore a campaign archive written by `export` into an empty database."""
+        from pathlib import Path
+
+        from .services.backup import import_archive
+
+        try:
+            summary = import_archive(Path(archive))
+        except DomainError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(f"imported {sum(summary.rows.values())} rows and {summary.files} files from {archive}")
