@@ -6,7 +6,7 @@ Existing entries are chained in id order. On PostgreSQL a trigger refuses UPDATE
 ``audit_entry`` (TRUNCATE too); SQLite has no such guard (see docs/audit.md).
 
 Revision ID: 0011
-Revises: 0005
+Revises: 0010
 Create Date: 2026-11-29
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 from evalflow.domain.audit_chain import GENESIS, chain_of, entry_hash
 
 revision = "0011"
-down_revision = "0005"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
