@@ -122,3 +122,11 @@ def register_cli(app: Flask) -> None:
             _fail(exc)
         db.session.commit()
         click.echo(f"imported {sum(summary.rows.values())} rows and {summary.files} files from {archive}")
+
+    @app.cli.command("api-guide")
+    def api_guide() -> None:
+        """Print the API guide (Markdown) written from the OpenAPI document: > docs/api.md"""
+        from .api.openapi import document
+        from .api_guide import render
+
+        click.echo(render(document()), nl=False)
