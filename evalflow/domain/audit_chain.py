@@ -95,6 +95,7 @@ EXPLANATIONS = {
     "missing": "a sequence number is missing (an entry was deleted)",
     "appended": "the entry lies beyond the chain head (it was appended outside the application)",
     "truncated": "entries from here to the chain head are missing (the end of the chain was deleted)",
+    "unsealed": "the entry was never sealed into the chain (it was written outside the application)",
     "head_mismatch": "the chain head does not match the last entry (the head or the last entry was "
     "rewritten)",
 }

@@ -48,9 +48,10 @@ class AuditEntry(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chain: Mapped[int] = mapped_column()
-    seq: Mapped[int] = mapped_column()
-    prev_hash: Mapped[str] = mapped_column(sa.String(64))
-    entry_hash: Mapped[str] = mapped_column(sa.String(64))
+    # Empty until the transaction that wrote the entry seals it, just before it commits.
+    seq: Mapped[int | None] = mapped_column()
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    entry_hash: Mapped[str | None] = mapped_column(sa.String(64))
     campaign_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True
     )
@@ -68,6 +69,11 @@ class AuditEntry(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("chain", "seq"),
         sa.CheckConstraint("seq >= 1", name="seq_positive"),
+        sa.CheckConstraint(
+            "(seq IS NULL AND prev_hash IS NULL AND entry_hash IS NULL)"
+            " OR (seq IS NOT NULL AND prev_hash IS NOT NULL AND entry_hash IS NOT NULL)",
+            name="sealed_whole",
+        ),
     )
 
 

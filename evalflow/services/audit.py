@@ -1,19 +1,24 @@
 """The audit trail: every state change of the product is recorded here, in the same transaction.
 
 The log is append-only and hash-chained, one chain per campaign (domain/audit_chain.py,
-docs/audit.md). Appends to a chain are serialized on its head row in ``audit_chain_head``:
+docs/audit.md). :func:`record` inserts the entry at once (so the transaction sees it), *unsealed*:
+``seq``, ``prev_hash`` and ``entry_hash`` are empty. The transaction seals its entries as the last
+thing before it commits (a ``before_commit`` session event, :func:`seal`):
 
-* the head row is created if missing with an ``INSERT … ON CONFLICT DO NOTHING`` (one statement,
-  safe when two requests race for a new campaign's first entry);
-* on SQLite that INSERT is a write, so the connection now holds the database's single writer lock
-  until the request commits (the effect of ``BEGIN IMMEDIATE``): nobody else can append meanwhile,
-  and the following read sees the latest head;
-* on PostgreSQL the head is then read with ``SELECT … FOR UPDATE``: a concurrent append to the same
-  chain waits for this transaction to end and then reads the new head (READ COMMITTED).
+* per chain, in chain order, the head row in ``audit_chain_head`` is created if missing with an
+  ``INSERT … ON CONFLICT DO NOTHING`` (one statement: two first entries of a campaign cannot race);
+* on SQLite that transaction already holds the database's single writer lock (it inserted the
+  entries), so nobody else can seal meanwhile and the head it reads is the latest;
+* on PostgreSQL the head is read with ``SELECT … FOR UPDATE``: a concurrent seal of the same chain
+  waits for this commit, then reads the new head (READ COMMITTED);
+* each entry gets ``seq = head.seq + 1``, ``prev_hash = head.hash`` and its hash, and the head moves.
 
-The entry is inserted with ``seq = head.seq + 1`` and ``prev_hash = head.hash``, then the head moves.
-``UNIQUE (chain, seq)`` is the database's last word: should the lock ever be bypassed, a racing
-append fails instead of forking the chain.
+Sealing at commit rather than in :func:`record` makes the head the *last* lock a transaction takes:
+it then waits for nothing while holding it, so it cannot deadlock with a request that holds a row
+this one still needs, and the head is held only for the commit itself. The chain's order is the
+order of commits. ``UNIQUE (chain, seq)`` is the database's last word: should the lock ever be
+bypassed, a racing commit fails instead of forking the chain. The PostgreSQL trigger of migration
+0011 lets an UPDATE do exactly one thing: seal an unsealed entry without changing its content.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ..domain.access import Action, Actor, can
 from ..domain.audit_chain import GENESIS, Break, chain_of, check_chain, entry_hash
@@ -34,18 +40,9 @@ from ..models import Application, AuditChainHead, AuditEntry, Seat, Unit, User
 from ..models.types import utcnow
 
 HEAD = AuditChainHead.__table__
-COLUMNS = tuple(column.key for column in AuditEntry.__table__.columns)
-
-
-def _lock_head(chain: int) -> tuple[int, str]:
-    """Create the chain's head if missing and lock it until the transaction ends; return it."""
-    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
-    )
-    stmt = sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.chain == chain).with_for_update()
-    seq, last = db.session.execute(stmt).one()
-    return int(seq), str(last)
+ENTRY = AuditEntry.__table__
+COLUMNS = tuple(column.key for column in ENTRY.columns)
+UNSEALED = "evalflow_audit_unsealed"  # Session.info key: ids of this transaction's unsealed entries
 
 
 def record(
@@ -59,12 +56,8 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    chain = chain_of(campaign_id)
-    head_seq, head_hash = _lock_head(chain)
     entry = AuditEntry(
-        chain=chain,
-        seq=head_seq + 1,
-        prev_hash=head_hash,
+        chain=chain_of(campaign_id),
         created_at=utcnow(),
         campaign_id=campaign_id,
         actor_user_id=actor.user_id,
@@ -77,13 +70,59 @@ def record(
         reason=reason,
         data=data or {},
     )
-    entry.entry_hash = entry_hash(fields_of(entry))
     db.session.add(entry)
     db.session.flush()
-    db.session.execute(
-        sa.update(HEAD).where(HEAD.c.chain == chain).values(seq=entry.seq, hash=entry.entry_hash)
-    )
+    db.session.info.setdefault(UNSEALED, []).append(entry.id)
     return entry
+
+
+def _lock_head(session: Session, chain: int) -> tuple[int, str]:
+    """Create the chain's head if missing and lock it until the transaction ends; return it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
+    )
+    stmt = sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.chain == chain).with_for_update()
+    seq, last = session.execute(stmt).one()
+    return int(seq), str(last)
+
+
+def seal(session: Session) -> int:
+    """Chain this transaction's unsealed entries (see the module's docstring); return how many."""
+    ids = session.info.pop(UNSEALED, None)
+    if not ids:
+        return 0
+    session.flush()
+    stmt = sa.select(ENTRY).where(ENTRY.c.id.in_(ids), ENTRY.c.entry_hash.is_(None)).order_by(ENTRY.c.id)
+    chains: dict[int, list[dict[str, Any]]] = {}
+    for row in session.execute(stmt).mappings():  # entries of a rolled-back savepoint are gone
+        chains.setdefault(row["chain"], []).append(dict(row))
+    for chain in sorted(chains):  # one lock order for every transaction
+        seq, prev = _lock_head(session, chain)
+        for fields in chains[chain]:
+            fields.update(seq=seq + 1, prev_hash=prev)
+            digest = entry_hash(fields)
+            session.execute(
+                sa.update(ENTRY)
+                .where(ENTRY.c.id == fields["id"])
+                .values(seq=seq + 1, prev_hash=prev, entry_hash=digest)
+            )
+            seq, prev = seq + 1, digest
+        session.execute(sa.update(HEAD).where(HEAD.c.chain == chain).values(seq=seq, hash=prev))
+    return sum(len(rows) for rows in chains.values())
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    if UNSEALED in session.info and not session.in_nested_transaction():
+        seal(session)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(UNSEALED, None)
 
 
 def fields_of(entry: AuditEntry | sa.Row[Any]) -> dict[str, Any]:
@@ -138,7 +177,7 @@ class ChainReport:
 
 def _chain_rows(chain: int) -> Iterator[dict[str, Any]]:
     table = AuditEntry.__table__
-    stmt = sa.select(table).where(table.c.chain == chain).order_by(table.c.seq)
+    stmt = sa.select(table).where(table.c.chain == chain, table.c.seq.is_not(None)).order_by(table.c.seq)
     for row in db.session.execute(stmt).yield_per(1000).mappings():
         yield dict(row)
 
@@ -152,6 +191,12 @@ def verify(chains: list[int] | None = None) -> list[ChainReport]:
     for chain in wanted:
         rows = _counted(_chain_rows(chain))
         broken = check_chain(chain, rows, heads.get(chain))
+        if broken is None:
+            stray = db.session.scalar(
+                sa.select(sa.func.min(ENTRY.c.id)).where(ENTRY.c.chain == chain, ENTRY.c.entry_hash.is_(None))
+            )
+            if stray is not None:
+                broken = Break(chain, rows.count + 1, int(stray), "unsealed")
         head_hash = heads.get(chain, (0, GENESIS))[1]
         reports.append(ChainReport(chain, rows.count, head_hash, broken))
     return reports

@@ -3,7 +3,7 @@
 ``audit_entry`` gains ``chain`` (campaign id, 0 outside campaigns), ``seq``, ``prev_hash`` and
 ``entry_hash`` with ``UNIQUE (chain, seq)``; ``audit_chain_head`` keeps the last link of each chain.
 Existing entries are chained in id order. On PostgreSQL a trigger refuses UPDATE and DELETE on
-``audit_entry`` (TRUNCATE too); SQLite has no such guard (see docs/audit.md).
+``audit_entry`` (TRUNCATE too), except the UPDATE that seals a new entry at commit; SQLite has no such guard (see docs/audit.md).
 
 Revision ID: 0011
 Revises: 0010
@@ -24,6 +24,19 @@ depends_on = None
 PG_GUARD = """
 CREATE FUNCTION audit_entry_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- The one UPDATE allowed: sealing an unsealed entry (chain fields only, content unchanged).
+    IF TG_OP = 'UPDATE' THEN
+        IF OLD.entry_hash IS NULL AND NEW.entry_hash IS NOT NULL
+           AND (NEW.id, NEW.chain, NEW.campaign_id, NEW.actor_user_id, NEW.actor_label, NEW.action,
+                NEW.subject_type, NEW.subject_id, NEW.from_state, NEW.to_state, NEW.reason,
+                NEW.data::text, NEW.created_at)
+               IS NOT DISTINCT FROM
+               (OLD.id, OLD.chain, OLD.campaign_id, OLD.actor_user_id, OLD.actor_label, OLD.action,
+                OLD.subject_type, OLD.subject_id, OLD.from_state, OLD.to_state, OLD.reason,
+                OLD.data::text, OLD.created_at) THEN
+            RETURN NEW;
+        END IF;
+    END IF;
     RAISE EXCEPTION 'audit_entry is append-only: % refused', TG_OP
         USING ERRCODE = 'insufficient_privilege';
 END;
@@ -103,11 +116,13 @@ def upgrade():
         op.bulk_insert(head, [{"chain": c, "seq": s, "hash": h} for c, (s, h) in heads.items()])
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
         batch_op.alter_column("chain", existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column("seq", existing_type=sa.Integer(), nullable=False)
-        batch_op.alter_column("prev_hash", existing_type=sa.String(length=64), nullable=False)
-        batch_op.alter_column("entry_hash", existing_type=sa.String(length=64), nullable=False)
         batch_op.create_unique_constraint(batch_op.f("uq_audit_entry_chain_seq"), ["chain", "seq"])
         batch_op.create_check_constraint("seq_positive", "seq >= 1")
+        batch_op.create_check_constraint(
+            "sealed_whole",
+            "(seq IS NULL AND prev_hash IS NULL AND entry_hash IS NULL)"
+            " OR (seq IS NOT NULL AND prev_hash IS NOT NULL AND entry_hash IS NOT NULL)",
+        )
     if conn.dialect.name == "postgresql":
         op.execute(PG_GUARD)
 
@@ -116,6 +131,7 @@ def downgrade():
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PG_UNGUARD)
     with op.batch_alter_table("audit_entry", schema=None) as batch_op:
+        batch_op.drop_constraint("sealed_whole", type_="check")
         batch_op.drop_constraint("seq_positive", type_="check")
         batch_op.drop_constraint(batch_op.f("uq_audit_entry_chain_seq"), type_="unique")
         batch_op.drop_column("entry_hash")

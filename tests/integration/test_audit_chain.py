@@ -13,6 +13,7 @@ from evalflow.domain.audit_chain import GENESIS, canonical_form, entry_hash
 from evalflow.extensions import db
 from evalflow.models import AuditChainHead, AuditEntry, Campaign
 from evalflow.services import audit
+from tests.conftest import is_postgres
 
 OFFICE = Actor(Role.OFFICE, label="wmb")
 
@@ -231,3 +232,81 @@ def test_audit_migration_chains_existing_entries_and_guards_postgres(db_url, tmp
             assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 4
         db.session.remove()
         db.engine.dispose()
+
+
+def test_audit_append_waits_for_no_row_lock_held_elsewhere(app):
+    """A records, then needs row X; B holds X, then records and commits. Were the chain head locked
+    at record() time, A would hold the head while waiting for X and B hold X while waiting for the
+    head: a deadlock. Sealed at commit, the head is the last lock taken, so both succeed."""
+    if not is_postgres(app):
+        pytest.skip("SQLite has a single writer lock and no row locks to deadlock on")
+    cid = _campaign()
+    db.session.commit()
+    b_has_x, errors = threading.Event(), []
+
+    def a() -> None:
+        try:
+            with app.app_context():
+                audit.record(OFFICE, "test.a_first", campaign_id=cid)
+                db.session.flush()
+                b_has_x.wait(10)
+                db.session.execute(sa.update(Campaign).where(Campaign.id == cid).values(description="A"))
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:
+            errors.append(exc)
+
+    def b() -> None:
+        try:
+            with app.app_context():
+                db.session.execute(sa.update(Campaign).where(Campaign.id == cid).values(description="B"))
+                b_has_x.set()
+                audit.record(OFFICE, "test.b_second", campaign_id=cid)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:
+            b_has_x.set()
+            errors.append(exc)
+
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    db.session.expire_all()
+    assert db.session.get(Campaign, cid).description in {"A", "B"}
+    (report,) = audit.verify([cid])
+    assert (report.length, report.broken) == (2, None)
+
+
+def test_audit_entry_is_sealed_only_at_commit_and_rollback_leaves_no_trace(app):
+    cid = _campaign()
+    entry = audit.record(OFFICE, "test.pending", campaign_id=cid)
+    assert (entry.seq, entry.entry_hash) == (None, None)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditChainHead)) == 0
+    cid = _campaign()
+    audit.record(OFFICE, "test.one", campaign_id=cid)
+    audit.record(OFFICE, "test.two", campaign_id=cid)
+    db.session.commit()
+    rows = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.chain == cid).order_by(AuditEntry.id)
+    ).all()
+    assert [(r.action, r.seq) for r in rows] == [("test.one", 1), ("test.two", 2)]
+    assert all(r.broken is None for r in audit.verify())
+
+
+def test_verify_audit_reports_an_unsealed_entry(app):
+    cid = _campaign()
+    _fill(cid, 2)
+    _raw(
+        "INSERT INTO audit_entry (chain, campaign_id, actor_label, action, subject_type, reason, data,"
+        " created_at) SELECT chain, campaign_id, 'x', 'forged', '', '', '{}', created_at FROM audit_entry"
+        " WHERE chain = :c AND seq = 1",
+        c=cid,
+    )
+    result = _verify(app)
+    assert result.exit_code == 1
+    assert "seq 3" in result.output and "never sealed" in result.output
