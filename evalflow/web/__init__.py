@@ -52,6 +52,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(tally_pages.bp)
     for module in (notices, notice_office):
         app.register_blueprint(module.bp)
+    from . import office_audit
+
+    app.register_blueprint(office_audit.bp)
 
     from .labels import audit_action, state_label
 

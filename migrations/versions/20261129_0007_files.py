@@ -6,7 +6,7 @@ hold the same attachment twice in one application, the upgrade stops and lists t
 unit's files is not a migration's call (remove one copy in the portal, then upgrade again).
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-29
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -140,6 +140,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "office.transition": OFFICE_ONLY,
     "accounts.index": OFFICE_ONLY,
     "accounts.toggle": OFFICE_ONLY,
+    "audit.index": OFFICE_ONLY,
+    "audit.export": OFFICE_ONLY,
     "intake_office.deadline": OFFICE_ONLY,
     "intake_office.review_queue": OFFICE_ONLY,
     "intake_office.units_list": OFFICE_ONLY,
