@@ -108,9 +108,9 @@ def _zip_names(path: Path) -> list[str] | None:
 
 
 def _recognise(path: Path, head: bytes, allowed: Collection[FileKind]) -> FileKind:
-    names = _zip_names(path) if head.startswith(b"PK") else None
-    kind = sniff(head, names)
-    hint = office_hint(head, names) if kind is None and FileKind.DOCX in allowed else None
+    zip_names = _zip_names(path) if head.startswith(b"PK") else None
+    kind = sniff(head, zip_names)
+    hint = office_hint(head, zip_names) if kind is None and FileKind.DOCX in allowed else None
     if hint is not None:
         raise UnsupportedType(hint)
     if kind is None or kind not in allowed:

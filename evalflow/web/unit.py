@@ -118,9 +118,8 @@ def import_docx() -> Response:
     except DomainError as exc:
         flash_failure(exc)
     else:
-        flash(
-            _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。") + " " + tr(imported.notice), "success"
-        )
+        notices = " ".join(tr(notice) for notice in imported.notices)
+        flash(_("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。") + " " + notices, "success")
     return _back()
 
 
