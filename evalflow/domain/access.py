@@ -71,6 +71,11 @@ class Action(enum.StrEnum):
     PRESENTATION_VIEW = "presentation.view"
     BALLOT_VIEW_OWN = "ballot.view_own"
     PAPER_ENTRY = "paper.entry"
+    TALLY_SETTINGS = "tally.settings"
+    PROPOSAL_EDIT = "proposal.edit"
+    OBJECTION_VIEW = "objection.view"
+    CALENDAR_MANAGE = "calendar.manage"
+    ARCHIVE_DOWNLOAD = "archive.download"
 
 
 @dataclass(frozen=True)
@@ -118,12 +123,25 @@ RULES: dict[Action, Rule] = {
     Action.BALLOT_CAST: _rule(SEAT, phases=(Phase.BRIEFING,)),
     Action.TALLY_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
     Action.NOTICE_PUBLISH: _rule(OFFICE, phases=(Phase.REVIEW,)),
-    Action.OBJECTION_MANAGE: _rule(OFFICE),
+    Action.OBJECTION_MANAGE: _rule(OFFICE, phases=(Phase.NOTICE,)),
     Action.ACCOUNT_MANAGE: _rule(OFFICE),
     Action.PRESENTATION_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
     Action.BALLOT_VIEW_OWN: _rule(SEAT),
     Action.PAPER_ENTRY: _rule(OFFICE, phases=(Phase.BRIEFING,)),
+    Action.TALLY_SETTINGS: _rule(OFFICE, phases=(Phase.DRAFT,)),
+    Action.PROPOSAL_EDIT: _rule(OFFICE, phases=(Phase.REVIEW,)),
+    Action.OBJECTION_VIEW: _rule(OFFICE),
+    Action.CALENDAR_MANAGE: _rule(OFFICE),
+    Action.ARCHIVE_DOWNLOAD: _rule(OFFICE, phases=(Phase.FINAL,)),
 }
+
+# After 审定表彰 a campaign is a closed record: every write to it is refused (409), reads stay open.
+READ_ONLY_PHASES: frozenset[Phase] = frozenset({Phase.FINAL})
+
+
+def read_only(phase: Phase | None) -> bool:
+    """Whether a campaign in *phase* refuses every write (enforced once, for every write request)."""
+    return phase in READ_ONLY_PHASES
 
 
 class Decision(enum.Enum):

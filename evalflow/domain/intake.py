@@ -190,6 +190,51 @@ def guess_title(paragraphs: Iterable[str]) -> str:
     return ""
 
 
+class TitleAction(enum.StrEnum):
+    """What an import did with the document's first line (told to the user)."""
+
+    USED = "used"  # the draft had no title: the first line became the title
+    DUPLICATE = "duplicate"  # the first line equals the draft's title: not repeated in the body
+    KEPT = "kept"  # the draft keeps its title; the first line stays at the top of the body
+    NONE = "none"  # no line looks like a title: everything went into the body
+
+
+TITLE_NOTICES: dict[TitleAction, str] = {
+    TitleAction.USED: N_("已将文档第一行“%(line)s”作为标题,正文从第二行开始。"),
+    TitleAction.DUPLICATE: N_("文档第一行与现有标题“%(title)s”相同,未在正文中重复。"),
+    TitleAction.KEPT: N_("保留了原有标题“%(title)s”;文档第一行“%(line)s”放在正文开头。"),
+    TitleAction.NONE: N_("文档中没有可作标题的第一行,全部内容已放入正文,标题未改动。"),
+}
+
+
+@dataclass(frozen=True)
+class TitleSplit:
+    title: str
+    body: list[str]
+    action: TitleAction
+
+    def notice(self, first_line: str) -> Message:
+        return msg(TITLE_NOTICES[self.action], title=self.title, line=first_line)
+
+
+def split_title(lines: list[str], current_title: str) -> TitleSplit:
+    """Decide the title and body of an imported document; never drop a line.
+
+    The first line becomes the title only when the draft has none and the document has more than
+    one line; it is left out of the body only when it became the title or equals the current title.
+    """
+    current = current_title.strip()
+    first = lines[0] if lines else ""
+    guessed = guess_title(lines[:1]) if len(lines) > 1 else ""
+    if current and first and (first == current or guessed == current):
+        return TitleSplit(current, lines[1:], TitleAction.DUPLICATE)
+    if current:
+        return TitleSplit(current, lines, TitleAction.KEPT)
+    if guessed and len(guessed) <= MAX_TITLE:
+        return TitleSplit(guessed, lines[1:], TitleAction.USED)
+    return TitleSplit("", lines, TitleAction.NONE)
+
+
 # --- files ----------------------------------------------------------------------------------
 
 
@@ -212,12 +257,23 @@ CONTENT_TYPES: dict[FileKind, str] = {
 }
 
 ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .doc, .wps, .xls of old Office/WPS
+
+
+def _looks_like_word_package(zip_names: Collection[str]) -> bool:
+    if "word/document.xml" in zip_names:
+        return True
+    return "[Content_Types].xml" in zip_names and any(
+        n.startswith("word/") and n.endswith(".xml") and "/" not in n[5:] for n in zip_names
+    )
 
 
 def sniff(head: bytes, zip_names: Collection[str] | None = None) -> FileKind | None:
     """Recognise a file by its first bytes (and, for a ZIP, the names inside it); never by its name.
 
-    A DOCX is a ZIP holding ``word/document.xml``; any other ZIP is not accepted.
+    A DOCX is an Open Packaging ZIP with a ``word/`` part (the main part may be named
+    ``word/document2.xml``; the import finds it through the package relationships); any other ZIP
+    is not accepted.
     """
     if head.startswith(b"%PDF-"):
         return FileKind.PDF
@@ -225,21 +281,58 @@ def sniff(head: bytes, zip_names: Collection[str] | None = None) -> FileKind | N
         return FileKind.PNG
     if head.startswith(b"\xff\xd8\xff"):
         return FileKind.JPEG
-    if head.startswith(ZIP_MAGIC) and zip_names is not None and "word/document.xml" in zip_names:
+    if head.startswith(ZIP_MAGIC) and zip_names is not None and _looks_like_word_package(zip_names):
         return FileKind.DOCX
     return None
 
 
+def office_hint(head: bytes, zip_names: Collection[str] | None = None) -> Message | None:
+    """For an old or other word-processor format (.doc, .wps, .odt): how to make a .docx of it."""
+    if head.startswith(OLE_MAGIC):
+        return msg(
+            N_("这是旧版 Word/WPS 文件(.doc/.wps),无法读取:请在 Word 或 WPS 中“另存为” .docx 格式后再上传。")
+        )
+    if (
+        head.startswith(ZIP_MAGIC)
+        and zip_names is not None
+        and "mimetype" in zip_names
+        and "content.xml" in zip_names
+    ):
+        return msg(
+            N_(
+                "这是 OpenDocument 文件(.odt),无法读取:请在 WPS、LibreOffice 或 Word 中“另存为” .docx 格式后再上传。"
+            )
+        )
+    return None
+
+
+EXTENSIONS: dict[FileKind, tuple[str, ...]] = {
+    FileKind.PDF: ("pdf",),
+    FileKind.DOCX: ("docx",),
+    FileKind.JPEG: ("jpg", "jpeg", "jpe"),
+    FileKind.PNG: ("png",),
+}
+
+
 def clean_filename(name: str | None, kind: FileKind) -> str:
-    """The name shown and offered on download: path parts and control characters removed."""
+    """The name shown and offered on download: path parts and control characters removed, and an
+    extension that matches the detected *kind* (a PDF sent as ``报告.exe`` is kept as ``报告.pdf``)."""
     base = re.split(r"[\\/]", name or "")[-1]
     base = "".join(ch for ch in base if ch.isprintable()).strip().strip(".")
-    if not base:
-        base = "file"
-    if len(base) > 200:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[:190] + dot + ext[:9]) if dot else base[:200]
-    return base if "." in base else f"{base}.{kind.value if kind is not FileKind.JPEG else 'jpg'}"
+    stem, dot, ext = base.rpartition(".")
+    if not dot or ext.lower() not in EXTENSIONS[kind]:
+        stem, ext = (stem if dot and ext.isascii() and 0 < len(ext) <= 5 else base), EXTENSIONS[kind][0]
+    stem = stem.strip().rstrip(".").strip() or "file"
+    return f"{stem[:190]}.{ext}"
+
+
+def human_size(size: int) -> str:
+    """A file size for people: bytes below 1 KB (never "0.0 KB"), then KB and MB with one decimal."""
+    if size < 1024:
+        return f"{max(size, 0)} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 # --- veto (一票否决) -----------------------------------------------------------------------------

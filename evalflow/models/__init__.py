@@ -10,9 +10,19 @@ from .briefing import (
     Seat,
     SeatRole,
 )
-from .campaign import AuditEntry, Campaign
+from .campaign import AuditChainHead, AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
-from .notice import Notice, NoticeUnit, Objection, ObjectionStatus
+from .notice import (
+    CalendarDay,
+    Notice,
+    NoticeUnit,
+    Objection,
+    ObjectionFile,
+    ObjectionFileRole,
+    ObjectionStatus,
+    ObjectorKind,
+)
+from .tally import ProposalRule, ProposedEntry, ProposedList, TallySeal, TallySettings
 from .training import Attendance, AttendanceStatus, FaqEntry, Training
 
 __all__ = [
@@ -20,6 +30,7 @@ __all__ = [
     "Application",
     "ApplicationStatus",
     "ApplicationVersion",
+    "AuditChainHead",
     "Attendance",
     "AttendanceStatus",
     "AuditEntry",
@@ -41,4 +52,13 @@ __all__ = [
     "Unit",
     "User",
     "VetoIncident",
+    "ProposalRule",
+    "ProposedEntry",
+    "ProposedList",
+    "TallySeal",
+    "TallySettings",
+    "CalendarDay",
+    "ObjectionFile",
+    "ObjectionFileRole",
+    "ObjectorKind",
 ]

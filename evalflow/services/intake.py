@@ -18,10 +18,10 @@ from ..domain import intake as rules
 from ..domain.access import Action, Actor
 from ..domain.errors import Conflict, InvalidInput, NotFound, TooLarge
 from ..domain.intake import FileKind, Status
-from ..domain.messages import N_, msg
+from ..domain.messages import N_, Message, msg
 from ..extensions import db
 from ..models import Application, ApplicationVersion, Campaign, StoredFile, Unit
-from . import audit, clock, files, veto
+from . import audit, clock, files, veto, wordtext
 from .campaigns import require
 from .units import get_unit
 
@@ -31,6 +31,8 @@ class ImportedReport:
     report_title: str
     report_text: str
     outline: list[rules.Heading]
+    title_action: rules.TitleAction
+    notice: Message  # what happened to the title, for the user
 
 
 def application_of(unit: Unit, *, for_update: bool = False) -> Application:
@@ -99,8 +101,19 @@ def save_draft(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str
 
 
 def add_attachment(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) -> StoredFile:
-    """Store one attachment, within the per-file and per-application caps."""
+    """Store one attachment, within the per-file and per-application caps.
+
+    Refused: 409 ``too_many_files`` at ``MAX_ATTACHMENTS`` attachments (counted under the
+    application's row lock), 409 ``duplicate`` for the same contents (SHA-256) as an attachment
+    already there, and the errors of :func:`files.store_upload` (413, 415 incl. encrypted or damaged
+    PDFs). A PDF's page count is stored with it.
+    """
     _, application = _editable(actor, campaign, unit_id)
+    cap = int(current_app.config.get("MAX_ATTACHMENTS") or 20)
+    if files.attachment_count(application.id) >= cap:
+        raise Conflict(
+            msg(N_("每份申报材料最多 %(max)d 个附件,请先删除不需要的附件。"), max=cap), code="too_many_files"
+        )
     budget = int(current_app.config["MAX_APPLICATION_MB"]) * 1024 * 1024 - files.usage(application.id)
     limit = min(files.max_file_bytes(), budget)
     try:
@@ -115,7 +128,7 @@ def add_attachment(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) 
         raise
     audit.record(
         actor, "application.attach", campaign_id=campaign.id, subject=("application", application.id),
-        data={"file_id": stored.id, "filename": stored.filename, "size": stored.size},
+        data={"file_id": stored.id, "filename": stored.filename, "size": stored.size, "pages": stored.page_count},
     )  # fmt: skip
     return stored
 
@@ -143,48 +156,42 @@ def remove_attachment(actor: Actor, campaign: Campaign, unit_id: int, file_id: i
 
 
 def import_docx(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) -> ImportedReport:
-    """Fill the draft's body (and an empty title) from a .docx report; return it with its outline.
+    """Fill the draft's body from a .docx report; return it with its outline and what happened to
+    the title.
 
-    The Word file is read and discarded: it is not kept as an attachment.
+    The document is read by :func:`wordtext.read_docx` (bounded in size, elements, paragraphs,
+    characters and time; 413 when over a bound, 400 when unreadable). No line is dropped: the first
+    line becomes the title only when the draft has none (see ``rules.split_title``). The Word file is
+    read and discarded: it is not kept as an attachment.
     """
     _, application = _editable(actor, campaign, unit_id)
     received = files.receive(upload, allowed={FileKind.DOCX})
     try:
-        title, text = _docx_text(received.path)
+        word = wordtext.read_docx(received.path)
     finally:
         received.path.unlink(missing_ok=True)
-    title, text = rules.clean_report(application.report_title or title, text)
-    if not text:
+    lines = [line.strip() for line in word.lines if line.strip()]
+    if not lines:
         raise InvalidInput(fields={"file": [msg(N_("该 Word 文件中没有找到正文文字。"))]})
+    split = rules.split_title(lines, application.report_title or "")
+    text = "\n".join(split.body)
+    if len(text) > rules.MAX_REPORT:
+        raise TooLarge(
+            msg(
+                N_("该 Word 文件正文有 %(n)d 字,超过汇报材料 %(max)d 字的上限,请精简后再导入。"),
+                n=len(text),
+                max=rules.MAX_REPORT,
+            )
+        )
+    title, text = rules.clean_report(split.title, text)
     application.report_title, application.report_text = title, text
     application.updated_at = clock.now()
     db.session.flush()
     audit.record(
-        actor, "application.import_docx", campaign_id=campaign.id, subject=("application", application.id)
-    )
-    return ImportedReport(title, text, rules.outline(text))
-
-
-def _docx_text(path: Any) -> tuple[str, str]:
-    import docx  # python-docx
-
-    if not files.docx_xml_size_ok(path):
-        raise TooLarge(msg(N_("Word 文件内容过大,无法读取。")))
-    try:
-        document = docx.Document(str(path))
-    except Exception:  # python-docx raises many kinds on a broken package
-        raise InvalidInput(
-            fields={"file": [msg(N_("无法读取该 Word 文件,请确认它是有效的 .docx 文件。"))]}
-        ) from None
-    paragraphs = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            paragraphs.append("\t".join(cell.text for cell in row.cells))
-    title = rules.guess_title(paragraphs)
-    lines = [p.strip() for p in paragraphs if p.strip()]
-    if title and lines and lines[0] == title:
-        lines = lines[1:]
-    return title, "\n".join(lines)
+        actor, "application.import_docx", campaign_id=campaign.id, subject=("application", application.id),
+        data={"title": str(split.action), "lines": len(lines)},
+    )  # fmt: skip
+    return ImportedReport(title, text, rules.outline(text), split.action, split.notice(lines[0]))
 
 
 def submit(actor: Actor, campaign: Campaign, unit_id: int) -> Application:

@@ -143,10 +143,27 @@ def _close_expired_presentations(campaign: Campaign) -> None:
     close_expired(campaign.id)
 
 
+def _leave_briefing(campaign: Campaign) -> None:
+    """Leaving the briefing: expired countdowns are written down as closed, then the ballot set is
+    frozen and its digest stored (services.tally.seal)."""
+    from .tally import seal
+
+    _close_expired_presentations(campaign)
+    seal(campaign)
+
+
+def _publish_notice(campaign: Campaign) -> None:
+    """Entering the notice: the drafted notice becomes public (services.notice.publish_current)."""
+    from .notice import publish_current
+
+    publish_current(campaign)
+
+
 ON_ENTER: dict[tuple[Phase, Phase], Callable[[Campaign], None]] = {
     (Phase.TRAINING, Phase.BRIEFING): _create_presentations,
-    (Phase.BRIEFING, Phase.REVIEW): _close_expired_presentations,
+    (Phase.BRIEFING, Phase.REVIEW): _leave_briefing,
     (Phase.NOTICE, Phase.REVIEW): _withdraw_notice,
+    (Phase.REVIEW, Phase.NOTICE): _publish_notice,
 }
 
 
@@ -158,6 +175,8 @@ def advance_phase(actor: Actor, campaign: Campaign, target: Phase, reason: str =
       request changed it first, nothing is written and :class:`Conflict` (409) is raised;
     - training → briefing creates a pending presentation for every accepted unit;
     - notice → review marks the current notice withdrawn;
+    - briefing → review closes presentations whose countdown ran out, then seals the ballot set
+      (digest, count, method: services.tally.seal);
     - an audit entry records actor, time, from, to and reason.
 
     Raises :class:`InvalidTransition` for a move that is not an edge, :class:`TransitionBlocked`

@@ -18,8 +18,21 @@ def current_actor() -> Actor:
 
 
 def register_web(app: Flask) -> None:
-    from . import auth, intake_office, office, office_accounts, public, seat, seats, training, unit
+    from . import (
+        auth,
+        intake_office,
+        notice_office,
+        notices,
+        office,
+        office_accounts,
+        public,
+        seat,
+        seats,
+        training,
+        unit,
+    )
     from . import briefing as briefing_pages
+    from . import tally as tally_pages
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -36,11 +49,23 @@ def register_web(app: Flask) -> None:
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
     app.register_blueprint(briefing_pages.bp)
+    app.register_blueprint(tally_pages.bp)
+    for module in (notices, notice_office):
+        app.register_blueprint(module.bp)
+    from . import office_audit
+
+    app.register_blueprint(office_audit.bp)
 
     from .labels import audit_action, state_label
 
     app.add_template_filter(audit_action, "audit_action")
     app.add_template_filter(state_label, "state_label")
+    from ..domain.intake import human_size
+
+    app.add_template_filter(human_size, "filesize")
+    from . import drain
+
+    drain.register(app)
 
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:

@@ -15,6 +15,11 @@ AUDIT_ACTIONS = {
     "account.disable": N_("停用账号"),
     "account.enable": N_("启用账号"),
     "account.create_office": N_("创建文明办账号"),
+    "tally.settings": N_("修改计分方法与偏差提示阈值"),
+    "tally.seal": N_("封存选票"),
+    "proposal.set": N_("确定拟表彰对象"),
+    "proposal.add_below_cut": N_("排名线以下列入拟表彰对象"),
+    "proposal.skip": N_("未列入按排名应入选的单位"),
 }
 
 

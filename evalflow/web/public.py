@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..domain.phases import Phase
 from ..extensions import db, limiter
-from ..models import Campaign, Notice
-from ..services import clock
+from ..models import Campaign
+from ..services import clock, notice
 
 bp = Blueprint("public", __name__)
 
@@ -24,13 +25,16 @@ def healthz() -> Response:
 @bp.route("/")
 def index() -> str:
     today = clock.today()
-    notices = db.session.execute(
-        sa.select(Notice, Campaign)
-        .join(Campaign, Campaign.id == Notice.campaign_id)
-        .where(Notice.withdrawn_at.is_(None), Notice.ends_on >= today)
-        .order_by(Notice.starts_on.desc())
+    open_notices = notice.published_notices(open_only=True)
+    finals = db.session.scalars(
+        sa.select(Campaign).where(Campaign.phase == Phase.FINAL).order_by(Campaign.updated_at.desc()).limit(5)
     ).all()
-    return render_template("public/index.html", notices=notices, today=today)
+    return render_template(
+        "public/index.html",
+        notices=[(n, notice.status(n)) for n in open_notices],
+        commendations=finals,
+        today=today,
+    )
 
 
 @bp.route("/lang/<code>")

@@ -23,6 +23,7 @@ from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
+from .drain import mark_too_large
 from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
@@ -33,6 +34,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
     db.session.rollback()
+    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
     flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
     return redirect(url_for("unit.home"), 303)
 
@@ -111,10 +113,15 @@ def import_docx() -> Response:
     if not form.validate_on_submit():
         flash(_("页面已过期,请刷新后重试。"), "error")
         return _back()
-    return _run(
-        lambda: intake.import_docx(current_actor(), campaign, unit.id, form.file.data),
-        _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。"),
-    )
+    try:
+        imported = intake.import_docx(current_actor(), campaign, unit.id, form.file.data)
+    except DomainError as exc:
+        flash_failure(exc)
+    else:
+        flash(
+            _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。") + " " + tr(imported.notice), "success"
+        )
+    return _back()
 
 
 @bp.route("/application/attachments", methods=["POST"])

@@ -1,0 +1,292 @@
+"""The sealed ballot set: pseudonyms, the canonical form, its SHA-256 digest, the CSV export and its
+verification. Plain Python; the rules are written out in docs/tally.md so anyone can redo them by hand.
+
+Canonical form (version 1) of a ballot set:
+
+- one line per ballot: ``unit_id TAB seat TAB grade TAB source LF`` — ``unit_id`` in decimal digits,
+  ``seat`` the seat's pseudonym (``S`` + 10 lowercase hex digits), ``grade`` the label exactly as on
+  the scale (Unicode NFC), ``source`` ``online`` or ``paper``;
+- lines sorted by ``unit_id`` (as a number), then by ``seat`` (as ASCII text);
+- the digest is the lowercase hex SHA-256 of the UTF-8 bytes of all lines concatenated (an empty
+  ballot set hashes the empty string).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from .messages import N_, Message, msg
+from .scale import Grade
+from .tally import Method, UnitInfo, compute, exact_text, unit_counts
+
+FORMAT_VERSION = "1"
+SOURCES = ("online", "paper")
+COLUMNS = ("unit_id", "seat", "grade", "source", "role", "line_sha256")
+
+
+@dataclass(frozen=True, order=True)
+class SealedBallot:
+    unit_id: int
+    seat: str
+    grade: str
+    source: str
+    role: str = field(default="", compare=False)
+
+
+def pseudonym(salt: str, seat_id: int) -> str:
+    """A seat's stable pseudonym: ``S`` + the first 10 hex digits of HMAC-SHA256(salt, seat id)."""
+    mac = hmac.new(salt.encode(), str(seat_id).encode(), hashlib.sha256).hexdigest()
+    return "S" + mac[:10]
+
+
+def canonical_line(ballot: SealedBallot) -> str:
+    grade = unicodedata.normalize("NFC", ballot.grade)
+    return f"{ballot.unit_id}\t{ballot.seat}\t{grade}\t{ballot.source}\n"
+
+
+def line_hash(ballot: SealedBallot) -> str:
+    """The first 16 hex digits of the SHA-256 of one canonical line (locates a tampered row)."""
+    return hashlib.sha256(canonical_line(ballot).encode()).hexdigest()[:16]
+
+
+def canonical_order(ballots: Iterable[SealedBallot]) -> list[SealedBallot]:
+    return sorted(ballots, key=lambda b: (b.unit_id, b.seat))
+
+
+def digest(ballots: Iterable[SealedBallot]) -> str:
+    return digest_of((b.unit_id, b.seat, b.grade, b.source) for b in ballots)
+
+
+def digest_of(rows: Iterable[tuple[int, str, str, str]]) -> str:
+    """The digest of ``(unit_id, seat, grade, source)`` tuples in any order (the same as
+    :func:`digest`, without building objects: one sort of tuples, one hash of the joined lines)."""
+    nfc: dict[str, str] = {}
+    ordered_rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    text = "".join(
+        f"{unit}\t{seat}\t{nfc.get(grade) or nfc.setdefault(grade, unicodedata.normalize('NFC', grade))}\t{source}\n"
+        for unit, seat, grade, source in ordered_rows
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportHeader:
+    campaign_id: int
+    title: str
+    method: Method
+    scale: tuple[Grade, ...]
+    digest: str
+    sealed_at: str  # ISO timestamp, or "" while the ballot set is still live
+    units: tuple[UnitInfo, ...]
+    scores: dict[int, tuple[str | None, int]]  # unit_id -> (exact score, rank)
+
+
+def _meta(key: str, value: object) -> str:
+    return f"# {key}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}\n"
+
+
+def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
+    """The ballots as CSV in canonical order, preceded by ``# key: JSON`` lines (scale, method,
+    digest, every unit with its expected count, exact score and rank)."""
+    rows = canonical_order(ballots)
+    out = io.StringIO()
+    out.write(_meta("evalflow-ballots", FORMAT_VERSION))
+    out.write(_meta("campaign", {"id": header.campaign_id, "title": header.title}))
+    out.write(_meta("method", header.method.value))
+    out.write(_meta("scale", [{"label": g.label, "points": str(g.points)} for g in header.scale]))
+    out.write(_meta("ballots", len(rows)))
+    out.write(_meta("digest", header.digest))
+    out.write(_meta("sealed_at", header.sealed_at))
+    for unit in header.units:
+        score, rank = header.scores.get(unit.unit_id, (None, 0))
+        out.write(
+            _meta(
+                "unit",
+                {
+                    "unit_id": unit.unit_id,
+                    "name": unit.name,
+                    "category": unit.category,
+                    "expected": unit.expected,
+                    "score": score,
+                    "rank": rank,
+                },
+            )  # fmt: skip
+        )
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for b in rows:
+        writer.writerow((b.unit_id, b.seat, b.grade, b.source, b.role, line_hash(b)))
+    return out.getvalue()
+
+
+# --- verification ----------------------------------------------------------------------------
+
+
+@dataclass
+class Verification:
+    problems: list[Message] = field(default_factory=list)
+    digest: str = ""
+    stated_digest: str = ""
+    ballots: int = 0
+    results: list = field(default_factory=list)  # list[UnitResult], recomputed
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _parse_meta(line: str, meta: dict[str, list[object]], number: int, problems: list[Message]) -> None:
+    key, sep, raw = line[1:].strip().partition(":")
+    if not sep:
+        return
+    try:
+        meta.setdefault(key.strip(), []).append(json.loads(raw))
+    except ValueError:
+        problems.append(msg(N_("第 %(row)d 行:说明行格式不正确。"), row=number))
+
+
+def _scale(raw: object) -> tuple[Grade, ...]:
+    grades = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            grades.append(Grade(str(item["label"]), Decimal(str(item["points"]))))
+        except (KeyError, TypeError, InvalidOperation):
+            continue
+    return tuple(grades)
+
+
+def _first(meta: dict[str, list[object]], key: str, default: object = None) -> object:
+    values = meta.get(key) or [default]
+    return values[0]
+
+
+def _row_ballot(
+    number: int, row: list[str], labels: set[str], problems: list[Message]
+) -> SealedBallot | None:
+    if len(row) != len(COLUMNS):
+        problems.append(msg(N_("第 %(row)d 行:应有 %(n)d 列。"), row=number, n=len(COLUMNS)))
+        return None
+    unit, seat, grade, source, role, stated = row
+    if not unit.isdigit():
+        problems.append(msg(N_("第 %(row)d 行:单位编号不正确。"), row=number))
+        return None
+    ballot = SealedBallot(int(unit), seat, grade, source, role)
+    if grade not in labels:
+        problems.append(msg(N_("第 %(row)d 行:档次“%(grade)s”不在评定表中。"), row=number, grade=grade))
+    if source not in SOURCES:
+        problems.append(msg(N_("第 %(row)d 行:来源“%(source)s”不正确。"), row=number, source=source))
+    if stated != line_hash(ballot):
+        problems.append(msg(N_("第 %(row)d 行:内容与该行校验值不符,已被改动。"), row=number))
+    return ballot
+
+
+def _read(text: str, result: Verification) -> tuple[dict[str, list[object]], list[tuple[int, SealedBallot]]]:
+    meta: dict[str, list[object]] = {}
+    data_lines: list[tuple[int, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#"):
+            _parse_meta(line, meta, number, result.problems)
+        elif line.strip():
+            data_lines.append((number, line))
+    if not data_lines or next(csv.reader([data_lines[0][1]])) != list(COLUMNS):
+        result.problems.append(msg(N_("缺少表头行:%(columns)s。"), columns=",".join(COLUMNS)))
+        return meta, []
+    labels = {g.label for g in _scale(_first(meta, "scale"))}
+    ballots: list[tuple[int, SealedBallot]] = []
+    for number, line in data_lines[1:]:
+        row = next(csv.reader([line]))
+        ballot = _row_ballot(number, row, labels, result.problems)
+        if ballot is not None:
+            ballots.append((number, ballot))
+    return meta, ballots
+
+
+def _check_order(ballots: Sequence[tuple[int, SealedBallot]], problems: list[Message]) -> None:
+    seen: set[tuple[int, str]] = set()
+    previous: tuple[int, str] | None = None
+    for number, b in ballots:
+        key = (b.unit_id, b.seat)
+        if key in seen:
+            problems.append(msg(N_("第 %(row)d 行:同一席位对同一单位的第二张选票。"), row=number))
+        elif previous is not None and key < previous:
+            problems.append(msg(N_("第 %(row)d 行:未按规范顺序排列(单位编号、席位)。"), row=number))
+        seen.add(key)
+        previous = key
+
+
+def _units(meta: dict[str, list[object]]) -> tuple[list[UnitInfo], dict[int, tuple[object, object]]]:
+    units, stated = [], {}
+    for raw in meta.get("unit", []):
+        if isinstance(raw, dict) and isinstance(raw.get("unit_id"), int):
+            units.append(
+                UnitInfo(raw["unit_id"], str(raw.get("name", "")), str(raw.get("category", "")),
+                         int(raw.get("expected") or 0))
+            )  # fmt: skip
+            stated[raw["unit_id"]] = (raw.get("score"), raw.get("rank"))
+    return units, stated
+
+
+def verify_export(text: str, expected_digest: str = "") -> Verification:
+    """Recompute the digest and the tally from an exported CSV; list every discrepancy, by row."""
+    result = Verification()
+    meta, rows = _read(text, result)
+    if str(_first(meta, "evalflow-ballots", "")) != FORMAT_VERSION:
+        result.problems.append(msg(N_("不是 evalflow 选票导出文件(版本 %(v)s)。"), v=FORMAT_VERSION))
+    _check_order(rows, result.problems)
+    ballots = [b for _, b in rows]
+    result.ballots = len(ballots)
+    result.digest = digest(ballots)
+    result.stated_digest = str(_first(meta, "digest", ""))
+    if _first(meta, "ballots") != len(ballots):
+        result.problems.append(
+            msg(
+                N_("选票张数不符:文件声明 %(stated)s 张,实有 %(n)d 张。"),
+                stated=_first(meta, "ballots"),
+                n=len(ballots),
+            )
+        )
+    if result.digest != result.stated_digest:
+        result.problems.append(msg(N_("摘要不符:文件声明 %(stated)s,重新计算为 %(digest)s。"),
+                                   stated=result.stated_digest, digest=result.digest))  # fmt: skip
+    if expected_digest and result.digest != expected_digest.strip().lower():
+        result.problems.append(msg(N_("摘要与封存摘要 %(sealed)s 不符。"), sealed=expected_digest.strip()))
+    _check_tally(meta, ballots, result)
+    return result
+
+
+def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], result: Verification) -> None:
+    scale = _scale(_first(meta, "scale"))
+    try:
+        method = Method(str(_first(meta, "method", "")))
+    except ValueError:
+        result.problems.append(msg(N_("计分方法无法识别。")))
+        return
+    if len(scale) < 2:
+        result.problems.append(msg(N_("评定表缺失或不完整。")))
+        return
+    units, stated = _units(meta)
+    known = {u.unit_id for u in units}
+    for b in ballots:
+        if b.unit_id not in known:
+            result.problems.append(msg(N_("单位编号 %(unit)d 不在单位列表中。"), unit=b.unit_id))
+            known.add(b.unit_id)
+    rows = [(b.unit_id, b.source, b.grade, 1) for b in ballots]
+    result.results = compute(scale, units, unit_counts(rows), method)
+    for r in result.results:
+        score, rank = stated.get(r.unit_id, (None, None))
+        if score != exact_text(r.score) or rank != r.rank:
+            result.problems.append(
+                msg(N_("单位 %(unit)d(%(name)s):文件声明得分 %(stated)s、名次 %(srank)s,重新计算为 %(score)s、第 %(rank)d 名。"),
+                    unit=r.unit_id, name=r.name, stated=score, srank=rank, score=exact_text(r.score), rank=r.rank)
+            )  # fmt: skip

@@ -1,0 +1,187 @@
+"""Public pages of the notice phase (no login, phone friendly): the notice, its PDF, the Atom feed,
+the objection form, the receipt status page, and the commendation list once the campaign is final.
+
+Also the one place where a finished campaign refuses writes: :func:`refuse_writes_after_final`
+runs before every request (HTML and API) and answers 409 to any write aimed at a ``final`` campaign.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
+from wtforms import SelectChoice
+
+from ..domain import notice as rules
+from ..domain.access import read_only
+from ..domain.errors import DomainError, WrongPhase
+from ..domain.messages import N_, msg
+from ..extensions import db, limiter
+from ..i18n import tr_all
+from ..models import Campaign
+from ..services import notice as svc
+from ..services import notice_docs
+from .notice_forms import ObjectionForm, ReceiptForm
+
+bp = Blueprint("notices", __name__)
+
+# At most 10 objection posts per client address per minute, HTML form and API together; every post
+# counts, whatever its outcome (it is counted before the body is even read). The count lives in the
+# limiter's storage: Redis when REDIS_URL is set, so every server process shares it.
+OBJECTION_RATE = parse_limit("10/minute")
+OBJECTION_SCOPE = "objection-posts"
+OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection"}
+
+
+class RateLimited(DomainError):
+    code, status, default = "rate_limited", 429, N_("请求过于频繁,请稍后再试。")
+
+
+@bp.before_app_request
+def count_objection_posts() -> None:
+    if request.method != "POST" or request.endpoint not in OBJECTION_ENDPOINTS:
+        return
+    if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
+        return
+    if not limiter.limiter.hit(OBJECTION_RATE, *_objection_key()):
+        raise RateLimited(msg(N_("提交过于频繁:同一网络地址每分钟最多提交 10 次异议,请一分钟后再试。")))
+
+
+def _objection_key() -> tuple[str, str, str]:
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+    return prefix, OBJECTION_SCOPE, get_remote_address()
+
+
+@bp.after_app_request
+def retry_after(response: Response) -> Response:
+    """A refused objection post says when the next one will be accepted (``Retry-After``, seconds)."""
+    if response.status_code == 429 and request.endpoint in OBJECTION_ENDPOINTS:
+        reset_at, _ = limiter.limiter.get_window_stats(OBJECTION_RATE, *_objection_key())
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
+    return response
+
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+# A finished campaign still moves through its own machine (which has no way out of ``final``).
+WRITE_GUARD_EXEMPT = {"api.transition", "office.transition"}
+
+
+@bp.before_app_request
+def refuse_writes_after_final() -> None:
+    """Every write to a campaign in ``final`` is 409 ``wrong_phase`` — one check for the API and the
+    HTML forms alike (routes name the campaign ``cid``)."""
+    if request.method not in UNSAFE or request.endpoint in WRITE_GUARD_EXEMPT:
+        return
+    cid = (request.view_args or {}).get("cid")
+    if cid is None:
+        return
+    phase = db.session.scalar(sa.select(Campaign.phase).where(Campaign.id == cid))
+    if read_only(phase):
+        raise WrongPhase(msg(N_("评选已审定表彰,活动已归档,只能查看,不能再修改。")))
+
+
+@bp.route("/notices/<int:nid>")
+def notice_page(nid: int) -> str:
+    item = svc.public_notice(nid)
+    return render_template(
+        "public/notice.html",
+        notice=item,
+        text=notice_docs.notice_text(item, gettext),
+        groups=svc.grouped(svc.units_of(item)),
+        status=svc.status(item),
+        status_labels=rules.NOTICE_STATUS_LABELS,
+    )
+
+
+@bp.route("/notices/<int:nid>.pdf")
+def notice_pdf(nid: int) -> Response:
+    item = svc.public_notice(nid)
+    response = Response(notice_docs.notice_pdf(item), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="notice-{item.id}.pdf"'
+    return response
+
+
+@bp.route("/notices/feed.atom")
+def feed() -> Response:
+    return Response(notice_docs.atom_feed(), mimetype="application/atom+xml")
+
+
+def _objection_data(form: ObjectionForm) -> dict[str, object]:
+    return {k: form[k].data for k in ("kind", "unit_id", "name", "contact_name", "phone", "email", "content")}
+
+
+@bp.route("/notices/<int:nid>/objections/new", methods=["GET", "POST"])
+def objection_form(nid: int) -> str | tuple[str, int] | Response:
+    item = svc.public_notice(nid)
+    units = svc.units_of(item)
+    form = ObjectionForm()
+    form.unit_id.choices = [SelectChoice(u.id, u.name) for u in units]
+    if request.method == "GET" and request.args.get("unit", "").isdigit():
+        form.unit_id.data = int(request.args["unit"])
+    reasons: list[str] = []
+    if form.validate_on_submit():
+        try:
+            objection = svc.file_objection(
+                nid, _objection_data(form), seal=form.seal.data, evidence=request.files.getlist("evidence")
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            reasons = tr_all(exc.reasons) + ([] if exc.fields else tr_all([exc.message]))
+            for name, problems in exc.fields.items():
+                if name in form:
+                    form[name].errors = tr_all(problems)
+                else:
+                    reasons += tr_all(problems)
+        else:
+            db.session.commit()
+            return redirect(url_for("notices.objection_status", receipt=objection.receipt, new=1))
+    status = 400 if (form.errors or reasons) else 200
+    return render_template(
+        "public/objection_form.html", notice=item, form=form, reasons=reasons, status=svc.status(item),
+        refused=rules.ANONYMOUS_REFUSED,
+    ), status  # fmt: skip
+
+
+@bp.route("/objections", methods=["GET"])
+def objection_lookup() -> str | Response:
+    form = ReceiptForm(request.args)
+    if request.args and form.validate():
+        return redirect(url_for("notices.objection_status", receipt=form.receipt.data.strip()))
+    return render_template("public/objection_lookup.html", form=form)
+
+
+@bp.route("/objections/<receipt>")
+def objection_status(receipt: str) -> str:
+    view = svc.by_receipt(receipt)
+    return render_template(
+        "public/objection_status.html",
+        view=view,
+        labels=rules.STATE_LABELS,
+        new=bool(request.args.get("new")),
+    )
+
+
+@bp.route("/commendations/<int:cid>")
+def commendation_page(cid: int) -> str:
+    campaign, units = svc.public_commendation(cid)
+    return render_template(
+        "public/commendation.html",
+        campaign=campaign,
+        title=notice_docs.commendation_title(campaign),
+        groups=svc.grouped(units),
+        count=len(units),
+        notice=svc.final_notice(campaign),
+    )
+
+
+@bp.route("/commendations/<int:cid>.pdf")
+def commendation_pdf(cid: int) -> Response:
+    campaign, units = svc.public_commendation(cid)
+    response = Response(notice_docs.commendation_pdf(campaign, units), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="commendation-{campaign.id}.pdf"'
+    return response

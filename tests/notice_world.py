@@ -1,0 +1,81 @@
+"""A campaign in ``review`` with accepted units, for the notice and objection tests.
+
+Units 甲 (a, 机关), 乙 (b, 机关), 丙 (c, 企业) accepted; 丁 (d) accepted but vetoed; 戊 (e) rejected.
+The office's "today" is pinned with ``FROZEN_TODAY`` (default 2026-09-29, a Tuesday before National Day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from evalflow.domain.access import Actor
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
+from evalflow.models import ApplicationStatus, Campaign, Unit, VetoIncident
+from evalflow.services import campaigns, notice
+
+from .helpers import add_unit, make_office
+
+CONTACT = {
+    "phone": "0591-87654321",
+    "email": "wmb@example.gov.cn",
+    "address": "福州市鼓楼区示例路1号",
+    "postcode": "350001",
+}
+TODAY = date(2026, 9, 29)
+
+
+@dataclass
+class NoticeWorld:
+    office: Actor
+    campaign: Campaign
+    a: Unit
+    b: Unit
+    c: Unit
+    d: Unit
+    e: Unit
+
+
+def set_phase(campaign: Campaign, phase: Phase) -> None:
+    """Test set-up only: put a campaign in *phase* directly (the product goes through advance_phase)."""
+    db.session.execute(sa.update(Campaign).where(Campaign.id == campaign.id).values(phase=phase))
+    db.session.refresh(campaign)
+
+
+def set_today(app: Any, day: date) -> None:
+    app.config["FROZEN_TODAY"] = day
+
+
+def review_world(app: Any, title: str = "2026年度文明单位评选") -> NoticeWorld:
+    set_today(app, TODAY)
+    office = make_office()[1]
+    campaign = campaigns.create_campaign(office, {"title": title})
+    a = add_unit(campaign, "甲单位", ApplicationStatus.ACCEPTED)
+    b = add_unit(campaign, "乙单位", ApplicationStatus.ACCEPTED)
+    c = add_unit(campaign, "丙公司", ApplicationStatus.ACCEPTED)
+    d = add_unit(campaign, "丁单位", ApplicationStatus.ACCEPTED)
+    e = add_unit(campaign, "戊单位", ApplicationStatus.REJECTED)
+    a.category = b.category = "机关事业单位"
+    c.category = "企业"
+    db.session.add(
+        VetoIncident(unit_id=d.id, kind="发生群体性事件", occurred_on=date(2026, 3, 1), description="事件")
+    )
+    set_phase(campaign, Phase.REVIEW)
+    db.session.commit()
+    return NoticeWorld(office, campaign, a, b, c, d, e)
+
+
+def published_world(app: Any, starts_on: date | None = None) -> tuple[NoticeWorld, Any]:
+    """The world with a published notice of 甲、乙、丙 (open from *starts_on*, default today)."""
+    world = review_world(app)
+    data: dict[str, Any] = {"unit_ids": [world.a.id, world.b.id, world.c.id], "contact": CONTACT}
+    if starts_on:
+        data["starts_on"] = starts_on.isoformat()
+    item = notice.create_notice(world.office, world.campaign, data)
+    notice.publish(world.office, world.campaign)
+    db.session.commit()
+    return world, item

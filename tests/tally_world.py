@@ -1,0 +1,115 @@
+"""A campaign at the briefing with seats and ballots written directly, for the tally tests.
+
+``build(grades)`` makes one accepted unit per key of *grades* (名字 → category), three seats each,
+and ballots from ``grade_of(giver_unit_index, seat_role, unit_index)`` (None: no ballot). A submitted
+but not accepted unit (未通过) has seats too and never appears in the tally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from evalflow.domain.access import Role
+from evalflow.domain.briefing import BallotSource
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
+from evalflow.models import ApplicationStatus, Ballot, Campaign, Seat, SeatRole, Unit
+from evalflow.services import accounts
+
+from .helpers import add_unit, bearer
+from .training_world import _token
+
+ROLES = list(SeatRole)
+GradeOf = Callable[[int, SeatRole, int], str | None]
+
+
+@dataclass
+class TallyWorld:
+    campaign: Campaign
+    units: list[Unit]
+    seats: dict[tuple[int, SeatRole], Seat]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def headers(self, who: str) -> dict[str, str]:
+        return bearer(self.tokens[who]) if who in self.tokens else {}
+
+
+def uniform(grade: str) -> GradeOf:
+    return lambda giver, role, unit: grade
+
+
+def build(
+    names: list[str],
+    grade_of: GradeOf,
+    phase: Phase = Phase.BRIEFING,
+    categories: dict[str, str] | None = None,
+    paper: Callable[[int, SeatRole, int], bool] | None = None,
+    tokens: bool = False,
+) -> TallyWorld:
+    campaign = Campaign(title="2026年度评选", phase=phase)
+    db.session.add(campaign)
+    db.session.flush()
+    units = []
+    for name in names:
+        unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
+        unit.category = (categories or {}).get(name, "")
+        units.append(unit)
+    rejected = add_unit(campaign, "未通过", ApplicationStatus.SUBMITTED)
+    seats: dict[tuple[int, SeatRole], Seat] = {}
+    secrets: dict[str, str] = {}
+    for index, unit in enumerate([*units, rejected]):
+        for role in ROLES:
+            secret = accounts.new_secret()
+            seat = Seat(
+                unit_id=unit.id,
+                role=role,
+                name=f"{unit.name}{role.value}",
+                token_hash=accounts.token_digest(secret),
+            )
+            db.session.add(seat)
+            seats[(index, role)] = seat
+            if index == 0 and role is SeatRole.REPORTER:
+                secrets["seat"] = secret
+    db.session.flush()
+    rows = []
+    for (giver, role), seat in seats.items():
+        if giver >= len(units):
+            continue
+        for target, unit in enumerate(units):
+            if target == giver:
+                continue
+            grade = grade_of(giver, role, target)
+            if grade is not None:
+                source = BallotSource.PAPER if paper and paper(giver, role, target) else BallotSource.ONLINE
+                rows.append({"seat_id": seat.id, "unit_id": unit.id, "grade": grade, "source": source})
+    if rows:
+        db.session.execute(Ballot.__table__.insert(), rows)
+    db.session.commit()
+    world = TallyWorld(campaign, units, seats)
+    if tokens:
+        world.tokens = {
+            **secrets,
+            "office": _token("office", Role.OFFICE),
+            "unit": _token("unit-a", Role.UNIT, units[0]),
+        }
+        db.session.commit()
+    return world
+
+
+def set_phase(campaign: Campaign, phase: Phase) -> None:
+    campaign.phase = phase
+    db.session.commit()
+
+
+def grades_table(table: dict[int, list[str]]) -> GradeOf:
+    """``table[unit_index]`` lists the grades that unit receives, in (giver, role) order."""
+    cursor: dict[int, int] = {}
+
+    def grade_of(giver: int, role: SeatRole, unit: int) -> str | None:
+        grades = table.get(unit, [])
+        i = cursor.get(unit, 0)
+        cursor[unit] = i + 1
+        return grades[i] if i < len(grades) else None
+
+    return grade_of
