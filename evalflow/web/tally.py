@@ -162,10 +162,10 @@ def settings(cid: int) -> str | Response:
         try:
             tally.update_settings(actor, campaign, {name: getattr(form, name).data for name in names})
         except DomainError as exc:
-            flash_failure(exc)
+            flash_failure(exc)  # rolled back: show the page afresh
         else:
             flash(_("计分方法与偏差提示阈值已保存。"), "success")
-            return redirect(url_for("tally.settings", cid=cid))
+        return redirect(url_for("tally.settings", cid=cid))
     return render_template(
         "office/tally_settings.html",
         campaign=campaign,

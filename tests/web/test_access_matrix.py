@@ -198,6 +198,24 @@ MATRIX: dict[str, frozenset[str]] = {
     "briefing.set_order": OFFICE_ONLY,
     "briefing.paper_entry": OFFICE_ONLY,
     "briefing.sheets": OFFICE_ONLY,
+    # --- the tally (综合评定): the office only, API and HTML --------------------------------------------
+    "api.get_tally": OFFICE_ONLY,
+    "api.get_tally_checks": OFFICE_ONLY,
+    "api.get_tally_settings": OFFICE_ONLY,
+    "api.put_tally_settings": OFFICE_ONLY,
+    "api.get_proposed_list": OFFICE_ONLY,
+    "api.put_proposed_list": OFFICE_ONLY,
+    "api.export_ballots": OFFICE_ONLY,
+    "api.tally_pdf": OFFICE_ONLY,
+    "api.tally_xlsx": OFFICE_ONLY,
+    "api.tally_csv": OFFICE_ONLY,
+    "tally.page": OFFICE_ONLY,
+    "tally.propose": OFFICE_ONLY,
+    "tally.settings": OFFICE_ONLY,
+    "tally.pdf": OFFICE_ONLY,
+    "tally.xlsx": OFFICE_ONLY,
+    "tally.tally_csv": OFFICE_ONLY,
+    "tally.ballots_csv": OFFICE_ONLY,
 }
 
 # Every route is tried in the briefing; the intake's routes also in the intake, where they are open.

@@ -153,3 +153,15 @@ def test_proposal_form_invalid_k_flashes_the_reason(office, world):
     page = office.post(path + "/proposal", data=data, follow_redirects=True).get_data(as_text=True)
     assert "数值大小必须介于 1 到 1000 之间。" in page
     assert "拟表彰对象名单已保存。" not in page
+
+
+def test_settings_form_after_draft_is_refused_with_a_reason(office, world):
+    path = f"/office/campaigns/{world.campaign.id}/tally/settings"
+    token = csrf_from(office.get(path).get_data(as_text=True))
+    data = {"method": "mean", "flat_min_ballots": "4", "reciprocity_margin": "10", "downgrade_margin": "10",
+            "leading_units": "3", "csrf_token": token}  # fmt: skip
+    response = office.post(path, data=data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "不能执行此操作" in page and "计分方法和阈值只能在筹备阶段修改。" in page
+    assert db.session.get(TallySettings, world.campaign.id).method.value == "trimmed_mean"
