@@ -9,7 +9,6 @@ from fractions import Fraction
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
@@ -23,7 +22,7 @@ from ..services import campaigns, proposals, tally, tally_reports
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
-from .forms import form_errors
+from .forms import SafeForm, form_errors
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -31,7 +30,7 @@ bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 LABEL_W, BAR_W, SCORE_W, ROW_H, TOP, BOTTOM = 230, 520, 90, 30, 34, 30
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(SafeForm):
     rule = SelectField(
         _l("选择方式"),
         choices=[
@@ -45,7 +44,7 @@ class ProposalForm(FlaskForm):
     threshold = DecimalField(_l("分数线"), validators=[Optional(), NumberRange(0, MAX_SCORE_THRESHOLD)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SafeForm):
     method = SelectField(
         _l("计分方法"), choices=[SelectChoice(m.value, _l(METHOD_LABELS[m])) for m in Method]
     )
@@ -162,10 +161,11 @@ def settings(cid: int) -> str | Response:
         try:
             tally.update_settings(actor, campaign, {name: getattr(form, name).data for name in names})
         except DomainError as exc:
-            flash_failure(exc)  # rolled back: show the page afresh
+            flash_failure(exc)  # rolled back: read the settings again for the page
+            current = tally.get_settings(actor, campaign)
         else:
             flash(_("计分方法与偏差提示阈值已保存。"), "success")
-        return redirect(url_for("tally.settings", cid=cid))
+            return redirect(url_for("tally.settings", cid=cid))
     return render_template(
         "office/tally_settings.html",
         campaign=campaign,
