@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import subprocess
@@ -192,7 +193,11 @@ def test_final_campaign_refuses_writes_and_offers_archive(app, client):
     )
     assert response.status_code == 409
     archive = client.get(f"/office/campaigns/{world.campaign.id}/archive.zip")
-    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    bundle = zipfile.ZipFile(io.BytesIO(archive.data))
+    names = bundle.namelist()
+    log = list(csv.DictReader(io.StringIO(bundle.read("audit_log.csv").decode("utf-8-sig"))))
+    final_row = next(r for r in log if r["action"] == "campaign.transition" and r["to"] == "final")
+    assert len(final_row["entry_hash"]) == 64 and all(len(r["entry_hash"]) == 64 for r in log)
     expected = {
         "notice.pdf",
         "commendation.pdf",
