@@ -35,7 +35,7 @@ bp = Blueprint("notices", __name__)
 # limiter's storage: Redis when REDIS_URL is set, so every server process shares it.
 OBJECTION_RATE = parse_limit("10/minute")
 OBJECTION_SCOPE = "objection-posts"
-OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection"}
+OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection", "api.post_objection_upload"}
 
 
 class RateLimited(DomainError):
