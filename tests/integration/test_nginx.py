@@ -90,7 +90,7 @@ def call(
 ) -> Reply:
     kind: Any = http.client.HTTPSConnection if tls else http.client.HTTPConnection
     extra = {"context": TLS} if tls else {}
-    conn = kind("127.0.0.1", port, timeout=30, source_address=(source, 0), **extra)
+    conn = kind("127.0.0.1", port, timeout=60, source_address=(source, 0), **extra)
     body = json.dumps(json_body).encode() if json_body is not None else None
     all_headers = {"Host": "localhost", **(headers or {})}
     if body is not None:
@@ -173,14 +173,20 @@ http {{
 """
 
 
-def _wait(port: int, proc: subprocess.Popen[bytes], what: str, log: Path) -> None:
-    deadline = time.monotonic() + 60
+def _wait(port: int, proc: subprocess.Popen[bytes], what: str, log: Path, tls: bool = False) -> None:
+    """Until /healthz answers 200: a listening socket is not enough, gunicorn's master binds the
+    port before its worker has imported the application (slow on a busy machine)."""
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"{what} exited: {log.read_text(errors='replace')[-3000:]}")
         if _listening(port):
-            return
-        time.sleep(0.2)
+            try:
+                if call(port, "GET", "/healthz", tls=tls).status == 200:
+                    return
+            except OSError:
+                pass
+        time.sleep(0.5)
     raise AssertionError(f"{what} did not start: {log.read_text(errors='replace')[-3000:]}")
 
 
@@ -241,6 +247,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             "EVALFLOW_UPLOAD_DIR": str(tmp / "uploads"),
             "EVALFLOW_LOGIN_FAILURES_PER_ADDRESS": "3 per minute",
             "EVALFLOW_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "PYTHONUNBUFFERED": "1",
         }
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         try:
@@ -270,7 +277,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             )  # fmt: skip
             for port, proc, log in zip(apps, s.procs, s.logs, strict=False):
                 _wait(port, proc, f"gunicorn on {port}", log)
-            _wait(https, s.procs[-1], "nginx", tmp / "logs" / "error.log")
+            _wait(https, s.procs[-1], "nginx", tmp / "logs" / "error.log", tls=True)
             yield s
         finally:
             for proc in reversed(s.procs):
@@ -283,6 +290,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     proc.wait()
             for out in s.outputs:
                 out.close()
+
+
+def _eventually_logged(path: Path, needle: str) -> str:
+    """nginx writes the access log line after it has answered: give it a moment."""
+    for _ in range(50):
+        text = path.read_text(errors="replace")
+        if needle in text:
+            return text
+        time.sleep(0.1)
+    return path.read_text(errors="replace")
 
 
 def _token(stack: Stack, source: str = "127.0.0.9") -> str:
@@ -357,8 +374,7 @@ def test_nginx_request_id_set_by_the_proxy_reaches_the_logs(stack):
     reply = call(stack.https, "GET", "/healthz", headers={"X-Request-ID": "chosen-by-the-client"})
     rid = reply.headers["X-Request-ID"]
     assert reply.status == 200 and re.fullmatch(r"[0-9a-f]{32}", rid)
-    access = (stack.tmp / "logs" / "evalflow.access.log").read_text()
-    assert f"rid={rid}" in access
+    assert f"rid={rid}" in _eventually_logged(stack.tmp / "logs" / "evalflow.access.log", f"rid={rid}")
     assert re.search(rf"\[{rid}\] evalflow\.request: {rid} 127\.0\.0\.1 GET /healthz 200 ", stack.app_log())
 
 
