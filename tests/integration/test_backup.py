@@ -49,7 +49,7 @@ def _snapshot(campaign_id: int) -> tuple[Any, ...]:
     }
     chains = [(r.chain, r.length, r.head, r.broken) for r in audit.verify([campaign_id])]
     campaign = db.session.get(Campaign, campaign_id)
-    ballots, _ = tally.sealed_ballots(campaign, tally.settings_of(campaign).pseudonym_salt)
+    ballots = tally.sealed_ballots(campaign, tally.settings_of(campaign).pseudonym_salt)
     seal = tally.current_seal(campaign_id)
     tallied = (repr(tally.tally_of(campaign).results), digest(ballots), seal.digest if seal else "")
     return documents, files, chains, tallied
