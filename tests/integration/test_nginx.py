@@ -126,6 +126,7 @@ class Stack:
     logs: list[Path]
     db_url: str
     tmp: Path
+    secret: str
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     outputs: list[Any] = field(default_factory=list)
 
@@ -200,7 +201,7 @@ def _prepare_database(url: str, tmp: Path) -> None:
     app = create_app(make_config(url, tmp))
     with app.app_context():
         upgrade()  # the real schema, with the audit log's append-only triggers
-        accounts.create_admin("office", PASSWORD)
+        accounts.create_admin("wmb", PASSWORD)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -236,11 +237,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with pg_schema() as url:
         _prepare_database(url, tmp)
         https, http_port, apps = _free_port(), _free_port(), [_free_port(), _free_port()]
-        s = Stack(https, http_port, apps, [tmp / "logs" / f"app-{p}.log" for p in apps], url, tmp)
+        secret = "nginx-test-" + uuid.uuid4().hex
+        s = Stack(https, http_port, apps, [tmp / "logs" / f"app-{p}.log" for p in apps], url, tmp, secret)
         env = {
             **os.environ,
             "EVALFLOW_DATABASE_URL": url,
-            "EVALFLOW_SECRET_KEY": "nginx-test-" + uuid.uuid4().hex,
+            "EVALFLOW_SECRET_KEY": secret,
             "EVALFLOW_REDIS_URL": "redis://127.0.0.1:6379/15",
             "EVALFLOW_RATELIMIT_KEY_PREFIX": "nginx-test-" + uuid.uuid4().hex[:8],
             "EVALFLOW_TRUSTED_PROXIES": "1",
@@ -305,7 +307,7 @@ def _eventually_logged(path: Path, needle: str) -> str:
 def _token(stack: Stack, source: str = "127.0.0.9") -> str:
     reply = call(
         stack.https, "POST", "/api/v1/auth/token", source=source,
-        json_body={"username": "office", "password": PASSWORD},
+        json_body={"username": "wmb", "password": PASSWORD},
     )  # fmt: skip
     assert reply.status == 201, reply.text
     return str(reply.json()["token"])
@@ -412,5 +414,60 @@ def test_nginx_write_burst_across_both_servers_loses_nothing(stack):
     with app.app_context():
         (report,) = audit.verify([cid])
         assert (report.length, report.broken) == (BURST + 1, None)
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_nginx_ballot_burst_across_both_servers_loses_nothing(stack):
+    """Delegates' phones (one client address each) change their grades in a burst through nginx;
+    every ballot ends at its last grade, once, and the audit chain stays whole."""
+    import sqlalchemy as sa
+
+    from evalflow import create_app
+    from evalflow.extensions import db
+    from evalflow.models import Ballot
+    from evalflow.services import audit
+    from tests.briefing_world import build
+
+    grades = ("好", "较好", "一般")
+    app = create_app(make_config(stack.db_url, stack.tmp, SECRET_KEY=stack.secret))
+    with app.app_context():
+        world = build(app.test_client(), names=("甲社区", "乙社区", "丙社区", "丁社区", "戊社区"))
+        cid, target, office = world.cid, world.uid(0), world.office
+        voters = [(world.seat_ids[k], token) for k, token in world.seats.items() if k[0] != 0]
+        db.session.remove()
+    opened = call(
+        stack.https, "POST", f"/api/v1/campaigns/{cid}/presentations/{target}/open",
+        headers={"Authorization": f"Bearer {office}"},
+    )  # fmt: skip
+    assert opened.status == 200, opened.text
+    plans = {
+        seat_id: [grades[i % 3], grades[(i + 1) % 3], grades[(i + 2) % 3]]
+        for i, (seat_id, _) in enumerate(voters)
+    }
+
+    def vote(args: tuple[int, tuple[int, str]]) -> list[int]:
+        i, (seat_id, token) = args
+        return [
+            call(
+                stack.https, "PUT", f"/api/v1/campaigns/{cid}/ballots/{target}", source=f"127.0.1.{i + 1}",
+                headers={"Authorization": f"Bearer {token}"}, json_body={"grade": grade},
+            ).status
+            for grade in plans[seat_id]
+        ]  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = [code for codes in pool.map(vote, enumerate(voters)) for code in codes]
+    assert statuses == [200] * (3 * len(voters))
+    path = f"PUT /api/v1/campaigns/{cid}/ballots/{target} 200"
+    served = [p.read_text(errors="replace").count(path) for p in stack.logs]
+    assert sum(served) == 3 * len(voters) and min(served) > 0, served
+    with app.app_context():
+        rows = dict(
+            db.session.execute(sa.select(Ballot.seat_id, Ballot.grade).where(Ballot.unit_id == target)).all()
+        )
+        assert rows == {seat_id: plan[-1] for seat_id, plan in plans.items()}
+        (report,) = audit.verify([cid])
+        assert report.broken is None and report.length > 3 * len(voters)
         db.session.remove()
         db.engine.dispose()
