@@ -7,6 +7,7 @@ import hashlib
 import json
 import uuid
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from evalflow.demo_tally import TITLE
 from evalflow.domain.tally_seal import digest
 from evalflow.extensions import db
 from evalflow.models import Campaign, StoredFile
+from evalflow.models.notice import CalendarDay
 from evalflow.services import audit, backup, tally
 from evalflow.services.files import upload_dir
 from tests.conftest import PG_URL, make_config, pg_schema
@@ -36,6 +38,7 @@ def _source_world(app: Any) -> int:
             size=len(PDF), sha256=hashlib.sha256(PDF).hexdigest(), content_type="application/pdf",
         )
     )  # fmt: skip
+    db.session.add(CalendarDay(day=date(2026, 10, 11), is_workday=True, note="国庆调休上班"))
     db.session.commit()
     return campaign.id
 
@@ -83,9 +86,16 @@ def test_backup_round_trip_loses_nothing_across_engines(app, tmp_path):
     cid = _source_world(app)
     before = _snapshot(cid)
     documents = before[0]
-    assert {"campaign", "unit", "application", "seat", "ballot", "audit_entry", "audit_chain_head"} <= set(
-        documents
-    )
+    assert {
+        "campaign",
+        "unit",
+        "application",
+        "seat",
+        "ballot",
+        "audit_entry",
+        "audit_chain_head",
+        "calendar_day",
+    } <= set(documents)
     assert len(documents["ballot"]) > 50 and before[3][1] == before[3][2]  # the sealed digest holds
     assert before[2][0][1] > 3 and before[2][0][3] is None
     assert [r["id"] for r in documents["campaign"]] == [cid]  # the other demo campaign stays out
