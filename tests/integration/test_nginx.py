@@ -32,6 +32,7 @@ from tests.conftest import PG_URL, make_config, pg_schema
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Nginx-Test-Passw0rd-2026"
 BURST = 60
+REDIS_URL = os.environ.get("EVALFLOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def _missing(reason: str) -> None:
@@ -208,8 +209,11 @@ def _prepare_database(url: str, tmp: Path) -> None:
 
 
 def _redis_ok() -> bool:
+    from urllib.parse import urlsplit
+
+    where = urlsplit(REDIS_URL)
     try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1) as s:
+        with socket.create_connection((where.hostname or "127.0.0.1", where.port or 6379), timeout=1) as s:
             s.sendall(b"PING\r\n")
             return s.recv(16).startswith(b"+PONG")
     except OSError:
@@ -224,7 +228,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not PG_URL:
         _missing("PostgreSQL not configured: set EVALFLOW_TEST_DATABASE_URL")
     if not _redis_ok():
-        _missing("Redis is not answering on 127.0.0.1:6379")
+        _missing(f"Redis is not answering at {REDIS_URL} (EVALFLOW_TEST_REDIS_URL)")
     tmp = tmp_path_factory.mktemp("nginx")
     for sub in ("logs", "temp", "uploads"):
         (tmp / sub).mkdir()
@@ -243,7 +247,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             **os.environ,
             "EVALFLOW_DATABASE_URL": url,
             "EVALFLOW_SECRET_KEY": secret,
-            "EVALFLOW_REDIS_URL": "redis://127.0.0.1:6379/15",
+            "EVALFLOW_REDIS_URL": REDIS_URL,
             "EVALFLOW_RATELIMIT_KEY_PREFIX": "nginx-test-" + uuid.uuid4().hex[:8],
             "EVALFLOW_TRUSTED_PROXIES": "1",
             "EVALFLOW_UPLOAD_DIR": str(tmp / "uploads"),
