@@ -138,3 +138,12 @@ def csrf_from(html: str) -> str:
     match = CSRF_RE.search(html)
     assert match, "no CSRF token in page"
     return match.group(1) or match.group(2)
+
+
+@pytest.fixture
+def auth(client: Any) -> Any:
+    """Sign in as a login made by ``tests.factories``: ``auth.headers(user)`` for the API,
+    ``auth.browser(user)`` for the HTML pages."""
+    from tests.factories import Auth
+
+    return Auth(client)

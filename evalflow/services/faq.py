@@ -21,8 +21,6 @@ from ..models import Campaign, FaqEntry
 from . import audit, clock
 from .campaigns import require
 
-MAX_QUERY = 100
-
 
 def _visible_to(actor: Actor) -> sa.ColumnElement[bool]:
     """The SQL form of :func:`evalflow.domain.training.faq_visible`."""
@@ -35,7 +33,7 @@ def list_entries(actor: Actor, campaign: Campaign, query: str | None = None) -> 
     """The entries *actor* may see, newest first; *query* searches questions and answers."""
     require(actor, Action.FAQ_READ, campaign)
     stmt = sa.select(FaqEntry).where(FaqEntry.campaign_id == campaign.id, _visible_to(actor))
-    words = (query or "").strip()[:MAX_QUERY].split()
+    words = (query or "").strip()[: rules.MAX_QUERY].split()
     for word in words:
         stmt = stmt.where(
             sa.or_(

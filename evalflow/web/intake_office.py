@@ -17,6 +17,8 @@ from ..domain.messages import N_
 from ..extensions import db
 from ..i18n import tr, tr_all
 from ..models import Campaign
+from ..schemas.applications import QueueQuery
+from ..schemas.base import parse_query
 from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
@@ -193,8 +195,10 @@ def decide_registration(cid: int, uid: int) -> Response:
 @office_only
 def review_queue(cid: int) -> str:
     campaign = _campaign(cid)
-    status = request.args.get("status") or None
-    if status not in {s.value for s in Status}:
+    try:
+        status = parse_query(QueueQuery, request.args).status
+    except DomainError as exc:
+        flash_failure(exc)
         status = None
     return render_template(
         "office/review_queue.html",

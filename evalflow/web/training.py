@@ -7,7 +7,7 @@ check-in page a scanned venue QR opens. Views parse forms, call one service and 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,12 +15,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
 from ..domain.messages import N_
+from ..domain.training import CHECKIN_DEFAULT_MINUTES
 from ..extensions import db
 from ..i18n import tr
 from ..models import Campaign, Unit
@@ -28,7 +29,7 @@ from ..pdf import qr
 from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
-from .feedback import flash_failure
+from .feedback import flash_failure, flash_form
 from .forms import EmptyForm
 from .labels import AUDIT_ACTIONS
 
@@ -66,7 +67,8 @@ class AttendanceForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    minutes = IntegerField(_l("有效时间(分钟)"), default=30, validators=[Optional()])
+    # Text, not IntegerField: the domain rule parses it (same as the API) and says what is wrong.
+    minutes = StringField(_l("有效时间(分钟)"), default=str(CHECKIN_DEFAULT_MINUTES), validators=[Optional()])
 
 
 class FaqForm(FlaskForm):
@@ -116,6 +118,11 @@ def _unit_campaign() -> tuple[Unit, Campaign]:
 @bp.route("/office/campaigns/<int:cid>/training")
 @office_only
 def office_training(cid: int) -> str:
+    return _office_page(cid)
+
+
+def _office_page(cid: int, *, checkin_form: CheckinForm | None = None) -> str:
+    """The office's training page; a form passed in is shown with the user's input (after a failure)."""
     actor, campaign = current_actor(), _campaign(cid)
     plan = training.schedule(actor, campaign)
     rows, summary = training.attendance_summary(actor, campaign)
@@ -133,7 +140,7 @@ def office_training(cid: int) -> str:
         form=form,
         material_form=MaterialForm(),
         attendance_form=AttendanceForm(),
-        checkin_form=CheckinForm(),
+        checkin_form=checkin_form or CheckinForm(),
         empty_form=EmptyForm(),
         checkin=checkin,
         checkin_url=url_for("training.checkin", code=checkin[0], _external=True) if checkin else None,
@@ -193,10 +200,7 @@ def delete_material(cid: int, fid: int) -> Response:
 @bp.route("/campaigns/<int:cid>/training/materials/<int:fid>")
 @login_required
 def material(cid: int, fid: int) -> Response:
-    stored = training.material(current_actor(), _campaign(cid), fid)
-    return send_file(
-        files.path_of(stored), mimetype=stored.content_type, as_attachment=True, download_name=stored.filename
-    )
+    return files.send_stored(training.material(current_actor(), _campaign(cid), fid))
 
 
 @bp.route("/office/campaigns/<int:cid>/units/<int:uid>/attendance", methods=["POST"])
@@ -223,16 +227,17 @@ def mark_attendance(cid: int, uid: int) -> Response:
 
 @bp.route("/office/campaigns/<int:cid>/training/checkin", methods=["POST"])
 @office_only
-def open_checkin(cid: int) -> Response:
+def open_checkin(cid: int) -> Response | tuple[str, int]:
     form = CheckinForm()
-    if form.validate_on_submit():
-        try:
-            training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
-        except DomainError as exc:
-            flash_failure(exc)
-            return _back(cid, "checkin")
-        return redirect(url_for("training.checkin_display", cid=cid))
-    return _back(cid, "checkin")
+    if not form.validate_on_submit():
+        flash_form(form)
+        return _office_page(cid, checkin_form=form), 400
+    try:
+        training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
+    except DomainError as exc:
+        flash_failure(exc)
+        return _office_page(cid, checkin_form=form), 400
+    return redirect(url_for("training.checkin_display", cid=cid))
 
 
 @bp.route("/office/campaigns/<int:cid>/training/checkin/close", methods=["POST"])

@@ -429,7 +429,8 @@ def test_registration_bad_input_is_400(client, world):
 
 
 def test_registration_unknown_campaign_is_404(client, world):
-    assert client.post("/api/v1/campaigns/999/registrations", json={}).status_code == 404
+    body = {"name": "丁社区", "username": "unit-d", "password": "long-enough-1"}
+    assert client.post("/api/v1/campaigns/999/registrations", json=body).status_code == 404
 
 
 # --- the application ---------------------------------------------------------------------------------
@@ -924,5 +925,5 @@ def test_openapi_documents_multipart_uploads(client, world):
     assert body["content"]["multipart/form-data"]["schema"]["required"] == ["file"]
     application = paths["/api/v1/campaigns/{cid}/units/{uid}/application"]["get"]["responses"]["200"]
     assert application["content"]["application/json"]["schema"] == {
-        "$ref": "#/components/schemas/Application"
+        "$ref": "#/components/schemas/ApplicationOut"
     }
