@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from evalflow import create_app
 from evalflow.extensions import db
+from tests.contract import ContractClient
 
 PG_URL = os.environ.get("EVALFLOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgres"]
@@ -111,6 +112,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Any, app_config: dict[str, Any
     postgres = request.param == "postgres"
     url = request.getfixturevalue("pg_shared_url") if postgres else f"sqlite:///{tmp_path / 'test.sqlite3'}"
     application = create_app(make_config(url, tmp_path, **app_config))
+    application.test_client_class = ContractClient  # every API answer checked against the document
     with application.app_context():
         db.create_all()
         try:

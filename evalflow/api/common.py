@@ -239,7 +239,7 @@ def _document(
             "required": True,
             "content": {"application/json": {"schema": request_schema}},
         }
-    operation["responses"] = _responses(declared)
+    operation["responses"] = _responses({**_common_errors(rule, method, auth), **declared})
     SPEC_PATHS.setdefault("/api/v1" + openapi_path(rule), {})[method.lower()] = operation
 
 
@@ -260,6 +260,20 @@ def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
         return prop
     rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
     return {**rest, **branches[0]}
+
+
+def _common_errors(rule: str, method: str, auth: str) -> Responses:
+    """The errors any operation may answer, whatever its view does: a malformed request, a bad
+    bearer token (checked before every route, public ones too), a refused CSRF token or role, an
+    unknown id in the path, a body over the size limit."""
+    errors: Responses = {400: "invalid input", 401: "unauthenticated (missing or bad credentials)"}
+    if auth != "public" or method in UNSAFE:
+        errors[403] = "forbidden (or csrf_failed for a browser session)"
+    if PATH_PARAM.search(rule):
+        errors[404] = "not found, or not visible to this caller"
+    if method in UNSAFE:
+        errors[413] = "request too large"
+    return errors
 
 
 def _responses(responses: Responses) -> dict[str, Any]:
