@@ -7,12 +7,13 @@ again with the user's input.
 
 from __future__ import annotations
 
-from flask import flash
+from flask import current_app, flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from ..domain.errors import DomainError
 from ..extensions import db
-from ..i18n import describe
+from ..i18n import describe, tr, tr_all
 from .forms import error_list
 
 
@@ -28,3 +29,30 @@ def flash_form(form: FlaskForm) -> None:
     (or that the page expired, when only the CSRF token failed)."""
     db.session.rollback()
     flash(" ".join(error_list(form)), "error")
+
+
+def flash_stale() -> None:
+    """A form whose CSRF token no longer matches (an old tab, a new session)."""
+    db.session.rollback()
+    flash(_("页面已过期,请刷新后重试。"), "error")
+
+
+def flash_too_large() -> None:
+    """An upload over ``MAX_FILE_MB`` (Werkzeug refused the body before the view ran)."""
+    db.session.rollback()
+    flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
+
+
+def show_on_form(form: FlaskForm, exc: DomainError) -> None:
+    """A use case refused a form that the view renders again (keeping the input): roll back, put
+    each field's reasons under that field, and flash the message with whatever no field shows."""
+    db.session.rollback()
+    unplaced: list[str] = []
+    for name, reasons in exc.fields.items():
+        field = getattr(form, name, None)
+        if field is None:
+            unplaced += tr_all(reasons)
+        else:
+            field.errors = tr_all(reasons)
+    if unplaced or not exc.fields:
+        flash(" ".join([tr(exc.message), *unplaced, *tr_all(exc.reasons)]), "error")

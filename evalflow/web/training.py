@@ -9,19 +9,12 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import Optional
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
-from ..domain.messages import N_
-from ..domain.training import CHECKIN_DEFAULT_MINUTES
 from ..extensions import db
 from ..i18n import tr
 from ..models import Campaign, Unit
@@ -31,58 +24,17 @@ from . import current_actor
 from .decorators import office_only, unit_only
 from .feedback import flash_failure, flash_form
 from .forms import EmptyForm
-from .labels import AUDIT_ACTIONS
-
-bp = Blueprint("training", __name__)
-
-AUDIT_ACTIONS.update(
-    {
-        "training.schedule": N_("保存培训安排"),
-        "training.material_add": N_("上传培训资料"),
-        "training.material_remove": N_("删除培训资料"),
-        "training.checkin_open": N_("开启现场签到"),
-        "training.checkin_close": N_("结束现场签到"),
-        "attendance.mark": N_("登记培训签到"),
-        "faq.add": N_("发布培训问答"),
-        "faq.ask": N_("单位在线提问"),
-        "faq.answer": N_("解答问题"),
-    }
+from .training_forms import (
+    AnswerForm,
+    AskForm,
+    AttendanceForm,
+    CheckinForm,
+    FaqForm,
+    MaterialForm,
+    ScheduleForm,
 )
 
-
-class ScheduleForm(FlaskForm):
-    starts_at = StringField(_l("日期和时间"), validators=[Optional()])
-    place = StringField(_l("地点"), validators=[Optional()])
-    agenda = TextAreaField(_l("培训内容(每行一项)"), validators=[Optional()])
-
-
-class MaterialForm(FlaskForm):
-    file = FileField(_l("培训资料(PDF、Word、图片)"))
-
-
-class AttendanceForm(FlaskForm):
-    # Radio buttons in the template; the value is checked by the domain rule.
-    status = StringField(_l("状态"), default="attended")
-    note = StringField(_l("说明(请假必填)"), validators=[Optional()])
-
-
-class CheckinForm(FlaskForm):
-    # Text, not IntegerField: the domain rule parses it (same as the API) and says what is wrong.
-    minutes = StringField(_l("有效时间(分钟)"), default=str(CHECKIN_DEFAULT_MINUTES), validators=[Optional()])
-
-
-class FaqForm(FlaskForm):
-    question = TextAreaField(_l("问题"), validators=[Optional()])
-    answer = TextAreaField(_l("解答"), validators=[Optional()])
-
-
-class AskForm(FlaskForm):
-    question = TextAreaField(_l("您的问题"), validators=[Optional()])
-
-
-class AnswerForm(FlaskForm):
-    entry = HiddenField()
-    answer = TextAreaField(_l("解答"), validators=[Optional()])
+bp = Blueprint("training", __name__)
 
 
 def qr_svg(data: str) -> Markup:

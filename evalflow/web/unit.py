@@ -18,13 +18,11 @@ from ..domain.errors import DomainError
 from ..domain.intake import EDITABLE, MAX_REPORT, STATUS_LABELS, Status, outline
 from ..domain.phases import Phase
 from ..extensions import db, limiter
-from ..i18n import tr, tr_all
 from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
-from .feedback import flash_failure
-from .forms import form_errors
+from .feedback import flash_failure, flash_form, flash_stale, flash_too_large, show_on_form
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -32,8 +30,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
-    db.session.rollback()
-    flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
+    flash_too_large()
     return redirect(url_for("unit.home"), 303)
 
 
@@ -93,7 +90,7 @@ def save() -> Response:
     unit, campaign = _mine()
     form = ApplicationForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return _back()
     data = {"report_title": form.report_title.data or "", "report_text": form.report_text.data or ""}
     if request.form.get("then") == "submit":
@@ -109,7 +106,7 @@ def import_docx() -> Response:
     unit, campaign = _mine()
     form = FileForm()
     if not form.validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
     return _run(
         lambda: intake.import_docx(current_actor(), campaign, unit.id, form.file.data),
@@ -123,7 +120,7 @@ def attach() -> Response:
     unit, campaign = _mine()
     form = FileForm()
     if not form.validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
     return _run(
         lambda: intake.add_attachment(current_actor(), campaign, unit.id, form.file.data), _("附件已上传。")
@@ -135,7 +132,7 @@ def attach() -> Response:
 def detach(aid: int) -> Response:
     unit, campaign = _mine()
     if not FileForm().validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
     return _run(lambda: intake.remove_attachment(current_actor(), campaign, unit.id, aid), _("附件已删除。"))
 
@@ -168,20 +165,8 @@ def register() -> str | tuple[str, int]:
                 campaign, {k: v for k, v in form.data.items() if k not in ("campaign", "csrf_token")}
             )
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
+            show_on_form(form, exc)
         else:
             return render_template("unit/intake_registered.html", name=form.name.data)
     status = 400 if form.errors else 200
     return render_template("unit/intake_register.html", form=form, campaigns=open_campaigns), status
-
-
-def _field_errors(form: RegistrationForm, exc: DomainError) -> None:
-    placed = False
-    for name, reasons in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = tr_all(reasons)
-            placed = True
-    if not placed:
-        form.name.errors = [tr(exc.message)]
