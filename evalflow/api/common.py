@@ -15,6 +15,7 @@ from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFInvalid
 
+from ..converters import MAX_ID
 from ..domain.access import PUBLIC, Actor
 from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
@@ -221,7 +222,7 @@ def _document(
             "name": p,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         }
         for p in PATH_PARAM.findall(rule)
     ]

@@ -133,3 +133,9 @@ def test_security_headers_on_api_and_pages(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_id_past_64_bits_in_the_path_is_404_not_an_overflow(client):
+    response = client.get("/api/v1/campaigns/" + "9" * 30)
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
