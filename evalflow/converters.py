@@ -1,16 +1,18 @@
 """URL converters: an ``<int:…>`` id in a path is at most a signed 64-bit integer (what both
-databases store), so a longer number is a 404 like any unknown id, never an overflow (a 500)."""
+databases store). A longer number names nothing: it is a 404 like any unknown id — never an
+overflow in the database (a 500), nor a 405 because another method's rule matched first."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**63 - 1
 
 
 class IdConverter(IntegerConverter):
-    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(map, *args, **kwargs)
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number

@@ -29,10 +29,11 @@ def _document() -> dict[str, Any]:
 
 @functools.cache
 def _templates() -> list[tuple[re.Pattern[str], str]]:
-    """Path templates as patterns, fixed segments first (``/units/import`` before ``/units/{uid}``)."""
+    """Path templates as patterns (ids are digits, as the ``int`` converter wants), fixed segments
+    first (``/units/import`` before ``/units/{uid}``)."""
     paths = _document()["paths"]
     ordered = sorted(paths, key=lambda path: (path.count("{"), path))
-    return [(re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(p)) + "$"), p) for p in ordered]
+    return [(re.compile("^" + re.sub(r"\\{[a-z_]+\\}", "[0-9]+", re.escape(p)) + "$"), p) for p in ordered]
 
 
 def operation_for(path: str, method: str) -> tuple[str, dict[str, Any]] | None:

@@ -9,6 +9,7 @@ request must see the data); it works the same on SQLite and PostgreSQL. Sign-in 
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from werkzeug.security import generate_password_hash
@@ -88,6 +89,21 @@ def bearer(raw: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw}"}
 
 
+def make_config(db_url: str, tmp_path: Any, **extra: Any) -> dict[str, Any]:
+    """The settings of a test app on *db_url*, uploads under *tmp_path*."""
+    config = {
+        "TESTING": True,
+        "DATABASE_URL": db_url,
+        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "RATELIMIT_ENABLED": True,
+        "PROXY_FIX": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost buys nothing in tests
+    }
+    config.update(extra)
+    return config
+
+
 # --- the browser -----------------------------------------------------------------------------------
 
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
@@ -104,7 +120,7 @@ def csrf(client: Any, page: str) -> str:
     return csrf_from(client.get(page).get_data(as_text=True))
 
 
-def login(client: Any, username: str, password: str = PASSWORD) -> Any:
+def login(client: Any, username: str = "office", password: str = PASSWORD) -> Any:
     return client.post(
         "/login", data={"username": username, "password": password, "csrf_token": csrf(client, "/login")}
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
@@ -135,7 +136,8 @@ def test_security_headers_on_api_and_pages(client):
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
-def test_id_past_64_bits_in_the_path_is_404_not_an_overflow(client):
-    response = client.get("/api/v1/campaigns/" + "9" * 30)
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+def test_id_past_64_bits_in_the_path_is_404_not_an_overflow(client, method):
+    response = client.open("/api/v1/campaigns/" + "9" * 30, method=method, json={})
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"

@@ -22,8 +22,8 @@ from evalflow.domain.phases import Phase as CampaignPhase
 from evalflow.extensions import db
 from evalflow.models import ApplicationStatus
 from tests import factories as make
-from tests.conftest import make_config
 from tests.contract import check_response
+from tests.factories import make_config
 
 EXAMPLES = 3
 
@@ -66,12 +66,15 @@ def test_fuzz_office_never_gets_a_server_error(app, office_headers, operation):
     def fuzz(case: schemathesis.Case) -> None:
         response = case.call(app=app, headers=office_headers)
         assert response.status_code < 500, f"{case.method} {case.formatted_path}: {response.text[:300]}"
-        check_response(
-            response.request.path_url.split("?")[0],
-            case.method,
-            response.status_code,
-            response.headers.get("Content-Type", "").split(";")[0],
-            response.content,
-        )
+        try:
+            check_response(
+                response.request.path_url.split("?")[0],
+                case.method,
+                response.status_code,
+                response.headers.get("Content-Type", "").split(";")[0],
+                response.content,
+            )
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{response.request.method} {response.request.url}") from None
 
     fuzz()
