@@ -8,6 +8,7 @@ from ..domain.access import Actor
 from ..i18n import tr
 from ..models import Campaign, FaqEntry, StoredFile
 from ..schemas.base import Done
+from ..schemas.files import FileOut
 from ..schemas.training import (
     AnswerIn,
     AskIn,
@@ -32,14 +33,8 @@ ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "
 
 
 def material_out(cid: int, stored: StoredFile) -> MaterialOut:
-    return MaterialOut(
-        id=stored.id,
-        filename=stored.filename,
-        size=stored.size,
-        sha256=stored.sha256,
-        content_type=stored.content_type,
-        url=url_for("api.download_material", cid=cid, fid=stored.id),
-    )
+    url = url_for("api.download_material", cid=cid, fid=stored.id)
+    return MaterialOut(**FileOut.model_validate(stored).model_dump(), url=url)
 
 
 def training_out(cid: int, plan: Schedule) -> TrainingOut:

@@ -15,6 +15,7 @@ from ..schemas.units import (
     RegistrationDecisionOut,
     RegistrationIn,
     RegistrationOut,
+    UnitFields,
     UnitIn,
     UnitOut,
 )
@@ -27,11 +28,7 @@ def unit_out(unit: Unit, vetoed: set[int] | None) -> UnitOut:
     login = units.login_of(unit)
     application = intake.peek_application(unit)
     return UnitOut(
-        id=unit.id,
-        name=unit.name,
-        category=unit.category,
-        contact_name=unit.contact_name,
-        contact_phone=unit.contact_phone,
+        **UnitFields.model_validate(unit).model_dump(),
         username=login.username if login else None,
         registration="approved" if unit.approved else "pending",
         application_status=application.status if application else "draft",
@@ -56,13 +53,8 @@ ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "
 )
 def create_unit(cid: int, body: UnitIn) -> NewUnitOut:
     created = units.create_unit(actor(), campaign_of(cid), body.model_dump())
-    unit = created.unit
     return NewUnitOut(
-        id=unit.id,
-        name=unit.name,
-        category=unit.category,
-        contact_name=unit.contact_name,
-        contact_phone=unit.contact_phone,
+        **UnitFields.model_validate(created.unit).model_dump(),
         username=created.username,
         password=created.password,
     )

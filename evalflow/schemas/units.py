@@ -27,24 +27,24 @@ class RegistrationDecisionIn(Input):
     approve: bool
 
 
-class NewUnitOut(Output):
-    """A unit with its login; the password is shown only now."""
+class UnitFields(Output):
+    """What a unit is, as every unit answer shows it."""
 
     id: int
     name: str
     category: str
     contact_name: str
     contact_phone: str
+
+
+class NewUnitOut(UnitFields):
+    """A unit with its login; the password is shown only now."""
+
     username: str
     password: str = Field(description="shown once")
 
 
-class UnitOut(Output):
-    id: int
-    name: str
-    category: str
-    contact_name: str
-    contact_phone: str
+class UnitOut(UnitFields):
     username: str | None
     registration: Literal["approved", "pending"]
     application_status: Status

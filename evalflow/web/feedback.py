@@ -7,6 +7,9 @@ again with the user's input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import current_app, flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -15,6 +18,8 @@ from ..domain.errors import DomainError
 from ..extensions import db
 from ..i18n import describe, tr, tr_all
 from .forms import error_list
+
+T = TypeVar("T")
 
 
 def flash_failure(exc: DomainError) -> None:
@@ -56,3 +61,16 @@ def show_on_form(form: FlaskForm, exc: DomainError) -> None:
             field.errors = tr_all(reasons)
     if unplaced or not exc.fields:
         flash(" ".join([tr(exc.message), *unplaced, *tr_all(exc.reasons)]), "error")
+
+
+def attempt(step: Callable[[], T], success: str | Callable[[T], str]) -> bool:
+    """Run one use case for an HTML view: on a refusal roll back and flash every reason (see
+    :func:`flash_failure`); else flash *success* (a sentence, or one made from the result).
+    Returns whether it succeeded, so the view can choose where to go."""
+    try:
+        result = step()
+    except DomainError as exc:
+        flash_failure(exc)
+        return False
+    flash(success(result) if callable(success) else success, "success")
+    return True

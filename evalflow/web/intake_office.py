@@ -21,7 +21,7 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
-from .feedback import flash_failure, flash_form, flash_stale, flash_too_large, show_on_form
+from .feedback import attempt, flash_failure, flash_form, flash_stale, flash_too_large, show_on_form
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
 from .unit import upload_limits
 
@@ -44,12 +44,7 @@ def _stale() -> Response:
 
 
 def _run(step: Any, success: str, target: str) -> Response:
-    try:
-        step()
-    except DomainError as exc:
-        flash_failure(exc)
-    else:
-        flash(success, "success")
+    attempt(step, success)
     return redirect(target, 303)
 
 

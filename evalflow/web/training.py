@@ -22,7 +22,7 @@ from ..pdf import qr
 from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
-from .feedback import flash_failure, flash_form
+from .feedback import attempt, flash_failure, flash_form
 from .forms import EmptyForm
 from .training_forms import (
     AnswerForm,
@@ -113,12 +113,7 @@ def save_schedule(cid: int) -> Response:
             "place": form.place.data or "",
             "agenda": (form.agenda.data or "").splitlines(),
         }
-        try:
-            training.save_schedule(current_actor(), _campaign(cid), data)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("培训安排已保存。"), "success")
+        attempt(lambda: training.save_schedule(current_actor(), _campaign(cid), data), _("培训安排已保存。"))
     return _back(cid, "schedule")
 
 
@@ -127,12 +122,10 @@ def save_schedule(cid: int) -> Response:
 def upload_material(cid: int) -> Response:
     form = MaterialForm()
     if form.validate_on_submit():
-        try:
-            stored = training.add_material(current_actor(), _campaign(cid), request.files.get("file"))
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已上传“%(name)s”。", name=stored.filename), "success")
+        attempt(
+            lambda: training.add_material(current_actor(), _campaign(cid), request.files.get("file")),
+            lambda stored: _("已上传“%(name)s”。", name=stored.filename),
+        )
     return _back(cid, "materials")
 
 
@@ -140,12 +133,7 @@ def upload_material(cid: int) -> Response:
 @office_only
 def delete_material(cid: int, fid: int) -> Response:
     if EmptyForm().validate_on_submit():
-        try:
-            training.remove_material(current_actor(), _campaign(cid), fid)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已删除。"), "success")
+        attempt(lambda: training.remove_material(current_actor(), _campaign(cid), fid), _("已删除。"))
     return _back(cid, "materials")
 
 
@@ -160,17 +148,8 @@ def material(cid: int, fid: int) -> Response:
 def mark_attendance(cid: int, uid: int) -> Response:
     form = AttendanceForm()
     if form.validate_on_submit():
-        try:
-            training.mark_attendance(
-                current_actor(),
-                _campaign(cid),
-                uid,
-                {"status": form.status.data, "note": form.note.data or ""},
-            )
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已登记。"), "success")
+        data = {"status": form.status.data, "note": form.note.data or ""}
+        attempt(lambda: training.mark_attendance(current_actor(), _campaign(cid), uid, data), _("已登记。"))
     return _back(cid, "attendance")
 
 
@@ -196,12 +175,7 @@ def open_checkin(cid: int) -> Response | tuple[str, int]:
 @office_only
 def close_checkin(cid: int) -> Response:
     if EmptyForm().validate_on_submit():
-        try:
-            training.close_checkin(current_actor(), _campaign(cid))
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("现场签到已关闭。"), "success")
+        attempt(lambda: training.close_checkin(current_actor(), _campaign(cid)), _("现场签到已关闭。"))
     return _back(cid, "checkin")
 
 
@@ -233,14 +207,10 @@ def checkin_display(cid: int) -> str | Response:
 def checkin(code: str) -> str | Response:
     form = EmptyForm()
     unit, campaign = _unit_campaign()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            training.check_in(current_actor(), code)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("签到成功,欢迎参加集中培训!"), "success")
-            return redirect(url_for("training.unit_training"))
+    welcome = _("签到成功,欢迎参加集中培训!")
+    posted = request.method == "POST" and form.validate_on_submit()
+    if posted and attempt(lambda: training.check_in(current_actor(), code), welcome):
+        return redirect(url_for("training.unit_training"))
     return render_template(
         "unit/training_checkin.html",
         unit=unit,
@@ -296,14 +266,10 @@ def office_faq(cid: int) -> str:
 def add_faq(cid: int) -> Response:
     form = FaqForm()
     if form.validate_on_submit():
-        try:
-            faq.add_entry(
-                current_actor(), _campaign(cid), {"question": form.question.data, "answer": form.answer.data}
-            )
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已发布,所有申报单位均可看到。"), "success")
+        data = {"question": form.question.data, "answer": form.answer.data}
+        attempt(
+            lambda: faq.add_entry(current_actor(), _campaign(cid), data), _("已发布,所有申报单位均可看到。")
+        )
     return redirect(url_for("training.office_faq", cid=cid))
 
 
@@ -312,12 +278,10 @@ def add_faq(cid: int) -> Response:
 def answer_faq(cid: int, fid: int) -> Response:
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data})
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("解答已发布,所有申报单位均可看到。"), "success")
+        attempt(
+            lambda: faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data}),
+            _("解答已发布,所有申报单位均可看到。"),
+        )
     return redirect(url_for("training.office_faq", cid=cid) + f"#faq-{fid}")
 
 
@@ -326,14 +290,10 @@ def answer_faq(cid: int, fid: int) -> Response:
 def unit_faq() -> str | Response:
     unit, campaign = _unit_campaign()
     form = AskForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            faq.ask(current_actor(), campaign, {"question": form.question.data})
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。"), "success")
-            return redirect(url_for("training.unit_faq"))
+    sent = _("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。")
+    posted = request.method == "POST" and form.validate_on_submit()
+    if posted and attempt(lambda: faq.ask(current_actor(), campaign, {"question": form.question.data}), sent):
+        return redirect(url_for("training.unit_faq"))
     entries = faq.list_entries(current_actor(), campaign, _query())
     return render_template(
         "unit/faq.html",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -22,7 +22,7 @@ from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
-from .feedback import flash_failure, flash_form, flash_stale, flash_too_large, show_on_form
+from .feedback import attempt, flash_form, flash_stale, flash_too_large, show_on_form
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -75,12 +75,7 @@ def _back() -> Response:
 
 def _run(step: Any, success: str) -> Response:
     """Run one service call; flash its outcome; always return to the portal."""
-    try:
-        step()
-    except DomainError as exc:
-        flash_failure(exc)
-    else:
-        flash(success, "success")
+    attempt(step, success)
     return _back()
 
 
