@@ -15,10 +15,13 @@ from werkzeug.wrappers import Response
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
+from ..domain.training import MAX_QUERY
 from ..extensions import db
 from ..i18n import tr
 from ..models import Campaign, Unit
 from ..pdf import qr
+from ..schemas.base import parse_query
+from ..schemas.training import FaqQuery
 from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
@@ -241,7 +244,8 @@ def unit_training() -> str:
 
 
 def _query() -> str:
-    return (request.args.get("q") or "").strip()[:100]
+    """The Q&A search, parsed as the API parses it (the service uses its first words)."""
+    return (parse_query(FaqQuery, request.args).q or "").strip()[:MAX_QUERY]
 
 
 @bp.route("/office/campaigns/<int:cid>/faq")
