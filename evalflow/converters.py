@@ -1,13 +1,14 @@
-"""URL converters: an ``<int:…>`` id in a path is at most a signed 64-bit integer (what both
-databases store). A longer number names nothing: it is a 404 like any unknown id — never an
-overflow in the database (a 500), nor a 405 because another method's rule matched first."""
+"""URL converters: an ``<int:…>`` id in a path is at most 2**31 - 1, the largest value of the id
+columns (``INTEGER``: 32 bits on PostgreSQL). A larger number names nothing: it is a 404 like any
+unknown id — never an out-of-range error in the database (a 500), nor a 405 because another
+method's rule for the same path matched first."""
 
 from __future__ import annotations
 
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):

@@ -137,7 +137,8 @@ def test_security_headers_on_api_and_pages(client):
 
 
 @pytest.mark.parametrize("method", ["GET", "PATCH"])
-def test_id_past_64_bits_in_the_path_is_404_not_an_overflow(client, method):
-    response = client.open("/api/v1/campaigns/" + "9" * 30, method=method, json={})
+@pytest.mark.parametrize("cid", [2**31, 2**63, 10**30])
+def test_id_past_the_id_column_is_404_not_an_overflow(client, method, cid):
+    response = client.open(f"/api/v1/campaigns/{cid}", method=method, json={})
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
