@@ -267,7 +267,7 @@ def review(actor: Actor, campaign: Campaign, unit_id: int, decision: object, com
 
 
 def queue(
-    actor: Actor, campaign: Campaign, status: str | None = None
+    actor: Actor, campaign: Campaign, status: Status | None = None
 ) -> list[tuple[Unit, Application | None]]:
     """Every approved unit with its application (optionally only those in *status*), oldest first."""
     require(actor, Action.UNIT_MANAGE, campaign)

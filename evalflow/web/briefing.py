@@ -19,7 +19,6 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from ..domain import briefing as rules
 from ..domain.briefing import MAX_COUNTDOWN, MIN_COUNTDOWN
 from ..domain.errors import DomainError
-from ..domain.messages import N_
 from ..domain.training import SeatRole
 from ..models import Campaign
 from ..services import briefing, briefing_live, briefing_order, paper
@@ -27,22 +26,8 @@ from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
 from .forms import EmptyForm, SafeForm
-from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("briefing", __name__, url_prefix="/office/campaigns/<int:cid>/briefing")
-
-AUDIT_ACTIONS.update(
-    {
-        "briefing.order": N_("设定汇报顺序"),
-        "briefing.draw": N_("抽签确定汇报顺序"),
-        "presentation.open": N_("开放评分"),
-        "presentation.close": N_("结束评分"),
-        "ballot.cast": N_("评分"),
-        "ballot.change": N_("更改评分"),
-        "ballot.paper": N_("录入纸质评分"),
-        "paper.entry": N_("录入纸质评定表"),
-    }
-)
 
 
 class OpenForm(SafeForm):
