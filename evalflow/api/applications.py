@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Response
 
 from ..domain.intake import Status, outline
+from ..i18n import tr_all
 from ..models import Application, Campaign, Unit
 from ..schemas.applications import (
     ApplicationIn,
@@ -14,6 +15,7 @@ from ..schemas.applications import (
     DeadlineOut,
     DiffOut,
     DiffQuery,
+    ImportOut,
     QueueOut,
     QueueQuery,
     ReviewIn,
@@ -120,12 +122,24 @@ def delete_attachment(cid: int, uid: int, aid: int) -> Response:
     summary="Fill the draft from a .docx report (multipart 'file'); returns the text and its outline",
     tag="applications",
     multipart=multipart_body(),
-    responses={**APP_RESPONSES, 409: "not editable", 413: "too large", 415: "not a .docx"},
+    responses={
+        200: ImportOut,
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not found",
+        409: "not editable",
+        413: "too large",
+        415: "not a .docx",
+    },
 )
-def import_docx(cid: int, uid: int) -> ApplicationOut:
+def import_docx(cid: int, uid: int) -> ImportOut:
     campaign = campaign_of(cid)
-    intake.import_docx(actor(), campaign, uid, upload())
-    return _application(campaign, uid)
+    imported = intake.import_docx(actor(), campaign, uid, upload())
+    return ImportOut(
+        **_application(campaign, uid).model_dump(),
+        title_action=imported.title_action,
+        import_notices=tr_all(imported.notices),
+    )
 
 
 @route(

@@ -24,8 +24,8 @@ from ..schemas.notices import (
 )
 from ..services import campaigns, notice_docs
 from ..services import notice as svc
-from .common import require_login, route
-from .units import document_body, upload
+from .common import multipart_body, require_login, route
+from .units import upload
 
 
 def notice_out(item: Notice, campaign: Campaign) -> NoticeOut:
@@ -112,6 +112,13 @@ def receipt_out(objection: Objection) -> ReceiptOut:
     )
 
 
+def _multipart_objection() -> dict[str, Any]:
+    """The multipart body of the upload route: the JSON objection's fields plus its files."""
+    schema = multipart_body("seal", optional=True, form=ObjectionIn)
+    schema["properties"]["evidence"] = {"type": "array", "items": {"type": "string", "format": "binary"}}
+    return schema
+
+
 @route(
     "/notices/<int:nid>/objections/upload",
     "POST",
@@ -119,6 +126,7 @@ def receipt_out(objection: Objection) -> ReceiptOut:
     "unit's official seal, `evidence` files). Same rules and the same rate limit as the JSON route",
     tag="notice",
     auth="public",
+    multipart=_multipart_objection(),
     responses={201: ReceiptOut, 400: "invalid_input (anonymous, no seal for a unit, unit not on the notice)",
                404: "not_found", 409: "notice_not_open", 413: "too_large", 415: "unsupported_type",
                429: "rate_limited"},
@@ -133,17 +141,6 @@ def post_objection_upload(nid: int) -> tuple[ReceiptOut, int]:
         nid, data.model_dump(), seal=upload("seal"), evidence=request.files.getlist("evidence")
     )
     return receipt_out(objection), 201
-
-
-def _multipart_objection() -> dict[str, Any]:
-    """The multipart body of the upload route: the JSON objection's fields plus its files."""
-    schema = ObjectionIn.model_json_schema()
-    schema["properties"]["seal"] = {"type": "string", "format": "binary"}
-    schema["properties"]["evidence"] = {"type": "array", "items": {"type": "string", "format": "binary"}}
-    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
-
-
-document_body("/notices/<int:nid>/objections/upload", "POST", _multipart_objection())
 
 
 @route(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Response, url_for
 
 from ..domain.access import Actor
-from ..i18n import tr
+from ..domain.training import DEFAULT_AGENDA
+from ..i18n import tr_if_constant
 from ..models import Campaign, FaqEntry, StoredFile
 from ..schemas.base import Done
 from ..schemas.files import FileOut
@@ -41,7 +42,7 @@ def training_out(cid: int, plan: Schedule) -> TrainingOut:
     return TrainingOut(
         starts_at=plan.starts_at,
         place=plan.place,
-        agenda=[tr(item) for item in plan.agenda],
+        agenda=[tr_if_constant(item, DEFAULT_AGENDA) for item in plan.agenda],
         materials=[material_out(cid, m) for m in plan.materials],
     )
 

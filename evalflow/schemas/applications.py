@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from ..domain.campaign import MAX_REASON
-from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, Decision, Status
+from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, Decision, Status, TitleAction
 from .base import Input, Output, Query, Timestamp, text
 from .files import FileOut
 
@@ -61,6 +61,13 @@ class ApplicationOut(Output):
     reviewed_at: Timestamp | None
     outline: list[Heading]
     intake_deadline: date | None
+
+
+class ImportOut(ApplicationOut):
+    """The application after a .docx import, with what the import did to the document's lines."""
+
+    title_action: TitleAction = Field(description="used | duplicate | kept | none: the first line's fate")
+    import_notices: list[str] = Field(description="what happened to the title (and a table of contents)")
 
 
 class VersionOut(Output):

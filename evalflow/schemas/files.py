@@ -16,3 +16,6 @@ class FileOut(Output):
     size: int
     sha256: str
     content_type: str = Field(json_schema_extra={"enum": CONTENT_TYPES})
+    page_count: int | None = Field(
+        None, description="pages of a PDF (checked on upload); null for other kinds"
+    )

@@ -37,7 +37,7 @@ def test_attachment_upload_and_download_keep_chinese_name(client, world):
     assert response.status_code == 201
     assert body == {
         "id": body["id"], "filename": "创建工作台账.pdf", "size": len(PDF),
-        "sha256": hashlib.sha256(PDF).hexdigest(), "content_type": "application/pdf",
+        "sha256": hashlib.sha256(PDF).hexdigest(), "content_type": "application/pdf", "page_count": 1,
     }  # fmt: skip
     download = client.get(world.app_url(None, f"/attachments/{body['id']}"), headers=world.headers("office"))
     assert download.status_code == 200 and download.data == PDF
@@ -152,6 +152,7 @@ def test_docx_report_fills_body_and_outline(client, app, world):
     assert body["report_text"].startswith("我们乌山社区认真学习。\n一、领导重视")
     assert [o["text"] for o in body["outline"]] == ["领导重视,健全组织机构", "宣传发动,营造氛围"]
     assert body["status"] == "draft"
+    assert body["title_action"] == "used" and len(body["import_notices"]) == 1
     assert stored_files(app) == [] and file_rows() == 0  # the Word file itself is not kept
 
 

@@ -24,7 +24,7 @@ def world(app) -> World:
 def test_pdf_page_count_is_stored_returned_and_shown(client, world):
     body = upload(client, world, "a", pdf_bytes(3), "台账.pdf").get_json()
     stored = db.session.get(StoredFile, body["id"])
-    assert stored.page_count == 3
+    assert stored.page_count == 3 and body["page_count"] == 3
     as_unit(client)
     page = client.get("/unit/").get_data(as_text=True)
     assert re.search(r"台账\.pdf</a>\s*<span class=\"muted small\">\d+ B · 3 页</span>", page)
