@@ -29,26 +29,20 @@ SEAT_RENAME = {
     "properties": {"name": {"type": "string", "maxLength": 60}},
 }
 
+_SEAT_PROPERTIES = {
+    "id": {"type": "integer"},
+    "unit_id": {"type": "integer"},
+    "role": {"type": "string", "enum": SEAT_ROLES},
+    "role_label": {"type": "string"},
+    "name": {"type": "string"},
+}
 COMPONENTS: dict[str, Any] = {
-    "Seat": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "integer"},
-            "unit_id": {"type": "integer"},
-            "role": {"type": "string", "enum": SEAT_ROLES},
-            "role_label": {"type": "string"},
-            "name": {"type": "string"},
-        },
-    },
+    "Seat": {"type": "object", "properties": _SEAT_PROPERTIES},
     "IssuedSeat": {
         "type": "object",
         "required": ["id", "role", "name", "token", "url"],
         "properties": {
-            "id": {"type": "integer"},
-            "unit_id": {"type": "integer"},
-            "role": {"type": "string", "enum": SEAT_ROLES},
-            "role_label": {"type": "string"},
-            "name": {"type": "string"},
+            **_SEAT_PROPERTIES,
             "token": {"type": "string", "description": "shown only now; stored hashed"},
             "url": {"type": "string", "description": "the seat's ballot page; needs no password"},
         },
