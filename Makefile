@@ -39,7 +39,15 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint translations
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+
+# axe-core (pinned in tests/e2e/package-lock.json) for the browser tests' accessibility checks;
+# without npm those checks skip with a reason (CI installs npm, so there they run).
+$(AXE): tests/e2e/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/e2e --no-audit --no-fund --silent; \
+	else echo "npm missing: the accessibility checks will skip"; fi
+
+test: lint translations $(AXE)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) translations

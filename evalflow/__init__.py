@@ -37,4 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     cli.register_cli(app)
     errors.register_error_handlers(app)
+    from .observability import register_observability
+
+    register_observability(app)
     return app

@@ -72,3 +72,61 @@ def register_cli(app: Flask) -> None:
                 click.echo(problem.render(), err=True)
             raise click.ClickException(f"verification FAILED: {len(result.problems)} problem(s)")
         click.echo("verification OK: the digest and the tally match the file")
+
+    @app.cli.command("verify-audit")
+    @click.option(
+        "--campaign", "campaign_ids", type=int, multiple=True, help="check only these campaigns' chains"
+    )
+    def verify_audit(campaign_ids: tuple[int, ...]) -> None:
+        """Re-check the hash chains of the audit log; exit 1 at the first broken link."""
+        from .services.audit import verify
+
+        reports = verify(list(campaign_ids) if campaign_ids else None)
+        broken = [r for r in reports if r.broken is not None]
+        for report in reports:
+            state = "BROKEN" if report.broken else "ok"
+            click.echo(f"chain {report.chain}: {state}, {report.length} entries checked, head {report.head}")
+        if broken:
+            raise click.ClickException("first broken link: " + broken[0].broken.describe())  # type: ignore[union-attr]
+        click.echo(f"audit log intact: {len(reports)} chains")
+
+    @app.cli.command("export")
+    @click.argument("campaign_id", type=int)
+    @click.argument("out", type=click.Path(dir_okay=False, writable=True))
+    def export_campaign(campaign_id: int, out: str) -> None:
+        """Back up one campaign (its rows, audit chain and files) into the zip archive OUT."""
+        from pathlib import Path
+
+        from .services.backup import export_campaign as export
+
+        try:
+            summary = export(campaign_id, Path(out))
+        except DomainError as exc:
+            _fail(exc)
+        db.session.rollback()
+        click.echo(
+            f"exported campaign {campaign_id} to {summary.path}: {sum(summary.rows.values())} rows, {summary.files} files"
+        )
+
+    @app.cli.command("import")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False))
+    def import_campaign(archive: str) -> None:
+        """Restore a campaign archive written by `export` into an empty database."""
+        from pathlib import Path
+
+        from .services.backup import import_archive
+
+        try:
+            summary = import_archive(Path(archive))
+        except DomainError as exc:
+            _fail(exc)
+        db.session.commit()
+        click.echo(f"imported {sum(summary.rows.values())} rows and {summary.files} files from {archive}")
+
+    @app.cli.command("api-guide")
+    def api_guide() -> None:
+        """Print the API guide (Markdown) written from the OpenAPI document: > docs/api.md"""
+        from .api.openapi import document
+        from .api_guide import render
+
+        click.echo(render(document()), nl=False)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from . import demo_intake, demo_notice, demo_tally, demo_training
+from . import demo_briefing, demo_intake, demo_notice, demo_tally, demo_training
 from .domain.access import Actor, Role
 from .domain.phases import Phase
 from .extensions import db
@@ -39,6 +39,7 @@ def load_demo(admin_password: str) -> list[str]:
         "office login: admin (password from EVALFLOW_DEMO_PASSWORD, default evalflow-demo)",
         *lines,
         *demo_training.load(actor, admin_password),
+        *demo_briefing.load(actor),
         *demo_tally.load(actor),
         *demo_notice.load(actor),
     ]

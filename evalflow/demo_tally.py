@@ -33,7 +33,7 @@ from .services import campaigns, clock, phases, proposals, seats, training
 TITLE = "2026年度文明单位评选(综合评定演示)"
 DESCRIPTION = "综合评定阶段的演示:集中汇报互评的全部选票已封存,可查看横向比较、偏差提示并确定拟表彰对象。"
 
-# name, category, quality (the chance of grading it 好 rather than 较好 / 一般)
+# name, category, quality (0..1: how well its delegates' peers grade it)
 UNITS: tuple[tuple[str, str, float], ...] = (
     ("五塔北街社区", "社区", 0.92),
     ("人民路街道xx社区", "社区", 0.84),
@@ -53,10 +53,9 @@ ABSENT = ("南一巷社区", "public", "乌山社区")
 
 
 def _grade(rng: random.Random, quality: float) -> str:
-    x = rng.random()
-    if x < quality * 0.85:
-        return "好"
-    return "较好" if x < quality * 0.85 + (1 - quality * 0.85) * 0.7 else "一般"
+    """好 / 较好 / 一般 around the unit's quality, with some disagreement between delegates."""
+    x = quality + rng.uniform(-0.22, 0.22)
+    return "好" if x > 0.72 else ("较好" if x > 0.42 else "一般")
 
 
 def _units(campaign: Campaign) -> dict[str, Unit]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, gettext
@@ -33,6 +33,12 @@ def tr(message: Message | str) -> str:
     return gettext(message)
 
 
+def tr_if_constant(text: str, constants: Collection[str]) -> str:
+    """*text* translated when it is one of the code's own N_() *constants* (a default that was
+    stored), otherwise exactly as the user typed it: user text is never a translation key."""
+    return gettext(text) if text in constants else text
+
+
 def tr_all(messages: Iterable[Message | str]) -> list[str]:
     return [tr(m) for m in messages]
 
@@ -43,9 +49,22 @@ def describe(exc: DomainError) -> str:
     return " ".join([tr(exc.message), *details])
 
 
+def lang_url(code: str) -> str:
+    """This page in language *code* (its own URL with ``?lang=``), so switching needs no
+    ``Referer`` — pages sent with ``Referrer-Policy: no-referrer`` (a seat's) switch in place too.
+    Pages answered to a POST fall back to ``/lang/<code>``."""
+    from flask import url_for
+
+    rule = request.url_rule
+    if rule is not None and request.endpoint and "GET" in (rule.methods or ()):
+        values = {**request.args.to_dict(), **(request.view_args or {}), "lang": code}
+        return url_for(request.endpoint, **values)
+    return url_for("public.set_language", code=code)
+
+
 def register_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals.update(tr=tr, get_locale=get_locale)
+    app.jinja_env.globals.update(tr=tr, get_locale=get_locale, lang_url=lang_url)
 
     @app.after_request
     def remember_language(response):  # type: ignore[no-untyped-def]

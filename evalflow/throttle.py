@@ -47,10 +47,14 @@ def check_login(username: str) -> None:
         return
     strategy = limiter.limiter
     wait = 0.0
-    for item, keys in _buckets(username):
-        if not strategy.test(item, *keys):
-            reset_at, _ = strategy.get_window_stats(item, *keys)
-            wait = max(wait, reset_at - time.time())
+    try:
+        for item, keys in _buckets(username):
+            if not strategy.test(item, *keys):
+                reset_at, _ = strategy.get_window_stats(item, *keys)
+                wait = max(wait, reset_at - time.time())
+    except Exception:  # the storage (Redis) is down: sign-in keeps working, the log says why
+        current_app.logger.exception("sign-in throttle: rate-limit storage unavailable")
+        return
     if wait > 0:
         seconds = max(1, math.ceil(wait))
         raise RateLimited(
@@ -63,5 +67,8 @@ def login_failed(username: str) -> None:
     if not _enabled():
         return
     strategy = limiter.limiter
-    for item, keys in _buckets(username):
-        strategy.hit(item, *keys)
+    try:
+        for item, keys in _buckets(username):
+            strategy.hit(item, *keys)
+    except Exception:
+        current_app.logger.exception("sign-in throttle: rate-limit storage unavailable")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import docx
+from pypdf import PdfWriter
 from werkzeug.security import generate_password_hash
 
 from evalflow.domain.access import Role
@@ -26,7 +27,22 @@ from .helpers import bearer
 UNIT_PASSWORD = "unit-pass-1234"
 _HASH = generate_password_hash(UNIT_PASSWORD, method="pbkdf2:sha256:1000")
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def pdf_bytes(pages: int = 1, password: str | None = None) -> bytes:
+    """A real PDF (uploads are parsed, not only sniffed) with *pages* blank A4 pages."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(595, 842)
+    if password is not None:
+        writer.encrypt(user_password=password, owner_password="owner-" + password, algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    # The binary comment line replaced by as many ASCII bytes (the xref offsets stay right), so the
+    # tests can read a response holding it as text.
+    return buffer.getvalue().replace(b"%\xe2\xe3\xcf\xd3\n", b"%abcd\n", 1)
+
+
+PDF = pdf_bytes()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64

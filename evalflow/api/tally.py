@@ -19,6 +19,7 @@ from ..schemas.tally import (
     SettingsIn,
     SettingsOut,
     TallyOut,
+    TallyQuery,
 )
 from ..services import proposals, tally, tally_reports
 from .common import require_login, route
@@ -68,11 +69,12 @@ def tally_out(t: tally.Tally) -> TallyOut:
     "GET",
     summary="The tally: counts, mean, trimmed mean, score and rank of every unit (office; from briefing on)",
     tag="tally",
+    query=TallyQuery,
     responses={200: TallyOut, **ERRORS},
 )
-def get_tally(cid: int) -> TallyOut:
+def get_tally(cid: int, query: TallyQuery) -> TallyOut:
     who = require_login()
-    return tally_out(tally.compute_tally(who, campaign_of(cid)))
+    return tally_out(tally.compute_tally(who, campaign_of(cid), by_role=query.by_role))
 
 
 def _plain(value: object) -> object:
@@ -106,7 +108,7 @@ def get_tally_checks(cid: int) -> ChecksOut:
     report = tally.tally_report(require_login(), campaign_of(cid))
     return ChecksOut(
         digest=report.digest,
-        ballots=len(report.ballots),
+        ballots=report.ballots,
         missing=[m.__dict__ for m in report.missing],
         signals=[signal_out(s) for s in report.signals],
     )

@@ -326,6 +326,15 @@ def clean_filename(name: str | None, kind: FileKind) -> str:
     return f"{stem[:190]}.{ext}"
 
 
+def human_size(size: int) -> str:
+    """A file size for people: bytes below 1 KB (never "0.0 KB"), then KB and MB with one decimal."""
+    if size < 1024:
+        return f"{max(size, 0)} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 # --- veto (一票否决) -----------------------------------------------------------------------------
 
 

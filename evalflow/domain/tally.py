@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 from .errors import InvalidInput
 from .messages import N_, msg
@@ -27,6 +28,7 @@ from .scale import Grade
 TRIM_MIN_BALLOTS = 5
 MAX_DEVIATION_REASON = 500  # the office's written reason for a deviation from the ranking
 MAX_PROPOSAL_K = 1000
+MAX_SCORE_THRESHOLD = 1000  # the scale's points are at most 1000 (domain.scale)
 
 
 class Method(enum.StrEnum):
@@ -75,14 +77,17 @@ class Figures:
         ]
 
 
-def _points_list(counts: Mapping[str, int], scale: Sequence[Grade]) -> list[tuple[Fraction, int]]:
-    """(points, count) from the most points to the fewest; labels not on the scale are ignored."""
-    return [
-        (Fraction(g.points), counts.get(g.label, 0)) for g in ordered(scale) if counts.get(g.label, 0) > 0
-    ]
+@lru_cache(maxsize=128)
+def _scaled(scale: tuple[Grade, ...]) -> tuple[int, tuple[tuple[str, int], ...]]:
+    """(factor, ((label, points × factor), …)) from the most points to the fewest, where factor is
+    the power of ten that makes every grade's points an integer — so sums stay integers."""
+    grades = ordered(scale)
+    places = max([0, *(-int(g.points.normalize().as_tuple().exponent) for g in grades)])
+    factor = 10**places
+    return factor, tuple((g.label, int(g.points * factor)) for g in grades)
 
 
-def _nth(points: list[tuple[Fraction, int]], index: int) -> Fraction:
+def _nth(points: list[tuple[int, int]], index: int) -> int:
     """The *index*-th ballot (0-based) in descending order of points."""
     seen = 0
     for value, count in points:
@@ -93,15 +98,22 @@ def _nth(points: list[tuple[Fraction, int]], index: int) -> Fraction:
 
 
 def figures(counts: Mapping[str, int], scale: Sequence[Grade]) -> Figures:
-    """Exact figures from grade counts: no per-ballot list is ever built."""
-    points = _points_list(counts, scale)
+    """Exact figures from grade counts (labels not on the scale are ignored); no per-ballot list is
+    built, and sums are integers until the one division of each figure."""
+    factor, grades = _scaled(tuple(scale))
+    points = [(value, counts.get(label, 0)) for label, value in grades if counts.get(label, 0) > 0]
     n = sum(c for _, c in points)
     if n == 0:
         return Figures(0, None, None, None)
     total = sum(value * count for value, count in points)
-    mean = total / n
-    trimmed = (total - points[0][0] - points[-1][0]) / (n - 2) if n >= TRIM_MIN_BALLOTS else mean
-    median = _nth(points, n // 2) if n % 2 else (_nth(points, n // 2 - 1) + _nth(points, n // 2)) / 2
+    mean = Fraction(total, n * factor)
+    trimmed = (
+        Fraction(total - points[0][0] - points[-1][0], (n - 2) * factor) if n >= TRIM_MIN_BALLOTS else mean
+    )
+    if n % 2:
+        median = Fraction(_nth(points, n // 2), factor)
+    else:
+        median = Fraction(_nth(points, n // 2 - 1) + _nth(points, n // 2), 2 * factor)
     return Figures(n, mean, trimmed, median)
 
 
@@ -213,38 +225,39 @@ class Breakdown:
     by_source: dict[int, dict[str, Cell]] = field(default_factory=dict)
 
 
+def _cells(
+    rows: Iterable[tuple[int, str, str, int]], keys: Sequence[str], scale: Sequence[Grade]
+) -> dict[int, dict[str, Cell]]:
+    table: dict[int, dict[str, dict[str, int]]] = {}
+    for unit_id, key, grade, n in rows:
+        per = table.setdefault(unit_id, {k: {} for k in keys}).setdefault(key, {})
+        per[grade] = per.get(grade, 0) + n
+    labels = [g.label for g in ordered(scale)]
+    out: dict[int, dict[str, Cell]] = {}
+    for unit_id, slices in table.items():
+        out[unit_id] = {}
+        for key, counts in slices.items():
+            full = {label: counts.get(label, 0) for label in labels}
+            out[unit_id][key] = Cell(full, figures(full, scale))
+    return out
+
+
 def breakdown(
-    rows: Iterable[tuple[int, str, str, str, int]],
+    source_rows: Iterable[tuple[int, str, str, int]],
+    role_rows: Iterable[tuple[int, str, str, int]],
     scale: Sequence[Grade],
     roles: Sequence[str],
     sources: Sequence[str],
 ) -> Breakdown:
-    """From aggregate rows ``(unit_id, role, source, grade, n)``: per role and per source cells."""
-    role_counts: dict[int, dict[str, dict[str, int]]] = {}
-    source_counts: dict[int, dict[str, dict[str, int]]] = {}
-    for unit_id, role, source, grade, n in rows:
-        by_r = role_counts.setdefault(unit_id, {r: {} for r in roles}).setdefault(role, {})
-        by_r[grade] = by_r.get(grade, 0) + n
-        by_s = source_counts.setdefault(unit_id, {s: {} for s in sources}).setdefault(source, {})
-        by_s[grade] = by_s.get(grade, 0) + n
-    labels = [g.label for g in ordered(scale)]
-
-    def cells(table: dict[int, dict[str, dict[str, int]]]) -> dict[int, dict[str, Cell]]:
-        out: dict[int, dict[str, Cell]] = {}
-        for unit_id, slices in table.items():
-            out[unit_id] = {}
-            for key, counts in slices.items():
-                full = {label: counts.get(label, 0) for label in labels}
-                out[unit_id][key] = Cell(full, figures(full, scale))
-        return out
-
-    return Breakdown(cells(role_counts), cells(source_counts))
+    """Per source cells from rows ``(unit_id, source, grade, n)`` and per role cells from rows
+    ``(unit_id, role, grade, n)`` (both aggregate query results)."""
+    return Breakdown(_cells(role_rows, roles, scale), _cells(source_rows, sources, scale))
 
 
-def unit_counts(rows: Iterable[tuple[int, str, str, str, int]]) -> dict[int, dict[str, int]]:
-    """Collapse aggregate rows ``(unit_id, role, source, grade, n)`` into ``counts[unit_id][grade]``."""
+def unit_counts(rows: Iterable[tuple[int, str, str, int]]) -> dict[int, dict[str, int]]:
+    """Collapse aggregate rows ``(unit_id, source, grade, n)`` into ``counts[unit_id][grade]``."""
     out: dict[int, dict[str, int]] = {}
-    for unit_id, _role, _source, grade, n in rows:
+    for unit_id, _source, grade, n in rows:
         per = out.setdefault(unit_id, {})
         per[grade] = per.get(grade, 0) + n
     return out

@@ -24,6 +24,7 @@ from .messages import N_, Message, msg
 from .scale import Grade
 
 MAX_MARGIN = Decimal(1000)
+MAX_COUNT = 1000  # flat_min_ballots and leading_units
 
 
 @dataclass(frozen=True)
@@ -45,9 +46,9 @@ def parse_thresholds(data: Mapping[str, object], current: Thresholds) -> Thresho
                 isinstance(raw, bool)
                 or not isinstance(raw, int | str)
                 or not str(raw).strip().isdigit()
-                or not 1 <= int(str(raw)) <= 1000
+                or not 1 <= int(str(raw)) <= MAX_COUNT
             ):
-                errors[key] = [msg(N_("须为 1 到 1000 之间的整数。"))]
+                errors[key] = [msg(N_("须为 1 到 %(max)d 之间的整数。"), max=MAX_COUNT)]
             else:
                 values[key] = int(str(raw))
     for key in ("reciprocity_margin", "downgrade_margin"):
@@ -58,7 +59,7 @@ def parse_thresholds(data: Mapping[str, object], current: Thresholds) -> Thresho
             except ArithmeticError:
                 ok = False
             if not ok:
-                errors[key] = [msg(N_("须为大于 0、不超过 1000 的分值。"))]
+                errors[key] = [msg(N_("须为大于 0、不超过 %(max)s 的分值。"), max=str(MAX_MARGIN))]
             else:
                 values[key] = value
     if errors:
@@ -92,115 +93,138 @@ SIGNAL_LABELS = {
 }
 
 
-def _mean(values: Sequence[Fraction]) -> Fraction:
-    return sum(values, Fraction(0)) / len(values)
+@dataclass(frozen=True)
+class Aggregates:
+    """What the signals need, aggregated (the service gets it from GROUP BY queries):
+
+    - ``seat_grades[seat] = (seat's unit, {grade: ballots})``;
+    - ``pairs[(delegation unit, unit)] = (sum of points × factor, ballots)`` — integers, exact;
+    - ``delegations[unit] = the pseudonyms of that unit's seats``.
+    """
+
+    seat_grades: dict[str, tuple[int, dict[str, int]]]
+    pairs: dict[tuple[int, int], tuple[int, int]]
+    factor: int
+    delegations: dict[int, tuple[str, ...]]
 
 
-def flat_raters(votes: Sequence[Vote], thresholds: Thresholds) -> list[Signal]:
-    by_seat: dict[str, list[Vote]] = {}
+def scale_factor(scale: Sequence[Grade]) -> int:
+    """10 ** the most decimal places of any grade's points, so that points × factor are integers."""
+    places = [-int(g.points.normalize().as_tuple().exponent) for g in scale]
+    return 10 ** max([0, *places])
+
+
+def scaled_points(scale: Sequence[Grade]) -> dict[str, int]:
+    factor = scale_factor(scale)
+    return {g.label: int(g.points * factor) for g in scale}
+
+
+def aggregate(votes: Iterable[Vote], scale: Sequence[Grade]) -> Aggregates:
+    """The aggregates of a list of votes (what the service's queries return, for tests and tools)."""
+    points = scaled_points(scale)
+    seat_grades: dict[str, tuple[int, dict[str, int]]] = {}
+    pairs: dict[tuple[int, int], tuple[int, int]] = {}
+    delegations: dict[int, set[str]] = {}
     for v in votes:
-        by_seat.setdefault(v.seat, []).append(v)
+        unit, grades = seat_grades.setdefault(v.seat, (v.seat_unit_id, {}))
+        grades[v.grade] = grades.get(v.grade, 0) + 1
+        delegations.setdefault(v.seat_unit_id, set()).add(v.seat)
+        if v.grade in points:
+            total, n = pairs.get((v.seat_unit_id, v.unit_id), (0, 0))
+            pairs[(v.seat_unit_id, v.unit_id)] = (total + points[v.grade], n + 1)
+    return Aggregates(
+        seat_grades, pairs, scale_factor(scale), {u: tuple(sorted(s)) for u, s in delegations.items()}
+    )
+
+
+def flat_raters(agg: Aggregates, thresholds: Thresholds) -> list[Signal]:
     out = []
-    for seat, cast in sorted(by_seat.items()):
-        grades = {v.grade for v in cast}
-        if len(cast) >= thresholds.flat_min_ballots and len(grades) == 1:
-            out.append(
-                Signal("flat", (seat,), (cast[0].seat_unit_id,),
-                       {"grade": next(iter(grades)), "ballots": len(cast)})
-            )  # fmt: skip
+    for seat, (unit, grades) in sorted(agg.seat_grades.items()):
+        cast = sum(grades.values())
+        used = [g for g, n in grades.items() if n]
+        if cast >= thresholds.flat_min_ballots and len(used) == 1:
+            out.append(Signal("flat", (seat,), (unit,), {"grade": used[0], "ballots": cast}))
     return out
 
 
 class _Matrix:
-    """Points given by each delegation to each unit, kept as sums and counts (exact)."""
+    """Scaled point sums and counts per (delegation, unit), and per unit over every delegation."""
 
-    def __init__(self, votes: Iterable[Vote], points: Mapping[str, Fraction]) -> None:
-        self.cell: dict[tuple[int, int], tuple[Fraction, int]] = {}
-        self.seats: dict[tuple[int, int], set[str]] = {}
-        self.received: dict[int, tuple[Fraction, int]] = {}
-        for v in votes:
-            p = points.get(v.grade)
-            if p is None:
-                continue
-            key = (v.seat_unit_id, v.unit_id)
-            total, n = self.cell.get(key, (Fraction(0), 0))
-            self.cell[key] = (total + p, n + 1)
-            self.seats.setdefault(key, set()).add(v.seat)
-            total, n = self.received.get(v.unit_id, (Fraction(0), 0))
-            self.received[v.unit_id] = (total + p, n + 1)
+    def __init__(self, agg: Aggregates) -> None:
+        self.cell = agg.pairs
+        self.factor = agg.factor
+        self.received: dict[int, tuple[int, int]] = {}
+        for (_, unit), (total, n) in agg.pairs.items():
+            t, c = self.received.get(unit, (0, 0))
+            self.received[unit] = (t + total, c + n)
 
-    def given(self, giver: int, unit: int) -> Fraction | None:
-        total, n = self.cell.get((giver, unit), (Fraction(0), 0))
-        return total / n if n else None
+    def given_raw(self, giver: int, unit: int) -> tuple[int, int]:
+        return self.cell.get((giver, unit), (0, 0))
 
-    def others(self, unit: int, *excluded: int) -> Fraction | None:
-        """The mean *unit* receives from every delegation but *excluded*."""
-        total, n = self.received.get(unit, (Fraction(0), 0))
+    def others_raw(self, unit: int, *excluded: int) -> tuple[int, int]:
+        """Sum and count of what *unit* receives from every delegation but *excluded*."""
+        total, n = self.received.get(unit, (0, 0))
         for giver in excluded:
-            t, c = self.cell.get((giver, unit), (Fraction(0), 0))
+            t, c = self.cell.get((giver, unit), (0, 0))
             total, n = total - t, n - c
-        return total / n if n else None
+        return total, n
+
+    def mean(self, raw: tuple[int, int]) -> Fraction:
+        return Fraction(raw[0], raw[1] * self.factor)
+
+    def exceeds(self, high: tuple[int, int], low: tuple[int, int], margin: Fraction) -> bool:
+        """mean(high) − mean(low) ≥ margin, in integers (no fraction is built for the common case)."""
+        (sh, nh), (sl, nl) = high, low
+        return (sh * nl - sl * nh) * margin.denominator >= margin.numerator * nh * nl * self.factor
 
 
-def _points(scale: Sequence[Grade]) -> dict[str, Fraction]:
-    return {g.label: Fraction(g.points) for g in scale}
+def _seats(agg: Aggregates, *units: int) -> tuple[str, ...]:
+    return tuple(sorted({s for u in units for s in agg.delegations.get(u, ())}))
 
 
-def reciprocity(votes: Sequence[Vote], scale: Sequence[Grade], thresholds: Thresholds) -> list[Signal]:
-    m = _Matrix(votes, _points(scale))
+def reciprocity(agg: Aggregates, thresholds: Thresholds) -> list[Signal]:
+    m = _Matrix(agg)
     margin = Fraction(thresholds.reciprocity_margin)
-    units = sorted({u for _, u in m.cell} | {g for g, _ in m.cell})
     out = []
-    for i, a in enumerate(units):
-        for b in units[i + 1 :]:
-            ab, ba = m.given(a, b), m.given(b, a)
-            b_others, a_others = m.others(b, a, b), m.others(a, a, b)
-            if None in (ab, ba, b_others, a_others):
-                continue
-            if ab - b_others >= margin and ba - a_others >= margin:  # type: ignore[operator]
-                seats = tuple(sorted(m.seats[(a, b)] | m.seats[(b, a)]))
-                out.append(
-                    Signal("reciprocity", seats, (a, b),
-                           {"a_to_b": ab, "b_from_others": b_others, "b_to_a": ba, "a_from_others": a_others})
-                )  # fmt: skip
+    for (a, b), ab in sorted(m.cell.items()):
+        if a >= b or not ab[1]:
+            continue
+        ba = m.given_raw(b, a)
+        b_others, a_others = m.others_raw(b, a, b), m.others_raw(a, a, b)
+        if not (ba[1] and b_others[1] and a_others[1]):
+            continue
+        if m.exceeds(ab, b_others, margin) and m.exceeds(ba, a_others, margin):
+            figures = {"a_to_b": m.mean(ab), "b_from_others": m.mean(b_others),
+                       "b_to_a": m.mean(ba), "a_from_others": m.mean(a_others)}  # fmt: skip
+            out.append(Signal("reciprocity", _seats(agg, a, b), (a, b), figures))
     return out
 
 
-def downgrading(
-    votes: Sequence[Vote], scale: Sequence[Grade], leading: Sequence[int], thresholds: Thresholds
-) -> list[Signal]:
+def downgrading(agg: Aggregates, leading: Sequence[int], thresholds: Thresholds) -> list[Signal]:
     """*leading* is the unit ids in rank order; the first ``leading_units`` of them count."""
-    m = _Matrix(votes, _points(scale))
+    m = _Matrix(agg)
     margin = Fraction(thresholds.downgrade_margin)
     top = list(leading)[: thresholds.leading_units]
-    givers = sorted({g for g, _ in m.cell})
     out = []
-    for giver in givers:
+    for giver in sorted({g for g, _ in m.cell}):
         gaps: list[tuple[int, Fraction, Fraction]] = []
         for unit in top:
-            if unit == giver:
-                continue
-            given, others = m.given(giver, unit), m.others(unit, giver, unit)
-            if given is not None and others is not None:
-                gaps.append((unit, given, others))
+            given, others = m.given_raw(giver, unit), m.others_raw(unit, giver, unit)
+            if unit != giver and given[1] and others[1]:
+                gaps.append((unit, m.mean(given), m.mean(others)))
         if len(gaps) < 2:
             continue
-        deficit = _mean([o - g for _, g, o in gaps])
+        deficit = sum((o - g for _, g, o in gaps), Fraction(0)) / len(gaps)
         if deficit >= margin:
-            seats = tuple(sorted(set().union(*(m.seats[(giver, u)] for u, _, _ in gaps))))
-            out.append(
-                Signal("downgrade", seats, (giver, *(u for u, _, _ in gaps)),
-                       {"delegation": giver, "deficit": deficit,
-                        "units": [{"unit_id": u, "given": g, "from_others": o} for u, g, o in gaps]})
-            )  # fmt: skip
+            figures = {"delegation": giver, "deficit": deficit,
+                       "units": [{"unit_id": u, "given": g, "from_others": o} for u, g, o in gaps]}  # fmt: skip
+            out.append(Signal("downgrade", _seats(agg, giver), (giver, *(u for u, _, _ in gaps)), figures))
     return out
 
 
-def signals(
-    votes: Sequence[Vote], scale: Sequence[Grade], leading: Sequence[int], thresholds: Thresholds
-) -> list[Signal]:
+def signals(agg: Aggregates, leading: Sequence[int], thresholds: Thresholds) -> list[Signal]:
     return [
-        *flat_raters(votes, thresholds),
-        *reciprocity(votes, scale, thresholds),
-        *downgrading(votes, scale, leading, thresholds),
+        *flat_raters(agg, thresholds),
+        *reciprocity(agg, thresholds),
+        *downgrading(agg, leading, thresholds),
     ]

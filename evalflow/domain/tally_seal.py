@@ -62,10 +62,19 @@ def canonical_order(ballots: Iterable[SealedBallot]) -> list[SealedBallot]:
 
 
 def digest(ballots: Iterable[SealedBallot]) -> str:
-    h = hashlib.sha256()
-    for ballot in canonical_order(ballots):
-        h.update(canonical_line(ballot).encode())
-    return h.hexdigest()
+    return digest_of((b.unit_id, b.seat, b.grade, b.source) for b in ballots)
+
+
+def digest_of(rows: Iterable[tuple[int, str, str, str]]) -> str:
+    """The digest of ``(unit_id, seat, grade, source)`` tuples in any order (the same as
+    :func:`digest`, without building objects: one sort of tuples, one hash of the joined lines)."""
+    nfc: dict[str, str] = {}
+    ordered_rows = sorted(rows, key=lambda r: (r[0], r[1]))
+    text = "".join(
+        f"{unit}\t{seat}\t{nfc.get(grade) or nfc.setdefault(grade, unicodedata.normalize('NFC', grade))}\t{source}\n"
+        for unit, seat, grade, source in ordered_rows
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- export ----------------------------------------------------------------------------------
@@ -272,7 +281,7 @@ def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], res
         if b.unit_id not in known:
             result.problems.append(msg(N_("单位编号 %(unit)d 不在单位列表中。"), unit=b.unit_id))
             known.add(b.unit_id)
-    rows = [(b.unit_id, b.role, b.source, b.grade, 1) for b in ballots]
+    rows = [(b.unit_id, b.source, b.grade, 1) for b in ballots]
     result.results = compute(scale, units, unit_counts(rows), method)
     for r in result.results:
         score, rank = stated.get(r.unit_id, (None, None))

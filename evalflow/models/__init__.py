@@ -10,7 +10,7 @@ from .briefing import (
     Seat,
     SeatRole,
 )
-from .campaign import AuditEntry, Campaign
+from .campaign import AuditChainHead, AuditEntry, Campaign
 from .intake import Application, ApplicationStatus, ApplicationVersion, StoredFile, Unit, VetoIncident
 from .notice import (
     CalendarDay,
@@ -30,6 +30,7 @@ __all__ = [
     "Application",
     "ApplicationStatus",
     "ApplicationVersion",
+    "AuditChainHead",
     "Attendance",
     "AttendanceStatus",
     "AuditEntry",

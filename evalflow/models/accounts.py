@@ -5,11 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..domain.access import Role
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
+
+
+def username_key(username: str) -> str:
+    """The form a username is compared in: stripped and lower-cased (as SQL ``lower()`` does)."""
+    return username.strip().lower()
 
 
 class User(db.Model):
@@ -19,6 +24,9 @@ class User(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # The username in lower case, UNIQUE: ``ADMIN`` cannot be created next to ``admin``, and
+    # sign-in finds the account whatever the case typed. Kept in step by :meth:`_set_key`.
+    username_key: Mapped[str] = mapped_column(sa.String(80), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
@@ -33,6 +41,11 @@ class User(db.Model):
         sa.CheckConstraint("role IN ('office', 'unit')", name="login_role"),
         sa.CheckConstraint("(role = 'unit') = (unit_id IS NOT NULL)", name="unit_user_has_unit"),
     )
+
+    @validates("username")
+    def _set_key(self, _key: str, value: str) -> str:
+        self.username_key = username_key(value)
+        return value
 
     # Flask-Login protocol. The id carries the session version so that bumping it (logout,
     # disabling the account, a password reset) ends every session already issued.

@@ -93,10 +93,20 @@ class StoredFile(db.Model):
     sha256: Mapped[str] = mapped_column(sa.String(64))
     content_type: Mapped[str] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    page_count: Mapped[int | None] = mapped_column(sa.Integer)  # of a PDF, counted on upload
 
     __table_args__ = (
         sa.CheckConstraint("purpose IN ('attachment', 'training', 'veto_evidence')", name="file_purpose"),
         sa.CheckConstraint("size >= 0", name="file_size_nonnegative"),
+        # The same contents twice in one application's attachments is a mistake (issue 8).
+        sa.Index(
+            "uq_stored_file_attachment_sha256",
+            "application_id",
+            "sha256",
+            unique=True,
+            sqlite_where=sa.text("purpose = 'attachment'"),
+            postgresql_where=sa.text("purpose = 'attachment'"),
+        ),
     )
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from pydantic import Field
 
-from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, Method
-from ..domain.tally_bias import MAX_MARGIN
+from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, Method
+from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN
 from ..models import ProposalRule
-from .base import Input, Output, text
+from .base import Input, Output, Query, text
 
 Number = float | None
 
@@ -36,8 +36,12 @@ class UnitTallyOut(Output):
     score: Number
     score_exact: str | None = Field(description="the exact score as a fraction, e.g. '600/7'")
     rank: int
-    by_role: dict[str, SliceOut] = Field(description="reporter | cadre | public")
+    by_role: dict[str, SliceOut] = Field(description="reporter | cadre | public; only with ?by_role=true")
     by_source: dict[str, SliceOut] = Field(description="online | paper")
+
+
+class TallyQuery(Query):
+    by_role: bool = Field(False, description="add each unit's ballots per seat role (by_role)")
 
 
 class SealOut(Output):
@@ -78,10 +82,10 @@ class ChecksOut(Output):
 
 class SettingsIn(Input):
     method: Method | None = None
-    flat_min_ballots: int | None = Field(None, ge=1, le=1000)
+    flat_min_ballots: int | None = Field(None, ge=1, le=MAX_COUNT)
     reciprocity_margin: int | float | None = Field(None, gt=0, le=MAX_MARGIN)
     downgrade_margin: int | float | None = Field(None, gt=0, le=MAX_MARGIN)
-    leading_units: int | None = Field(None, ge=1, le=1000)
+    leading_units: int | None = Field(None, ge=1, le=MAX_COUNT)
 
 
 class SettingsOut(Output):
@@ -96,7 +100,7 @@ class ProposalIn(Input):
     rule: ProposalRule
     k: int | None = Field(None, ge=1, le=MAX_PROPOSAL_K)
     per_category: bool = False
-    threshold: int | float | None = Field(None, ge=0, le=1000)
+    threshold: int | float | None = Field(None, ge=0, le=MAX_SCORE_THRESHOLD)
     unit_ids: list[int] | None = Field(
         None, description="required for manual; otherwise adjusts the rule's list"
     )

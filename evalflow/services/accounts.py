@@ -15,11 +15,13 @@ from .. import throttle
 from ..domain.access import Action, Actor, Role, can
 from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..domain.messages import N_, msg
+from ..domain.passwords import MIN_LENGTH, password_problem
 from ..extensions import db
 from ..models import ApiToken, Seat, Unit, User
+from ..models.accounts import username_key
 from . import audit, clock
 
-MIN_PASSWORD = 8
+MIN_PASSWORD = MIN_LENGTH
 _DUMMY_HASHES: dict[str, str] = {}
 
 
@@ -54,18 +56,26 @@ def validate_credentials(username: str, password: str) -> None:
     fields: dict[str, list] = {}
     if not username or len(username) > 80 or not username.isprintable() or " " in username:
         fields["username"] = [msg(N_("用户名须为 1–80 个字符,不含空格。"))]
-    if len(password) < MIN_PASSWORD:
-        fields["password"] = [msg(N_("密码至少 %(n)d 个字符。"), n=MIN_PASSWORD)]
+    problem = password_problem(password, user_inputs=(username,))
+    if problem is not None:
+        fields["password"] = [problem]
     if fields:
         raise InvalidInput(fields=fields)
+
+
+def username_taken(username: str) -> bool:
+    """Whether an account has this username in any letter case (``ADMIN`` and ``admin`` clash)."""
+    stmt = sa.select(User.id).where(User.username_key == username_key(username))
+    return db.session.scalar(stmt) is not None
 
 
 def create_user(
     username: str, password: str, role: Role, *, unit_id: int | None = None, display_name: str = ""
 ) -> User:
     validate_credentials(username, password)
-    if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Duplicate(msg(N_("用户名“%(name)s”已被使用。"), name=username))
+    if username_taken(username):
+        taken = msg(N_("用户名“%(name)s”已被使用。"), name=username)
+        raise Duplicate(taken, fields={"username": [taken]})
     user = User(
         username=username,
         password_hash=hash_password(password),
@@ -91,7 +101,7 @@ def authenticate(username: str, password: str) -> User:
     successful sign-in is never counted, so a whole training venue can sign in from one address.
     """
     throttle.check_login(username)
-    user = db.session.scalar(sa.select(User).where(User.username == (username or "").strip()))
+    user = db.session.scalar(sa.select(User).where(User.username_key == username_key(username or "")))
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not user or not ok:
         throttle.login_failed(username)

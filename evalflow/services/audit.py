@@ -1,14 +1,48 @@
-"""The audit trail: every state change of the product is recorded here, in the same transaction."""
+"""The audit trail: every state change of the product is recorded here, in the same transaction.
+
+The log is append-only and hash-chained, one chain per campaign (domain/audit_chain.py,
+docs/audit.md). :func:`record` inserts the entry at once (so the transaction sees it), *unsealed*:
+``seq``, ``prev_hash`` and ``entry_hash`` are empty. The transaction seals its entries as the last
+thing before it commits (a ``before_commit`` session event, :func:`seal`):
+
+* per chain, in chain order, the head row in ``audit_chain_head`` is created if missing with an
+  ``INSERT … ON CONFLICT DO NOTHING`` (one statement: two first entries of a campaign cannot race);
+* on SQLite that transaction already holds the database's single writer lock (it inserted the
+  entries), so nobody else can seal meanwhile and the head it reads is the latest;
+* on PostgreSQL the head is read with ``SELECT … FOR UPDATE``: a concurrent seal of the same chain
+  waits for this commit, then reads the new head (READ COMMITTED);
+* each entry gets ``seq = head.seq + 1``, ``prev_hash = head.hash`` and its hash, and the head moves.
+
+Sealing at commit rather than in :func:`record` makes the head the *last* lock a transaction takes:
+it then waits for nothing while holding it, so it cannot deadlock with a request that holds a row
+this one still needs, and the head is held only for the commit itself. The chain's order is the
+order of commits. ``UNIQUE (chain, seq)`` is the database's last word: should the lock ever be
+bypassed, a racing commit fails instead of forking the chain. The PostgreSQL trigger of migration
+0011 lets an UPDATE do exactly one thing: seal an unsealed entry without changing its content.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, SessionTransaction
 
-from ..domain.access import Actor
+from ..domain.access import Action, Actor, can
+from ..domain.audit_chain import GENESIS, Break, chain_of, check_chain, entry_hash
+from ..domain.errors import Forbidden
 from ..extensions import db
-from ..models import Application, AuditEntry, Seat, Unit, User
+from ..models import Application, AuditChainHead, AuditEntry, Seat, Unit, User
+from ..models.types import utcnow
+
+HEAD = AuditChainHead.__table__
+ENTRY = AuditEntry.__table__
+COLUMNS = tuple(column.key for column in ENTRY.columns)
+UNSEALED = "evalflow_audit_unsealed"  # Session.info key: ids of this transaction's unsealed entries
 
 
 def record(
@@ -23,6 +57,8 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
     entry = AuditEntry(
+        chain=chain_of(campaign_id),
+        created_at=utcnow(),
         campaign_id=campaign_id,
         actor_user_id=actor.user_id,
         actor_label=actor.label or actor.role.value,
@@ -36,7 +72,95 @@ def record(
     )
     db.session.add(entry)
     db.session.flush()
+    db.session.info.setdefault(UNSEALED, []).append(entry.id)
     return entry
+
+
+def record_row(
+    actor: Actor,
+    action: str,
+    *,
+    campaign_id: int | None = None,
+    subject: tuple[str, int | None] = ("", None),
+    from_state: str | None = None,
+    to_state: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The same entry as :func:`record`, written by one Core INSERT without the ORM's unit of work —
+    for hot paths (a ballot per tap at the briefing). Same transaction, sealed into the chain at
+    commit like every entry; nothing returned."""
+    entry_id = db.session.execute(
+        sa.insert(ENTRY).returning(ENTRY.c.id),
+        {
+            "chain": chain_of(campaign_id),
+            "created_at": utcnow(),
+            "campaign_id": campaign_id,
+            "actor_user_id": actor.user_id,
+            "actor_label": actor.label or actor.role.value,
+            "action": action,
+            "subject_type": subject[0],
+            "subject_id": subject[1],
+            "from_state": from_state,
+            "to_state": to_state,
+            "reason": reason,
+            "data": data or {},
+        },
+    ).scalar_one()
+    db.session.info.setdefault(UNSEALED, []).append(entry_id)
+
+
+def _lock_head(session: Session, chain: int) -> tuple[int, str]:
+    """Create the chain's head if missing and lock it until the transaction ends; return it."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    session.execute(
+        insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
+    )
+    stmt = sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.chain == chain).with_for_update()
+    seq, last = session.execute(stmt).one()
+    return int(seq), str(last)
+
+
+def seal(session: Session) -> int:
+    """Chain this transaction's unsealed entries (see the module's docstring); return how many."""
+    ids = session.info.pop(UNSEALED, None)
+    if not ids:
+        return 0
+    session.flush()
+    stmt = sa.select(ENTRY).where(ENTRY.c.id.in_(ids), ENTRY.c.entry_hash.is_(None)).order_by(ENTRY.c.id)
+    chains: dict[int, list[dict[str, Any]]] = {}
+    for row in session.execute(stmt).mappings():  # entries of a rolled-back savepoint are gone
+        chains.setdefault(row["chain"], []).append(dict(row))
+    for chain in sorted(chains):  # one lock order for every transaction
+        seq, prev = _lock_head(session, chain)
+        for fields in chains[chain]:
+            fields.update(seq=seq + 1, prev_hash=prev)
+            digest = entry_hash(fields)
+            session.execute(
+                sa.update(ENTRY)
+                .where(ENTRY.c.id == fields["id"])
+                .values(seq=seq + 1, prev_hash=prev, entry_hash=digest)
+            )
+            seq, prev = seq + 1, digest
+        session.execute(sa.update(HEAD).where(HEAD.c.chain == chain).values(seq=seq, hash=prev))
+    return sum(len(rows) for rows in chains.values())
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _seal_before_commit(session: Session) -> None:
+    if UNSEALED in session.info and not session.in_nested_transaction():
+        seal(session)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_rolled_back(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(UNSEALED, None)
+
+
+def fields_of(entry: AuditEntry | sa.Row[Any]) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in COLUMNS}
 
 
 def entries(campaign_id: int, limit: int = 200) -> list[AuditEntry]:
@@ -72,3 +196,102 @@ def subject_names(log: list[AuditEntry]) -> dict[tuple[str, int], str]:
             key = stmt.selected_columns[0]
             found.update({(kind, i): n for i, n in _names(stmt.where(key.in_(ids[kind]))).items()})
     return found
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    chain: int
+    length: int
+    head: str
+    broken: Break | None
+
+
+def _chain_rows(chain: int) -> Iterator[dict[str, Any]]:
+    table = AuditEntry.__table__
+    stmt = sa.select(table).where(table.c.chain == chain, table.c.seq.is_not(None)).order_by(table.c.seq)
+    for row in db.session.execute(stmt).yield_per(1000).mappings():
+        yield dict(row)
+
+
+def verify(chains: list[int] | None = None) -> list[ChainReport]:
+    """Check every chain (or the given ones) from its first entry to its head; reads only."""
+    entry_chains = set(db.session.scalars(sa.select(AuditEntry.chain).distinct()))
+    heads = {row.chain: (int(row.seq), row.hash) for row in db.session.execute(sa.select(HEAD))}
+    wanted = sorted(set(chains) if chains is not None else entry_chains | set(heads))
+    reports = []
+    for chain in wanted:
+        rows = _counted(_chain_rows(chain))
+        broken = check_chain(chain, rows, heads.get(chain))
+        if broken is None:
+            stray = db.session.scalar(
+                sa.select(sa.func.min(ENTRY.c.id)).where(ENTRY.c.chain == chain, ENTRY.c.entry_hash.is_(None))
+            )
+            if stray is not None:
+                broken = Break(chain, rows.count + 1, int(stray), "unsealed")
+        head_hash = heads.get(chain, (0, GENESIS))[1]
+        reports.append(ChainReport(chain, rows.count, head_hash, broken))
+    return reports
+
+
+class _counted:
+    def __init__(self, rows: Iterator[dict[str, Any]]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self.rows:
+            self.count += 1
+            yield row
+
+
+# --- the office's log view ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    actor: str = ""
+    action: str = ""
+    campaign_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def apply(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        if self.actor:
+            stmt = stmt.where(AuditEntry.actor_label.contains(self.actor, autoescape=True))
+        if self.action:
+            stmt = stmt.where(AuditEntry.action.startswith(self.action, autoescape=True))
+        if self.campaign_id is not None:
+            stmt = stmt.where(AuditEntry.campaign_id == self.campaign_id)
+        if self.since is not None:
+            stmt = stmt.where(AuditEntry.created_at >= self.since)
+        if self.until is not None:
+            stmt = stmt.where(AuditEntry.created_at < self.until)
+        return stmt
+
+
+def _require_view(actor: Actor) -> None:
+    if not can(actor, Action.AUDIT_VIEW):
+        raise Forbidden()
+
+
+def search(actor: Actor, flt: LogFilter, page: int = 1, per_page: int = 50) -> tuple[list[AuditEntry], int]:
+    """One page of matching entries, newest first, and the total number of matches."""
+    _require_view(actor)
+    total = db.session.scalar(flt.apply(sa.select(sa.func.count()).select_from(AuditEntry))) or 0
+    stmt = flt.apply(sa.select(AuditEntry)).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    page = max(page, 1)
+    rows = list(db.session.scalars(stmt.offset((page - 1) * per_page).limit(per_page)))
+    return rows, int(total)
+
+
+def iter_matching(actor: Actor, flt: LogFilter) -> Iterator[AuditEntry]:
+    """Every matching entry, oldest first, streamed (the CSV export)."""
+    _require_view(actor)
+    stmt = flt.apply(sa.select(AuditEntry)).order_by(AuditEntry.created_at, AuditEntry.id)
+    yield from db.session.scalars(stmt.execution_options(yield_per=500))
+
+
+def actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -16,6 +16,7 @@ from ..domain import training as rules
 from ..domain.access import Action, Actor
 from ..domain.errors import NotFound
 from ..domain.messages import N_, msg
+from ..domain.text import forbidden_character
 from ..extensions import db
 from ..models import Campaign, FaqEntry
 from . import audit, clock
@@ -35,7 +36,9 @@ def list_entries(actor: Actor, campaign: Campaign, query: str | None = None) -> 
     """The entries *actor* may see, newest first; *query* searches questions and answers."""
     require(actor, Action.FAQ_READ, campaign)
     stmt = sa.select(FaqEntry).where(FaqEntry.campaign_id == campaign.id, _visible_to(actor))
-    words = (query or "").strip()[:MAX_QUERY].split()
+    # characters no database text can hold (NUL, lone surrogates) cannot match: drop them
+    query = "".join(ch for ch in (query or "") if forbidden_character(ch) is None)
+    words = query.strip()[:MAX_QUERY].split()
     for word in words:
         stmt = stmt.where(
             sa.or_(

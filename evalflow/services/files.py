@@ -24,13 +24,15 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from flask import Response, current_app, send_file
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..domain.errors import InvalidInput, NotFound, TooLarge, UnsupportedType
+from ..domain.errors import Duplicate, InvalidInput, NotFound, TooLarge, UnsupportedType
 from ..domain.intake import FileKind, clean_filename, office_hint, sniff
 from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import StoredFile
+from . import pdfprobe
 
 ALL_KINDS: frozenset[FileKind] = frozenset(FileKind)
 CHUNK = 64 * 1024
@@ -119,6 +121,23 @@ def _recognise(path: Path, head: bytes, allowed: Collection[FileKind]) -> FileKi
     return kind
 
 
+def _pdf_pages(path: Path) -> int:
+    """The page count of a PDF that opens without a password; 415 for an encrypted or damaged one.
+
+    Parsed by pypdf in a separate process limited in CPU time, memory and wall-clock time
+    (services/pdfprobe.py), so a crafted PDF cannot hold a web worker."""
+    facts = pdfprobe.probe(path)
+    if facts.status == "encrypted":
+        raise UnsupportedType(
+            msg(N_("该 PDF 文件设有密码(已加密),文明办无法打开。请取消密码保护后重新上传。"))
+        )
+    if facts.status == "too_complex":
+        raise TooLarge(msg(N_("该 PDF 文件结构过于复杂(对象过多),无法检查。请重新导出或压缩后再上传。")))
+    if facts.status != "ok" or facts.pages is None:
+        raise UnsupportedType(msg(N_("该 PDF 文件已损坏或无法解析,请重新导出(另存为)PDF 后再上传。")))
+    return facts.pages
+
+
 @dataclass(frozen=True)
 class Received:
     """A checked upload on disk (not yet in the database)."""
@@ -128,6 +147,7 @@ class Received:
     size: int
     sha256: str
     kind: FileKind
+    pages: int | None = None  # of a PDF
 
 
 def receive(upload: Any, allowed: Collection[FileKind] = ALL_KINDS, max_bytes: int | None = None) -> Received:
@@ -146,11 +166,12 @@ def receive(upload: Any, allowed: Collection[FileKind] = ALL_KINDS, max_bytes: i
         with partial.open("xb") as target:
             size, sha256, head = _copy_capped(upload.stream, target, limit)
         kind = _recognise(partial, head, allowed)
+        pages = _pdf_pages(partial) if kind is FileKind.PDF else None
         os.replace(partial, final)
     finally:
         partial.unlink(missing_ok=True)
     _remember(_NEW, final)
-    return Received(final, clean_filename(upload.filename, kind), size, sha256, kind)
+    return Received(final, clean_filename(upload.filename, kind), size, sha256, kind, pages)
 
 
 def store_upload(
@@ -168,6 +189,12 @@ def store_upload(
     :func:`receive`. Download it with ``api.files.send_stored`` / :func:`path_of`.
     """
     received = receive(upload, allowed, max_bytes)
+    if application_id is not None and purpose == "attachment":
+        same = attachment_of(application_id, received.sha256)
+        if same is not None:
+            raise Duplicate(
+                msg(N_("该文件与已上传的附件“%(name)s”内容完全相同,无需重复上传。"), name=same.filename)
+            )
     stored = StoredFile(
         campaign_id=campaign_id,
         application_id=application_id,
@@ -177,9 +204,17 @@ def store_upload(
         size=received.size,
         sha256=received.sha256,
         content_type=received.kind.content_type,
+        page_count=received.pages,
     )
     db.session.add(stored)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Lost a race against the UNIQUE index on an application's attachment contents. No SAVEPOINT
+        # (pysqlite would commit on RELEASE outside a transaction): the transaction is spoilt, so end
+        # it here; the new file on disk goes with it.
+        db.session.rollback()
+        raise Duplicate(msg(N_("该文件与已上传的附件内容完全相同,无需重复上传。"))) from None
     return stored
 
 
@@ -198,6 +233,13 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback or 'download'}.{ascii_ext}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def download_name(stored: StoredFile) -> str:
+    """The name offered on download, its extension following the recorded type (rows stored before
+    names were corrected on upload included)."""
+    kind = next((k for k in FileKind if k.content_type == stored.content_type), None)
+    return clean_filename(stored.filename, kind) if kind else stored.filename
+
+
 def send_stored(stored: StoredFile) -> Response:
     """The file as a download: ``Content-Disposition: attachment`` with the original (Chinese) name
     (RFC 5987 ``filename*``), its recorded type, ``nosniff`` and no caching by shared proxies."""
@@ -205,10 +247,27 @@ def send_stored(stored: StoredFile) -> Response:
     if not path.is_file():
         raise NotFound(msg(N_("文件已不存在。")))
     response = send_file(path, mimetype=stored.content_type, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(stored.filename)
+    response.headers["Content-Disposition"] = content_disposition(download_name(stored))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def attachment_of(application_id: int, sha256: str) -> StoredFile | None:
+    """The application's attachment with these exact contents, if any."""
+    stmt = sa.select(StoredFile).where(
+        StoredFile.application_id == application_id,
+        StoredFile.purpose == "attachment",
+        StoredFile.sha256 == sha256,
+    )
+    return db.session.scalars(stmt).first()
+
+
+def attachment_count(application_id: int) -> int:
+    stmt = sa.select(sa.func.count()).where(
+        StoredFile.application_id == application_id, StoredFile.purpose == "attachment"
+    )
+    return int(db.session.scalar(stmt) or 0)
 
 
 def usage(application_id: int) -> int:
@@ -228,6 +287,8 @@ def _remember(key: str, path: Path) -> None:
 
 
 def _after_commit(session: Session) -> None:
+    if session.in_nested_transaction():  # a SAVEPOINT released: the real commit is still to come
+        return
     for path in session.info.pop(_DOOMED, []):
         Path(path).unlink(missing_ok=True)
     session.info.pop(_NEW, None)

@@ -101,8 +101,19 @@ def save_draft(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str
 
 
 def add_attachment(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) -> StoredFile:
-    """Store one attachment, within the per-file and per-application caps."""
+    """Store one attachment, within the per-file and per-application caps.
+
+    Refused: 409 ``too_many_files`` at ``MAX_ATTACHMENTS`` attachments (counted under the
+    application's row lock), 409 ``duplicate`` for the same contents (SHA-256) as an attachment
+    already there, and the errors of :func:`files.store_upload` (413, 415 incl. encrypted or damaged
+    PDFs). A PDF's page count is stored with it.
+    """
     _, application = _editable(actor, campaign, unit_id)
+    cap = int(current_app.config.get("MAX_ATTACHMENTS") or 20)
+    if files.attachment_count(application.id) >= cap:
+        raise Conflict(
+            msg(N_("每份申报材料最多 %(max)d 个附件,请先删除不需要的附件。"), max=cap), code="too_many_files"
+        )
     budget = int(current_app.config["MAX_APPLICATION_MB"]) * 1024 * 1024 - files.usage(application.id)
     limit = min(files.max_file_bytes(), budget)
     try:
@@ -117,7 +128,7 @@ def add_attachment(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) 
         raise
     audit.record(
         actor, "application.attach", campaign_id=campaign.id, subject=("application", application.id),
-        data={"file_id": stored.id, "filename": stored.filename, "size": stored.size},
+        data={"file_id": stored.id, "filename": stored.filename, "size": stored.size, "pages": stored.page_count},
     )  # fmt: skip
     return stored
 

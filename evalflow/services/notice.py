@@ -107,27 +107,28 @@ def period(campaign: Campaign, starts_on: date) -> workdays.Period:
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
     """The units the office's notice form starts from: the proposed list (拟表彰对象) chosen in the
     tally, or, until the office has chosen one, every accepted unit (in unit order) — never a
-    vetoed unit either way."""
-    vetoed = vetoed_unit_ids(campaign.id)
+    vetoed or unaccepted unit either way."""
+    allowed = _accepted_ids(campaign) - vetoed_unit_ids(campaign.id)
     chosen = tally.proposed_unit_ids(campaign)
     if chosen:
-        return [uid for uid in chosen if uid not in vetoed]
+        return [uid for uid in chosen if uid in allowed]
+    return sorted(allowed)
+
+
+def _accepted_ids(campaign: Campaign) -> set[int]:
     stmt = (
         sa.select(Unit.id)
         .join(Application, Application.unit_id == Unit.id)
         .where(Unit.campaign_id == campaign.id, Application.status == ApplicationStatus.ACCEPTED)
-        .order_by(Unit.id)
     )
-    return [uid for uid in db.session.scalars(stmt) if uid not in vetoed]
+    return set(db.session.scalars(stmt))
 
 
 def candidate_units(campaign: Campaign) -> list[Unit]:
-    """Every unit of the campaign that may be put on the notice (not vetoed), by category and name."""
-    vetoed = vetoed_unit_ids(campaign.id)
-    stmt = sa.select(Unit).where(Unit.campaign_id == campaign.id, Unit.approved.is_(True))
-    return sorted(
-        (u for u in db.session.scalars(stmt) if u.id not in vetoed), key=lambda u: (u.category, u.name)
-    )
+    """The units that may be put on the notice: accepted and not vetoed, by category and name."""
+    allowed = _accepted_ids(campaign) - vetoed_unit_ids(campaign.id)
+    stmt = sa.select(Unit).where(Unit.id.in_(allowed)) if allowed else sa.select(Unit).where(sa.false())
+    return sorted(db.session.scalars(stmt), key=lambda u: (u.category, u.name))
 
 
 # --- the notice --------------------------------------------------------------------------------------
@@ -169,6 +170,16 @@ def _check_units(campaign: Campaign, ids: list[int]) -> list[Unit]:
             fields={
                 "unit_ids": [
                     msg(N_("以下单位编号不属于本次评选:%(ids)s。"), ids="、".join(map(str, strangers)))
+                ]
+            }
+        )
+    accepted = _accepted_ids(campaign)
+    unaccepted = [units[i].name for i in ids if i not in accepted]
+    if unaccepted:
+        raise InvalidInput(
+            fields={
+                "unit_ids": [
+                    msg(N_("以下单位的申报未通过审核,不能列入公示:%(units)s。"), units="、".join(unaccepted))
                 ]
             }
         )
@@ -238,12 +249,13 @@ def publish(actor: Actor, campaign: Campaign, reason: str = "") -> Campaign:
 
 
 def publish_current(campaign: Campaign) -> None:
-    """Called by the transition into ``notice``: the draft becomes public; a period without a chosen
-    start date starts today (the office's date) and its end is counted again."""
+    """Called by the transition into ``notice``: the draft becomes public. A period without a chosen
+    start date, or whose chosen start has passed meanwhile, starts today (the office's date) and its
+    end is counted again: a notice is never published backdated."""
     notice = current_notice(campaign.id)
     if notice is None:
         return
-    if notice.starts_on_default:
+    if notice.starts_on_default or notice.starts_on < clock.today():
         notice.starts_on = clock.today()
         notice.ends_on = period(campaign, notice.starts_on).ends_on
     notice.published_at = clock.now()

@@ -23,7 +23,7 @@ from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import AuditEntry, Campaign, Notice, Unit
 from ..pdf.notice import Certificate, FormalDoc, Group, build_certificates, build_formal
-from . import clock, notice
+from . import clock, notice, tally, tally_reports
 from .campaigns import require
 
 DEFAULT_ISSUER = "精神文明建设委员会办公室"
@@ -266,19 +266,19 @@ def _objections_csv(views: list[notice.ObjectionView]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def _optional_tally_pdf(campaign: Campaign) -> bytes | None:
-    """The tally's PDF when that feature is installed (``services.tally.tally_pdf``), else nothing."""
-    try:
-        from . import tally  # type: ignore[attr-defined]
-
-        return tally.tally_pdf(campaign)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        return None
+def _tally_files(actor: Actor, campaign: Campaign) -> dict[str, bytes]:
+    """The tally's PDF and CSV and the pseudonymized ballots with their digest (services.tally)."""
+    return {
+        "tally.pdf": tally_reports.tally_pdf(actor, campaign),
+        "tally.csv": tally_reports.tally_csv(actor, campaign).encode("utf-8"),
+        "ballots.csv": tally.export_ballots_csv(actor, campaign).encode("utf-8"),
+    }
 
 
 def archive_zip(actor: Actor, campaign: Campaign) -> bytes:
     """The record of a finished campaign (office, ``final`` only): the notice, commendation and
-    certificate PDFs, the tally PDF when available, the units, objections and audit log as CSV."""
+    certificate PDFs, the tally (PDF, CSV) and the ballots with their digest, the units, objections
+    and audit log as CSV."""
     require(actor, Action.ARCHIVE_DOWNLOAD, campaign)
     commended = notice.commended_units(campaign)
     item = notice.final_notice(campaign)
@@ -288,9 +288,8 @@ def archive_zip(actor: Actor, campaign: Campaign) -> bytes:
             archive.writestr("notice.pdf", notice_pdf(item))
         archive.writestr("commendation.pdf", commendation_pdf(campaign, commended))
         archive.writestr("certificates.pdf", certificates_pdf(campaign, commended))
-        tally = _optional_tally_pdf(campaign)
-        if tally:
-            archive.writestr("tally.pdf", tally)
+        for name, content in _tally_files(actor, campaign).items():
+            archive.writestr(name, content)
         archive.writestr("units.csv", _units_csv(campaign, {u.id for u in commended}))
         archive.writestr("objections.csv", _objections_csv(notice.list_objections(actor, campaign)))
         archive.writestr("audit_log.csv", _audit_csv(campaign.id))

@@ -186,9 +186,7 @@ def _reconcile_seats(actor: Actor, campaign: Campaign, seat_ids: list[int] | Non
     result = rules.reconcile(keyed[1], keyed[2], online)
     for (seat_id, unit_id), grade in result.record.items():
         # A paper ballot never replaces an online one (the upsert only updates paper ballots).
-        written = upsert_ballot(
-            seat_id, unit_id, grade, BallotSource.PAPER, sa.true(), only_source=BallotSource.PAPER
-        )
+        written = upsert_ballot(seat_id, unit_id, grade, BallotSource.PAPER, only_source=BallotSource.PAPER)
         if written is None:
             result.conflicts[(seat_id, unit_id)] = (grade, "?")
         elif written[1] != written[0]:

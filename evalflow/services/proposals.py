@@ -23,7 +23,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..domain.access import Action, Actor
 from ..domain.errors import InvalidInput
 from ..domain.messages import N_, Message, msg
-from ..domain.tally import MAX_DEVIATION_REASON, UnitResult
+from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, UnitResult
 from ..domain.text import text_problem
 from ..extensions import db
 from ..models import Campaign, ProposalRule, ProposedEntry, ProposedList
@@ -93,16 +93,16 @@ def parse_choice(data: Mapping[str, Any]) -> Choice:
     except ValueError:
         raise InvalidInput(fields={"rule": [msg(N_("选择方式须为 top_k、threshold 或 manual。"))]}) from None
     k = _int(data.get("k")) if data.get("k") not in (None, "") else None
-    if rule is ProposalRule.TOP_K and (k is None or not 1 <= k <= 1000):
-        errors["k"] = [msg(N_("请填写 1 到 1000 之间的名额数。"))]
+    if rule is ProposalRule.TOP_K and (k is None or not 1 <= k <= MAX_PROPOSAL_K):
+        errors["k"] = [msg(N_("请填写 1 到 %(max)d 之间的名额数。"), max=MAX_PROPOSAL_K)]
     threshold = None
     if rule is ProposalRule.THRESHOLD:
         try:
             threshold = Decimal(str(data.get("threshold")).strip())
-            if not threshold.is_finite() or not 0 <= threshold <= 1000:
+            if not threshold.is_finite() or not 0 <= threshold <= MAX_SCORE_THRESHOLD:
                 raise InvalidOperation
         except (InvalidOperation, ValueError):
-            errors["threshold"] = [msg(N_("分数线须为 0 到 1000 之间的数字。"))]
+            errors["threshold"] = [msg(N_("分数线须为 0 到 %(max)d 之间的数字。"), max=MAX_SCORE_THRESHOLD)]
     if errors:
         raise InvalidInput(fields=errors)
     per_category = bool(data.get("per_category")) and rule is not ProposalRule.MANUAL
@@ -142,7 +142,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
     (``{unit_id: text}``, required for every deviation). Replaces the previous list; audited."""
     require(actor, Action.PROPOSAL_EDIT, campaign)
     choice = parse_choice(data)
-    tally = tally_of(campaign)
+    tally = tally_of(campaign, by_role=False)
     vetoed = veto.vetoed_unit_ids(campaign.id)
     names = {r.unit_id: r.name for r in tally.results}
     eligible = [r for r in tally.results if r.unit_id not in vetoed and r.score is not None]
@@ -164,7 +164,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
     _require_reasons(added, skipped, reasons, names)
     _store(campaign, choice, tally, chosen, added, skipped, reasons)
     _audit(actor, campaign, choice, chosen, added, skipped, reasons)
-    return get_proposal(actor, campaign, check=False)
+    return get_proposal(actor, campaign, check=False, tally=tally)
 
 
 def _require_reasons(
@@ -230,7 +230,10 @@ def _audit(
                      to_state="left_off", reason=reasons[uid])  # fmt: skip
 
 
-def get_proposal(actor: Actor, campaign: Campaign, *, check: bool = True) -> Proposal:
+def get_proposal(
+    actor: Actor, campaign: Campaign, *, check: bool = True, tally: Tally | None = None
+) -> Proposal:
+    """The proposed list with its choice and entries; *tally* saves recomputing a tally at hand."""
     if check:
         require(actor, Action.TALLY_VIEW, campaign)
     choice = db.session.get(ProposedList, campaign.id, populate_existing=True)
@@ -242,4 +245,6 @@ def get_proposal(actor: Actor, campaign: Campaign, *, check: bool = True) -> Pro
             .execution_options(populate_existing=True)
         )
     )
-    return Proposal(choice, entries, veto.vetoed_unit_ids(campaign.id), tally_of(campaign))
+    return Proposal(
+        choice, entries, veto.vetoed_unit_ids(campaign.id), tally or tally_of(campaign, by_role=False)
+    )

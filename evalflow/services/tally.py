@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -27,8 +27,16 @@ from ..domain import tally as rules
 from ..domain.access import Action, Actor, Role
 from ..domain.briefing import BallotSource
 from ..domain.scale import Grade
-from ..domain.tally_bias import Signal, Thresholds, Vote, parse_thresholds, signals
-from ..domain.tally_seal import ExportHeader, SealedBallot, digest, export_csv, pseudonym
+from ..domain.tally_bias import (
+    Aggregates,
+    Signal,
+    Thresholds,
+    parse_thresholds,
+    scale_factor,
+    scaled_points,
+    signals,
+)
+from ..domain.tally_seal import ExportHeader, SealedBallot, digest, digest_of, export_csv, pseudonym
 from ..domain.training import SeatRole
 from ..extensions import db
 from ..models import (
@@ -123,6 +131,15 @@ class Tally:
     seal: TallySeal | None
 
 
+def _tally_unit_ids(campaign_id: int) -> sa.Select:
+    """The ids of the units in the tally: the campaign's units whose application was accepted."""
+    return (
+        sa.select(Unit.id)
+        .join(Application, Application.unit_id == Unit.id)
+        .where(Unit.campaign_id == campaign_id, Application.status == ApplicationStatus.ACCEPTED)
+    )
+
+
 def _units(campaign_id: int) -> list[tuple[int, str, str]]:
     stmt = (
         sa.select(Unit.id, Unit.name, Unit.category)
@@ -140,16 +157,31 @@ def _seat_counts(unit_ids: list[int]) -> dict[int, int]:
     return {u: n for u, n in db.session.execute(stmt)}
 
 
-def _aggregate(campaign_id: int) -> list[tuple[int, str, str, str, int]]:
-    """The one aggregate query: ballots per (unit, seat role, source, grade)."""
+# Plain text columns: the values are only compared and printed, so skip the enum conversion.
+_ROLE = sa.type_coerce(Seat.role, sa.String)
+_SOURCE = sa.type_coerce(Ballot.source, sa.String)
+
+
+def _counts(campaign_id: int) -> list[tuple[int, str, str, int]]:
+    """The tally's aggregate query: ballots per (unit, source, grade) of the tally units — a scan of
+    the covering index ``ix_ballot_tally`` in its own order, no join."""
     stmt = (
-        sa.select(Ballot.unit_id, Seat.role, Ballot.source, Ballot.grade, sa.func.count())
-        .join(Seat, Seat.id == Ballot.seat_id)
-        .join(Unit, Unit.id == Ballot.unit_id)
-        .where(Unit.campaign_id == campaign_id)
-        .group_by(Ballot.unit_id, Seat.role, Ballot.source, Ballot.grade)
+        sa.select(Ballot.unit_id, _SOURCE, Ballot.grade, sa.func.count())
+        .where(Ballot.unit_id.in_(_tally_unit_ids(campaign_id)))
+        .group_by(Ballot.unit_id, Ballot.grade, _SOURCE)
     )
-    return [(u, str(r), str(s), g, n) for u, r, s, g, n in db.session.execute(stmt)]
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+
+
+def _role_counts(campaign_id: int) -> list[tuple[int, str, str, int]]:
+    """Ballots per (unit, seat role, grade): the per-role breakdown (joins the seats)."""
+    stmt = (
+        sa.select(Ballot.unit_id, _ROLE, Ballot.grade, sa.func.count())
+        .join(Seat, Seat.id == Ballot.seat_id)
+        .where(Ballot.unit_id.in_(_tally_unit_ids(campaign_id)))
+        .group_by(Ballot.unit_id, _ROLE, Ballot.grade)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
 
 
 def unit_infos(campaign_id: int) -> list[rules.UnitInfo]:
@@ -164,27 +196,23 @@ def current_seal(campaign_id: int) -> TallySeal | None:
     return db.session.scalar(sa.select(TallySeal).where(TallySeal.campaign_id == campaign_id))
 
 
-def compute_tally(actor: Actor, campaign: Campaign) -> Tally:
+def compute_tally(actor: Actor, campaign: Campaign, *, by_role: bool = True) -> Tally:
+    """The ranked tally (office, from the briefing on). *by_role* adds the per-role breakdown (one
+    more aggregate query, joining the seats)."""
     require(actor, Action.TALLY_VIEW, campaign)
-    return tally_of(campaign)
+    return tally_of(campaign, by_role=by_role)
 
 
-def tally_of(campaign: Campaign) -> Tally:
+def tally_of(campaign: Campaign, *, by_role: bool = True) -> Tally:
+    """The tally without the access check (for other services that checked already)."""
     method = settings_of(campaign).method
-    rows = _aggregate(campaign.id)
     infos = unit_infos(campaign.id)
-    ids = {u.unit_id for u in infos}
-    rows = [r for r in rows if r[0] in ids]
+    rows = _counts(campaign.id)
+    role_rows = _role_counts(campaign.id) if by_role else []
     scale = rules.ordered(campaign.scale)
     results = rules.compute(scale, infos, rules.unit_counts(rows), method)
-    return Tally(
-        campaign,
-        method,
-        scale,
-        results,
-        rules.breakdown(rows, scale, ROLES, SOURCES),
-        current_seal(campaign.id),
-    )
+    breakdown = rules.breakdown(rows, role_rows, scale, ROLES, SOURCES)
+    return Tally(campaign, method, scale, results, breakdown, current_seal(campaign.id))
 
 
 # --- the full report: participation, signals, digest -----------------------------------------------
@@ -194,77 +222,141 @@ def tally_of(campaign: Campaign) -> Tally:
 class Report:
     tally: Tally
     settings: TallySettings
-    ballots: list[SealedBallot]
-    digest: str
+    ballots: int
+    digest: str | None  # of the current ballot set; None when not asked for
     missing: list[rules.Missing]
     signals: list[Signal]
-    seat_units: dict[str, int] = field(default_factory=dict)
 
     @property
     def names(self) -> dict[int, str]:
         return {r.unit_id: r.name for r in self.tally.results}
 
 
-def _ballot_rows(campaign_id: int) -> list[tuple[int, int, int, str, str, str]]:
-    """Every ballot as a tuple (unit_id, seat_id, seat's unit_id, role, grade, source)."""
-    stmt = (
-        sa.select(Ballot.unit_id, Ballot.seat_id, Seat.unit_id, Seat.role, Ballot.grade, Ballot.source)
-        .join(Seat, Seat.id == Ballot.seat_id)
-        .join(Unit, Unit.id == Ballot.unit_id)
-        .where(Unit.campaign_id == campaign_id)
-    )
-    return [(u, s, su, str(r), g, str(src)) for u, s, su, r, g, src in db.session.execute(stmt)]
-
-
-def _seats(unit_ids: list[int]) -> list[tuple[int, int, str]]:
+def _seats(unit_ids: list[int], salt: str) -> dict[int, tuple[str, int, str]]:
+    """seat id → (pseudonym, the seat's unit, role) for the seats of *unit_ids*."""
     if not unit_ids:
+        return {}
+    stmt = sa.select(Seat.id, Seat.unit_id, _ROLE).where(Seat.unit_id.in_(unit_ids))
+    return {i: (pseudonym(salt, i), u, r) for i, u, r in db.session.execute(stmt)}
+
+
+def _seat_grades(campaign_id: int) -> list[tuple[int, str, int]]:
+    """Ballots per (seat, grade): at most seats × grades rows."""
+    stmt = (
+        sa.select(Ballot.seat_id, Ballot.grade, sa.func.count())
+        .where(Ballot.unit_id.in_(_tally_unit_ids(campaign_id)))
+        .group_by(Ballot.seat_id, Ballot.grade)
+    )
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
+
+
+def _pair_sums(campaign_id: int, points: dict[str, int]) -> list[tuple[int, int, int, int]]:
+    """Per (delegation, unit): the sum of points × factor and the number of ballots, in SQL."""
+    value = sa.case(points, value=Ballot.grade, else_=None)
+    stmt = (
+        sa.select(Seat.unit_id, Ballot.unit_id, sa.func.sum(value), sa.func.count(value))
+        .join(Seat, Seat.id == Ballot.seat_id)
+        .where(Ballot.unit_id.in_(_tally_unit_ids(campaign_id)))
+        .group_by(Seat.unit_id, Ballot.unit_id)
+    )
+    return [(g, u, int(t or 0), n) for g, u, t, n in db.session.execute(stmt)]
+
+
+def _cast_by(seat_ids: list[int]) -> list[tuple[int, int]]:
+    if not seat_ids:
         return []
-    stmt = sa.select(Seat.id, Seat.unit_id, Seat.role).where(Seat.unit_id.in_(unit_ids))
-    return [(i, u, str(r)) for i, u, r in db.session.execute(stmt)]
+    stmt = sa.select(Ballot.seat_id, Ballot.unit_id).where(Ballot.seat_id.in_(seat_ids))
+    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
 
 
-def sealed_ballots(campaign: Campaign, salt: str) -> tuple[list[SealedBallot], dict[str, int]]:
-    ids = {u.unit_id for u in unit_infos(campaign.id)}
-    names: dict[int, str] = {}
-    ballots, seat_units = [], {}
-    for unit_id, seat_id, seat_unit, role, grade, source in _ballot_rows(campaign.id):
-        if unit_id not in ids:
-            continue
-        name = names.get(seat_id) or names.setdefault(seat_id, pseudonym(salt, seat_id))
-        seat_units[name] = seat_unit
-        ballots.append(SealedBallot(unit_id, name, grade, source, role))
-    return ballots, seat_units
+def _participation(
+    tally: Tally, seats: dict[int, tuple[str, int, str]], per_seat: dict[int, int]
+) -> list[rules.Missing]:
+    """Only the seats that cast fewer ballots than units to score are looked at ballot by ballot."""
+    unit_ids = [r.unit_id for r in tally.results]
+    short = [sid for sid in seats if per_seat.get(sid, 0) < len(unit_ids) - 1]
+    cast = [(seats[sid][0], unit) for sid, unit in _cast_by(short)]
+    return rules.participation([seats[sid] for sid in short], unit_ids, cast)
 
 
-def tally_report(actor: Actor, campaign: Campaign) -> Report:
+def _aggregates(
+    campaign_id: int, scale: tuple[Grade, ...], seats: dict[int, tuple[str, int, str]]
+) -> Aggregates:
+    seat_grades: dict[str, tuple[int, dict[str, int]]] = {}
+    for seat_id, grade, n in _seat_grades(campaign_id):
+        if seat_id in seats:
+            name, unit, _ = seats[seat_id]
+            seat_grades.setdefault(name, (unit, {}))[1][grade] = n
+    pairs = {(g, u): (t, n) for g, u, t, n in _pair_sums(campaign_id, scaled_points(scale)) if n}
+    delegations: dict[int, list[str]] = {}
+    for name, unit, _ in seats.values():
+        delegations.setdefault(unit, []).append(name)
+    return Aggregates(
+        seat_grades, pairs, scale_factor(scale), {u: tuple(sorted(s)) for u, s in delegations.items()}
+    )
+
+
+def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool = True) -> Report:
+    """The tally with participation and bias signals, from aggregate queries; the digest of the
+    current ballot set (every ballot, fetched as plain tuples) only when *with_digest*."""
     require(actor, Action.TALLY_VIEW, campaign)
     tally = tally_of(campaign)
     settings = settings_of(campaign)
-    ballots, seat_units = sealed_ballots(campaign, settings.pseudonym_salt)
-    unit_ids = [r.unit_id for r in tally.results]
-    seats = [(pseudonym(settings.pseudonym_salt, i), u, r) for i, u, r in _seats(unit_ids)]
-    missing = rules.participation(seats, unit_ids, [(b.seat, b.unit_id) for b in ballots])
-    votes = [Vote(b.seat, seat_units[b.seat], b.unit_id, b.grade) for b in ballots]
+    seats = _seats([r.unit_id for r in tally.results], settings.pseudonym_salt)
+    agg = _aggregates(campaign.id, tally.scale, seats)
+    per_seat = {
+        sid: sum(agg.seat_grades[name][1].values())
+        for sid, (name, _, _) in seats.items()
+        if name in agg.seat_grades
+    }
     leading = [r.unit_id for r in tally.results if r.score is not None]
-    found = signals(votes, tally.scale, leading, thresholds_of(settings))
-    return Report(tally, settings, ballots, digest(ballots), missing, found, seat_units)
+    found = signals(agg, leading, thresholds_of(settings))
+    digest_text = ballots_digest(campaign, settings.pseudonym_salt) if with_digest else None
+    ballots = sum(r.ballots for r in tally.results)
+    return Report(tally, settings, ballots, digest_text, _participation(tally, seats, per_seat), found)
+
+
+def _ballot_tuples(campaign: Campaign, salt: str) -> list[tuple[int, str, str, str, str]]:
+    """Every ballot of the tally units as ``(unit_id, pseudonym, grade, source, role)`` — plain
+    tuples from one query of plain columns."""
+    infos = unit_infos(campaign.id)
+    seats = _seats([u.unit_id for u in infos], salt)
+    stmt = sa.select(Ballot.unit_id, Ballot.seat_id, Ballot.grade, _SOURCE).where(
+        Ballot.unit_id.in_(_tally_unit_ids(campaign.id))
+    )
+    out = []
+    for unit_id, seat_id, grade, source in db.session.execute(stmt):
+        name, _, role = seats.get(seat_id) or (pseudonym(salt, seat_id), 0, "")
+        out.append((unit_id, name, grade, source, role))
+    return out
+
+
+def ballots_digest(campaign: Campaign, salt: str) -> str:
+    return digest_of(row[:4] for row in _ballot_tuples(campaign, salt))
+
+
+def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
+    """Every ballot of the tally units as a :class:`SealedBallot` (pseudonymous seat, with its role)."""
+    return [SealedBallot(*row) for row in _ballot_tuples(campaign, salt)]
 
 
 def export_ballots_csv(actor: Actor, campaign: Campaign) -> str:
     """The ballots (seats pseudonymized) with the scale, method, digest and tally, for verify-tally."""
-    report = tally_report(actor, campaign)
-    seal = report.tally.seal
+    require(actor, Action.TALLY_VIEW, campaign)
+    tally = tally_of(campaign)
+    ballots = sealed_ballots(campaign, settings_of(campaign).pseudonym_salt)
+    seal = tally.seal
     header = ExportHeader(
         campaign_id=campaign.id,
         title=campaign.title,
-        method=report.tally.method,
-        scale=report.tally.scale,
-        digest=report.digest,
+        method=tally.method,
+        scale=tally.scale,
+        digest=digest(ballots),
         sealed_at=seal.sealed_at.isoformat() if seal else "",
         units=tuple(unit_infos(campaign.id)),
-        scores={r.unit_id: (rules.exact_text(r.score), r.rank) for r in report.tally.results},
+        scores={r.unit_id: (rules.exact_text(r.score), r.rank) for r in tally.results},
     )
-    return export_csv(header, report.ballots)
+    return export_csv(header, ballots)
 
 
 # --- sealing -----------------------------------------------------------------------------------
@@ -273,7 +365,7 @@ def export_ballots_csv(actor: Actor, campaign: Campaign) -> str:
 def seal(campaign: Campaign) -> TallySeal:
     """Freeze the ballot set: store its digest, size and the method (briefing → review hook)."""
     settings = settings_of(campaign)
-    ballots, _ = sealed_ballots(campaign, settings.pseudonym_salt)
+    ballots = sealed_ballots(campaign, settings.pseudonym_salt)
     record = TallySeal(
         campaign_id=campaign.id, digest=digest(ballots), ballots=len(ballots),
         method=settings.method, sealed_at=clock.now(),
@@ -291,10 +383,14 @@ def seal(campaign: Campaign) -> TallySeal:
 
 
 def proposed_unit_ids(campaign: Campaign) -> list[int]:
-    """The units on the proposed list (拟表彰对象), in list order; empty until the office chose."""
+    """The units on the proposed list (拟表彰对象), in list order; empty until the office chose.
+    A unit vetoed after the list was chosen is left out here too."""
+    from .veto import vetoed_unit_ids
+
     stmt = (
         sa.select(ProposedEntry.unit_id)
         .where(ProposedEntry.campaign_id == campaign.id, ProposedEntry.included.is_(True))
         .order_by(ProposedEntry.position, ProposedEntry.unit_id)
     )
-    return list(db.session.scalars(stmt))
+    vetoed = vetoed_unit_ids(campaign.id)
+    return [u for u in db.session.scalars(stmt) if u not in vetoed]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -22,7 +22,7 @@ from ..i18n import tr
 from ..models import Campaign
 from ..pdf.tally import ReportText, Row, TallyDocument, render
 from . import clock
-from .tally import Report, tally_report
+from .tally import Report, current_seal, sealed_ballots, tally_report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,15 +42,20 @@ def _header(report: Report) -> list[str]:
     ]  # fmt: skip
 
 
-def _row(report: Report, r: UnitResult) -> list[object]:
+def _float(value: object) -> float | None:
+    return None if value is None else float(display(value))  # type: ignore[arg-type]
+
+
+def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) -> list[object]:
+    """One unit's line; *num* shows a figure (text for CSV, a number for the spreadsheet)."""
     f = r.figures
     roles = report.tally.breakdown.by_role.get(r.unit_id, {})
     sources = report.tally.breakdown.by_source.get(r.unit_id, {})
     paper = sources.get("paper")
     return [
         r.rank, r.unit_id, r.name, r.category, *r.counts.values(), r.ballots, r.expected,
-        _num(f.mean), _num(f.trimmed_mean), _num(f.median), _num(r.score), exact_text(r.score) or "",
-        *[_num(roles[role.value].figures.mean) if role.value in roles else "" for role in SeatRole],
+        num(f.mean), num(f.trimmed_mean), num(f.median), num(r.score), exact_text(r.score) or "",
+        *[num(roles[role.value].figures.mean) if role.value in roles else None for role in SeatRole],
         paper.figures.ballots if paper else 0,
     ]  # fmt: skip
 
@@ -60,15 +65,15 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     return [
         (tr(N_("评选活动")), campaign.title),
         (tr(N_("计分方法")), tr(METHOD_LABELS[report.tally.method])),
-        (tr(N_("选票张数")), str(len(report.ballots))),
-        (tr(N_("选票摘要(SHA-256)")), report.digest),
+        (tr(N_("选票张数")), str(report.ballots)),
+        (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
         (tr(N_("封存摘要")), seal.digest if seal else tr(N_("尚未封存"))),
         (tr(N_("生成日期")), clock.today().isoformat()),
     ]
 
 
 def tally_csv(actor: Actor, campaign: Campaign) -> str:
-    report = tally_report(actor, campaign)
+    report = tally_report(actor, campaign, with_digest=False)
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
@@ -86,7 +91,10 @@ def _signal_text(report: Report, kind: str, figures: dict) -> str:
             "n": figures["ballots"],
         }
     if kind == "reciprocity":
-        return ", ".join(f"{k}={_num(v)}" for k, v in figures.items())
+        return tr(N_("互评平均 %(ab)s / %(ba)s,其他代表团平均 %(bo)s / %(ao)s")) % {
+            "ab": _num(figures["a_to_b"]), "ba": _num(figures["b_to_a"]),
+            "bo": _num(figures["b_from_others"]), "ao": _num(figures["a_from_others"]),
+        }  # fmt: skip
     units = "; ".join(
         f"{names.get(u['unit_id'], u['unit_id'])}: {_num(u['given'])} / {_num(u['from_others'])}"
         for u in figures["units"]
@@ -106,11 +114,11 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for r in report.tally.results:
-        sheet.append(_row(report, r))
+        sheet.append(_row(report, r, _float))
     sheet.column_dimensions["C"].width = 28
     ballots = book.create_sheet(tr(N_("选票")))
     ballots.append(["unit_id", "seat", "grade", "source", "role"])
-    for b in report.ballots:
+    for b in sealed_ballots(campaign, report.settings.pseudonym_salt):
         ballots.append([b.unit_id, b.seat, b.grade, b.source, b.role])
     signals = book.create_sheet(tr(N_("偏差提示")))
     signals.append([tr(N_("类型")), tr(N_("席位")), tr(N_("单位")), tr(N_("数据"))])
@@ -160,7 +168,7 @@ def report_text() -> ReportText:
 
 
 def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
-    report = tally_report(actor, campaign)
+    report = tally_report(actor, campaign, with_digest=current_seal(campaign.id) is None)
     seal = report.tally.seal
     sealed = ""
     if seal:
@@ -171,9 +179,9 @@ def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
     doc = TallyDocument(
         campaign=campaign.title,
         method=tr(METHOD_LABELS[report.tally.method]),
-        ballots=len(report.ballots),
+        ballots=report.ballots,
         date=clock.today().isoformat(),
-        digest=seal.digest if seal else report.digest,
+        digest=seal.digest if seal else (report.digest or ""),
         sealed=sealed,
         labels=[g.label for g in report.tally.scale],
         bars=bars(report.tally.results, report.tally.scale),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,7 +58,7 @@ def _name_taken(campaign_id: int, name: str) -> bool:
 def _free_username(unit: Unit) -> str:
     base = f"unit{unit.id}"
     candidate = base
-    while db.session.scalar(sa.select(User.id).where(User.username == candidate)):
+    while accounts.username_taken(candidate):
         candidate = f"{base}-{accounts.new_secret(3).lower()}"
     return candidate
 
@@ -111,6 +112,16 @@ def reset_password(actor: Actor, campaign: Campaign, unit: Unit) -> tuple[str, s
 # --- self-registration --------------------------------------------------------------------------
 
 
+RESERVED_USERNAMES = frozenset({"admin", "administrator", "root", "office", "system", "evalflow"})
+_GENERATED_USERNAME = re.compile(r"^unit\d+(-.*)?$")
+
+
+def _reserved_username(username: str) -> bool:
+    """Names a unit cannot choose: staff-like names and the pattern of generated unit logins."""
+    key = username.strip().lower()
+    return key in RESERVED_USERNAMES or bool(_GENERATED_USERNAME.match(key))
+
+
 def register(campaign: Campaign, data: Mapping[str, Any]) -> Unit:
     """A unit registers itself; its login stays disabled until the office approves it."""
     from ..domain.access import PUBLIC
@@ -120,6 +131,12 @@ def register(campaign: Campaign, data: Mapping[str, Any]) -> Unit:
     username, password = str(data.get("username") or "").strip(), str(data.get("password") or "")
     accounts.validate_credentials(username, password)
     unit = _insert_unit(campaign, clean, approved=False)
+    # Checked last, so that a probe costs a complete valid registration (and the page's rate
+    # limit); the answer is "not available", which a reserved name gets too: it does not prove
+    # that an account exists, nor say whose it is.
+    if _reserved_username(username) or accounts.username_taken(username):
+        unavailable = msg(N_("该用户名不可用,请换一个。"))
+        raise Duplicate(unavailable, fields={"username": [unavailable]})
     user = accounts.create_user(username, password, Role.UNIT, unit_id=unit.id, display_name=unit.name)
     user.active = False
     db.session.flush()

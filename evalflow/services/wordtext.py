@@ -58,7 +58,7 @@ class Limits:
     elements: int = 400_000  # XML elements over all parts read
     paragraphs: int = 20_000
     chars: int = MAX_REPORT * 2  # text characters (the body may hold MAX_REPORT after tidying)
-    seconds: float = 3.0
+    seconds: float = 3.0  # CPU time of the request's thread (fair under load)
 
 
 LIMITS = Limits()
@@ -84,18 +84,35 @@ def _too_big(what: str, limit: int) -> TooLarge:
 _PARAGRAPH_TAG = re.compile(rb"<w:p[\s>/]")
 
 
+STRICT_W = b"http://purl.oclc.org/ooxml/wordprocessingml/main"
+
+
 class _Capped:
-    """A read-only stream that refuses to yield more than *limit* bytes (ZIP sizes can lie)."""
+    """A read-only stream that refuses to yield more than *limit* bytes (ZIP sizes can lie), and
+    reads ISO/IEC 29500 Strict documents as Transitional ones (only the namespace name differs for
+    what is read here)."""
 
     def __init__(self, raw: IO[bytes], limit: int) -> None:
         self.raw, self.limit, self.count = raw, limit, 0
+        self.held = b""
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(65536 if size is None or size < 0 else min(size, 65536))
         self.count += len(chunk)
         if self.count > self.limit:
-            raise _too_big(msg(N_("单个部件解压后大小(字节)")), self.limit)
-        return chunk
+            raise TooLarge(
+                msg(
+                    N_("该 Word 文件解压后过大(单个部件超过 %(mb)d MB),无法导入。"),
+                    mb=self.limit // (1024 * 1024),
+                )
+            )
+        data = (self.held + chunk).replace(STRICT_W, W.encode())
+        if not chunk:
+            self.held = b""
+            return data
+        keep = len(STRICT_W) - 1  # a namespace name cut by the chunk boundary is completed next time
+        self.held, data = data[-keep:], data[:-keep]
+        return data if data else self.read(size)
 
 
 @dataclass
@@ -110,7 +127,7 @@ class _Budget:
         self.elements += 1
         if self.elements > self.limits.elements:
             raise _too_big(msg(N_("XML 元素数")), self.limits.elements)
-        if self.elements % 2048 == 0 and time.monotonic() > self.deadline:
+        if self.elements % 2048 == 0 and time.thread_time() > self.deadline:
             raise TooLarge(msg(N_("该 Word 文件过于复杂,无法在规定时间内读取。请拆分文件后重试。")))
 
     def paragraph(self) -> None:
@@ -147,8 +164,9 @@ class _Package:
                 huge_tree=False, remove_comments=True, remove_pis=True,
             )  # fmt: skip
             try:
+                counted = "start" if "start" in events else "end"
                 for event, element in parser:
-                    if event == "start":
+                    if event == counted:
                         self.budget.element()
                     yield event, element
                 docinfo = parser.root.getroottree().docinfo if parser.root is not None else None
@@ -648,7 +666,7 @@ class WordText:
 
 def read_docx(path: Path | str, limits: Limits = LIMITS) -> WordText:
     """The text of the .docx at *path*, within *limits*; raises 400/413 with a Chinese message."""
-    budget = _Budget(limits, time.monotonic() + limits.seconds)
+    budget = _Budget(limits, time.thread_time() + limits.seconds)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):

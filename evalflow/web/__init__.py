@@ -52,11 +52,20 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(tally_pages.bp)
     for module in (notices, notice_office):
         app.register_blueprint(module.bp)
+    from . import office_audit
+
+    app.register_blueprint(office_audit.bp)
 
     from .labels import audit_action, state_label
 
     app.add_template_filter(audit_action, "audit_action")
     app.add_template_filter(state_label, "state_label")
+    from ..domain.intake import human_size
+
+    app.add_template_filter(human_size, "filesize")
+    from . import drain
+
+    drain.register(app)
 
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:

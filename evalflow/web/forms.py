@@ -111,7 +111,7 @@ class AccountForm(SafeForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
     password = PasswordField(
         _l("初始密码"),
-        validators=[DataRequired(_l("请填写密码。")), Length(min=8, message=_l("密码至少 8 个字符。"))],
+        validators=[DataRequired(_l("请填写密码。")), Length(min=10, message=_l("密码至少 10 个字符。"))],
     )
 
 

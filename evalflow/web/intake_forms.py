@@ -29,7 +29,7 @@ class UnitForm(SafeForm):
 class RegistrationForm(UnitForm):
     campaign = SelectField(_l("申报的评选活动"), coerce=int)
     username = StringField(_l("登录用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
-    password = PasswordField(_l("密码(至少 8 位)"), validators=[DataRequired(_l("请填写密码。"))])
+    password = PasswordField(_l("密码(至少 10 位)"), validators=[DataRequired(_l("请填写密码。"))])
 
 
 class FileForm(SafeForm):

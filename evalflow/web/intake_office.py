@@ -21,6 +21,7 @@ from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
+from .drain import mark_too_large
 from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
@@ -53,6 +54,7 @@ AUDIT_ACTIONS.update(
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
     db.session.rollback()
+    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
     flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
     return redirect(request.referrer or url_for("office.dashboard"), 303)
 
@@ -211,7 +213,7 @@ def review_queue(cid: int) -> str:
 
 @bp.route("/units/<int:uid>/application")
 @office_only
-def application(cid: int, uid: int) -> str:
+def application(cid: int, uid: int, review_form: ReviewForm | None = None) -> str:
     campaign = _campaign(cid)
     unit, item = intake.view_application(current_actor(), campaign, uid)
     status = Status(item.status) if item else Status.DRAFT
@@ -229,7 +231,7 @@ def application(cid: int, uid: int) -> str:
         versions=intake.versions(current_actor(), campaign, uid),
         incidents=veto.list_incidents(current_actor(), campaign, uid),
         lookback=veto.lookback_months(),
-        review_form=ReviewForm(),
+        review_form=review_form or ReviewForm(),
         veto_form=veto_form,
         **upload_limits(),
     )
@@ -237,18 +239,21 @@ def application(cid: int, uid: int) -> str:
 
 @bp.route("/units/<int:uid>/application/review", methods=["POST"])
 @office_only
-def review(cid: int, uid: int) -> Response:
+def review(cid: int, uid: int) -> Response | tuple[str, int]:
     campaign = _campaign(cid)
     form = ReviewForm()
-    target = url_for(".application", cid=cid, uid=uid)
-    if not form.validate_on_submit():
+    if form.validate_on_submit():
+        try:
+            intake.review(current_actor(), campaign, uid, form.decision.data, form.comment.data or "")
+        except DomainError as exc:
+            flash_failure(exc)
+        else:
+            flash(_("审核结果已保存。"), "success")
+            return redirect(url_for(".application", cid=cid, uid=uid), 303)
+    else:
         flash(form_errors(form), "error")
-        return redirect(target, 303)
-    return _run(
-        lambda: intake.review(current_actor(), campaign, uid, form.decision.data, form.comment.data or ""),
-        _("审核结果已保存。"),
-        target,
-    )
+    # the page again, with what the office typed (a missing decision must not cost the comment)
+    return application(cid, uid, review_form=form), 400
 
 
 @bp.route("/units/<int:uid>/application/attachments/<int:aid>")

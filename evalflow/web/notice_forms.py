@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     DateField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import notice as rules
+from .forms import SafeForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -25,7 +25,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(SafeForm):
     unit_ids = MultiCheckboxField(_l("列入公示的单位"), coerce=int, validate_choice=False)
     title = StringField(_l("公示标题"), validators=[Optional(), Length(max=rules.MAX_TITLE)])
     starts_on = DateField(_l("公示开始日期(留空:发布当天)"), validators=[Optional()])
@@ -41,7 +41,7 @@ class NoticeForm(FlaskForm):
     postcode = StringField(_l("邮政编码"), validators=[DataRequired(_l("请填写邮政编码。")), Length(max=6)])
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(SafeForm):
     kind = RadioField(
         _l("异议人"),
         choices=[SelectChoice("individual", _l("个人")), SelectChoice("unit", _l("单位"))],
@@ -58,7 +58,7 @@ class ObjectionForm(FlaskForm):
     evidence = MultipleFileField(_l("证明材料(可选,最多 5 个:PDF、Word、图片)"))
 
 
-class ExtraDayForm(FlaskForm):
+class ExtraDayForm(SafeForm):
     day = DateField(_l("日期"), validators=[DataRequired(_l("请填写日期。"))])
     is_workday = SelectField(
         _l("类型"),
@@ -68,7 +68,7 @@ class ExtraDayForm(FlaskForm):
     note = StringField(_l("说明"), validators=[Optional(), Length(max=100)])
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(SafeForm):
     outcome = RadioField(
         _l("处理结果"),
         choices=[
@@ -82,11 +82,11 @@ class ResolveForm(FlaskForm):
     )
 
 
-class InvestigateForm(FlaskForm):
+class InvestigateForm(SafeForm):
     note = StringField(_l("核查安排(可选)"), validators=[Optional(), Length(max=500)])
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(SafeForm):
     class Meta:
         csrf = False
 

@@ -22,6 +22,7 @@ from ..services import notice as svc
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
+from .forms import form_errors
 from .notice_forms import ExtraDayForm, InvestigateForm, NoticeForm, ResolveForm
 
 bp = Blueprint("notice_office", __name__, url_prefix="/office")
@@ -158,9 +159,10 @@ def objections(cid: int) -> str:
 @office_only
 def investigate(cid: int, oid: int) -> WResponse:
     form = InvestigateForm()
+    if not form.validate_on_submit():
+        flash(form_errors(form) or _("页面已过期,请刷新后重试。"), "error")
+        return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
-        if not form.validate_on_submit():
-            raise DomainError()
         svc.start_investigation(current_actor(), oid, form.note.data or "")
     except DomainError as exc:
         flash_failure(exc)
@@ -175,7 +177,7 @@ def investigate(cid: int, oid: int) -> WResponse:
 def resolve(cid: int, oid: int) -> WResponse:
     form = ResolveForm(prefix=f"o{oid}")
     if not form.validate_on_submit():
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
         svc.resolve_objection(current_actor(), oid, {"outcome": form.outcome.data, "reply": form.reply.data})

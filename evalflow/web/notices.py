@@ -7,6 +7,9 @@ runs before every request (HTML and API) and answers 409 to any write aimed at a
 
 from __future__ import annotations
 
+import math
+import time
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -45,9 +48,22 @@ def count_objection_posts() -> None:
         return
     if not (limiter.enabled and current_app.config.get("RATELIMIT_ENABLED", True)):
         return
-    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
-    if not limiter.limiter.hit(OBJECTION_RATE, prefix, OBJECTION_SCOPE, get_remote_address()):
+    if not limiter.limiter.hit(OBJECTION_RATE, *_objection_key()):
         raise RateLimited(msg(N_("提交过于频繁:同一网络地址每分钟最多提交 10 次异议,请一分钟后再试。")))
+
+
+def _objection_key() -> tuple[str, str, str]:
+    prefix = str(current_app.config.get("RATELIMIT_KEY_PREFIX") or "")
+    return prefix, OBJECTION_SCOPE, get_remote_address()
+
+
+@bp.after_app_request
+def retry_after(response: Response) -> Response:
+    """A refused objection post says when the next one will be accepted (``Retry-After``, seconds)."""
+    if response.status_code == 429 and request.endpoint in OBJECTION_ENDPOINTS:
+        reset_at, _ = limiter.limiter.get_window_stats(OBJECTION_RATE, *_objection_key())
+        response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
+    return response
 
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}

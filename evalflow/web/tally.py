@@ -9,13 +9,12 @@ from fractions import Fraction
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, SelectField
 from wtforms.validators import NumberRange, Optional
 
 from ..domain.errors import DomainError
-from ..domain.tally import METHOD_LABELS, Method, display
-from ..domain.tally_bias import SIGNAL_LABELS
+from ..domain.tally import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, Method, display
+from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from ..domain.tally_chart import Bar, bars, ticks
 from ..domain.training import SEAT_ROLE_LABELS, SeatRole
 from ..i18n import tr
@@ -23,6 +22,7 @@ from ..services import campaigns, proposals, tally, tally_reports
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
+from .forms import SafeForm, form_errors
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -30,7 +30,7 @@ bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 LABEL_W, BAR_W, SCORE_W, ROW_H, TOP, BOTTOM = 230, 520, 90, 30, 34, 30
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(SafeForm):
     rule = SelectField(
         _l("选择方式"),
         choices=[
@@ -39,23 +39,23 @@ class ProposalForm(FlaskForm):
             SelectChoice("manual", _l("逐个勾选")),
         ],
     )
-    k = IntegerField(_l("名额 K"), validators=[Optional(), NumberRange(1, 1000)])
+    k = IntegerField(_l("名额 K"), validators=[Optional(), NumberRange(1, MAX_PROPOSAL_K)])
     per_category = BooleanField(_l("按单位类别分别取前 K 名"))
-    threshold = DecimalField(_l("分数线"), validators=[Optional(), NumberRange(0, 1000)])
+    threshold = DecimalField(_l("分数线"), validators=[Optional(), NumberRange(0, MAX_SCORE_THRESHOLD)])
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(SafeForm):
     method = SelectField(
         _l("计分方法"), choices=[SelectChoice(m.value, _l(METHOD_LABELS[m])) for m in Method]
     )
-    flat_min_ballots = IntegerField(_l("评分无区分:至少评了几个单位"), validators=[NumberRange(1, 1000)])
+    flat_min_ballots = IntegerField(_l("评分无区分:至少评了几个单位"), validators=[NumberRange(1, MAX_COUNT)])
     reciprocity_margin = DecimalField(
-        _l("互相抬分:高出其他代表团平均分至少(分)"), validators=[NumberRange(0.01, 1000)]
+        _l("互相抬分:高出其他代表团平均分至少(分)"), validators=[NumberRange(0.01, MAX_MARGIN)]
     )
     downgrade_margin = DecimalField(
-        _l("压低领先单位:低于其他代表团平均分至少(分)"), validators=[NumberRange(0.01, 1000)]
+        _l("压低领先单位:低于其他代表团平均分至少(分)"), validators=[NumberRange(0.01, MAX_MARGIN)]
     )
-    leading_units = IntegerField(_l("领先单位:排名前几名"), validators=[NumberRange(1, 1000)])
+    leading_units = IntegerField(_l("领先单位:排名前几名"), validators=[NumberRange(1, MAX_COUNT)])
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def chart_for(report: tally.Report) -> Chart:
 def page(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    report = tally.tally_report(actor, campaign)
-    proposal = proposals.get_proposal(actor, campaign)
+    report = tally.tally_report(actor, campaign, with_digest=tally.current_seal(campaign.id) is None)
+    proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
     form = ProposalForm(data=_proposal_defaults(proposal))
     return render_template(
         "office/tally.html",
@@ -124,9 +124,7 @@ def propose(cid: int) -> Response:
     campaign = campaigns.get_campaign(actor, cid)
     form = ProposalForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
+        flash(form_errors(form), "error")
         return redirect(url_for("tally.page", cid=cid, _anchor="proposal"))
     data: dict[str, object] = {
         "rule": form.rule.data,
@@ -163,7 +161,8 @@ def settings(cid: int) -> str | Response:
         try:
             tally.update_settings(actor, campaign, {name: getattr(form, name).data for name in names})
         except DomainError as exc:
-            flash_failure(exc)
+            flash_failure(exc)  # rolled back: read the settings again for the page
+            current = tally.get_settings(actor, campaign)
         else:
             flash(_("计分方法与偏差提示阈值已保存。"), "success")
             return redirect(url_for("tally.settings", cid=cid))

@@ -20,8 +20,9 @@ from wtforms.validators import Optional
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
 from ..domain.messages import N_
+from ..domain.training import DEFAULT_AGENDA
 from ..extensions import db
-from ..i18n import tr
+from ..i18n import tr_if_constant
 from ..models import Campaign, Unit
 from ..pdf import qr
 from ..services import campaigns, clock, faq, files, training
@@ -109,6 +110,14 @@ def _unit_campaign() -> tuple[Unit, Campaign]:
     return unit, campaigns.get_campaign(current_actor(), unit.campaign_id)  # type: ignore[union-attr]
 
 
+@bp.app_template_filter("agenda_item")
+def agenda_item(item: str) -> str:
+    """An agenda line as shown: card 5's default topics in the reader's language, anything the
+    office typed exactly as typed — user text is data, never a translation key (a ``%`` in it
+    broke the page, and the translation function's output is not escaped)."""
+    return tr_if_constant(item, DEFAULT_AGENDA)
+
+
 # --- office: training page --------------------------------------------------------------------
 
 
@@ -120,7 +129,11 @@ def office_training(cid: int) -> str:
     rows, summary = training.attendance_summary(actor, campaign)
     starts = clock.local(plan.starts_at).strftime("%Y-%m-%dT%H:%M") if plan.starts_at else ""
     form = ScheduleForm(
-        data={"starts_at": starts, "place": plan.place, "agenda": "\n".join(tr(a) for a in plan.agenda)}
+        data={
+            "starts_at": starts,
+            "place": plan.place,
+            "agenda": "\n".join(agenda_item(a) for a in plan.agenda),
+        }
     )
     checkin = training.current_checkin(campaign)
     return render_template(

@@ -23,6 +23,7 @@ from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
+from .drain import mark_too_large
 from .feedback import flash_failure
 from .forms import form_errors
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
@@ -33,6 +34,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
     db.session.rollback()
+    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
     flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
     return redirect(url_for("unit.home"), 303)
 

@@ -3,7 +3,8 @@
 ``tally_settings`` one row per campaign (method trimmed_mean | mean | median, thresholds of the bias
 signals, the salt of the seats' pseudonyms); ``tally_seal`` the digest, size and method of the
 ballot set frozen at briefing → review; ``proposed_list`` the rule the office chose the proposed
-list (拟表彰对象) by, ``proposed_entry`` its units and every deviation's written reason.
+list (拟表彰对象) by, ``proposed_entry`` its units and every deviation's written reason;
+``ix_ballot_tally`` a covering index of ballot for the tally's aggregate queries.
 
 Revision ID: 0009
 Revises: 0008
@@ -150,10 +151,11 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_proposed_entry")),
         sa.UniqueConstraint("campaign_id", "unit_id", name=op.f("uq_proposed_entry_campaign_id_unit_id")),
     )
+    op.create_index("ix_ballot_tally", "ballot", ["unit_id", "grade", "source", "seat_id"], unique=False)
 
 
 def downgrade():
-
+    op.drop_index("ix_ballot_tally", table_name="ballot")
     op.drop_table("proposed_entry")
     op.drop_table("tally_settings")
     op.drop_table("tally_seal")

@@ -3,12 +3,15 @@ filed through the form, the office answering it, and the reply visible under the
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
+from evalflow.domain.phases import Phase
+from evalflow.extensions import db
 from tests.helpers import OFFICE_PASSWORD
-from tests.notice_world import published_world
+from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
 
 from .conftest import shot
 
@@ -64,3 +67,50 @@ def test_notice_objection_to_reply_in_browser(app, live_server, page, browser):
     assert "异议不成立" in tab.content() and "反映情况不属实" in tab.content()
     shot(tab, "objection-answered-360")
     phone.close()
+
+
+def test_office_drafts_notice_past_known_calendar_in_browser(app, live_server, page):
+    world = review_world(app)
+    set_today(app, date(2026, 12, 28))
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "office")
+    page.fill("#password", OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/office/campaigns/{world.campaign.id}/notice")
+    assert "2027" in page.locator(".flash-error").first.inner_text()
+    page.fill("#phone", CONTACT["phone"])
+    page.fill("#email", CONTACT["email"])
+    page.fill("#address", CONTACT["address"])
+    page.fill("#postcode", CONTACT["postcode"])
+    page.get_by_role("button", name="保存公示草稿").click()
+    assert "公示草稿已保存" in page.content()
+    shot(page, "office-notice-draft-2027")
+    page.get_by_role("button", name="发布公示").click()
+    assert "公示已发布" in page.content()
+    page.goto(f"{live_server}/")
+    shot(page, "landing-open-notice")
+    assert page.get_by_role("link", name="关于2026年度文明单位评选拟表彰单位名单的公示").is_visible()
+
+
+def test_commendation_and_calendar_pages_in_browser(app, live_server, page, browser):
+    world, item = published_world(app)
+    set_phase(world.campaign, Phase.FINAL)
+    db.session.commit()
+    phone = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True)
+    tab = phone.new_page()
+    tab.goto(f"{live_server}/commendations/{world.campaign.id}")
+    assert "关于命名2026年度文明单位的决定" in tab.locator("h1").inner_text()
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 360
+    shot(tab, "commendation-360")
+    phone.close()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", "office")
+    page.fill("#password", OFFICE_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{live_server}/office/calendar")
+    page.fill("#day", "2027-02-06")
+    page.select_option("#is_workday", "1")
+    page.fill("#note", "春节调休上班")
+    page.get_by_role("button", name="保存").click()
+    assert "春节调休上班" in page.content()
+    shot(page, "office-calendar")

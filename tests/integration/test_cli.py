@@ -20,7 +20,7 @@ def test_create_admin_creates_office_account(app):
 def test_create_admin_rejects_short_password_and_duplicates(app):
     runner = app.test_cli_runner()
     short = runner.invoke(args=["create-admin", "wmb", "--password", "short"])
-    assert short.exit_code != 0 and "密码至少 8 个字符" in short.output
+    assert short.exit_code != 0 and "密码至少 10 个字符" in short.output
     runner.invoke(args=["create-admin", "wmb", "--password", "long-enough-pw"])
     again = runner.invoke(args=["create-admin", "wmb", "--password", "long-enough-pw"])
     assert again.exit_code != 0 and "已被使用" in again.output

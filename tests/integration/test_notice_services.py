@@ -12,7 +12,7 @@ from werkzeug.datastructures import FileStorage
 from evalflow.domain.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, ObjectionFile, ObjectionStatus, ProposedEntry
+from evalflow.models import AuditEntry, Notice, ObjectionFile, ObjectionStatus, ProposedEntry
 from evalflow.services import notice, phases
 from tests.intake_world import PNG
 from tests.notice_world import CONTACT, TODAY, published_world, review_world, set_phase, set_today
@@ -50,6 +50,14 @@ def test_create_notice_vetoed_unit_refused(app):
             world.office, world.campaign, {"unit_ids": [world.a.id, world.d.id], "contact": CONTACT}
         )
     assert "丁单位" in str(exc.value.fields["unit_ids"][0])
+
+
+def test_create_notice_unaccepted_unit_refused(app):
+    world = review_world(app)
+    with pytest.raises(InvalidInput) as exc:
+        notice.create_notice(world.office, world.campaign, {"unit_ids": [world.e.id], "contact": CONTACT})
+    assert "戊单位" in str(exc.value.fields["unit_ids"][0])
+    assert [u.name for u in notice.candidate_units(world.campaign)] == ["丙公司", "乙单位", "甲单位"]
 
 
 def test_create_notice_invalid_input_lists_fields(app):
@@ -94,6 +102,27 @@ def test_publish_default_start_is_publication_day(app):
     notice.publish(world.office, world.campaign)
     db.session.commit()
     assert (item.starts_on, item.ends_on) == (date(2022, 10, 31), date(2022, 11, 4))
+
+
+def test_redraft_replaces_draft_and_past_start_moves_to_publication_day(app):
+    world = review_world(app)
+    first = notice.create_notice(
+        world.office, world.campaign, {"unit_ids": [world.a.id, world.b.id], "contact": CONTACT}
+    )
+    db.session.commit()
+    data = {"unit_ids": [world.b.id, world.c.id], "contact": CONTACT, "starts_on": "2026-09-30"}
+    second = notice.create_notice(world.office, world.campaign, data)
+    db.session.commit()
+    assert db.session.scalars(sa.select(Notice.id).where(Notice.campaign_id == world.campaign.id)).all() == [
+        second.id
+    ]
+    assert first is not second
+    assert [u.name for u in notice.units_of(second)] == ["丙公司", "乙单位"]
+    set_today(app, date(2026, 10, 8))  # published after the chosen first day
+    notice.publish(world.office, world.campaign)
+    db.session.commit()
+    # 10-08, 10-09, 10-10 (make-up Saturday), 10-12, 10-13
+    assert (second.starts_on, second.ends_on) == (date(2026, 10, 8), date(2026, 10, 13))
 
 
 def test_publish_without_notice_blocked(app):

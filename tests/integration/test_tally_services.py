@@ -77,11 +77,11 @@ def test_tally_report_names_missing_seats_and_flat_raters(app):
     assert [(m.seat_unit_id, m.role, m.unit_ids) for m in report.missing] == [
         (world.units[1].id, "public", (world.units[3].id,))
     ]
-    assert len(report.ballots) == 35
+    assert report.ballots == 35
     assert report.digest == tally.tally_report(office_actor(), world.campaign).digest
     flat = [s for s in report.signals if s.kind == "flat"]
     assert flat == []  # nobody graded 5 units: only 3 others each
-    assert {b.seat for b in report.ballots} <= set(report.seat_units)
+    assert len(tally.sealed_ballots(world.campaign, report.settings.pseudonym_salt)) == 35
 
 
 @pytest.mark.parametrize(
@@ -164,6 +164,9 @@ def test_propose_vetoed_unit_is_left_out_automatically(app):
     db.session.commit()
     proposal = proposals.propose(office_actor(), world.campaign, {"rule": "top_k", "k": 2})
     assert proposal.included == [world.units[1].id, world.units[2].id]
+    db.session.add(VetoIncident(unit_id=world.units[2].id, kind="安全生产事故", occurred_on=date.today()))
+    db.session.commit()
+    assert tally.proposed_unit_ids(world.campaign) == [world.units[1].id]  # vetoed after the choice
     with pytest.raises(InvalidInput) as exc:
         proposals.propose(office_actor(), world.campaign, {"rule": "manual", "unit_ids": [world.units[0].id]})
     assert "一票否决" in exc.value.fields["unit_ids"][0].render()

@@ -28,11 +28,14 @@ from evalflow.domain.tally import (
 from evalflow.domain.tally_bias import (
     Thresholds,
     Vote,
+    aggregate,
     downgrading,
     flat_raters,
     parse_thresholds,
     reciprocity,
+    scale_factor,
 )
+from evalflow.domain.tally_chart import bars, ticks
 
 LABELS = [g.label for g in DEFAULT_SCALE]
 POINTS = {g.label: Fraction(g.points) for g in DEFAULT_SCALE}
@@ -128,17 +131,21 @@ def test_compute_unit_without_ballots_ranks_last_without_score():
 
 
 def test_breakdown_per_role_and_source():
-    rows = [
-        (1, "reporter", "online", "好", 2),
-        (1, "public", "paper", "一般", 1),
-        (1, "reporter", "paper", "好", 1),
-    ]
-    b = breakdown(rows, DEFAULT_SCALE, ["reporter", "cadre", "public"], ["online", "paper"])
+    source_rows = [(1, "online", "好", 2), (1, "paper", "一般", 1), (1, "paper", "好", 1)]
+    role_rows = [(1, "reporter", "好", 3), (1, "public", "一般", 1)]
+    b = breakdown(source_rows, role_rows, DEFAULT_SCALE, ["reporter", "cadre", "public"], ["online", "paper"])
     assert b.by_role[1]["reporter"].counts == {"好": 3, "较好": 0, "一般": 0}
     assert b.by_role[1]["cadre"].figures.ballots == 0
     assert b.by_source[1]["paper"].counts == {"好": 1, "较好": 0, "一般": 1}
     assert b.by_source[1]["paper"].figures.mean == 80
-    assert unit_counts(rows) == {1: {"好": 3, "一般": 1}}
+    assert unit_counts(source_rows) == {1: {"好": 3, "一般": 1}}
+
+
+def test_figures_exact_with_decimal_points():
+    scale = (Grade("优", Decimal("92.5")), Grade("良", Decimal("70.25")), Grade("中", Decimal(50)))
+    f = figures({"优": 1, "良": 1, "中": 1}, scale)
+    assert f.mean == (Fraction(185, 2) + Fraction(281, 4) + 50) / 3
+    assert f.median == Fraction(281, 4)
 
 
 def test_participation_names_missing_units_never_the_own_unit():
@@ -201,7 +208,7 @@ def test_property_ranks_consistent_and_order_independent(counts, method, rnd):
 
 def test_flat_rater_named_with_grade_and_count():
     votes = [Vote("S1", 1, u, "好") for u in range(2, 8)] + [Vote("S2", 1, u, "好") for u in range(2, 6)]
-    signals = flat_raters(votes, Thresholds(flat_min_ballots=5))
+    signals = flat_raters(aggregate(votes, DEFAULT_SCALE), Thresholds(flat_min_ballots=5))
     assert [(s.seats, s.figures) for s in signals] == [(("S1",), {"grade": "好", "ballots": 6})]
 
 
@@ -218,18 +225,23 @@ def _world() -> list[Vote]:
 
 
 def test_reciprocity_pair_named_with_figures():
-    signals = reciprocity(_world(), DEFAULT_SCALE, Thresholds(reciprocity_margin=Decimal(30)))
+    signals = reciprocity(aggregate(_world(), DEFAULT_SCALE), Thresholds(reciprocity_margin=Decimal(30)))
     assert len(signals) == 1
     s = signals[0]
     assert (s.unit_ids, s.seats) == ((1, 2), ("S1", "S2"))
     assert s.figures == {"a_to_b": 100, "b_from_others": 60, "b_to_a": 100, "a_from_others": 60}
-    assert reciprocity(_world(), DEFAULT_SCALE, Thresholds(reciprocity_margin=Decimal(41))) == []
+    assert reciprocity(aggregate(_world(), DEFAULT_SCALE), Thresholds(reciprocity_margin=Decimal(41))) == []
+    assert (
+        len(reciprocity(aggregate(_world(), DEFAULT_SCALE), Thresholds(reciprocity_margin=Decimal(40)))) == 1
+    )
 
 
 def test_downgrading_delegation_named_with_deficit():
     votes = [Vote(f"S{g}", g, u, "好") for g in range(1, 6) for u in (1, 2, 3) if g != u]
     votes = [v for v in votes if v.seat_unit_id != 5] + [Vote("S5", 5, u, "一般") for u in (1, 2, 3)]
-    signals = downgrading(votes, DEFAULT_SCALE, [1, 2, 3], Thresholds(downgrade_margin=Decimal(30)))
+    signals = downgrading(
+        aggregate(votes, DEFAULT_SCALE), [1, 2, 3], Thresholds(downgrade_margin=Decimal(30))
+    )
     assert [(s.unit_ids[0], s.seats, s.figures["deficit"]) for s in signals] == [(5, ("S5",), 40)]
 
 
@@ -247,3 +259,38 @@ def test_custom_scale_ranks_by_its_own_top_grades():
     scale = (Grade("优", Decimal(90)), Grade("良", Decimal(70)), Grade("中", Decimal(50)))
     counts = {1: {"良": 2}, 2: {"优": 1, "中": 1}}
     assert [r.unit_id for r in compute(scale, units(1, 2), counts)] == [2, 1]
+
+
+def test_scale_factor_makes_decimal_points_integers():
+    scale = (Grade("优", Decimal("92.5")), Grade("良", Decimal("70.25")), Grade("中", Decimal(50)))
+    assert scale_factor(scale) == 100
+    assert scale_factor(DEFAULT_SCALE) == 1
+
+
+def test_reciprocity_exact_with_decimal_points():
+    scale = (Grade("好", Decimal("90.5")), Grade("较好", Decimal("80")), Grade("一般", Decimal("60.25")))
+    signals = reciprocity(aggregate(_world(), scale), Thresholds(reciprocity_margin=Decimal("30.25")))
+    assert [s.figures["a_to_b"] - s.figures["b_from_others"] for s in signals] == [Fraction(121, 4)]
+    assert reciprocity(aggregate(_world(), scale), Thresholds(reciprocity_margin=Decimal("30.26"))) == []
+
+
+@given(unit_counts_strategy)
+def test_property_chart_bars_follow_ranks_and_segments_fill_the_bar(counts):
+    results = compute(DEFAULT_SCALE, units(*counts), counts)
+    found = bars(results, DEFAULT_SCALE)
+    assert [b.unit_id for b in found] == [r.unit_id for r in results]
+    for bar, r in zip(found, results, strict=True):
+        assert bar.length == (float(r.score / 100) if r.score is not None else 0.0)
+        assert sum(s.count for s in bar.segments) == r.ballots
+        assert abs(sum(s.width for s in bar.segments) - (bar.length if r.ballots else 0)) < 1e-9
+        starts = [s.start for s in bar.segments]
+        assert starts == sorted(starts)
+
+
+def test_chart_ticks_at_zero_and_every_grade():
+    assert [(t.label, t.position) for t in ticks(DEFAULT_SCALE)] == [
+        ("0", 0.0),
+        ("60", 0.6),
+        ("80", 0.8),
+        ("100", 1.0),
+    ]

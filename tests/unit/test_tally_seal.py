@@ -14,6 +14,7 @@ from evalflow.domain.tally_seal import (
     SealedBallot,
     canonical_line,
     digest,
+    digest_of,
     export_csv,
     pseudonym,
     verify_export,
@@ -119,3 +120,8 @@ def test_verify_export_not_an_export_fails():
     result = verify_export("a,b,c\n1,2,3\n")
     assert not result.ok
     assert result.problems[0].render().startswith("缺少表头行")
+
+
+@given(st.permutations(BALLOTS))
+def test_property_digest_of_tuples_equals_digest_of_ballots(ballots):
+    assert digest_of((b.unit_id, b.seat, b.grade, b.source) for b in ballots) == digest(BALLOTS)

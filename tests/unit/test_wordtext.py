@@ -103,9 +103,10 @@ def test_read_docx_refuses_the_paragraph_flood_quickly(tmp_path):
     ("limits", "words"),
     [
         (Limits(elements=50), "XML 元素数"),
-        (Limits(part_bytes=1000), "解压后大小"),
+        (Limits(part_bytes=1000), "解压后过大"),
         (Limits(chars=5), "超过"),
         (Limits(entries=3), "文件数"),
+        (Limits(seconds=0.0), "规定时间"),
     ],
 )
 def test_read_docx_refuses_files_over_each_bound(tmp_path, limits, words):

@@ -140,6 +140,8 @@ MATRIX: dict[str, frozenset[str]] = {
     "office.transition": OFFICE_ONLY,
     "accounts.index": OFFICE_ONLY,
     "accounts.toggle": OFFICE_ONLY,
+    "audit.index": OFFICE_ONLY,
+    "audit.export": OFFICE_ONLY,
     "intake_office.deadline": OFFICE_ONLY,
     "intake_office.review_queue": OFFICE_ONLY,
     "intake_office.units_list": OFFICE_ONLY,
@@ -198,13 +200,64 @@ MATRIX: dict[str, frozenset[str]] = {
     "briefing.set_order": OFFICE_ONLY,
     "briefing.paper_entry": OFFICE_ONLY,
     "briefing.sheets": OFFICE_ONLY,
+    # --- the tally (office only, from the briefing on) -----------------------------------------------
+    "api.get_tally": OFFICE_ONLY,
+    "api.get_tally_checks": OFFICE_ONLY,
+    "api.get_tally_settings": OFFICE_ONLY,
+    "api.put_tally_settings": OFFICE_ONLY,
+    "api.get_proposed_list": OFFICE_ONLY,
+    "api.put_proposed_list": OFFICE_ONLY,
+    "api.export_ballots": OFFICE_ONLY,
+    "api.tally_csv": OFFICE_ONLY,
+    "api.tally_pdf": OFFICE_ONLY,
+    "api.tally_xlsx": OFFICE_ONLY,
+    "tally.page": OFFICE_ONLY,
+    "tally.settings": OFFICE_ONLY,
+    "tally.propose": OFFICE_ONLY,
+    "tally.pdf": OFFICE_ONLY,
+    "tally.xlsx": OFFICE_ONLY,
+    "tally.tally_csv": OFFICE_ONLY,
+    "tally.ballots_csv": OFFICE_ONLY,
+    # --- the notice: public once published; objections public while open; the office's side -----
+    "api.get_notice": EVERYONE,
+    "api.post_objection": EVERYONE,
+    "api.get_commendation": EVERYONE,
+    "api.create_notice": OFFICE_ONLY,
+    "api.list_objections": OFFICE_ONLY,
+    "api.investigate_objection": OFFICE_ONLY,
+    "api.resolve_objection": OFFICE_ONLY,
+    "api.list_calendar_days": OFFICE_ONLY,
+    "api.put_calendar_day": OFFICE_ONLY,
+    "notices.notice_page": PAGE_EVERYONE,
+    "notices.notice_pdf": PAGE_EVERYONE,
+    "notices.feed": PAGE_EVERYONE,
+    "notices.objection_form": PAGE_EVERYONE,
+    "notices.objection_lookup": PAGE_EVERYONE,
+    "notices.objection_status": PAGE_EVERYONE,
+    "notices.commendation_page": PAGE_EVERYONE,
+    "notices.commendation_pdf": PAGE_EVERYONE,
+    "notice_office.notice_form": OFFICE_ONLY,
+    "notice_office.publish": OFFICE_ONLY,
+    "notice_office.objections": OFFICE_ONLY,
+    "notice_office.objection_file": OFFICE_ONLY,
+    "notice_office.investigate": OFFICE_ONLY,
+    "notice_office.resolve": OFFICE_ONLY,
+    "notice_office.calendar": OFFICE_ONLY,
+    "notice_office.calendar_delete": OFFICE_ONLY,
+    "notice_office.certificates": OFFICE_ONLY,
+    "notice_office.archive": OFFICE_ONLY,
 }
 
-# Every route is tried in the briefing; the intake's routes also in the intake, where they are open.
+# Every route is tried in the phases where it is open: the briefing by default, the intake's routes
+# also in the intake, the tally's in the review, the notice's in the notice and once final.
 INTAKE_WORDS = ("application", "attachment", "docx", "register", "registration", "unit", "veto", "deadline")
 
 
 def phases_for(endpoint: str) -> tuple[Phase, ...]:
+    if any(word in endpoint for word in ("notice", "objection", "commendation", "certificates", "archive")):
+        return (Phase.NOTICE, Phase.FINAL)
+    if any(word in endpoint for word in ("tally", "propos", "ballots_csv", "export_ballots")):
+        return (Phase.BRIEFING, Phase.REVIEW)
     if any(word in endpoint for word in INTAKE_WORDS):
         return (Phase.INTAKE, Phase.BRIEFING)
     return (Phase.BRIEFING,)
@@ -257,7 +310,7 @@ def build(phase: Phase) -> World:
     return World(ids=ids, tokens=tokens, users=users)
 
 
-FILLERS = {"code": "no-such-code", "filename": "app.css"}
+FILLERS = {"code": "no-such-code", "filename": "app.css", "receipt": "NO-SUCH-RECEIPT", "day": "2027-01-01"}
 
 
 def url_for_rule(rule: Any, ids: dict[str, Any]) -> str:

@@ -56,6 +56,11 @@ def test_panel_opens_and_closes_scoring(office, world):
     assert _status(world, 1) == "closed"
 
 
+def test_campaign_page_links_to_the_control_panel(office, world):
+    html = office.get(f"/office/campaigns/{world.cid}").get_data(as_text=True)
+    assert f'href="{_panel(world)}"' in html and f'href="{_panel(world)}/order"' in html
+
+
 def test_panel_refuses_a_second_open_with_a_message(office, world):
     _post(office, _panel(world), f"{_panel(world)}/{world.uid(0)}/open", {})
     response = _post(office, _panel(world), f"{_panel(world)}/{world.uid(1)}/open", {})

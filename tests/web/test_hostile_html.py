@@ -3,7 +3,8 @@ stored, on SQLite and PostgreSQL alike. The same rule as the API: evalflow.domai
 
 from __future__ import annotations
 
-import sys
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from flask_wtf import FlaskForm
 from wtforms import Form
 
-import evalflow.web  # noqa: F401  (imports every form module through the blueprints)
+import evalflow.web
 from evalflow.extensions import db
 from evalflow.models import Application, ApplicationStatus, Campaign, Unit, User
 from evalflow.web.forms import SafeForm, SafeSubForm
@@ -117,6 +118,8 @@ def _all_subclasses(cls: type) -> set[type]:
 
 def test_every_form_of_the_app_checks_its_text():
     """A form added later that forgets SafeForm fails here (its text fields would take NUL bytes)."""
+    for module in pkgutil.iter_modules(evalflow.web.__path__):
+        importlib.import_module(f"evalflow.web.{module.name}")
     ours = [
         f
         for f in _all_subclasses(FlaskForm) | _all_subclasses(Form)
@@ -125,4 +128,18 @@ def test_every_form_of_the_app_checks_its_text():
     assert ours, "no form found"
     missing = [f.__qualname__ for f in ours if not issubclass(f, SafeForm | SafeSubForm)]
     assert missing == []
-    assert "evalflow.web.training" in sys.modules
+    assert {"LoginForm", "ReviewForm", "ScheduleForm", "SeatForm", "GradeForm"} <= {f.__name__ for f in ours}
+
+
+def test_faq_search_with_nul_or_surrogate_is_not_a_500(client):
+    from tests.training_world import build as training_build
+
+    world = training_build(client)
+    assert login(client, "unit-a", UNIT_PASSWORD).status_code == 302
+    for query in ("%00", "a%00b", "%ED%A0%80", "%C0%80"):
+        response = client.get(f"/unit/faq?q={query}")
+        assert response.status_code == 200, query
+    office = client.application.test_client()
+    assert login(office, "office", UNIT_PASSWORD).status_code == 302
+    response = office.get(f"/office/campaigns/{world.campaign.id}/faq?q=%00")
+    assert response.status_code == 200

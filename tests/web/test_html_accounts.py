@@ -35,7 +35,7 @@ def test_office_account_duplicate_and_short_password_refused(client):
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "密码至少 8 个字符。" in text
+    assert "密码至少 10 个字符。" in text
     response = client.post(
         "/office/accounts/", data={"csrf_token": token, "username": "office", "password": "long-enough-1"}
     )

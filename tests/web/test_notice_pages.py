@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import zipfile
 from datetime import date
 from xml.etree import ElementTree
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
+from pyzbar.pyzbar import decode
 
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
@@ -190,7 +193,15 @@ def test_final_campaign_refuses_writes_and_offers_archive(app, client):
     assert response.status_code == 409
     archive = client.get(f"/office/campaigns/{world.campaign.id}/archive.zip")
     names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
-    assert {"notice.pdf", "commendation.pdf", "certificates.pdf", "audit_log.csv", "units.csv"} <= set(names)
+    expected = {
+        "notice.pdf",
+        "commendation.pdf",
+        "certificates.pdf",
+        "tally.pdf",
+        "ballots.csv",
+        "audit_log.csv",
+    }
+    assert expected <= set(names)
     certs = client.get(f"/office/campaigns/{world.campaign.id}/certificates.pdf")
     reader = PdfReader(io.BytesIO(certs.data))
     assert len(reader.pages) == 3 and reader.pages[0].mediabox.width > reader.pages[0].mediabox.height
@@ -261,3 +272,56 @@ def test_objection_files_not_public(app, client):
         client.get(f"/office/campaigns/{world.campaign.id}/objections/{objection.id}/files/1").status_code
         == 302
     )
+
+
+def test_office_resolve_without_reply_flashes_not_500(app, client):
+    world, item = published_world(app)
+    objection = notice.file_objection(
+        item.id,
+        {"unit_id": world.a.id, "name": "张三", "phone": "13800138000", "content": "情况属实请核查处理。"},
+    )
+    db.session.commit()
+    login(client)
+    url = f"/office/campaigns/{world.campaign.id}/objections"
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    response = client.post(
+        f"{url}/{objection.id}/resolve", data={"csrf_token": token, f"o{objection.id}-outcome": "upheld"}
+    )
+    assert response.status_code == 302
+    assert "请填写答复意见" in client.get(url).get_data(as_text=True)
+    db.session.refresh(objection)
+    assert objection.status.value == "open"
+
+
+def test_notice_pdf_qr_code_is_the_public_page(app, client, tmp_path):
+    world, item = published_world(app)
+    pdf = client.get(f"/notices/{item.id}.pdf").data
+    source = tmp_path / "notice.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(source), str(tmp_path / "page")], check=True)
+    found = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        with Image.open(page) as image:
+            found += [symbol.data.decode() for symbol in decode(image)]
+    assert found == [f"http://localhost/notices/{item.id}"]
+
+
+def test_notice_user_text_escaped_on_page_and_drawn_as_text_in_pdf(app, client):
+    world = review_world(app)
+    world.a.name = "<b>甲&乙</b>单位"
+    db.session.commit()
+    item = notice.create_notice(world.office, world.campaign, {"unit_ids": [world.a.id], "contact": CONTACT})
+    notice.publish(world.office, world.campaign)
+    db.session.commit()
+    html = client.get(f"/notices/{item.id}").get_data(as_text=True)
+    assert "&lt;b&gt;甲&amp;乙&lt;/b&gt;单位" in html and "<b>甲" not in html
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(client.get(f"/notices/{item.id}.pdf").data)).pages
+    )
+    assert "<b>甲&乙</b>单位" in text
+
+
+def test_notice_page_renders_in_english(app, client):
+    world, item = published_world(app)
+    response = client.get(f"/notices/{item.id}?lang=en")
+    assert response.status_code == 200 and "甲单位" in response.get_data(as_text=True)

@@ -129,3 +129,17 @@ def test_huge_ids_in_paths_are_404_not_500(client, big):
     assert all(r.get_json()["error"]["code"] == "not_found" for r in api)
     assert [r.status_code for r in html][0] == 404
     assert html[1].status_code in (403, 404)
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "/\\/evil.example", "/%09/evil", "/\t/evil.example"])
+def test_login_next_never_leaves_the_site(client, target):
+    from tests.conftest import csrf_from
+    from tests.helpers import OFFICE_PASSWORD, make_office
+
+    make_office()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    data = {"username": "office", "password": OFFICE_PASSWORD, "csrf_token": token, "next": target}
+    response = client.post("/login", data=data)
+    location = response.headers["Location"]
+    assert response.status_code == 302
+    assert location in ("/office/", target) and "\\" not in location and "\t" not in location

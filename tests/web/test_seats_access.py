@@ -14,9 +14,8 @@ import pytest
 
 from evalflow.extensions import db
 from evalflow.models import FaqEntry, Seat
+from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import World, build
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 # (method, path, json payload or "file")  — {c} campaign, {own} 甲, {other_seat} 乙's seat, {faq} an
 # answered entry, {open_faq} 乙's unanswered question, {mat} a training material, {seat} 甲's seat.

@@ -16,6 +16,7 @@ from flask import g
 from evalflow.extensions import db
 from evalflow.models import Attendance, Seat
 from tests.conftest import csrf_from
+from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import UNIT_PASSWORD, World, build
 from tests.web.test_html_auth import login
 
@@ -180,9 +181,6 @@ def test_training_pages_access(app, world, who):
             assert "甲社区" not in response.get_data(as_text=True) and "张三" not in response.get_data(
                 as_text=True
             )
-
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_office_schedules_training_and_uploads_material_units_see_both(office, world, app):

@@ -159,3 +159,42 @@ def test_registration_limit_page_says_how_long_to_wait(client):
     waits = re.findall(r"请求过于频繁,请 (\d+) 秒后再试。", refused.get_data(as_text=True))
     assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
     assert len(waits) == 1 and 1 <= int(waits[0]) <= 60
+
+
+def test_login_still_works_when_the_limit_storage_is_down(tmp_path, caplog):
+    """Redis unreachable: sign-in answers (no 500), the log says why."""
+    config = make_config(
+        f"sqlite:///{tmp_path / 'down.sqlite3'}",
+        tmp_path,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/15",  # nothing listens on port 1
+    )
+    app = create_app(config)
+    with app.app_context():
+        db.create_all()
+        venue(1)
+        client = app.test_client()
+        with caplog.at_level("ERROR"):
+            wrong = html_login(client, "unit00", "wrong-password")
+            right = html_login(client, "unit00")
+        db.engine.dispose()
+    assert (wrong.status_code, right.status_code) == (400, 302)
+    assert "rate-limit storage unavailable" in caplog.text
+
+
+def test_environment_configures_proxies_and_shared_limit_storage(tmp_path, monkeypatch):
+    import flask
+
+    monkeypatch.setattr(flask.Flask, "auto_find_instance_path", lambda self: str(tmp_path))
+    monkeypatch.setenv("EVALFLOW_SECRET_KEY", "x")
+    monkeypatch.setenv("EVALFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'e.db'}")
+    monkeypatch.setenv("EVALFLOW_TRUSTED_PROXIES", "2")
+    monkeypatch.setenv("EVALFLOW_REDIS_URL", "redis://127.0.0.1:6379/3")
+    monkeypatch.setenv("EVALFLOW_RATELIMIT_STORAGE_URI", "memory://")
+    app = create_app()
+    assert app.config["TRUSTED_PROXIES"] == 2
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"  # the explicit setting wins
+    monkeypatch.delenv("EVALFLOW_RATELIMIT_STORAGE_URI")
+    monkeypatch.delenv("EVALFLOW_TRUSTED_PROXIES")
+    app = create_app()
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/3"
+    assert app.config["TRUSTED_PROXIES"] == 0

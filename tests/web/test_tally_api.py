@@ -33,7 +33,9 @@ def world(app):
 
 
 def test_get_tally_contract_shape_and_figures(client, world):
-    response = client.get(f"/api/v1/campaigns/{world.campaign.id}/tally", headers=world.headers("office"))
+    response = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}/tally?by_role=true", headers=world.headers("office")
+    )
     assert response.status_code == 200
     data = response.get_json()
     assert data["method"] == "trimmed_mean"
@@ -65,6 +67,10 @@ def test_get_tally_contract_shape_and_figures(client, world):
     }
     assert second["by_source"]["paper"]["ballots"] == 3
     assert (units[3]["ballots"], units[3]["expected"]) == (8, 9)
+    plain = client.get(
+        f"/api/v1/campaigns/{world.campaign.id}/tally", headers=world.headers("office")
+    ).get_json()
+    assert plain["units"][1]["by_role"] == {} and plain["units"][1]["counts"] == second["counts"]
 
 
 def test_get_tally_ties_share_ranks_one_two_two_four(client, app):

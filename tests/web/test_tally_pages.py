@@ -104,6 +104,10 @@ def test_proposal_form_top_k_then_deviation_needs_reason(office, world):
 def test_settings_form_changes_method_in_draft_only(office, world):
     set_phase(world.campaign, Phase.DRAFT)
     path = f"/office/campaigns/{world.campaign.id}/tally/settings"
+    overview = office.get(f"/office/campaigns/{world.campaign.id}").get_data(as_text=True)
+    assert (
+        f'href="{path}"' in overview and f'href="/office/campaigns/{world.campaign.id}/tally"' not in overview
+    )
     token = csrf_from(office.get(path).get_data(as_text=True))
     data = {"method": "median", "flat_min_ballots": "4", "reciprocity_margin": "10", "downgrade_margin": "12.5",
             "leading_units": "3", "csrf_token": token}  # fmt: skip
@@ -139,3 +143,13 @@ def test_downloads_pdf_xlsx_csv_and_verifiable_ballots(office, world):
     result = verify_export(ballots)
     assert result.ok, [p.render() for p in result.problems]
     assert result.ballots == 33
+
+
+def test_proposal_form_invalid_k_flashes_the_reason(office, world):
+    set_phase(world.campaign, Phase.REVIEW)
+    path = f"/office/campaigns/{world.campaign.id}/tally"
+    token = csrf_from(office.get(path).get_data(as_text=True))
+    data = {"rule": "top_k", "k": "0", "csrf_token": token}
+    page = office.post(path + "/proposal", data=data, follow_redirects=True).get_data(as_text=True)
+    assert "数值大小必须介于 1 到 1000 之间。" in page
+    assert "拟表彰对象名单已保存。" not in page

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
 from evalflow.models import Attendance, AuditEntry, FaqEntry, StoredFile, Training
+from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import World, build, set_phase
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture

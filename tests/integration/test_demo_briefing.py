@@ -1,0 +1,29 @@
+"""The briefing demo: a campaign in the middle of its briefing, whose ballot URLs work at once."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from evalflow.demo_briefing import TITLE
+from evalflow.extensions import db
+from evalflow.models import Ballot, Campaign, Presentation
+
+
+def test_demo_briefing_is_mid_briefing_with_working_ballot_urls(app, client):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.title == TITLE))
+    statuses = sorted(
+        s.value
+        for s in db.session.scalars(
+            sa.select(Presentation.status).where(Presentation.campaign_id == campaign.id)
+        )
+    )
+    assert statuses == ["closed", "closed", "open", "pending", "pending", "pending"]
+    ballots = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot))
+    assert ballots == 15 + 15 + 9
+    url = next(line.split(": ", 1)[1] for line in result.output.splitlines() if "/s/" in line)
+    page = client.get(urlsplit(url).path).get_data(as_text=True)
+    assert "正在评分" in page or "本单位正在汇报" in page
