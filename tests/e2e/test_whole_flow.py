@@ -227,7 +227,7 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
     assert "2 / 3" in page.inner_text(".progress-card")
     page.click("#checkin button:has-text('开始签到')")
     page.goto(f"{base}/office/campaigns/{cid}/training/checkin")
-    capture(page, "training-checkin", ".checkin-qr")
+    capture(page, "training-checkin")
     (scanned,) = qr_codes(page.locator(".checkin-qr").screenshot())
     assert scanned == page.inner_text(".checkin-display .break").strip()
     unit_a.goto(scanned)
