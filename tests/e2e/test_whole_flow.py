@@ -375,6 +375,7 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
     public.goto(f"{base}/")
     public.click("a:has-text('2026年度鼓楼区文明单位评选')")
     assert sorted(public.locator(".notice-units li").all_inner_texts()) == sorted([A, B])
+    assert public.evaluate("document.documentElement.scrollWidth") <= 360
     capture(public, "notice-public")
     public.locator("a:has-text('提出异议')").first.click()
     public.select_option("#unit_id", label=B)
