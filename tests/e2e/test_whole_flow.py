@@ -146,7 +146,7 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
     unit_a.fill("#username", "wushan")
     unit_a.fill("#password", "Wushan-report-2026")
     unit_a.click("button:has-text('提交注册')")
-    assert A in unit_a.inner_text("main")
+    assert f"“{A}”的注册申请已提交" in unit_a.inner_text("main")
 
     page.goto(f"{base}/office/campaigns/{cid}/units")
     pending = page.locator("section.attention tbody tr")
