@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from . import cli, errors, i18n, security, web
     from .api import register_api
     from .config import load_config
+    from .converters import IdConverter
     from .database import register_database
 
     app = Flask(
@@ -28,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(Path(__file__).parent.parent / "templates"),
     )
+    app.url_map.converters["int"] = IdConverter  # ids past 64 bits are a 404, not an overflow
     load_config(app, test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     register_database(app)

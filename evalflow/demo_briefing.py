@@ -15,7 +15,7 @@ from .domain.access import Actor
 from .domain.phases import Phase
 from .extensions import db
 from .models import Application, ApplicationStatus, Attendance, AttendanceStatus, Campaign, Seat, Unit
-from .services import accounts, briefing, campaigns, phases, seats
+from .services import accounts, ballots, briefing, briefing_order, campaigns, phases, seats
 
 TITLE = "2025年度社区文明单位评选(集中汇报演示)"
 DESCRIPTION = "集中汇报互评阶段的演示:抽签决定汇报顺序,两个单位已评完,第三个单位正在评分。"
@@ -51,7 +51,7 @@ def _vote(campaign: Campaign, unit_id: int, voters: list[Seat], share: float) ->
     """Some of the other units' seats grade *unit_id* (deterministic, so the demo is reproducible)."""
     eligible = [s for s in voters if s.unit_id != unit_id]
     for i, seat in enumerate(eligible[: int(len(eligible) * share)]):
-        briefing.cast_ballot(accounts.actor_for_seat(seat), campaign, unit_id, GRADES[(i + unit_id) % 3])
+        ballots.cast_ballot(accounts.actor_for_seat(seat), campaign, unit_id, GRADES[(i + unit_id) % 3])
 
 
 def _run(office: Actor, campaign: Campaign) -> None:
@@ -63,7 +63,7 @@ def _run(office: Actor, campaign: Campaign) -> None:
             name = f"{unit.name[:2]}{title}{index + 1}"
             voters.append(seats.create_seat(office, campaign, unit.id, {"role": role, "name": name}).seat)
     phases.advance_phase(office, campaign, Phase.BRIEFING, "演示数据")
-    _, agenda = briefing.draw(office, campaign, SEED)
+    _, agenda = briefing_order.draw(office, campaign, SEED)
     order = [item.unit_id for item in agenda]
     for unit_id in order[:2]:
         briefing.open_scoring(office, campaign, unit_id)

@@ -8,7 +8,6 @@ PostgreSQL URL is an error, never a silent skip.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,8 @@ import sqlalchemy as sa
 
 from evalflow import create_app
 from evalflow.extensions import db
+from tests.contract import ContractClient
+from tests.factories import Auth, csrf_from, make_config  # noqa: F401 - csrf_from: older tests
 
 PG_URL = os.environ.get("EVALFLOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgres"]
@@ -67,20 +68,6 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         yield url
 
 
-def make_config(db_url: str, tmp_path: Any, **extra: Any) -> dict[str, Any]:
-    config = {
-        "TESTING": True,
-        "DATABASE_URL": db_url,
-        "SECRET_KEY": "test-secret-" + uuid.uuid4().hex,
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "RATELIMIT_ENABLED": True,
-        "PROXY_FIX": False,
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost buys nothing in tests
-    }
-    config.update(extra)
-    return config
-
-
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     """Override in a test module to add settings to the app."""
@@ -111,6 +98,7 @@ def app(request: pytest.FixtureRequest, tmp_path: Any, app_config: dict[str, Any
     postgres = request.param == "postgres"
     url = request.getfixturevalue("pg_shared_url") if postgres else f"sqlite:///{tmp_path / 'test.sqlite3'}"
     application = create_app(make_config(url, tmp_path, **app_config))
+    application.test_client_class = ContractClient  # every API answer checked against the document
     with application.app_context():
         db.create_all()
         try:
@@ -131,10 +119,8 @@ def is_postgres(app: Any) -> bool:
     return app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
-
-
-def csrf_from(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token in page"
-    return match.group(1) or match.group(2)
+@pytest.fixture
+def auth(client: Any) -> Auth:
+    """Sign in as a login made by ``tests.factories``: ``auth.headers(user)`` for the API,
+    ``auth.browser(user)`` for the HTML pages."""
+    return Auth(client)

@@ -1,4 +1,4 @@
-"""Helpers shared by tests: accounts, tokens, and moving a campaign along through the services."""
+"""Older name of a few factories (``tests/factories.py``), kept importable for tests not yet moved."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ from typing import Any
 
 from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus, Attendance, AttendanceStatus, Campaign, Unit
+from evalflow.models import ApplicationStatus, Attendance, AttendanceStatus, Campaign, Unit
 from evalflow.services import accounts
+from tests import factories
+from tests.factories import PASSWORD as OFFICE_PASSWORD
+from tests.factories import bearer
 
-OFFICE_PASSWORD = "office-pass-123"
+__all__ = ["OFFICE_PASSWORD", "add_unit", "attend", "bearer", "make_office", "office_actor", "office_token"]
 
 
 def make_office(username: str = "office") -> tuple[Any, Actor]:
+    """An office login created as ``create-admin`` does (real hashing settings)."""
     user = accounts.create_admin(username, OFFICE_PASSWORD)
     db.session.commit()
     return user, accounts.actor_for_user(user)
@@ -25,19 +29,9 @@ def office_token(client: Any, username: str = "office") -> str:
     return response.get_json()["token"]
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def add_unit(campaign: Campaign, name: str, status: ApplicationStatus | None = None) -> Unit:
-    """A unit with (optionally) an application in *status*, written directly for guard tests."""
-    unit = Unit(campaign_id=campaign.id, name=name)
-    db.session.add(unit)
-    db.session.flush()
-    if status is not None:
-        db.session.add(Application(unit_id=unit.id, status=status, report_title=name, report_text="报告"))
-    db.session.flush()
-    return unit
+    """A unit with (optionally) an application in *status* with a report, for guard tests."""
+    return factories.unit(campaign, name, status, category="", report=True)
 
 
 def attend(unit: Unit, status: AttendanceStatus = AttendanceStatus.ATTENDED, note: str = "") -> None:

@@ -14,18 +14,16 @@ from typing import Any
 
 import docx
 from pypdf import PdfWriter
-from werkzeug.security import generate_password_hash
 
 from evalflow.domain.access import Role
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Application, Campaign, Seat, SeatRole, StoredFile, Unit, User
-from evalflow.services import accounts
+from evalflow.models import Campaign, StoredFile, Unit, User
 
-from .helpers import bearer
+from . import factories
+from .factories import bearer
 
-UNIT_PASSWORD = "unit-pass-1234"
-_HASH = generate_password_hash(UNIT_PASSWORD, method="pbkdf2:sha256:1000")
+UNIT_PASSWORD = factories.PASSWORD
 
 
 def pdf_bytes(pages: int = 1, password: str | None = None) -> bytes:
@@ -76,36 +74,22 @@ class World:
 
 
 def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
-    user = User(username=username, password_hash=_HASH, role=role, unit_id=unit.id if unit else None)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def _unit(campaign: Campaign, name: str) -> Unit:
-    unit = Unit(campaign_id=campaign.id, name=name, category="社区")
-    db.session.add(unit)
-    db.session.flush()
-    db.session.add(Application(unit_id=unit.id))
-    return unit
+    return factories.user(username, role, unit)
 
 
 def build(phase: Phase = Phase.INTAKE) -> World:
-    campaign = Campaign(title="2026年度评选", phase=phase)
-    other = Campaign(title="另一次评选", phase=phase)
-    db.session.add_all([campaign, other])
-    db.session.flush()
-    a, b, stranger = _unit(campaign, "甲社区"), _unit(campaign, "乙社区"), _unit(other, "外社区")
-    seat_token = accounts.new_secret()
-    db.session.add(
-        Seat(unit_id=a.id, role=SeatRole.REPORTER, name="张三", token_hash=accounts.token_digest(seat_token))
-    )
+    """Built with ``tests.factories`` (this module is the intake tests' older entry point)."""
+    campaign = factories.campaign(phase=phase)
+    other = factories.campaign("另一次评选", phase=phase)
+    a, b = factories.unit(campaign, "甲社区"), factories.unit(campaign, "乙社区")
+    stranger = factories.unit(other, "外社区")
+    _, seat_token = factories.seat(a)
     tokens = {
         "seat": seat_token,
-        "office": accounts.issue_token(make_user("office", Role.OFFICE)),
-        "a": accounts.issue_token(make_user("unit-a", Role.UNIT, a)),
-        "b": accounts.issue_token(make_user("unit-b", Role.UNIT, b)),
-        "stranger": accounts.issue_token(make_user("unit-x", Role.UNIT, stranger)),
+        "office": factories.token(factories.office()),
+        "a": factories.token(factories.user("unit-a", Role.UNIT, a)),
+        "b": factories.token(factories.user("unit-b", Role.UNIT, b)),
+        "stranger": factories.token(factories.user("unit-x", Role.UNIT, stranger)),
     }
     db.session.commit()
     return World(campaign, other, a, b, stranger, tokens)

@@ -1,8 +1,8 @@
 """A campaign at the briefing with seats and ballots written directly, for the tally tests.
 
-``build(grades)`` makes one accepted unit per key of *grades* (名字 → category), three seats each,
-and ballots from ``grade_of(giver_unit_index, seat_role, unit_index)`` (None: no ballot). A submitted
-but not accepted unit (未通过) has seats too and never appears in the tally.
+``build(names, grade_of)`` makes one accepted unit per name, three seats each, and ballots from
+``grade_of(giver_unit_index, seat_role, unit_index)`` (None: no ballot). A submitted but not accepted
+unit (未通过) never appears in the tally.
 """
 
 from __future__ import annotations
@@ -55,10 +55,10 @@ def build(
         unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
         unit.category = (categories or {}).get(name, "")
         units.append(unit)
-    rejected = add_unit(campaign, "未通过", ApplicationStatus.SUBMITTED)
+    add_unit(campaign, "未通过", ApplicationStatus.SUBMITTED)  # not in the tally
     seats: dict[tuple[int, SeatRole], Seat] = {}
     secrets: dict[str, str] = {}
-    for index, unit in enumerate([*units, rejected]):
+    for index, unit in enumerate(units):
         for role in ROLES:
             secret = accounts.new_secret()
             seat = Seat(
@@ -74,8 +74,6 @@ def build(
     db.session.flush()
     rows = []
     for (giver, role), seat in seats.items():
-        if giver >= len(units):
-            continue
         for target, unit in enumerate(units):
             if target == giver:
                 continue

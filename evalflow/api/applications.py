@@ -3,54 +3,56 @@ versions and their diff, the office's review queue and the intake deadline."""
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Response
 
-from flask import Response, request
-
-from ..domain.errors import InvalidInput
-from ..domain.intake import outline
-from ..domain.messages import N_, msg
+from ..domain.intake import Status, outline
+from ..i18n import tr_all
 from ..models import Application, Campaign, Unit
+from ..schemas.applications import (
+    ApplicationIn,
+    ApplicationOut,
+    DeadlineIn,
+    DeadlineOut,
+    DiffOut,
+    DiffQuery,
+    ImportOut,
+    QueueOut,
+    QueueQuery,
+    ReviewIn,
+    VersionOut,
+)
+from ..schemas.files import FileOut
 from ..services import files, intake, veto
-from .common import actor, body, reply, route
-from .schemas import list_of, ref
-from .units import campaign_of, document_body, file_json, multipart, upload
+from .common import actor, multipart_body, route, upload
+from .units import campaign_of
 
 
-def application_json(unit: Unit, application: Application | None, campaign: Campaign) -> dict[str, Any]:
+def application_out(unit: Unit, application: Application | None, campaign: Campaign) -> ApplicationOut:
     text = application.report_text if application else ""
-    return {
-        "unit_id": unit.id,
-        "status": application.status.value if application else "draft",
-        "report_title": application.report_title if application else "",
-        "report_text": text,
-        "attachments": [file_json(f) for f in intake.attachments(application)],
-        "review_comment": application.review_comment if application else "",
-        "submitted_at": application.submitted_at.isoformat()
-        if application and application.submitted_at
-        else None,
-        "reviewed_at": application.reviewed_at.isoformat()
-        if application and application.reviewed_at
-        else None,
-        "outline": [{"level": h.level, "number": h.number, "text": h.text} for h in outline(text)],
-        "intake_deadline": campaign.intake_deadline.isoformat() if campaign.intake_deadline else None,
-    }
+    return ApplicationOut(
+        unit_id=unit.id,
+        status=application.status if application else Status.DRAFT,
+        report_title=application.report_title if application else "",
+        report_text=text,
+        attachments=[FileOut.model_validate(f) for f in intake.attachments(application)],
+        review_comment=application.review_comment if application else "",
+        submitted_at=application.submitted_at if application else None,
+        reviewed_at=application.reviewed_at if application else None,
+        outline=[{"level": h.level, "number": h.number, "text": h.text} for h in outline(text)],
+        intake_deadline=campaign.intake_deadline,
+    )
 
 
 # --- the application -----------------------------------------------------------------------------
 
 APP = "/campaigns/<int:cid>/units/<int:uid>/application"
-APP_RESPONSES = {
-    200: {"schema": ref("Application")},
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not found",
-}
+ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
+APP_RESPONSES = {200: ApplicationOut, **ERRORS}
 
 
-def _application_reply(campaign: Campaign, uid: int, status: int = 200) -> Response:
+def _application(campaign: Campaign, uid: int) -> ApplicationOut:
     unit, application = intake.view_application(actor(), campaign, uid)
-    return reply(application_json(unit, application, campaign), status)
+    return application_out(unit, application, campaign)
 
 
 @route(
@@ -60,8 +62,8 @@ def _application_reply(campaign: Campaign, uid: int, status: int = 200) -> Respo
     tag="applications",
     responses=APP_RESPONSES,
 )
-def get_application(cid: int, uid: int) -> Response:
-    return _application_reply(campaign_of(cid), uid)
+def get_application(cid: int, uid: int) -> ApplicationOut:
+    return _application(campaign_of(cid), uid)
 
 
 @route(
@@ -69,13 +71,13 @@ def get_application(cid: int, uid: int) -> Response:
     "PUT",
     summary="Save the draft's title and text (that unit; intake; draft or returned)",
     tag="applications",
-    request_schema=ref("ApplicationWrite"),
-    responses={**APP_RESPONSES, 400: "invalid input", 409: "wrong phase or not editable"},
+    body=ApplicationIn,
+    responses={**APP_RESPONSES, 409: "wrong phase or not editable"},
 )
-def put_application(cid: int, uid: int) -> Response:
+def put_application(cid: int, uid: int, body: ApplicationIn) -> ApplicationOut:
     campaign = campaign_of(cid)
-    intake.save_draft(actor(), campaign, uid, body())
-    return _application_reply(campaign, uid)
+    intake.save_draft(actor(), campaign, uid, body.model_dump(exclude_unset=True))
+    return _application(campaign, uid)
 
 
 @route(
@@ -83,20 +85,12 @@ def put_application(cid: int, uid: int) -> Response:
     "POST",
     summary="Attach a PDF, DOCX, JPEG or PNG file (multipart field 'file'; checked by content)",
     tag="applications",
-    responses={
-        201: {"schema": ref("Attachment")},
-        400: "no file",
-        403: "forbidden",
-        404: "not found",
-        409: "not editable",
-        413: "too large",
-        415: "unsupported type",
-    },
+    multipart=multipart_body(),
+    responses={201: FileOut, **ERRORS, 409: "not editable", 413: "too large", 415: "unsupported type"},
 )
-def add_attachment(cid: int, uid: int) -> Response:
-    campaign = campaign_of(cid)
-    stored = intake.add_attachment(actor(), campaign, uid, upload())
-    return reply(file_json(stored), 201)
+def add_attachment(cid: int, uid: int) -> FileOut:
+    stored = intake.add_attachment(actor(), campaign_of(cid), uid, upload())
+    return FileOut.model_validate(stored)
 
 
 @route(
@@ -104,7 +98,7 @@ def add_attachment(cid: int, uid: int) -> Response:
     "GET",
     summary="Download an attachment with its original name (that unit or office)",
     tag="applications",
-    responses={200: "the file (Content-Disposition: attachment)", 403: "forbidden", 404: "not found"},
+    responses={200: "the file (Content-Disposition: attachment)", **ERRORS},
 )
 def download_attachment(cid: int, uid: int, aid: int) -> Response:
     return files.send_stored(intake.get_attachment(actor(), campaign_of(cid), uid, aid))
@@ -115,7 +109,7 @@ def download_attachment(cid: int, uid: int, aid: int) -> Response:
     "DELETE",
     summary="Remove an attachment while editing (that unit)",
     tag="applications",
-    responses={204: "removed", 403: "forbidden", 404: "not found", 409: "not editable"},
+    responses={204: "removed", **ERRORS, 409: "not editable"},
 )
 def delete_attachment(cid: int, uid: int, aid: int) -> Response:
     intake.remove_attachment(actor(), campaign_of(cid), uid, aid)
@@ -127,12 +121,25 @@ def delete_attachment(cid: int, uid: int, aid: int) -> Response:
     "POST",
     summary="Fill the draft from a .docx report (multipart 'file'); returns the text and its outline",
     tag="applications",
-    responses={**APP_RESPONSES, 400: "unreadable", 409: "not editable", 413: "too large", 415: "not a .docx"},
+    multipart=multipart_body(),
+    responses={
+        200: ImportOut,
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not found",
+        409: "not editable",
+        413: "too large",
+        415: "not a .docx",
+    },
 )
-def import_docx(cid: int, uid: int) -> Response:
+def import_docx(cid: int, uid: int) -> ImportOut:
     campaign = campaign_of(cid)
-    intake.import_docx(actor(), campaign, uid, upload())
-    return _application_reply(campaign, uid)
+    imported = intake.import_docx(actor(), campaign, uid, upload())
+    return ImportOut(
+        **_application(campaign, uid).model_dump(),
+        title_action=imported.title_action,
+        import_notices=tr_all(imported.notices),
+    )
 
 
 @route(
@@ -140,16 +147,12 @@ def import_docx(cid: int, uid: int) -> Response:
     "POST",
     summary="Submit the application (that unit); 400 when title or text is empty",
     tag="applications",
-    responses={
-        **APP_RESPONSES,
-        400: "title or text empty",
-        409: "not editable, wrong phase or deadline passed",
-    },
+    responses={**APP_RESPONSES, 409: "not editable, wrong phase or deadline passed"},
 )
-def submit_application(cid: int, uid: int) -> Response:
+def submit_application(cid: int, uid: int) -> ApplicationOut:
     campaign = campaign_of(cid)
     intake.submit(actor(), campaign, uid)
-    return _application_reply(campaign, uid)
+    return _application(campaign, uid)
 
 
 @route(
@@ -157,14 +160,13 @@ def submit_application(cid: int, uid: int) -> Response:
     "POST",
     summary="Accept, return (with a comment) or reject (with a reason) a submitted application (office)",
     tag="applications",
-    request_schema=ref("ReviewWrite"),
-    responses={**APP_RESPONSES, 400: "invalid input", 409: "not submitted, vetoed or wrong phase"},
+    body=ReviewIn,
+    responses={**APP_RESPONSES, 409: "not submitted, vetoed or wrong phase"},
 )
-def review_application(cid: int, uid: int) -> Response:
+def review_application(cid: int, uid: int, body: ReviewIn) -> ApplicationOut:
     campaign = campaign_of(cid)
-    data = body()
-    intake.review(actor(), campaign, uid, data.get("decision"), data.get("comment"))
-    return _application_reply(campaign, uid)
+    intake.review(actor(), campaign, uid, body.decision, body.comment)
+    return _application(campaign, uid)
 
 
 @route(
@@ -172,22 +174,10 @@ def review_application(cid: int, uid: int) -> Response:
     "GET",
     summary="Every submitted version of the application (that unit or office)",
     tag="applications",
-    responses={200: {"schema": list_of("ApplicationVersion")}, 403: "forbidden", 404: "not found"},
+    responses={200: list[VersionOut], **ERRORS},
 )
-def list_versions(cid: int, uid: int) -> Response:
-    items = intake.versions(actor(), campaign_of(cid), uid)
-    return reply(
-        [
-            {
-                "number": v.number,
-                "report_title": v.report_title,
-                "report_text": v.report_text,
-                "attachment_names": list(v.attachment_names),
-                "submitted_at": v.submitted_at.isoformat(),
-            }
-            for v in items
-        ]
-    )
+def list_versions(cid: int, uid: int) -> list[VersionOut]:
+    return [VersionOut.model_validate(v) for v in intake.versions(actor(), campaign_of(cid), uid)]
 
 
 @route(
@@ -195,37 +185,27 @@ def list_versions(cid: int, uid: int) -> Response:
     "GET",
     summary="What changed between two submitted versions (?from=N&to=M; default the last two)",
     tag="applications",
-    responses={200: {"schema": {"type": "object"}}, 400: "invalid input", 404: "no such version"},
+    query=DiffQuery,
+    responses={200: DiffOut, **ERRORS},
 )
-def diff_versions(cid: int, uid: int) -> Response:
+def diff_versions(cid: int, uid: int, query: DiffQuery) -> DiffOut:
     campaign = campaign_of(cid)
     numbers = [v.number for v in intake.versions(actor(), campaign, uid)]
-    after = _int_arg("to", numbers[-1] if numbers else 1)
-    before = _int_arg("from", after - 1)
+    after = query.after if query.after is not None else (numbers[-1] if numbers else 1)
+    before = query.before if query.before is not None else after - 1
     result = intake.compare(actor(), campaign, uid, before, after)
-    return reply(
-        {
-            "from": before,
-            "to": after,
-            "changed": result.changed,
-            "title": {"from": result.title_before, "to": result.title_after},
-            "lines": [{"op": kind, "text": text} for kind, text in result.lines],
-            "attachments_added": list(result.attachments_added),
-            "attachments_removed": list(result.attachments_removed),
-        }
+    return DiffOut(
+        before=before,
+        after=after,
+        changed=result.changed,
+        title={"before": result.title_before, "after": result.title_after},
+        lines=[{"op": kind, "text": text} for kind, text in result.lines],
+        attachments_added=list(result.attachments_added),
+        attachments_removed=list(result.attachments_removed),
     )
 
 
-def _int_arg(name: str, default: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not raw.isdigit():
-        raise InvalidInput(fields={name: [msg(N_("须为正整数。"))]})
-    return int(raw)
-
-
-# --- office: queue, deadline, veto -----------------------------------------------------------------
+# --- office: queue, deadline -----------------------------------------------------------------------
 
 
 @route(
@@ -233,28 +213,26 @@ def _int_arg(name: str, default: int) -> int:
     "GET",
     summary="The review queue: applications with their status, and counts per status (office; ?status=)",
     tag="applications",
-    responses={200: {"schema": {"type": "object"}}, 403: "forbidden", 404: "not found"},
+    query=QueueQuery,
+    responses={200: QueueOut, **ERRORS},
 )
-def review_queue(cid: int) -> Response:
+def review_queue(cid: int, query: QueueQuery) -> QueueOut:
     campaign = campaign_of(cid)
-    status = request.args.get("status") or None
-    rows = intake.queue(actor(), campaign, status)
+    rows = intake.queue(actor(), campaign, query.status)
     vetoed = veto.vetoed_unit_ids(campaign.id)
     items = [
         {
             "unit_id": unit.id,
             "name": unit.name,
             "category": unit.category,
-            "status": application.status.value if application else "draft",
+            "status": application.status if application else Status.DRAFT,
             "report_title": application.report_title if application else "",
-            "submitted_at": application.submitted_at.isoformat()
-            if application and application.submitted_at
-            else None,
+            "submitted_at": application.submitted_at if application else None,
             "vetoed": unit.id in vetoed,
         }
         for unit, application in rows
     ]
-    return reply({"counts": intake.status_counts(campaign), "items": items})
+    return QueueOut(counts=intake.status_counts(campaign), items=items)
 
 
 @route(
@@ -262,23 +240,10 @@ def review_queue(cid: int) -> Response:
     "PUT",
     summary="Set, extend or clear the intake deadline, with a reason (office; audited)",
     tag="applications",
-    request_schema={
-        "type": "object",
-        "properties": {
-            "deadline": {"type": ["string", "null"], "format": "date"},
-            "reason": {"type": "string"},
-        },
-    },
-    responses={200: {"schema": {"type": "object"}}, 400: "invalid input", 403: "forbidden"},
+    body=DeadlineIn,
+    responses={200: DeadlineOut, **ERRORS},
 )
-def set_deadline(cid: int) -> Response:
+def set_deadline(cid: int, body: DeadlineIn) -> DeadlineOut:
     campaign = campaign_of(cid)
-    data = body()
-    intake.set_deadline(actor(), campaign, data.get("deadline"), data.get("reason", ""))
-    return reply(
-        {"intake_deadline": campaign.intake_deadline.isoformat() if campaign.intake_deadline else None}
-    )
-
-
-document_body(APP + "/attachments", "POST", multipart())
-document_body(APP + "/report-docx", "POST", multipart())
+    intake.set_deadline(actor(), campaign, body.deadline or None, body.reason)
+    return DeadlineOut(intake_deadline=campaign.intake_deadline)

@@ -29,7 +29,7 @@ from ..schemas.briefing import (
     SheetEntryOut,
     SheetQuery,
 )
-from ..services import briefing, paper
+from ..services import ballots, briefing, briefing_live, briefing_order, paper
 from ..services.briefing import AgendaItem
 from .common import reply, require_login, route
 
@@ -115,7 +115,8 @@ def close_presentation(cid: int, uid: int) -> PresentationOut:
 def set_order(cid: int, body: OrderIn) -> list[PresentationOut]:
     who = require_login()
     return [
-        presentation_out(i) for i in briefing.set_order(who, briefing.campaign_for(who, cid), body.unit_ids)
+        presentation_out(i)
+        for i in briefing_order.set_order(who, briefing.campaign_for(who, cid), body.unit_ids)
     ]
 
 
@@ -130,7 +131,7 @@ def set_order(cid: int, body: OrderIn) -> list[PresentationOut]:
 )
 def draw_order(cid: int, body: DrawIn) -> DrawOut:
     who = require_login()
-    record, items = briefing.draw(who, briefing.campaign_for(who, cid), body.seed)
+    record, items = briefing_order.draw(who, briefing.campaign_for(who, cid), body.seed)
     return draw_out(record, items)
 
 
@@ -161,7 +162,7 @@ def get_draw(cid: int) -> DrawOut:
 )
 def live_counts(cid: int) -> Response:
     who = require_login()
-    state = briefing.live(who, briefing.campaign_for(who, cid))
+    state = briefing_live.live(who, briefing.campaign_for(who, cid))
     return conditional(LiveOut.model_validate(state.as_dict()), state.etag())
 
 
@@ -185,7 +186,7 @@ def live_counts(cid: int) -> Response:
 )
 def put_ballot(cid: int, uid: int, body: BallotIn) -> BallotOut:
     who = require_login()
-    result = briefing.cast_ballot(who, briefing.campaign_for(who, cid), uid, body.grade)
+    result = ballots.cast_ballot(who, briefing.campaign_for(who, cid), uid, body.grade)
     return BallotOut(unit_id=result.unit_id, grade=result.grade)
 
 
@@ -198,8 +199,8 @@ def put_ballot(cid: int, uid: int, body: BallotIn) -> BallotOut:
 )
 def my_ballots(cid: int) -> list[MyBallotOut]:
     who = require_login()
-    ballots = briefing.ballots_of_seat(who, briefing.campaign_for(who, cid))
-    return [MyBallotOut.model_validate(b) for b in ballots]
+    mine = ballots.ballots_of_seat(who, briefing.campaign_for(who, cid))
+    return [MyBallotOut.model_validate(b) for b in mine]
 
 
 @route(
@@ -213,7 +214,7 @@ def seat_current(cid: int) -> Response:
     who = require_login()
     briefing.require_seat(who)
     campaign = briefing.campaign_for(who, cid)
-    view = briefing.seat_view(briefing.seat_of_actor(who), campaign)
+    view = briefing_live.seat_view(briefing.seat_of_actor(who), campaign)
     return conditional(SeatScreenOut.model_validate(view.as_dict()), view.etag())
 
 

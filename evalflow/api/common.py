@@ -11,14 +11,16 @@ from typing import Any
 from flask import Response, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFInvalid
 
+from ..converters import MAX_ID
 from ..domain.access import PUBLIC, Actor
 from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
-from ..schemas.base import invalid_input, validate_json
-from ..services import accounts
+from ..schemas.base import parse_query, validate_json
+from ..services import accounts, files
 from . import bp
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -92,6 +94,28 @@ def body() -> dict[str, Any]:
     return data
 
 
+def upload(name: str = "file") -> Any:
+    """The uploaded file of a multipart request; an oversized body is a 413 in the contract's shape."""
+    try:
+        return request.files.get(name)
+    except RequestEntityTooLarge:
+        raise files.too_large(files.max_file_bytes()) from None
+
+
+def multipart_body(
+    field: str = "file", *, optional: bool = False, form: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """The JSON Schema of a multipart upload of *field* (plus the fields of *form*), for ``route``."""
+    schema: dict[str, Any] = {"type": "object", "properties": {field: {"type": "string", "format": "binary"}}}
+    required = [] if optional else [field]
+    if form is not None:
+        fields = form.model_json_schema()
+        schema["properties"].update(fields.get("properties", {}))
+        required += fields.get("required", [])
+    schema["required"] = required
+    return schema
+
+
 def reply(data: Any, status: int = 200) -> Response:
     response = jsonify(data)
     response.status_code = status
@@ -119,16 +143,19 @@ def route(
     tag: str,
     auth: str = "bearer",
     body: type[BaseModel] | None = None,
+    body_optional: bool = False,
     query: type[BaseModel] | None = None,
     responses: Responses | None = None,
     request_schema: dict[str, Any] | None = None,
+    multipart: dict[str, Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
     *body* and *query* are validated before the view runs and passed to it under those names; the
     view returns an output object (or ``(object, status)``, or a ready ``Response``), which is
     serialized through the type declared for that status. ``responses`` maps a status to an output
-    type, ``list[Type]``, or a description.
+    type, ``list[Type]``, or a description. With *body_optional*, an empty request body means the
+    model's defaults. *multipart* documents a file upload (see :func:`multipart_body`).
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -137,24 +164,23 @@ def route(
         @functools.wraps(view)
         def endpoint(**kwargs: Any) -> Any:
             if body is not None:
-                kwargs["body"] = validate_json(body, request.get_data(cache=True))
+                raw = request.get_data(cache=True)
+                kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)
             if query is not None:
-                kwargs["query"] = _parse_query(query)
+                kwargs["query"] = parse_query(query, request.args)
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
+        operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
+        if body_optional and "requestBody" in operation:
+            operation["requestBody"]["required"] = False
+        if multipart is not None:
+            content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
+            content["multipart/form-data"] = {"schema": multipart}
         return endpoint
 
     return decorator
-
-
-def _parse_query(model: type[BaseModel]) -> Any:
-    data = {key: request.args.get(key) for key in request.args}
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input(exc, where="query") from None
 
 
 def _render(result: Any, outputs: Responses) -> Any:
@@ -196,7 +222,7 @@ def _document(
             "name": p,
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
         }
         for p in PATH_PARAM.findall(rule)
     ]
@@ -214,7 +240,7 @@ def _document(
             "required": True,
             "content": {"application/json": {"schema": request_schema}},
         }
-    operation["responses"] = _responses(declared)
+    operation["responses"] = _responses({**_common_errors(rule, method, auth), **declared})
     SPEC_PATHS.setdefault("/api/v1" + openapi_path(rule), {})[method.lower()] = operation
 
 
@@ -223,9 +249,32 @@ def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     COMPONENT_DEFS.update(schema.get("$defs", {}))
     required = set(schema.get("required", []))
     return [
-        {"name": name, "in": "query", "required": name in required, "schema": prop}
+        {"name": name, "in": "query", "required": name in required, "schema": _not_null(prop)}
         for name, prop in schema.get("properties", {}).items()
     ]
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is left out rather than sent as null: document only its value's type."""
+    branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]}
+
+
+def _common_errors(rule: str, method: str, auth: str) -> Responses:
+    """The errors any operation may answer, whatever its view does: a malformed request, a bad
+    bearer token (checked before every route, public ones too), a refused CSRF token or role, an
+    unknown id in the path, a body over the size limit."""
+    errors: Responses = {400: "invalid input", 401: "unauthenticated (missing or bad credentials)"}
+    if auth != "public" or method in UNSAFE:
+        errors[403] = "forbidden (or csrf_failed for a browser session)"
+    if PATH_PARAM.search(rule):
+        errors[404] = "not found, or not visible to this caller"
+    if method in UNSAFE:
+        errors[413] = "request too large"
+    return errors
 
 
 def _responses(responses: Responses) -> dict[str, Any]:

@@ -3,7 +3,13 @@ office's investigating step and its table of extra calendar days."""
 
 from __future__ import annotations
 
-from ..models import Campaign, Notice
+from typing import Any
+
+from flask import request
+from pydantic import ValidationError
+
+from ..models import Campaign, Notice, Objection
+from ..schemas.base import invalid_input
 from ..schemas.notices import (
     CalendarDayIn,
     CalendarDayOut,
@@ -18,7 +24,8 @@ from ..schemas.notices import (
 )
 from ..services import campaigns, notice_docs
 from ..services import notice as svc
-from .common import require_login, route
+from .common import multipart_body, require_login, route
+from .units import upload
 
 
 def notice_out(item: Notice, campaign: Campaign) -> NoticeOut:
@@ -93,14 +100,47 @@ def get_notice(nid: int) -> NoticeOut:
                409: "notice_not_open", 429: "rate_limited"},
 )  # fmt: skip
 def post_objection(nid: int, body: ObjectionIn) -> tuple[ReceiptOut, int]:
-    objection = svc.file_objection(nid, body.model_dump())
-    out = ReceiptOut(
+    return receipt_out(svc.file_objection(nid, body.model_dump())), 201
+
+
+def receipt_out(objection: Objection) -> ReceiptOut:
+    return ReceiptOut(
         id=objection.id,
         receipt=objection.receipt,
         status_url=notice_docs.public_url("notices.objection_status", receipt=objection.receipt),
         reply_due_on=objection.reply_due_on,
     )
-    return out, 201
+
+
+def _multipart_objection() -> dict[str, Any]:
+    """The multipart body of the upload route: the JSON objection's fields plus its files."""
+    schema = multipart_body("seal", optional=True, form=ObjectionIn)
+    schema["properties"]["evidence"] = {"type": "array", "items": {"type": "string", "format": "binary"}}
+    return schema
+
+
+@route(
+    "/notices/<int:nid>/objections/upload",
+    "POST",
+    summary="Object with files (public; multipart: the fields of a JSON objection, `seal` image of a "
+    "unit's official seal, `evidence` files). Same rules and the same rate limit as the JSON route",
+    tag="notice",
+    auth="public",
+    multipart=_multipart_objection(),
+    responses={201: ReceiptOut, 400: "invalid_input (anonymous, no seal for a unit, unit not on the notice)",
+               404: "not_found", 409: "notice_not_open", 413: "too_large", 415: "unsupported_type",
+               429: "rate_limited"},
+)  # fmt: skip
+def post_objection_upload(nid: int) -> tuple[ReceiptOut, int]:
+    form = {key: request.form.get(key) for key in request.form}
+    try:
+        data = ObjectionIn.model_validate(form, strict=False)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+    objection = svc.file_objection(
+        nid, data.model_dump(), seal=upload("seal"), evidence=request.files.getlist("evidence")
+    )
+    return receipt_out(objection), 201
 
 
 @route(

@@ -7,10 +7,23 @@ from typing import Any
 from flask import Response
 
 from .. import __version__
-from .common import COMPONENT_DEFS, SPEC_PATHS, reply, route
+from ..schemas.base import Done, Error
+from .common import COMPONENT_DEFS, SPEC_PATHS, reply, route, schema_ref
 from .schemas import COMPONENTS
 
-HEALTH = {"get": {"summary": "Liveness probe", "security": [], "responses": {"200": {"description": "ok"}}}}
+HEALTH = {
+    "get": {
+        "summary": "Liveness probe",
+        "security": [],
+        "responses": {
+            "200": {
+                "description": "ok",
+                "content": {"application/json": {"schema": schema_ref(Done, "serialization")}},
+            }
+        },
+    }
+}
+schema_ref(Error, "serialization")  # every error response refers to it
 
 
 def document() -> dict[str, Any]:
@@ -31,6 +44,13 @@ def document() -> dict[str, Any]:
     }
 
 
-@route("/openapi.json", "GET", summary="This document", tag="meta", auth="public")
+@route(
+    "/openapi.json",
+    "GET",
+    summary="This document",
+    tag="meta",
+    auth="public",
+    responses={200: {"description": "the OpenAPI 3.1 document", "schema": {"type": "object"}}},
+)
 def openapi_json() -> Response:
     return reply(document())

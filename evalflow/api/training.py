@@ -2,89 +2,68 @@
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Response, url_for
 
-from flask import Response, request, send_file, url_for
-
-from ..domain.errors import InvalidInput
-from ..domain.messages import N_, msg
-from ..i18n import tr
-from ..models import Attendance, FaqEntry, StoredFile
-from ..services import campaigns, faq, files, training
-from ..services.training import AttendanceRow, Schedule
-from .common import body, reply, require_login, route
-from .schemas import (
-    ATTENDANCE_WRITE,
-    CHECKIN_OPEN,
-    CHECKIN_SCAN,
-    FAQ_ANSWER,
-    FAQ_ASK,
-    FAQ_WRITE,
-    TRAINING_WRITE,
-    list_of,
-    ref,
+from ..domain.access import Actor
+from ..domain.training import DEFAULT_AGENDA
+from ..i18n import tr_if_constant
+from ..models import Campaign, FaqEntry, StoredFile
+from ..schemas.base import Done
+from ..schemas.files import FileOut
+from ..schemas.training import (
+    AnswerIn,
+    AskIn,
+    AttendanceIn,
+    AttendanceOut,
+    AttendanceSummaryOut,
+    CheckinIn,
+    CheckinOut,
+    CheckinScanIn,
+    FaqIn,
+    FaqOut,
+    FaqQuery,
+    MaterialOut,
+    TrainingIn,
+    TrainingOut,
 )
-from .units import document_body, multipart, upload
+from ..services import campaigns, faq, files, training
+from ..services.training import Schedule
+from .common import multipart_body, require_login, route, upload
 
 ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
 
-def _iso(moment: Any) -> str | None:
-    return moment.isoformat() if moment else None
+def material_out(cid: int, stored: StoredFile) -> MaterialOut:
+    url = url_for("api.download_material", cid=cid, fid=stored.id)
+    return MaterialOut(**FileOut.model_validate(stored).model_dump(), url=url)
 
 
-def material_json(cid: int, stored: StoredFile) -> dict[str, Any]:
-    return {
-        "id": stored.id,
-        "filename": stored.filename,
-        "size": stored.size,
-        "sha256": stored.sha256,
-        "content_type": stored.content_type,
-        "url": url_for("api.download_material", cid=cid, fid=stored.id),
-    }
+def training_out(cid: int, plan: Schedule) -> TrainingOut:
+    return TrainingOut(
+        starts_at=plan.starts_at,
+        place=plan.place,
+        agenda=[tr_if_constant(item, DEFAULT_AGENDA) for item in plan.agenda],
+        materials=[material_out(cid, m) for m in plan.materials],
+    )
 
 
-def training_json(cid: int, plan: Schedule) -> dict[str, Any]:
-    return {
-        "starts_at": _iso(plan.starts_at),
-        "place": plan.place,
-        "agenda": [tr(item) for item in plan.agenda],
-        "materials": [material_json(cid, m) for m in plan.materials],
-    }
-
-
-def attendance_json(row: Attendance) -> dict[str, Any]:
-    return {
-        "unit_id": row.unit_id,
-        "status": row.status.value,
-        "note": row.note,
-        "marked_at": _iso(row.marked_at),
-    }
-
-
-def _row_json(row: AttendanceRow) -> dict[str, Any]:
-    mark = row.attendance
-    return {
-        "unit_id": row.unit.id,
-        "name": row.unit.name,
-        "status": mark.status.value if mark else None,
-        "note": mark.note if mark else "",
-        "marked_at": _iso(mark.marked_at) if mark else None,
-    }
-
-
-def faq_json(entry: FaqEntry, office: bool) -> dict[str, Any]:
+def faq_out(entry: FaqEntry, office: bool) -> FaqOut:
     """The same for every unit; only the office learns which unit asked an online question."""
-    return {
-        "id": entry.id,
-        "question": entry.question,
-        "answer": entry.answer,
-        "answered": entry.answered_at is not None,
-        "asked_online": entry.asked_by_unit_id is not None,
-        "asked_by_unit_id": entry.asked_by_unit_id if office else None,
-        "created_at": _iso(entry.created_at),
-        "answered_at": _iso(entry.answered_at),
-    }
+    return FaqOut(
+        id=entry.id,
+        question=entry.question,
+        answer=entry.answer,
+        answered=entry.answered_at is not None,
+        asked_online=entry.asked_by_unit_id is not None,
+        asked_by_unit_id=entry.asked_by_unit_id if office else None,
+        created_at=entry.created_at,
+        answered_at=entry.answered_at,
+    )
+
+
+def _campaign(cid: int) -> tuple[Actor, Campaign]:
+    who = require_login()
+    return who, campaigns.get_campaign(who, cid)
 
 
 # --- schedule and materials -------------------------------------------------------------------
@@ -95,12 +74,11 @@ def faq_json(entry: FaqEntry, office: bool) -> dict[str, Any]:
     "GET",
     summary="The training's date, place, agenda and materials (office and every unit of the campaign)",
     tag="training",
-    responses={200: {"schema": ref("Training")}, **ERRORS},
+    responses={200: TrainingOut, **ERRORS},
 )
-def get_training(cid: int) -> Response:
-    who = require_login()
-    campaign = campaigns.get_campaign(who, cid)
-    return reply(training_json(cid, training.schedule(who, campaign)))
+def get_training(cid: int) -> TrainingOut:
+    who, campaign = _campaign(cid)
+    return training_out(cid, training.schedule(who, campaign))
 
 
 @route(
@@ -108,14 +86,13 @@ def get_training(cid: int) -> Response:
     "PUT",
     summary="Schedule the training: starts_at, place, agenda (office; before the briefing)",
     tag="training",
-    request_schema=TRAINING_WRITE,
-    responses={200: {"schema": ref("Training")}, **ERRORS, 409: "wrong_phase"},
+    body=TrainingIn,
+    responses={200: TrainingOut, **ERRORS, 409: "wrong_phase"},
 )
-def put_training(cid: int) -> Response:
-    who = require_login()
-    campaign = campaigns.get_campaign(who, cid)
-    training.save_schedule(who, campaign, body())
-    return reply(training_json(cid, training.schedule(who, campaign)))
+def put_training(cid: int, body: TrainingIn) -> TrainingOut:
+    who, campaign = _campaign(cid)
+    training.save_schedule(who, campaign, body.model_dump(exclude_unset=True))
+    return training_out(cid, training.schedule(who, campaign))
 
 
 @route(
@@ -123,13 +100,12 @@ def put_training(cid: int) -> Response:
     "POST",
     summary="Upload a training material (office; multipart field `file`; PDF, DOCX, JPEG, PNG by content)",
     tag="training",
-    responses={201: "the material", **ERRORS, 409: "wrong_phase", 413: "too_large", 415: "unsupported_type"},
+    multipart=multipart_body(),
+    responses={201: MaterialOut, **ERRORS, 409: "wrong_phase", 413: "too_large", 415: "unsupported_type"},
 )
-def upload_material(cid: int) -> Response:
-    who = require_login()
-    campaign = campaigns.get_campaign(who, cid)
-    stored = training.add_material(who, campaign, upload())
-    return reply(material_json(cid, stored), 201)
+def upload_material(cid: int) -> MaterialOut:
+    who, campaign = _campaign(cid)
+    return material_out(cid, training.add_material(who, campaign, upload()))
 
 
 @route(
@@ -140,11 +116,8 @@ def upload_material(cid: int) -> Response:
     responses={200: "the file", **ERRORS},
 )
 def download_material(cid: int, fid: int) -> Response:
-    who = require_login()
-    stored = training.material(who, campaigns.get_campaign(who, cid), fid)
-    return send_file(
-        files.path_of(stored), mimetype=stored.content_type, as_attachment=True, download_name=stored.filename
-    )
+    who, campaign = _campaign(cid)
+    return files.send_stored(training.material(who, campaign, fid))
 
 
 @route(
@@ -152,12 +125,12 @@ def download_material(cid: int, fid: int) -> Response:
     "DELETE",
     summary="Remove a training material (office; before the briefing)",
     tag="training",
-    responses={200: "removed", **ERRORS, 409: "wrong_phase"},
+    responses={200: Done, **ERRORS, 409: "wrong_phase"},
 )
-def delete_material(cid: int, fid: int) -> Response:
-    who = require_login()
-    training.remove_material(who, campaigns.get_campaign(who, cid), fid)
-    return reply({"status": "ok"})
+def delete_material(cid: int, fid: int) -> Done:
+    who, campaign = _campaign(cid)
+    training.remove_material(who, campaign, fid)
+    return Done(status="ok")
 
 
 # --- attendance and check-in ------------------------------------------------------------------
@@ -168,19 +141,26 @@ def delete_material(cid: int, fid: int) -> Response:
     "GET",
     summary="Attendance of every accepted unit: x / y trained, who is excused, who is missing (office)",
     tag="training",
-    responses={200: {"schema": ref("AttendanceSummary")}, **ERRORS},
+    responses={200: AttendanceSummaryOut, **ERRORS},
 )
-def get_attendance(cid: int) -> Response:
-    who = require_login()
-    rows, summary = training.attendance_summary(who, campaigns.get_campaign(who, cid))
-    return reply(
-        {
-            "total": summary.total,
-            "trained": summary.trained,
-            "excused": len(summary.excused),
-            "missing": list(summary.missing),
-            "units": [_row_json(r) for r in rows],
-        }
+def get_attendance(cid: int) -> AttendanceSummaryOut:
+    who, campaign = _campaign(cid)
+    rows, summary = training.attendance_summary(who, campaign)
+    return AttendanceSummaryOut(
+        total=summary.total,
+        trained=summary.trained,
+        excused=len(summary.excused),
+        missing=list(summary.missing),
+        units=[
+            {
+                "unit_id": row.unit.id,
+                "name": row.unit.name,
+                "status": row.attendance.status if row.attendance else None,
+                "note": row.attendance.note if row.attendance else "",
+                "marked_at": row.attendance.marked_at if row.attendance else None,
+            }
+            for row in rows
+        ],
     )
 
 
@@ -189,13 +169,12 @@ def get_attendance(cid: int) -> Response:
     "POST",
     summary="Mark an accepted unit attended, or excused with a note (office; phase training)",
     tag="training",
-    request_schema=ATTENDANCE_WRITE,
-    responses={200: {"schema": ref("Attendance")}, **ERRORS, 409: "wrong_phase or not_accepted"},
+    body=AttendanceIn,
+    responses={200: AttendanceOut, **ERRORS, 409: "wrong_phase or not_accepted"},
 )
-def post_attendance(cid: int, uid: int) -> Response:
-    who = require_login()
-    campaign = campaigns.get_campaign(who, cid)
-    return reply(attendance_json(training.mark_attendance(who, campaign, uid, body())))
+def post_attendance(cid: int, uid: int, body: AttendanceIn) -> AttendanceOut:
+    who, campaign = _campaign(cid)
+    return AttendanceOut.model_validate(training.mark_attendance(who, campaign, uid, body.model_dump()))
 
 
 @route(
@@ -203,25 +182,16 @@ def post_attendance(cid: int, uid: int) -> Response:
     "POST",
     summary="Open the venue check-in: a QR code units scan, valid for `minutes` (office; phase training)",
     tag="training",
-    request_schema=CHECKIN_OPEN,
-    responses={200: {"schema": ref("Checkin")}, **ERRORS, 409: "wrong_phase"},
+    body=CheckinIn,
+    body_optional=True,
+    responses={200: CheckinOut, **ERRORS, 409: "wrong_phase"},
 )
-def open_checkin(cid: int) -> Response:
-    who = require_login()
-    campaign = campaigns.get_campaign(who, cid)
-    data = request.get_json(silent=True) or {}
-    code, expires_at = training.open_checkin(
-        who, campaign, data.get("minutes") if isinstance(data, dict) else None
+def open_checkin(cid: int, body: CheckinIn) -> CheckinOut:
+    who, campaign = _campaign(cid)
+    code, expires_at = training.open_checkin(who, campaign, body.minutes)
+    return CheckinOut(
+        code=code, url=url_for("training.checkin", code=code, _external=True), expires_at=expires_at
     )
-    return reply(checkin_json(code, expires_at))
-
-
-def checkin_json(code: str, expires_at: Any) -> dict[str, Any]:
-    return {
-        "code": code,
-        "url": url_for("training.checkin", code=code, _external=True),
-        "expires_at": _iso(expires_at),
-    }
 
 
 @route(
@@ -229,12 +199,12 @@ def checkin_json(code: str, expires_at: Any) -> dict[str, Any]:
     "DELETE",
     summary="Close the venue check-in at once (office)",
     tag="training",
-    responses={200: "closed", **ERRORS, 409: "wrong_phase"},
+    responses={200: Done, **ERRORS, 409: "wrong_phase"},
 )
-def close_checkin(cid: int) -> Response:
-    who = require_login()
-    training.close_checkin(who, campaigns.get_campaign(who, cid))
-    return reply({"status": "closed"})
+def close_checkin(cid: int) -> Done:
+    who, campaign = _campaign(cid)
+    training.close_checkin(who, campaign)
+    return Done(status="closed")
 
 
 @route(
@@ -242,19 +212,11 @@ def close_checkin(cid: int) -> Response:
     "POST",
     summary="Check in at the venue with the scanned code (unit; phase training): marks the unit attended",
     tag="training",
-    request_schema=CHECKIN_SCAN,
-    responses={
-        200: {"schema": ref("Attendance")},
-        **ERRORS,
-        409: "checkin_closed, wrong_phase or not_accepted",
-    },
+    body=CheckinScanIn,
+    responses={200: AttendanceOut, **ERRORS, 409: "checkin_closed, wrong_phase or not_accepted"},
 )
-def post_checkin() -> Response:
-    who = require_login()
-    code = body().get("code")
-    if not isinstance(code, str) or not code.strip():
-        raise InvalidInput(fields={"code": [msg(N_("请提供签到码。"))]})
-    return reply(attendance_json(training.check_in(who, code.strip())))
+def post_checkin(body: CheckinScanIn) -> AttendanceOut:
+    return AttendanceOut.model_validate(training.check_in(require_login(), body.code.strip()))
 
 
 # --- shared Q&A -------------------------------------------------------------------------------
@@ -265,12 +227,12 @@ def post_checkin() -> Response:
     "GET",
     summary="The shared Q&A, newest first; `?q=` searches (office and every unit of the campaign)",
     tag="faq",
-    responses={200: {"schema": list_of("FaqEntry")}, **ERRORS},
+    query=FaqQuery,
+    responses={200: list[FaqOut], **ERRORS},
 )
-def list_faq(cid: int) -> Response:
-    who = require_login()
-    entries = faq.list_entries(who, campaigns.get_campaign(who, cid), request.args.get("q"))
-    return reply([faq_json(e, who.is_office) for e in entries])
+def list_faq(cid: int, query: FaqQuery) -> list[FaqOut]:
+    who, campaign = _campaign(cid)
+    return [faq_out(e, who.is_office) for e in faq.list_entries(who, campaign, query.q)]
 
 
 @route(
@@ -278,13 +240,12 @@ def list_faq(cid: int) -> Response:
     "POST",
     summary="Record a question and its answer; every unit of the campaign sees it (office)",
     tag="faq",
-    request_schema=FAQ_WRITE,
-    responses={201: {"schema": ref("FaqEntry")}, **ERRORS},
+    body=FaqIn,
+    responses={201: FaqOut, **ERRORS},
 )
-def post_faq(cid: int) -> Response:
-    who = require_login()
-    entry = faq.add_entry(who, campaigns.get_campaign(who, cid), body())
-    return reply(faq_json(entry, True), 201)
+def post_faq(cid: int, body: FaqIn) -> FaqOut:
+    who, campaign = _campaign(cid)
+    return faq_out(faq.add_entry(who, campaign, body.model_dump()), True)
 
 
 @route(
@@ -292,13 +253,12 @@ def post_faq(cid: int) -> Response:
     "POST",
     summary="Ask a question online (unit); visible to the office and the asking unit until answered",
     tag="faq",
-    request_schema=FAQ_ASK,
-    responses={201: {"schema": ref("FaqEntry")}, **ERRORS, 409: "wrong_phase"},
+    body=AskIn,
+    responses={201: FaqOut, **ERRORS, 409: "wrong_phase"},
 )
-def ask_faq(cid: int) -> Response:
-    who = require_login()
-    entry = faq.ask(who, campaigns.get_campaign(who, cid), body())
-    return reply(faq_json(entry, False), 201)
+def ask_faq(cid: int, body: AskIn) -> FaqOut:
+    who, campaign = _campaign(cid)
+    return faq_out(faq.ask(who, campaign, body.model_dump()), False)
 
 
 @route(
@@ -306,13 +266,9 @@ def ask_faq(cid: int) -> Response:
     "POST",
     summary="Answer (or correct the answer to) a question; from then on every unit sees it (office)",
     tag="faq",
-    request_schema=FAQ_ANSWER,
-    responses={200: {"schema": ref("FaqEntry")}, **ERRORS},
+    body=AnswerIn,
+    responses={200: FaqOut, **ERRORS},
 )
-def answer_faq(cid: int, fid: int) -> Response:
-    who = require_login()
-    entry = faq.answer(who, campaigns.get_campaign(who, cid), fid, body())
-    return reply(faq_json(entry, True))
-
-
-document_body("/campaigns/<int:cid>/training/materials", "POST", multipart())
+def answer_faq(cid: int, fid: int, body: AnswerIn) -> FaqOut:
+    who, campaign = _campaign(cid)
+    return faq_out(faq.answer(who, campaign, fid, body.model_dump()), True)

@@ -6,26 +6,30 @@ from typing import Any
 
 from flask import Response, request
 
+from ..schemas.base import validate_json
+from ..schemas.files import FileOut
+from ..schemas.veto import IncidentOut, VetoIn, VetoListOut, WithdrawIn
 from ..services import files, veto
-from .common import actor, body, reply, route
-from .schemas import ref
-from .units import campaign_of, document_body, file_json, multipart, upload
+from .common import actor, multipart_body, route, schema_ref, upload
+from .units import campaign_of
+
+ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
 
-def incident_json(view: veto.IncidentView) -> dict[str, Any]:
+def incident_out(view: veto.IncidentView) -> IncidentOut:
     incident = view.incident
-    return {
-        "id": incident.id,
-        "unit_id": view.unit.id,
-        "unit_name": view.unit.name,
-        "kind": incident.kind,
-        "occurred_on": incident.occurred_on.isoformat(),
-        "description": incident.description,
-        "applies": view.applies,
-        "evidence": file_json(view.evidence) if view.evidence else None,
-        "withdrawn_at": incident.withdrawn_at.isoformat() if incident.withdrawn_at else None,
-        "withdrawal_reason": incident.withdrawal_reason or "",
-    }
+    return IncidentOut(
+        id=incident.id,
+        unit_id=view.unit.id,
+        unit_name=view.unit.name,
+        kind=incident.kind,
+        occurred_on=incident.occurred_on,
+        description=incident.description,
+        applies=view.applies,
+        evidence=FileOut.model_validate(view.evidence) if view.evidence else None,
+        withdrawn_at=incident.withdrawn_at,
+        withdrawal_reason=incident.withdrawal_reason or "",
+    )
 
 
 @route(
@@ -33,17 +37,14 @@ def incident_json(view: veto.IncidentView) -> dict[str, Any]:
     "GET",
     summary="Veto incidents (一票否决) of the campaign, the configured types and window (office)",
     tag="veto",
-    responses={200: {"schema": {"type": "object"}}, 403: "forbidden", 404: "not found"},
+    responses={200: VetoListOut, **ERRORS},
 )
-def list_vetoes(cid: int) -> Response:
-    campaign = campaign_of(cid)
-    views = veto.list_incidents(actor(), campaign)
-    return reply(
-        {
-            "types": veto.veto_types(),
-            "lookback_months": veto.lookback_months(),
-            "incidents": [incident_json(v) for v in views],
-        }
+def list_vetoes(cid: int) -> VetoListOut:
+    views = veto.list_incidents(actor(), campaign_of(cid))
+    return VetoListOut(
+        types=veto.veto_types(),
+        lookback_months=veto.lookback_months(),
+        incidents=[incident_out(v) for v in views],
     )
 
 
@@ -52,24 +53,20 @@ def list_vetoes(cid: int) -> Response:
     "POST",
     summary="Record a veto incident (JSON, or multipart with an 'evidence' file) (office)",
     tag="veto",
-    request_schema=ref("VetoWrite"),
-    responses={
-        201: {"schema": {"type": "object"}},
-        400: "invalid input",
-        403: "forbidden",
-        413: "too large",
-        415: "unsupported type",
-    },
+    request_schema=schema_ref(VetoIn, "validation"),
+    multipart=multipart_body("evidence", optional=True, form=VetoIn),
+    responses={201: IncidentOut, **ERRORS, 413: "too large", 415: "unsupported type"},
 )
-def record_veto(cid: int, uid: int) -> Response:
+def record_veto(cid: int, uid: int) -> IncidentOut:
     campaign = campaign_of(cid)
+    data: dict[str, Any]
     if request.mimetype == "multipart/form-data":
+        # Form fields are text: the domain rule parses them (the date too), as for the HTML form.
         evidence = upload("evidence")
         data = dict(request.form)
     else:
-        data, evidence = body(), None
-    view = veto.record_incident(actor(), campaign, uid, data, evidence)
-    return reply(incident_json(view), 201)
+        data, evidence = validate_json(VetoIn, request.get_data(cache=True)).model_dump(), None
+    return incident_out(veto.record_incident(actor(), campaign, uid, data, evidence))
 
 
 @route(
@@ -77,7 +74,7 @@ def record_veto(cid: int, uid: int) -> Response:
     "GET",
     summary="Download a veto incident's evidence file (office)",
     tag="veto",
-    responses={200: "the file", 403: "forbidden", 404: "not found"},
+    responses={200: "the file", **ERRORS},
 )
 def veto_evidence(cid: int, vid: int) -> Response:
     return files.send_stored(veto.get_evidence(actor(), campaign_of(cid), vid))
@@ -88,32 +85,8 @@ def veto_evidence(cid: int, vid: int) -> Response:
     "POST",
     summary="Withdraw a veto incident recorded in error, with a reason (office; audited; kept, no longer counts)",
     tag="veto",
-    request_schema={
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500}},
-    },
-    responses={
-        200: {"schema": {"type": "object"}},
-        400: "invalid input",
-        403: "forbidden",
-        404: "not found",
-        409: "already withdrawn",
-    },
+    body=WithdrawIn,
+    responses={200: IncidentOut, **ERRORS, 409: "already withdrawn"},
 )
-def withdraw_veto(cid: int, vid: int) -> Response:
-    campaign = campaign_of(cid)
-    data = body()
-    view = veto.withdraw_incident(actor(), campaign, vid, data.get("reason"))
-    return reply(incident_json(view))
-
-
-_veto_body = multipart(
-    "evidence",
-    kind={"type": "string"},
-    occurred_on={"type": "string", "format": "date"},
-    description={"type": "string"},
-)
-_veto_body["content"]["multipart/form-data"]["schema"]["required"] = ["kind", "occurred_on", "description"]
-_veto_body["content"]["application/json"] = {"schema": ref("VetoWrite")}
-document_body("/campaigns/<int:cid>/units/<int:uid>/vetoes", "POST", _veto_body)
+def withdraw_veto(cid: int, vid: int, body: WithdrawIn) -> IncidentOut:
+    return incident_out(veto.withdraw_incident(actor(), campaign_of(cid), vid, body.reason))

@@ -26,6 +26,7 @@ MAX_CONTACT = 60
 MAX_PHONE = 40
 MAX_VETO_DESCRIPTION = 5_000
 MAX_WITHDRAWAL_REASON = 500
+MAX_VETO_KIND = 100  # a configured type's name
 DEFAULT_LOOKBACK_MONTHS = 24
 
 DEFAULT_VETO_TYPES: tuple[str, ...] = (
@@ -41,7 +42,8 @@ DEFAULT_VETO_TYPES: tuple[str, ...] = (
 
 
 class Status(enum.StrEnum):
-    """The application's states; mirrors ``models.ApplicationStatus`` (the column's CHECK list)."""
+    """The application's states: the one enum models (``ApplicationStatus`` is this class, its values
+    the column's CHECK list), services, views and API schemas use."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"

@@ -34,6 +34,8 @@ MAX_ANSWER = 10000
 MAX_SEAT_NAME = 60
 CHECKIN_DEFAULT_MINUTES = 30
 CHECKIN_MAX_MINUTES = 480
+MAX_CHECKIN_CODE = 128  # longer than any code we issue
+MAX_QUERY = 100  # a Q&A search
 
 
 class AttendanceStatus(enum.StrEnum):
@@ -165,8 +167,12 @@ def checkin_open(expires_at: datetime | None, now: datetime) -> bool:
 
 
 def parse_checkin_minutes(value: object) -> int:
-    if value is None:
+    """How long a venue check-in stays open: a whole number of minutes (a form's digits too);
+    nothing given means the default."""
+    if value is None or (isinstance(value, str) and not value.strip()):
         return CHECKIN_DEFAULT_MINUTES
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CHECKIN_MAX_MINUTES:
         raise InvalidInput(
             fields={

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..domain.intake import Status as ApplicationStatus
 from ..extensions import db
 from .types import UTCDateTime, str_enum, utcnow
 
-
-class ApplicationStatus(enum.StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    ACCEPTED = "accepted"
-    RETURNED = "returned"
-    REJECTED = "rejected"
+__all__ = ["Application", "ApplicationStatus", "ApplicationVersion", "StoredFile", "Unit", "VetoIncident"]
 
 
 class Unit(db.Model):

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ..domain.errors import InvalidInput
@@ -27,15 +37,50 @@ class Input(BaseModel):
 
 
 class Query(BaseModel):
-    """Query-string parameters: values arrive as text and are converted ("20" → 20)."""
+    """Query-string parameters: values arrive as text and are converted ("20" → 20); an empty
+    value (``?status=``) is the same as leaving the parameter out."""
 
     model_config = ConfigDict(extra="ignore")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_absent(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            return {key: value for key, value in data.items() if value != ""}
+        return data
 
 
 class Output(BaseModel):
     """A response body, built from plain values or ORM objects."""
 
     model_config = ConfigDict(from_attributes=True)
+
+
+# A moment in time as the contract writes it: ISO 8601 with its offset ("+00:00", not "Z").
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda moment: moment.isoformat(), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+class Done(Output):
+    """A plain acknowledgement (``{"status": "ok"}``) of a step that returns nothing else."""
+
+    status: str
+
+
+class ErrorDetail(Output):
+    code: str = Field(description="snake_case, from the contract's error table")
+    message: str
+    fields: dict[str, list[str]] | None = Field(None, description="every refused field with its reasons")
+    reasons: list[str] | None = Field(None, description="every unmet condition")
+
+
+class Error(Output):
+    """Every 4xx answer of the API: ``{"error": {"code", "message", "fields"?, "reasons"?}}``."""
+
+    error: ErrorDetail
 
 
 def _checked(required: bool) -> Any:
@@ -115,6 +160,15 @@ def invalid_input(exc: ValidationError, *, where: str = "body") -> InvalidInput:
         if message not in reasons:
             reasons.append(message)
     return InvalidInput(fields=fields)
+
+
+def parse_query(model: type[BaseModel], args: Mapping[str, str]) -> Any:
+    """A query string (the first value of each key) validated against *model*, or the contract's 400
+    with every bad parameter under ``fields``. The API and the HTML views parse filters with this."""
+    try:
+        return model.model_validate({key: args[key] for key in args})
+    except ValidationError as exc:
+        raise invalid_input(exc, where="query") from None
 
 
 def validate_json(model: type[BaseModel], raw: bytes) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import Field
 
 from ..domain.campaign import (
@@ -16,7 +14,7 @@ from ..domain.campaign import (
 )
 from ..domain.phases import Phase
 from ..domain.scale import MAX_CRITERIA, MAX_GRADES, MAX_LABEL, MAX_POINTS
-from .base import Input, Output, text
+from .base import Input, Output, Timestamp, text
 
 
 class GradeIn(Input):
@@ -71,5 +69,5 @@ class CampaignOut(Output):
     notice_working_days: int
     scale: list[GradeOut]
     transitions: list[TransitionOut]
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp

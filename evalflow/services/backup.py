@@ -7,9 +7,11 @@ without touching this module:
 1. **down**: starting from the campaign row, every row of any table whose foreign key points at a
    row already taken is taken, until nothing changes (units, applications, seats, ballots, unit
    logins, their tokens …);
-2. the campaign's audit chain (``audit_entry.chain`` = campaign id) and its head row — the audit
+2. every row of the standalone tables (no foreign key either way): installation-wide settings
+   such as the office's working-day calendar, which the campaign's deadlines depend on;
+3. the campaign's audit chain (``audit_entry.chain`` = campaign id) and its head row — the audit
    tables are not walked down, since an account's entries belong to the chain of no campaign;
-3. **up**: every row that a taken row points at (an office account named as the actor of an audit
+4. **up**: every row that a taken row points at (an office account named as the actor of an audit
    entry …) is taken too, with what *it* points at, so the archive restores on an empty database.
 
 Archive layout: ``manifest.json``, ``tables/<table>.json`` (a list of row objects, in primary-key
@@ -108,6 +110,10 @@ def collect(campaign_id: int) -> Collection:
                 if new:
                     seen |= new
                     changed |= found.add(table, _select(table, fk.parent, new))
+    referenced = {fk.column.table.name for table in tables for fk in table.foreign_keys}
+    for table in tables:  # standalone tables are installation-wide settings: taken whole
+        if not table.foreign_keys and table.name not in referenced | AUDIT_TABLES:
+            found.add(table, (dict(row) for row in db.session.execute(sa.select(table)).mappings()))
     entry, head = AuditEntry.__table__, AuditChainHead.__table__
     found.add(entry, _select(entry, entry.c.chain, [campaign_id]))
     found.add(head, _select(head, head.c.chain, [campaign_id]))

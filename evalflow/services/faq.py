@@ -22,8 +22,6 @@ from ..models import Campaign, FaqEntry
 from . import audit, clock
 from .campaigns import require
 
-MAX_QUERY = 100
-
 
 def _visible_to(actor: Actor) -> sa.ColumnElement[bool]:
     """The SQL form of :func:`evalflow.domain.training.faq_visible`."""
@@ -38,7 +36,7 @@ def list_entries(actor: Actor, campaign: Campaign, query: str | None = None) -> 
     stmt = sa.select(FaqEntry).where(FaqEntry.campaign_id == campaign.id, _visible_to(actor))
     # characters no database text can hold (NUL, lone surrogates) cannot match: drop them
     query = "".join(ch for ch in (query or "") if forbidden_character(ch) is None)
-    words = query.strip()[:MAX_QUERY].split()
+    words = query.strip()[: rules.MAX_QUERY].split()
     for word in words:
         stmt = stmt.where(
             sa.or_(

@@ -108,9 +108,9 @@ def _zip_names(path: Path) -> list[str] | None:
 
 
 def _recognise(path: Path, head: bytes, allowed: Collection[FileKind]) -> FileKind:
-    names = _zip_names(path) if head.startswith(b"PK") else None
-    kind = sniff(head, names)
-    hint = office_hint(head, names) if kind is None and FileKind.DOCX in allowed else None
+    zip_names = _zip_names(path) if head.startswith(b"PK") else None
+    kind = sniff(head, zip_names)
+    hint = office_hint(head, zip_names) if kind is None and FileKind.DOCX in allowed else None
     if hint is not None:
         raise UnsupportedType(hint)
     if kind is None or kind not in allowed:
@@ -186,7 +186,7 @@ def store_upload(
     """Check and store one upload for *purpose* ('attachment', 'training', 'veto_evidence').
 
     Returns the flushed :class:`StoredFile` (original name, size, SHA-256, type); errors as
-    :func:`receive`. Download it with ``api.files.send_stored`` / :func:`path_of`.
+    :func:`receive`. Download it with :func:`send_stored`.
     """
     received = receive(upload, allowed, max_bytes)
     if application_id is not None and purpose == "attachment":
@@ -246,8 +246,17 @@ def send_stored(stored: StoredFile) -> Response:
     path = path_of(stored)
     if not path.is_file():
         raise NotFound(msg(N_("文件已不存在。")))
-    response = send_file(path, mimetype=stored.content_type, max_age=0)
-    response.headers["Content-Disposition"] = content_disposition(download_name(stored))
+    return _download(send_file(path, mimetype=stored.content_type, max_age=0), download_name(stored))
+
+
+def send_pdf(data: bytes, filename: str) -> Response:
+    """A generated PDF (credential cards, notices) as a download, with the same headers as
+    :func:`send_stored`. The one way API and HTML views answer with a PDF."""
+    return _download(Response(data, mimetype="application/pdf"), filename)
+
+
+def _download(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -32,7 +32,7 @@ class ImportedReport:
     report_text: str
     outline: list[rules.Heading]
     title_action: rules.TitleAction
-    notice: Message  # what happened to the title, for the user
+    notices: list[Message]  # what happened to the title (and to a table of contents), for the user
 
 
 def application_of(unit: Unit, *, for_update: bool = False) -> Application:
@@ -189,9 +189,12 @@ def import_docx(actor: Actor, campaign: Campaign, unit_id: int, upload: Any) -> 
     db.session.flush()
     audit.record(
         actor, "application.import_docx", campaign_id=campaign.id, subject=("application", application.id),
-        data={"title": str(split.action), "lines": len(lines)},
+        data={"title": str(split.action), "lines": len(lines), "toc_lines": word.toc_lines},
     )  # fmt: skip
-    return ImportedReport(title, text, rules.outline(text), split.action, split.notice(lines[0]))
+    notices = [split.notice(lines[0])]
+    if word.toc_lines:
+        notices.append(msg(N_("文档中的目录(%(n)d 行)未导入,提纲会根据正文自动生成。"), n=word.toc_lines))
+    return ImportedReport(title, text, rules.outline(text), split.action, notices)
 
 
 def submit(actor: Actor, campaign: Campaign, unit_id: int) -> Application:
@@ -264,7 +267,7 @@ def review(actor: Actor, campaign: Campaign, unit_id: int, decision: object, com
 
 
 def queue(
-    actor: Actor, campaign: Campaign, status: str | None = None
+    actor: Actor, campaign: Campaign, status: Status | None = None
 ) -> list[tuple[Unit, Application | None]]:
     """Every approved unit with its application (optionally only those in *status*), oldest first."""
     require(actor, Action.UNIT_MANAGE, campaign)

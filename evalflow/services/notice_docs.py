@@ -229,16 +229,21 @@ def atom_feed() -> str:
 
 
 def _audit_csv(campaign_id: int) -> bytes:
+    """The campaign's audit log in chain order, with each entry's place in the hash chain."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(
-        ["id", "time", "actor", "action", "subject_type", "subject_id", "from", "to", "reason", "data"]
+    writer.writerow(["seq", "time", "actor", "action", "subject_type", "subject_id", "from", "to", "reason",
+                     "data", "prev_hash", "entry_hash"])  # fmt: skip
+    stmt = (
+        sa.select(AuditEntry)
+        .where(AuditEntry.campaign_id == campaign_id)
+        .order_by(AuditEntry.seq.is_(None), AuditEntry.seq, AuditEntry.id)
     )
-    stmt = sa.select(AuditEntry).where(AuditEntry.campaign_id == campaign_id).order_by(AuditEntry.id)
     for e in db.session.scalars(stmt):
         writer.writerow([
-            e.id, e.created_at.isoformat(), e.actor_label, e.action, e.subject_type, e.subject_id or "",
-            e.from_state or "", e.to_state or "", e.reason, json.dumps(e.data, ensure_ascii=False, sort_keys=True),
+            e.seq if e.seq is not None else "", e.created_at.isoformat(), e.actor_label, e.action, e.subject_type,
+            e.subject_id or "", e.from_state or "", e.to_state or "", e.reason,
+            json.dumps(e.data, ensure_ascii=False, sort_keys=True), e.prev_hash or "", e.entry_hash or "",
         ])  # fmt: skip
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: opens in Excel as UTF-8
 

@@ -24,7 +24,8 @@ from ..i18n import tr
 from ..models import Ballot, Campaign, PaperEntry, Presentation, Seat, Unit
 from ..pdf.scoring_sheet import Sheet, SheetText, build_sheets
 from . import audit, clock
-from .briefing import _dialect, _presentations, upsert_ballot
+from .ballots import dialect_name, upsert_ballot
+from .briefing import presentation_rows
 from .campaigns import require
 
 
@@ -74,7 +75,7 @@ def sheet_text() -> SheetText:
 def sheets_pdf(actor: Actor, campaign: Campaign, seat_id: int | None = None) -> bytes:
     """Blank forms of every seat of the campaign, or of one seat; units in presentation order."""
     require(actor, Action.PRESENTATION_VIEW, campaign)
-    agenda = [(i, p.unit_id, name) for i, (p, name) in enumerate(_presentations(campaign.id), start=1)]
+    agenda = [(i, p.unit_id, name) for i, (p, name) in enumerate(presentation_rows(campaign.id), start=1)]
     grades = [(g.label, g.criteria) for g in campaign.scale]
     seats = [(s, n) for s, n in campaign_seats(campaign) if seat_id is None or s.id == seat_id]
     if seat_id is not None and not seats:
@@ -95,7 +96,7 @@ def sheets_pdf(actor: Actor, campaign: Campaign, seat_id: int | None = None) -> 
 
 
 def _entry_insert() -> sa.Insert:
-    return (postgresql.insert if _dialect() == "postgresql" else sqlite.insert)(PaperEntry)  # type: ignore[return-value]
+    return (postgresql.insert if dialect_name() == "postgresql" else sqlite.insert)(PaperEntry)  # type: ignore[return-value]
 
 
 def _clean_grades(campaign: Campaign, seat: Seat, grades: object) -> dict[int, str]:

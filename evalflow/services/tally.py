@@ -150,10 +150,14 @@ def _units(campaign_id: int) -> list[tuple[int, str, str]]:
     return [(i, n, c or "") for i, n, c in db.session.execute(stmt)]
 
 
-def _seat_counts(unit_ids: list[int]) -> dict[int, int]:
-    if not unit_ids:
-        return {}
-    stmt = sa.select(Seat.unit_id, sa.func.count()).where(Seat.unit_id.in_(unit_ids)).group_by(Seat.unit_id)
+def _seat_counts(campaign_id: int) -> dict[int, int]:
+    """Seats per unit of the campaign (every unit: the briefing lets any of them score)."""
+    stmt = (
+        sa.select(Seat.unit_id, sa.func.count())
+        .join(Unit, Unit.id == Seat.unit_id)
+        .where(Unit.campaign_id == campaign_id)
+        .group_by(Seat.unit_id)
+    )
     return {u: n for u, n in db.session.execute(stmt)}
 
 
@@ -185,9 +189,10 @@ def _role_counts(campaign_id: int) -> list[tuple[int, str, str, int]]:
 
 
 def unit_infos(campaign_id: int) -> list[rules.UnitInfo]:
-    """The units in the tally (accepted ones) with their expected ballots: the other units' seats."""
+    """The units in the tally (accepted ones) with their expected ballots: the seats of the other
+    units of the campaign (as the briefing's presentations count them)."""
     units = _units(campaign_id)
-    seats = _seat_counts([u for u, _, _ in units])
+    seats = _seat_counts(campaign_id)
     total = sum(seats.values())
     return [rules.UnitInfo(u, name, cat, total - seats.get(u, 0)) for u, name, cat in units]
 
@@ -232,11 +237,13 @@ class Report:
         return {r.unit_id: r.name for r in self.tally.results}
 
 
-def _seats(unit_ids: list[int], salt: str) -> dict[int, tuple[str, int, str]]:
-    """seat id → (pseudonym, the seat's unit, role) for the seats of *unit_ids*."""
-    if not unit_ids:
-        return {}
-    stmt = sa.select(Seat.id, Seat.unit_id, _ROLE).where(Seat.unit_id.in_(unit_ids))
+def _seats(campaign_id: int, salt: str) -> dict[int, tuple[str, int, str]]:
+    """seat id → (pseudonym, the seat's unit, role) for every seat of the campaign."""
+    stmt = (
+        sa.select(Seat.id, Seat.unit_id, _ROLE)
+        .join(Unit, Unit.id == Seat.unit_id)
+        .where(Unit.campaign_id == campaign_id)
+    )
     return {i: (pseudonym(salt, i), u, r) for i, u, r in db.session.execute(stmt)}
 
 
@@ -274,7 +281,8 @@ def _participation(
 ) -> list[rules.Missing]:
     """Only the seats that cast fewer ballots than units to score are looked at ballot by ballot."""
     unit_ids = [r.unit_id for r in tally.results]
-    short = [sid for sid in seats if per_seat.get(sid, 0) < len(unit_ids) - 1]
+    in_tally = set(unit_ids)
+    short = [sid for sid, (_, unit, _) in seats.items() if per_seat.get(sid, 0) < len(in_tally - {unit})]
     cast = [(seats[sid][0], unit) for sid, unit in _cast_by(short)]
     return rules.participation([seats[sid] for sid in short], unit_ids, cast)
 
@@ -302,7 +310,7 @@ def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool = True) 
     require(actor, Action.TALLY_VIEW, campaign)
     tally = tally_of(campaign)
     settings = settings_of(campaign)
-    seats = _seats([r.unit_id for r in tally.results], settings.pseudonym_salt)
+    seats = _seats(campaign.id, settings.pseudonym_salt)
     agg = _aggregates(campaign.id, tally.scale, seats)
     per_seat = {
         sid: sum(agg.seat_grades[name][1].values())
@@ -319,8 +327,7 @@ def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool = True) 
 def _ballot_tuples(campaign: Campaign, salt: str) -> list[tuple[int, str, str, str, str]]:
     """Every ballot of the tally units as ``(unit_id, pseudonym, grade, source, role)`` — plain
     tuples from one query of plain columns."""
-    infos = unit_infos(campaign.id)
-    seats = _seats([u.unit_id for u in infos], salt)
+    seats = _seats(campaign.id, salt)
     stmt = sa.select(Ballot.unit_id, Ballot.seat_id, Ballot.grade, _SOURCE).where(
         Ballot.unit_id.in_(_tally_unit_ids(campaign.id))
     )

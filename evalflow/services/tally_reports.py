@@ -27,12 +27,21 @@ from .tally import Report, current_seal, sealed_ballots, tally_report
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: str) -> str:
+    """Text a spreadsheet will show as text, never run as a formula (CSV / formula injection):
+    a leading = + - @ TAB or CR gets an apostrophe in front."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def _num(value: object) -> str:
     return "" if value is None else str(display(value))  # type: ignore[arg-type]
 
 
 def _header(report: Report) -> list[str]:
-    labels = [g.label for g in report.tally.scale]
+    labels = [safe_text(g.label) for g in report.tally.scale]
     return [
         tr(N_("名次")), tr(N_("单位编号")), tr(N_("申报单位")), tr(N_("类别")), *labels,
         tr(N_("票数")), tr(N_("应投票数")), tr(N_("平均分")), tr(N_("去掉最高最低后平均分")), tr(N_("中位数")),
@@ -53,7 +62,7 @@ def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) 
     sources = report.tally.breakdown.by_source.get(r.unit_id, {})
     paper = sources.get("paper")
     return [
-        r.rank, r.unit_id, r.name, r.category, *r.counts.values(), r.ballots, r.expected,
+        r.rank, r.unit_id, safe_text(r.name), safe_text(r.category), *r.counts.values(), r.ballots, r.expected,
         num(f.mean), num(f.trimmed_mean), num(f.median), num(r.score), exact_text(r.score) or "",
         *[num(roles[role.value].figures.mean) if role.value in roles else None for role in SeatRole],
         paper.figures.ballots if paper else 0,
@@ -63,7 +72,7 @@ def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) 
 def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     seal = report.tally.seal
     return [
-        (tr(N_("评选活动")), campaign.title),
+        (tr(N_("评选活动")), safe_text(campaign.title)),
         (tr(N_("计分方法")), tr(METHOD_LABELS[report.tally.method])),
         (tr(N_("选票张数")), str(report.ballots)),
         (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
@@ -119,7 +128,7 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     ballots = book.create_sheet(tr(N_("选票")))
     ballots.append(["unit_id", "seat", "grade", "source", "role"])
     for b in sealed_ballots(campaign, report.settings.pseudonym_salt):
-        ballots.append([b.unit_id, b.seat, b.grade, b.source, b.role])
+        ballots.append([b.unit_id, b.seat, safe_text(b.grade), b.source, b.role])
     signals = book.create_sheet(tr(N_("偏差提示")))
     signals.append([tr(N_("类型")), tr(N_("席位")), tr(N_("单位")), tr(N_("数据"))])
     for s in report.signals:
@@ -133,8 +142,8 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
         missing.append(
             [
                 m.seat,
-                report.names.get(m.seat_unit_id, ""),
-                "、".join(report.names.get(u, "") for u in m.unit_ids),
+                safe_text(report.names.get(m.seat_unit_id, "")),
+                safe_text("、".join(report.names.get(u, "") for u in m.unit_ids)),
             ]
         )
     out = io.BytesIO()

@@ -343,6 +343,7 @@ class Numbering:
     level_overrides: dict[str, dict[int, _Level]] = field(default_factory=dict)
     style_num: dict[str, tuple[str | None, int | None]] = field(default_factory=dict)
     style_based: dict[str, str] = field(default_factory=dict)
+    toc_styles: set[str] = field(default_factory=set)  # "toc 1"… / "目录 1"…: a table of contents
     counters: dict[str, dict[int, int]] = field(default_factory=dict)
     used: set[str] = field(default_factory=set)
 
@@ -435,6 +436,9 @@ def read_numbering(package: _Package, numbering_part: str | None, styles_part: s
             if element.tag != f"{{{W}}}style":
                 continue
             style_id = element.get(f"{{{W}}}styleId") or ""
+            name = (_val(element, "name") or "").strip().lower()
+            if name.startswith(("toc ", "toc heading", "目录")) or style_id.lower().startswith("toc"):
+                numbering.toc_styles.add(style_id)
             based = _val(element, "basedOn")
             if based:
                 numbering.style_based[style_id] = based
@@ -513,6 +517,7 @@ class _Walk:
     numbering: Numbering
     notes: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, id) -> marker number
     note_order: list[tuple[str, str]] = field(default_factory=list)
+    toc_lines: int = 0
 
 
 def _display_width(text: str) -> int:
@@ -620,7 +625,9 @@ def _story(package: _Package, part: str, walk: _Walk, note_tag: str | None = Non
             walk.budget.paragraph()
             para = paras.pop()
             text = "".join(para.parts)
-            if text.strip() or para.num_id:
+            if para.style in walk.numbering.toc_styles:  # page numbers of Word's table of contents
+                walk.toc_lines += bool(text.strip())
+            elif text.strip() or para.num_id:
                 num_id, ilvl = para.num_id, para.ilvl
                 if num_id is None or ilvl is None:
                     s_num, s_lvl = walk.numbering.style_numbering(para.style)
@@ -659,9 +666,11 @@ def _story(package: _Package, part: str, walk: _Walk, note_tag: str | None = Non
 
 @dataclass(frozen=True)
 class WordText:
-    """The document's lines in order (empty strings for blank paragraphs) and its notes."""
+    """The document's lines in order (empty strings for blank paragraphs, the notes at the end),
+    and how many lines of a Word table of contents were left out (the outline replaces it)."""
 
     lines: list[str]
+    toc_lines: int = 0
 
 
 def read_docx(path: Path | str, limits: Limits = LIMITS) -> WordText:
@@ -694,4 +703,4 @@ def read_docx(path: Path | str, limits: Limits = LIMITS) -> WordText:
         for key, number in sorted(walk.notes.items(), key=lambda item: item[1]):
             body = [line.strip() for line in notes.get(key, []) if line.strip()]
             lines.append(f"[{number}] " + (" ".join(body) if body else ""))
-    return WordText(lines)
+    return WordText(lines, walk.toc_lines)

@@ -19,30 +19,15 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from ..domain import briefing as rules
 from ..domain.briefing import MAX_COUNTDOWN, MIN_COUNTDOWN
 from ..domain.errors import DomainError
-from ..domain.messages import N_
 from ..domain.training import SeatRole
 from ..models import Campaign
-from ..services import briefing, paper
+from ..services import briefing, briefing_live, briefing_order, paper
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
 from .forms import EmptyForm, SafeForm
-from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("briefing", __name__, url_prefix="/office/campaigns/<int:cid>/briefing")
-
-AUDIT_ACTIONS.update(
-    {
-        "briefing.order": N_("设定汇报顺序"),
-        "briefing.draw": N_("抽签确定汇报顺序"),
-        "presentation.open": N_("开放评分"),
-        "presentation.close": N_("结束评分"),
-        "ballot.cast": N_("评分"),
-        "ballot.change": N_("更改评分"),
-        "ballot.paper": N_("录入纸质评分"),
-        "paper.entry": N_("录入纸质评定表"),
-    }
-)
 
 
 class OpenForm(SafeForm):
@@ -75,7 +60,7 @@ def panel(cid: int) -> str:
     campaign = _campaign(cid)
     briefing.close_expired(campaign.id)
     agenda = briefing.agenda(actor, campaign)
-    live = briefing.live(actor, campaign)
+    live = briefing_live.live(actor, campaign)
     return render_template(
         "office/briefing_panel.html",
         campaign=campaign,
@@ -93,7 +78,7 @@ def screen(cid: int) -> str:
     actor = current_actor()
     campaign = _campaign(cid)
     return render_template(
-        "office/briefing_screen.html", campaign=campaign, live=briefing.live(actor, campaign)
+        "office/briefing_screen.html", campaign=campaign, live=briefing_live.live(actor, campaign)
     )
 
 
@@ -147,7 +132,7 @@ def draw(cid: int) -> Response:
     form = DrawForm()
     if form.validate_on_submit():
         try:
-            record, _items = briefing.draw(current_actor(), _campaign(cid), form.seed.data)
+            record, _items = briefing_order.draw(current_actor(), _campaign(cid), form.seed.data)
         except DomainError as exc:
             flash_failure(exc)
         else:
@@ -168,7 +153,7 @@ def set_order(cid: int) -> Response:
             wanted.append((int(raw) if raw.isdigit() else item.position, item.position, item.unit_id))
         order_ids = [uid for *_, uid in sorted(wanted)]
         try:
-            briefing.set_order(actor, campaign, order_ids)
+            briefing_order.set_order(actor, campaign, order_ids)
         except DomainError as exc:
             flash_failure(exc)
         else:

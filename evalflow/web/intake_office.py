@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -13,49 +13,24 @@ from wtforms import SelectChoice
 
 from ..domain.errors import DomainError, NotFound
 from ..domain.intake import STATUS_LABELS, Status, outline
-from ..domain.messages import N_
 from ..extensions import db
-from ..i18n import tr, tr_all
 from ..models import Campaign
+from ..schemas.applications import QueueQuery
+from ..schemas.base import parse_query
 from ..services import campaigns, files, intake, units, veto
 from ..services.units import ImportRefused
 from . import current_actor
 from .decorators import office_only
-from .drain import mark_too_large
-from .feedback import flash_failure
-from .forms import form_errors
+from .feedback import attempt, flash_failure, flash_form, flash_stale, flash_too_large, show_on_form
 from .intake_forms import DeadlineForm, FileForm, ReviewForm, UnitForm, VetoForm, VetoWithdrawForm
-from .labels import AUDIT_ACTIONS
 from .unit import upload_limits
 
 bp = Blueprint("intake_office", __name__, url_prefix="/office/campaigns/<int:cid>")
 
-AUDIT_ACTIONS.update(
-    {
-        "unit.create": N_("添加申报单位"),
-        "unit.password_reset": N_("重置单位密码"),
-        "account.password_reset": N_("重置密码(旧会话失效)"),
-        "unit.register": N_("单位自行注册"),
-        "unit.registration_approved": N_("批准单位注册"),
-        "unit.registration_declined": N_("拒绝单位注册"),
-        "application.attach": N_("上传附件"),
-        "application.detach": N_("删除附件"),
-        "application.import_docx": N_("从 Word 文件导入汇报材料"),
-        "application.submit": N_("提交申报材料"),
-        "application.review": N_("审核申报材料"),
-        "application.veto_reject": N_("因一票否决撤销审核通过"),
-        "campaign.intake_deadline": N_("调整申报截止日期"),
-        "veto.record": N_("记录一票否决事项"),
-        "veto.withdraw": N_("撤销一票否决事项"),
-    }
-)
-
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
-    db.session.rollback()
-    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
-    flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
+    flash_too_large()
     return redirect(request.referrer or url_for("office.dashboard"), 303)
 
 
@@ -64,17 +39,12 @@ def _campaign(cid: int) -> Campaign:
 
 
 def _stale() -> Response:
-    flash(_("页面已过期,请刷新后重试。"), "error")
+    flash_stale()
     return redirect(request.referrer or url_for("office.dashboard"), 303)
 
 
 def _run(step: Any, success: str, target: str) -> Response:
-    try:
-        step()
-    except DomainError as exc:
-        flash_failure(exc)
-    else:
-        flash(success, "success")
+    attempt(step, success)
     return redirect(target, 303)
 
 
@@ -115,11 +85,7 @@ def add_unit(cid: int) -> str | tuple[str, int]:
                 current_actor(), campaign, {k: form.data[k] for k in form.data if k != "csrf_token"}
             )
         except DomainError as exc:
-            db.session.rollback()
-            for name, reasons in exc.fields.items():
-                getattr(form, name).errors = tr_all(reasons)
-            if not exc.fields:
-                form.name.errors = [tr(exc.message)]
+            show_on_form(form, exc)
         else:
             # Shown once, in this response only: never flashed (the session cookie is not secret).
             return render_template(
@@ -195,8 +161,10 @@ def decide_registration(cid: int, uid: int) -> Response:
 @office_only
 def review_queue(cid: int) -> str:
     campaign = _campaign(cid)
-    status = request.args.get("status") or None
-    if status not in {s.value for s in Status}:
+    try:
+        status = parse_query(QueueQuery, request.args).status
+    except DomainError as exc:
+        flash_failure(exc)
         status = None
     return render_template(
         "office/review_queue.html",
@@ -251,7 +219,7 @@ def review(cid: int, uid: int) -> Response | tuple[str, int]:
             flash(_("审核结果已保存。"), "success")
             return redirect(url_for(".application", cid=cid, uid=uid), 303)
     else:
-        flash(form_errors(form), "error")
+        flash_form(form)
     # the page again, with what the office typed (a missing decision must not cost the comment)
     return application(cid, uid, review_form=form), 400
 
@@ -281,7 +249,7 @@ def deadline(cid: int) -> Response:
     campaign = _campaign(cid)
     form = DeadlineForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(url_for(".review_queue", cid=cid), 303)
     return _run(
         lambda: intake.set_deadline(current_actor(), campaign, form.deadline.data, form.reason.data or ""),
@@ -301,7 +269,7 @@ def record_veto(cid: int, uid: int) -> Response:
     form.kind.choices = [SelectChoice(t) for t in veto.veto_types()]
     target = url_for(".application", cid=cid, uid=uid) + "#veto"
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(target, 303)
     data = {
         "kind": form.kind.data,
@@ -323,7 +291,7 @@ def withdraw_veto(cid: int, vid: int) -> Response:
     target = url_for(".application", cid=cid, uid=view.unit.id) + "#veto"
     form = VetoWithdrawForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(target, 303)
     return _run(
         lambda: veto.withdraw_incident(current_actor(), campaign, vid, form.reason.data),

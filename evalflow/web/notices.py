@@ -35,7 +35,7 @@ bp = Blueprint("notices", __name__)
 # limiter's storage: Redis when REDIS_URL is set, so every server process shares it.
 OBJECTION_RATE = parse_limit("10/minute")
 OBJECTION_SCOPE = "objection-posts"
-OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection"}
+OBJECTION_ENDPOINTS = {"notices.objection_form", "api.post_objection", "api.post_objection_upload"}
 
 
 class RateLimited(DomainError):
@@ -124,6 +124,7 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
     if request.method == "GET" and request.args.get("unit", "").isdigit():
         form.unit_id.data = int(request.args["unit"])
     reasons: list[str] = []
+    status = 200
     if form.validate_on_submit():
         try:
             objection = svc.file_objection(
@@ -131,6 +132,7 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
             )
         except DomainError as exc:
             db.session.rollback()
+            status = exc.status
             reasons = tr_all(exc.reasons) + ([] if exc.fields else tr_all([exc.message]))
             for name, problems in exc.fields.items():
                 if name in form:
@@ -140,7 +142,8 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
         else:
             db.session.commit()
             return redirect(url_for("notices.objection_status", receipt=objection.receipt, new=1))
-    status = 400 if (form.errors or reasons) else 200
+    if form.errors and status == 200:
+        status = 400
     return render_template(
         "public/objection_form.html", notice=item, form=form, reasons=reasons, status=svc.status(item),
         refused=rules.ANONYMOUS_REFUSED,

@@ -15,8 +15,8 @@ from ..services import audit, phases
 from ..services import campaigns as svc
 from . import current_actor
 from .decorators import office_only
-from .feedback import flash_failure
-from .forms import CampaignForm, ScaleForm, TransitionForm, error_list, form_errors
+from .feedback import flash_failure, flash_form, flash_stale
+from .forms import CampaignForm, ScaleForm, TransitionForm, error_list
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
@@ -87,7 +87,7 @@ def edit_campaign(cid: int) -> Response:
     item = svc.get_campaign(actor, cid)
     form = CampaignForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(url_for("office.campaign", cid=cid))
     data = _campaign_data(form)
     if data["notice_working_days"] == item.notice_working_days:
@@ -108,7 +108,7 @@ def transition(cid: int) -> Response:
     item = svc.get_campaign(actor, cid)
     form = TransitionForm()
     if not form.validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return redirect(url_for("office.campaign", cid=cid))
     try:
         phases.advance_phase(actor, item, parse_phase(form.to.data), form.reason.data or "")

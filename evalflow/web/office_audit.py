@@ -10,7 +10,6 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
@@ -21,6 +20,7 @@ from ..services import campaigns as campaign_svc
 from ..services.clock import local, office_tz
 from . import current_actor
 from .decorators import office_only
+from .forms import SafeForm
 
 bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 
@@ -31,7 +31,7 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(SafeForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -18,7 +18,7 @@ from ..domain.errors import DomainError
 from ..domain.phases import Phase
 from ..extensions import csrf, db
 from ..security import no_referrer
-from ..services import accounts, briefing, seats
+from ..services import accounts, ballots, briefing_live, seats
 
 bp = Blueprint("seat", __name__)
 
@@ -29,7 +29,7 @@ def landing(token: str) -> tuple[str, int] | Response:
     if cred is None:
         html = render_template("seat/invalid.html")
         return html, 404
-    view = briefing.seat_view(cred.seat, cred.campaign)
+    view = briefing_live.seat_view(cred.seat, cred.campaign)
     html = render_template(
         "seat/landing.html",
         seat=cred.seat,
@@ -55,7 +55,7 @@ def ballot(token: str) -> tuple[str, int] | Response:
         return render_template("seat/invalid.html"), 404
     unit_id = request.form.get("unit_id", type=int) or 0
     try:
-        result = briefing.cast_ballot(
+        result = ballots.cast_ballot(
             accounts.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
         )
     except DomainError as exc:

@@ -19,7 +19,6 @@ from wtforms.validators import Optional
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
-from ..domain.messages import N_
 from ..domain.training import SeatRole
 from ..extensions import db
 from ..models import Campaign, Seat, Unit
@@ -29,18 +28,8 @@ from . import current_actor
 from .decorators import office_only, unit_only
 from .feedback import flash_failure
 from .forms import EmptyForm, SafeForm
-from .labels import AUDIT_ACTIONS
 
 bp = Blueprint("seats", __name__)
-
-AUDIT_ACTIONS.update(
-    {
-        "seat.create": N_("登记参会代表"),
-        "seat.rename": N_("更正代表姓名"),
-        "seat.reissue": N_("补发代表证"),
-        "seat.cards": N_("打印代表证"),
-    }
-)
 
 
 class SeatForm(SafeForm):

@@ -7,80 +7,37 @@ check-in page a scanned venue QR opens. Views parse forms, call one service and 
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf.file import FileField
 from markupsafe import Markup
 from werkzeug.wrappers import Response
-from wtforms import HiddenField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Optional
 
 from ..domain.access import Action, can
 from ..domain.errors import DomainError
-from ..domain.messages import N_
-from ..domain.training import DEFAULT_AGENDA
+from ..domain.training import DEFAULT_AGENDA, MAX_QUERY
 from ..extensions import db
 from ..i18n import tr_if_constant
 from ..models import Campaign, Unit
 from ..pdf import qr
+from ..schemas.base import parse_query
+from ..schemas.training import FaqQuery
 from ..services import campaigns, clock, faq, files, training
 from . import current_actor
 from .decorators import office_only, unit_only
-from .feedback import flash_failure
-from .forms import EmptyForm, SafeForm
-from .labels import AUDIT_ACTIONS
-
-bp = Blueprint("training", __name__)
-
-AUDIT_ACTIONS.update(
-    {
-        "training.schedule": N_("保存培训安排"),
-        "training.material_add": N_("上传培训资料"),
-        "training.material_remove": N_("删除培训资料"),
-        "training.checkin_open": N_("开启现场签到"),
-        "training.checkin_close": N_("结束现场签到"),
-        "attendance.mark": N_("登记培训签到"),
-        "faq.add": N_("发布培训问答"),
-        "faq.ask": N_("单位在线提问"),
-        "faq.answer": N_("解答问题"),
-    }
+from .feedback import attempt, flash_failure, flash_form
+from .forms import EmptyForm
+from .training_forms import (
+    AnswerForm,
+    AskForm,
+    AttendanceForm,
+    CheckinForm,
+    FaqForm,
+    MaterialForm,
+    ScheduleForm,
 )
 
-
-class ScheduleForm(SafeForm):
-    starts_at = StringField(_l("日期和时间"), validators=[Optional()])
-    place = StringField(_l("地点"), validators=[Optional()])
-    agenda = TextAreaField(_l("培训内容(每行一项)"), validators=[Optional()])
-
-
-class MaterialForm(SafeForm):
-    file = FileField(_l("培训资料(PDF、Word、图片)"))
-
-
-class AttendanceForm(SafeForm):
-    # Radio buttons in the template; the value is checked by the domain rule.
-    status = StringField(_l("状态"), default="attended")
-    note = StringField(_l("说明(请假必填)"), validators=[Optional()])
-
-
-class CheckinForm(SafeForm):
-    minutes = IntegerField(_l("有效时间(分钟)"), default=30, validators=[Optional()])
-
-
-class FaqForm(SafeForm):
-    question = TextAreaField(_l("问题"), validators=[Optional()])
-    answer = TextAreaField(_l("解答"), validators=[Optional()])
-
-
-class AskForm(SafeForm):
-    question = TextAreaField(_l("您的问题"), validators=[Optional()])
-
-
-class AnswerForm(SafeForm):
-    entry = HiddenField()
-    answer = TextAreaField(_l("解答"), validators=[Optional()])
+bp = Blueprint("training", __name__)
 
 
 def qr_svg(data: str) -> Markup:
@@ -124,6 +81,11 @@ def agenda_item(item: str) -> str:
 @bp.route("/office/campaigns/<int:cid>/training")
 @office_only
 def office_training(cid: int) -> str:
+    return _office_page(cid)
+
+
+def _office_page(cid: int, *, checkin_form: CheckinForm | None = None) -> str:
+    """The office's training page; a form passed in is shown with the user's input (after a failure)."""
     actor, campaign = current_actor(), _campaign(cid)
     plan = training.schedule(actor, campaign)
     rows, summary = training.attendance_summary(actor, campaign)
@@ -145,7 +107,7 @@ def office_training(cid: int) -> str:
         form=form,
         material_form=MaterialForm(),
         attendance_form=AttendanceForm(),
-        checkin_form=CheckinForm(),
+        checkin_form=checkin_form or CheckinForm(),
         empty_form=EmptyForm(),
         checkin=checkin,
         checkin_url=url_for("training.checkin", code=checkin[0], _external=True) if checkin else None,
@@ -166,12 +128,7 @@ def save_schedule(cid: int) -> Response:
             "place": form.place.data or "",
             "agenda": (form.agenda.data or "").splitlines(),
         }
-        try:
-            training.save_schedule(current_actor(), _campaign(cid), data)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("培训安排已保存。"), "success")
+        attempt(lambda: training.save_schedule(current_actor(), _campaign(cid), data), _("培训安排已保存。"))
     return _back(cid, "schedule")
 
 
@@ -180,12 +137,10 @@ def save_schedule(cid: int) -> Response:
 def upload_material(cid: int) -> Response:
     form = MaterialForm()
     if form.validate_on_submit():
-        try:
-            stored = training.add_material(current_actor(), _campaign(cid), request.files.get("file"))
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已上传“%(name)s”。", name=stored.filename), "success")
+        attempt(
+            lambda: training.add_material(current_actor(), _campaign(cid), request.files.get("file")),
+            lambda stored: _("已上传“%(name)s”。", name=stored.filename),
+        )
     return _back(cid, "materials")
 
 
@@ -193,22 +148,14 @@ def upload_material(cid: int) -> Response:
 @office_only
 def delete_material(cid: int, fid: int) -> Response:
     if EmptyForm().validate_on_submit():
-        try:
-            training.remove_material(current_actor(), _campaign(cid), fid)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已删除。"), "success")
+        attempt(lambda: training.remove_material(current_actor(), _campaign(cid), fid), _("已删除。"))
     return _back(cid, "materials")
 
 
 @bp.route("/campaigns/<int:cid>/training/materials/<int:fid>")
 @login_required
 def material(cid: int, fid: int) -> Response:
-    stored = training.material(current_actor(), _campaign(cid), fid)
-    return send_file(
-        files.path_of(stored), mimetype=stored.content_type, as_attachment=True, download_name=stored.filename
-    )
+    return files.send_stored(training.material(current_actor(), _campaign(cid), fid))
 
 
 @bp.route("/office/campaigns/<int:cid>/units/<int:uid>/attendance", methods=["POST"])
@@ -216,17 +163,8 @@ def material(cid: int, fid: int) -> Response:
 def mark_attendance(cid: int, uid: int) -> Response:
     form = AttendanceForm()
     if form.validate_on_submit():
-        try:
-            training.mark_attendance(
-                current_actor(),
-                _campaign(cid),
-                uid,
-                {"status": form.status.data, "note": form.note.data or ""},
-            )
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已登记。"), "success")
+        data = {"status": form.status.data, "note": form.note.data or ""}
+        attempt(lambda: training.mark_attendance(current_actor(), _campaign(cid), uid, data), _("已登记。"))
     return _back(cid, "attendance")
 
 
@@ -235,28 +173,24 @@ def mark_attendance(cid: int, uid: int) -> Response:
 
 @bp.route("/office/campaigns/<int:cid>/training/checkin", methods=["POST"])
 @office_only
-def open_checkin(cid: int) -> Response:
+def open_checkin(cid: int) -> Response | tuple[str, int]:
     form = CheckinForm()
-    if form.validate_on_submit():
-        try:
-            training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
-        except DomainError as exc:
-            flash_failure(exc)
-            return _back(cid, "checkin")
-        return redirect(url_for("training.checkin_display", cid=cid))
-    return _back(cid, "checkin")
+    if not form.validate_on_submit():
+        flash_form(form)
+        return _office_page(cid, checkin_form=form), 400
+    try:
+        training.open_checkin(current_actor(), _campaign(cid), form.minutes.data)
+    except DomainError as exc:
+        flash_failure(exc)
+        return _office_page(cid, checkin_form=form), 400
+    return redirect(url_for("training.checkin_display", cid=cid))
 
 
 @bp.route("/office/campaigns/<int:cid>/training/checkin/close", methods=["POST"])
 @office_only
 def close_checkin(cid: int) -> Response:
     if EmptyForm().validate_on_submit():
-        try:
-            training.close_checkin(current_actor(), _campaign(cid))
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("现场签到已关闭。"), "success")
+        attempt(lambda: training.close_checkin(current_actor(), _campaign(cid)), _("现场签到已关闭。"))
     return _back(cid, "checkin")
 
 
@@ -288,14 +222,10 @@ def checkin_display(cid: int) -> str | Response:
 def checkin(code: str) -> str | Response:
     form = EmptyForm()
     unit, campaign = _unit_campaign()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            training.check_in(current_actor(), code)
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("签到成功,欢迎参加集中培训!"), "success")
-            return redirect(url_for("training.unit_training"))
+    welcome = _("签到成功,欢迎参加集中培训!")
+    posted = request.method == "POST" and form.validate_on_submit()
+    if posted and attempt(lambda: training.check_in(current_actor(), code), welcome):
+        return redirect(url_for("training.unit_training"))
     return render_template(
         "unit/training_checkin.html",
         unit=unit,
@@ -326,7 +256,8 @@ def unit_training() -> str:
 
 
 def _query() -> str:
-    return (request.args.get("q") or "").strip()[:100]
+    """The Q&A search, parsed as the API parses it (the service uses its first words)."""
+    return (parse_query(FaqQuery, request.args).q or "").strip()[:MAX_QUERY]
 
 
 @bp.route("/office/campaigns/<int:cid>/faq")
@@ -351,14 +282,10 @@ def office_faq(cid: int) -> str:
 def add_faq(cid: int) -> Response:
     form = FaqForm()
     if form.validate_on_submit():
-        try:
-            faq.add_entry(
-                current_actor(), _campaign(cid), {"question": form.question.data, "answer": form.answer.data}
-            )
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("已发布,所有申报单位均可看到。"), "success")
+        data = {"question": form.question.data, "answer": form.answer.data}
+        attempt(
+            lambda: faq.add_entry(current_actor(), _campaign(cid), data), _("已发布,所有申报单位均可看到。")
+        )
     return redirect(url_for("training.office_faq", cid=cid))
 
 
@@ -367,12 +294,10 @@ def add_faq(cid: int) -> Response:
 def answer_faq(cid: int, fid: int) -> Response:
     form = AnswerForm()
     if form.validate_on_submit():
-        try:
-            faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data})
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("解答已发布,所有申报单位均可看到。"), "success")
+        attempt(
+            lambda: faq.answer(current_actor(), _campaign(cid), fid, {"answer": form.answer.data}),
+            _("解答已发布,所有申报单位均可看到。"),
+        )
     return redirect(url_for("training.office_faq", cid=cid) + f"#faq-{fid}")
 
 
@@ -381,14 +306,10 @@ def answer_faq(cid: int, fid: int) -> Response:
 def unit_faq() -> str | Response:
     unit, campaign = _unit_campaign()
     form = AskForm()
-    if request.method == "POST" and form.validate_on_submit():
-        try:
-            faq.ask(current_actor(), campaign, {"question": form.question.data})
-        except DomainError as exc:
-            flash_failure(exc)
-        else:
-            flash(_("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。"), "success")
-            return redirect(url_for("training.unit_faq"))
+    sent = _("问题已提交。文明办解答后,所有申报单位都能看到问题和解答。")
+    posted = request.method == "POST" and form.validate_on_submit()
+    if posted and attempt(lambda: faq.ask(current_actor(), campaign, {"question": form.question.data}), sent):
+        return redirect(url_for("training.unit_faq"))
     entries = faq.list_entries(current_actor(), campaign, _query())
     return render_template(
         "unit/faq.html",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -18,14 +18,12 @@ from ..domain.errors import DomainError
 from ..domain.intake import EDITABLE, MAX_REPORT, STATUS_LABELS, Status, outline
 from ..domain.phases import Phase
 from ..extensions import db, limiter
-from ..i18n import tr, tr_all
+from ..i18n import tr
 from ..models import Campaign, Unit
 from ..services import files, intake, units
 from . import current_actor
 from .decorators import unit_only
-from .drain import mark_too_large
-from .feedback import flash_failure
-from .forms import form_errors
+from .feedback import attempt, flash_form, flash_stale, flash_too_large, show_on_form
 from .intake_forms import ApplicationForm, FileForm, RegistrationForm
 
 bp = Blueprint("unit", __name__, url_prefix="/unit")
@@ -33,9 +31,7 @@ bp = Blueprint("unit", __name__, url_prefix="/unit")
 
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(_exc: RequestEntityTooLarge) -> Response:
-    db.session.rollback()
-    mark_too_large()  # the rest of the body is read before answering, so the browser sees this
-    flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
+    flash_too_large()
     return redirect(url_for("unit.home"), 303)
 
 
@@ -80,12 +76,7 @@ def _back() -> Response:
 
 def _run(step: Any, success: str) -> Response:
     """Run one service call; flash its outcome; always return to the portal."""
-    try:
-        step()
-    except DomainError as exc:
-        flash_failure(exc)
-    else:
-        flash(success, "success")
+    attempt(step, success)
     return _back()
 
 
@@ -95,7 +86,7 @@ def save() -> Response:
     unit, campaign = _mine()
     form = ApplicationForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return _back()
     data = {"report_title": form.report_title.data or "", "report_text": form.report_text.data or ""}
     if request.form.get("then") == "submit":
@@ -111,16 +102,14 @@ def import_docx() -> Response:
     unit, campaign = _mine()
     form = FileForm()
     if not form.validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
-    try:
-        imported = intake.import_docx(current_actor(), campaign, unit.id, form.file.data)
-    except DomainError as exc:
-        flash_failure(exc)
-    else:
-        flash(
-            _("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。") + " " + tr(imported.notice), "success"
-        )
+    attempt(
+        lambda: intake.import_docx(current_actor(), campaign, unit.id, form.file.data),
+        lambda imported: " ".join(
+            [_("已从 Word 文件读取正文,请核对下方内容和提纲后再提交。"), *(tr(n) for n in imported.notices)]
+        ),
+    )
     return _back()
 
 
@@ -130,7 +119,7 @@ def attach() -> Response:
     unit, campaign = _mine()
     form = FileForm()
     if not form.validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
     return _run(
         lambda: intake.add_attachment(current_actor(), campaign, unit.id, form.file.data), _("附件已上传。")
@@ -142,7 +131,7 @@ def attach() -> Response:
 def detach(aid: int) -> Response:
     unit, campaign = _mine()
     if not FileForm().validate_on_submit():
-        flash(_("页面已过期,请刷新后重试。"), "error")
+        flash_stale()
         return _back()
     return _run(lambda: intake.remove_attachment(current_actor(), campaign, unit.id, aid), _("附件已删除。"))
 
@@ -175,20 +164,8 @@ def register() -> str | tuple[str, int]:
                 campaign, {k: v for k, v in form.data.items() if k not in ("campaign", "csrf_token")}
             )
         except DomainError as exc:
-            db.session.rollback()
-            _field_errors(form, exc)
+            show_on_form(form, exc)
         else:
             return render_template("unit/intake_registered.html", name=form.name.data)
     status = 400 if form.errors else 200
     return render_template("unit/intake_register.html", form=form, campaigns=open_campaigns), status
-
-
-def _field_errors(form: RegistrationForm, exc: DomainError) -> None:
-    placed = False
-    for name, reasons in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = tr_all(reasons)
-            placed = True
-    if not placed:
-        form.name.errors = [tr(exc.message)]

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from evalflow.demo import load_demo
 from evalflow.demo_tally import TITLE
 from evalflow.extensions import db
-from evalflow.models import TallySeal
+from evalflow.models import Campaign, TallySeal
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +24,8 @@ PASSWORD = "demo-pass-1234"
 def test_office_finds_the_tally_chart_and_downloads_the_pdf(app, live_server, page, tmp_path: Path):
     load_demo(PASSWORD)
     db.session.commit()
-    sealed = db.session.query(TallySeal).one().digest
+    campaign = db.session.query(Campaign).filter_by(title=TITLE).one()
+    sealed = db.session.query(TallySeal).filter_by(campaign_id=campaign.id).one().digest
 
     page.goto(live_server + "/login")
     page.fill("#username", "admin")

@@ -7,16 +7,19 @@ import hashlib
 import json
 import uuid
 import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from evalflow import create_app
-from evalflow.demo_training import TITLE
+from evalflow.demo_tally import TITLE
+from evalflow.domain.tally_seal import digest
 from evalflow.extensions import db
 from evalflow.models import Campaign, StoredFile
-from evalflow.services import audit, backup
+from evalflow.models.notice import CalendarDay
+from evalflow.services import audit, backup, tally
 from evalflow.services.files import upload_dir
 from tests.conftest import PG_URL, make_config, pg_schema
 
@@ -35,18 +38,24 @@ def _source_world(app: Any) -> int:
             size=len(PDF), sha256=hashlib.sha256(PDF).hexdigest(), content_type="application/pdf",
         )
     )  # fmt: skip
+    db.session.add(CalendarDay(day=date(2026, 10, 11), is_workday=True, note="国庆调休上班"))
     db.session.commit()
     return campaign.id
 
 
-def _snapshot(campaign_id: int) -> tuple[dict[str, Any], dict[str, bytes], list[Any]]:
+def _snapshot(campaign_id: int) -> tuple[Any, ...]:
+    """Every row, every file, the audit chain, the tally and the ballot digest of the campaign."""
     documents = backup.table_documents(backup.collect(campaign_id))
     files = {
         row["stored_name"]: (upload_dir() / row["stored_name"]).read_bytes()
         for row in documents["stored_file"]
     }
     chains = [(r.chain, r.length, r.head, r.broken) for r in audit.verify([campaign_id])]
-    return documents, files, chains
+    campaign = db.session.get(Campaign, campaign_id)
+    ballots = tally.sealed_ballots(campaign, tally.settings_of(campaign).pseudonym_salt)
+    seal = tally.current_seal(campaign_id)
+    tallied = (repr(tally.tally_of(campaign).results), digest(ballots), seal.digest if seal else "")
+    return documents, files, chains, tallied
 
 
 def _restore_into(
@@ -77,9 +86,17 @@ def test_backup_round_trip_loses_nothing_across_engines(app, tmp_path):
     cid = _source_world(app)
     before = _snapshot(cid)
     documents = before[0]
-    assert {"campaign", "unit", "user", "seat", "faq_entry", "audit_entry", "audit_chain_head"} <= set(
-        documents
-    )
+    assert {
+        "campaign",
+        "unit",
+        "application",
+        "seat",
+        "ballot",
+        "audit_entry",
+        "audit_chain_head",
+        "calendar_day",
+    } <= set(documents)
+    assert len(documents["ballot"]) > 50 and before[3][1] == before[3][2]  # the sealed digest holds
     assert before[2][0][1] > 3 and before[2][0][3] is None
     assert [r["id"] for r in documents["campaign"]] == [cid]  # the other demo campaign stays out
     archive = tmp_path / "out" / "backup.zip"
@@ -114,13 +131,13 @@ def test_backup_import_refuses_a_tampered_part(app, tmp_path):
             data = src.read(name)
             dst.writestr(
                 name,
-                data.replace("培训".encode(), "伪造".encode()) if name == "tables/faq_entry.json" else data,
+                data.replace(b'"grade": "', b'"grade": "x') if name == "tables/ballot.json" else data,
             )
     target = create_app(make_config(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path / "t"))
     with target.app_context():
         db.create_all()
         result = target.test_cli_runner().invoke(args=["import", str(forged)])
-        assert result.exit_code == 1 and "SHA-256 tables/faq_entry.json" in result.output
+        assert result.exit_code == 1 and "SHA-256 tables/ballot.json" in result.output
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
         db.session.remove()
         db.engine.dispose()

@@ -115,6 +115,7 @@ def test_two_servers_one_database_count_the_same(tmp_path: Path) -> None:
             voters = [(world.seat_ids[k], token) for k, token in world.seats.items() if k[0] != 0]
             secret = app.config["SECRET_KEY"]
             db.session.remove()
+            db.engine.dispose()
         servers = [_start(url, secret, tmp_path / f"gunicorn-{i}.log") for i in range(2)]
         try:
             for i, (proc, port) in enumerate(servers):

@@ -22,8 +22,16 @@ def test_demo_briefing_is_mid_briefing_with_working_ballot_urls(app, client):
         )
     )
     assert statuses == ["closed", "closed", "open", "pending", "pending", "pending"]
-    ballots = db.session.scalar(sa.select(sa.func.count()).select_from(Ballot))
+    ballots = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Ballot)
+        .join(Presentation, Presentation.unit_id == Ballot.unit_id)
+        .where(Presentation.campaign_id == campaign.id)
+    )
     assert ballots == 15 + 15 + 9
-    url = next(line.split(": ", 1)[1] for line in result.output.splitlines() if "/s/" in line)
+    lines = result.output.splitlines()
+    after = lines[lines.index("briefing ballot pages (as on the credential cards):") + 1 :]
+    url = after[0].split(": ", 1)[1]
+    assert "/s/" in url
     page = client.get(urlsplit(url).path).get_data(as_text=True)
     assert "正在评分" in page or "本单位正在汇报" in page

@@ -275,7 +275,7 @@ def test_migration_adds_and_removes_unit_approved(tmp_path, db_url):
     from alembic.config import Config
 
     from evalflow import create_app
-    from tests.conftest import make_config
+    from tests.factories import make_config
 
     application = create_app(make_config(db_url, tmp_path))
     with application.app_context():

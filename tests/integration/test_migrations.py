@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from evalflow import create_app
 from evalflow.extensions import db
-from tests.conftest import make_config
+from tests.factories import make_config
 
 
 def tables(engine: sa.Engine) -> set[str]:

@@ -56,8 +56,6 @@ def test_demo_loads_a_sealed_tally_with_signals_and_a_proposed_list(app):
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.title.like("%综合评定演示%")))
     assert campaign.phase is Phase.REVIEW
     report = tally.tally_report(office_actor(), campaign)
-    assert (
-        report.tally.seal.digest == report.digest and report.tally.seal.ballots == report.ballots == 167
-    )
+    assert report.tally.seal.digest == report.digest and report.tally.seal.ballots == report.ballots == 167
     assert {s.kind for s in report.signals} == {"flat", "reciprocity", "downgrade"}
     assert len(tally.proposed_unit_ids(campaign)) == 4

@@ -13,7 +13,17 @@ from evalflow.domain.errors import Forbidden, InvalidInput, NotFound, WrongPhase
 from evalflow.domain.phases import Phase
 from evalflow.domain.tally import Method
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Presentation, PresentationStatus, SeatRole, TallySeal, VetoIncident
+from evalflow.models import (
+    AuditEntry,
+    Ballot,
+    Presentation,
+    PresentationStatus,
+    Seat,
+    SeatRole,
+    TallySeal,
+    Unit,
+    VetoIncident,
+)
 from evalflow.services import phases, proposals, tally
 
 from ..helpers import office_actor
@@ -223,3 +233,17 @@ def test_propose_outside_review_is_wrong_phase_and_invalid_rule_400(app):
     with pytest.raises(InvalidInput) as exc:
         proposals.propose(office_actor(), world.campaign, {"rule": "top_k", "k": 0})
     assert set(exc.value.fields) == {"k"}
+
+
+def test_seat_of_a_unit_outside_the_tally_counts_as_expected_and_its_ballots_count(app):
+    world = build(NAMES[:2], uniform("好"))
+    outsider = db.session.query(Unit).filter_by(name="未通过").one()
+    seat = Seat(unit_id=outsider.id, role=SeatRole.PUBLIC, name="外", token_hash="x" * 64)
+    db.session.add(seat)
+    db.session.flush()
+    db.session.add(Ballot(seat_id=seat.id, unit_id=world.units[0].id, grade="一般"))
+    db.session.commit()
+    report = tally.tally_report(office_actor(), world.campaign)
+    first = next(r for r in report.tally.results if r.unit_id == world.units[0].id)
+    assert (first.ballots, first.expected, first.counts["一般"]) == (4, 4, 1)
+    assert [(m.seat_unit_id, m.unit_ids) for m in report.missing] == [(outsider.id, (world.units[1].id,))]

@@ -87,12 +87,12 @@ def test_checkin_open_until_expiry() -> None:
     assert not t.checkin_open(None, now)
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, 30), (1, 1), (480, 480)])
+@pytest.mark.parametrize(("value", "expected"), [(None, 30), ("", 30), (1, 1), (480, 480), (" 45 ", 45)])
 def test_parse_checkin_minutes_accepts_range(value: object, expected: int) -> None:
     assert t.parse_checkin_minutes(value) == expected
 
 
-@pytest.mark.parametrize("value", [0, 481, True, "30", 2.5])
+@pytest.mark.parametrize("value", [0, 481, True, "abc", "0", "٣٠", "3.5", 2.5])
 def test_parse_checkin_minutes_out_of_range_is_refused(value: object) -> None:
     with pytest.raises(InvalidInput):
         t.parse_checkin_minutes(value)

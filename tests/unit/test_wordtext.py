@@ -176,3 +176,21 @@ def test_read_docx_counts_paragraphs_whatever_the_namespace_prefix(tmp_path):
     with pytest.raises(TooLarge) as caught:
         lines_of(out.getvalue(), tmp_path)
     assert "段落数" in str(caught.value.message)
+
+
+def test_read_docx_leaves_out_a_table_of_contents_and_counts_it(tmp_path):
+    document = docx.Document()
+    styles = document.styles
+    from docx.enum.style import WD_STYLE_TYPE
+
+    toc = styles.add_style("toc 1", WD_STYLE_TYPE.PARAGRAPH)
+    document.add_paragraph("汇报")
+    document.add_paragraph("一、领导重视\t3", style=toc)
+    document.add_paragraph("二、宣传发动\t5", style=toc)
+    document.add_paragraph("一、领导重视")
+    buffer = io.BytesIO()
+    document.save(buffer)
+    path = tmp_path / "toc.docx"
+    path.write_bytes(buffer.getvalue())
+    text = read_docx(path)
+    assert ([line for line in text.lines if line], text.toc_lines) == (["汇报", "一、领导重视"], 2)

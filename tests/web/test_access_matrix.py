@@ -221,6 +221,7 @@ MATRIX: dict[str, frozenset[str]] = {
     # --- the notice: public once published; objections public while open; the office's side -----
     "api.get_notice": EVERYONE,
     "api.post_objection": EVERYONE,
+    "api.post_objection_upload": EVERYONE,
     "api.get_commendation": EVERYONE,
     "api.create_notice": OFFICE_ONLY,
     "api.list_objections": OFFICE_ONLY,

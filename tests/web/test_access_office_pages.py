@@ -8,8 +8,8 @@ from evalflow.domain.access import Role
 from evalflow.extensions import db
 from evalflow.models import Campaign, Unit
 from evalflow.services import accounts
+from tests.factories import login
 from tests.helpers import make_office
-from tests.web.test_html_auth import login
 
 PAGES = ["/office/", "/office/campaigns/new", "/office/campaigns/{cid}", "/office/campaigns/{cid}/scale"]
 POSTS = [
@@ -49,7 +49,7 @@ def test_office_page_access(client, cid, path, who, expected):
 @pytest.mark.parametrize("path", POSTS)
 def test_office_posts_refused_for_unit(client, cid, path):
     login(client, "unit1", "unit-pass-123")
-    from tests.conftest import csrf_from
+    from tests.factories import csrf_from
 
     token = csrf_from(client.get("/unit/").get_data(as_text=True))
     response = client.post(path.format(cid=cid), data={"csrf_token": token, "to": "intake", "title": "改"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
@@ -133,3 +134,11 @@ def test_security_headers_on_api_and_pages(client):
         assert headers["X-Content-Type-Options"] == "nosniff"
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH"])
+@pytest.mark.parametrize("cid", [2**31, 2**63, 10**30])
+def test_id_past_the_id_column_is_404_not_an_overflow(client, method, cid):
+    response = client.open(f"/api/v1/campaigns/{cid}", method=method, json={})
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"

@@ -95,3 +95,10 @@ def test_audit_page_refuses_a_unit_account_and_anonymous(client):
         session["_fresh"] = True
     assert client.get("/office/audit/").status_code == 403
     assert client.get("/office/audit/export.csv").status_code == 403
+
+
+def test_campaign_page_links_to_its_filtered_audit_log(client):
+    first, _ = _world()
+    login(client)
+    page = client.get(f"/office/campaigns/{first}").get_data(as_text=True)
+    assert f'href="/office/audit/?campaign={first}"' in page

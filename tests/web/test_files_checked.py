@@ -12,7 +12,7 @@ from evalflow.domain.intake import human_size
 from evalflow.extensions import db
 from evalflow.models import StoredFile
 from evalflow.services import files
-from tests.intake_world import PDF, PNG, World, build, file_rows, pdf_bytes, stored_files, upload
+from tests.intake_world import PDF, PNG, World, build, file_rows, pdf_bytes, raw_upload, stored_files, upload
 from tests.web.test_intake_html import as_office, as_unit, post_file
 
 
@@ -24,7 +24,7 @@ def world(app) -> World:
 def test_pdf_page_count_is_stored_returned_and_shown(client, world):
     body = upload(client, world, "a", pdf_bytes(3), "台账.pdf").get_json()
     stored = db.session.get(StoredFile, body["id"])
-    assert stored.page_count == 3
+    assert stored.page_count == 3 and body["page_count"] == 3
     as_unit(client)
     page = client.get("/unit/").get_data(as_text=True)
     assert re.search(r"台账\.pdf</a>\s*<span class=\"muted small\">\d+ B · 3 页</span>", page)
@@ -215,7 +215,7 @@ def test_pdf_with_too_many_objects_is_413_before_parsing(client, app, world):
         b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
     ]
     crowded = _pdf_of(objects + [b"<< /Type /Page /Parent 2 0 R >>"] * count)
-    response = upload(client, world, "a", crowded, "很多页.pdf")
+    response = raw_upload(client, world, "a", crowded, "many.pdf")  # 2.6 MB: no spooled temp file
     error = response.get_json()["error"]
     assert response.status_code == 413 and "结构过于复杂" in error["message"]
     assert stored_files(app) == [] and file_rows() == 0

@@ -6,9 +6,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.models import User
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.helpers import OFFICE_PASSWORD, make_office
-from tests.web.test_html_auth import login
 
 
 def test_office_adds_account_that_can_sign_in(app, client):

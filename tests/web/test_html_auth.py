@@ -8,13 +8,8 @@ from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
 from evalflow.models import User
 from evalflow.services import accounts
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.helpers import OFFICE_PASSWORD, make_office
-
-
-def login(client, username="office", password=OFFICE_PASSWORD):
-    token = csrf_from(client.get("/login").get_data(as_text=True))
-    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ import pytest
 from evalflow.domain.phases import Phase
 from evalflow.extensions import db
 from evalflow.models import ApplicationStatus, Campaign
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.helpers import add_unit, make_office
-from tests.web.test_html_auth import login
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.models import Application, ApplicationStatus, AuditEntry, Unit, User, VetoIncident
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.intake_world import EXE, PDF, UNIT_PASSWORD, World, build, docx_bytes, file_rows, stored_files
-from tests.web.test_html_auth import login
 
 
 @pytest.fixture

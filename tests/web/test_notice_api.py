@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 import uuid
@@ -13,9 +14,10 @@ import sqlalchemy as sa
 
 from evalflow import create_app
 from evalflow.extensions import db
-from evalflow.models import Objection
+from evalflow.models import Objection, ObjectionFile
 from tests.conftest import make_config
 from tests.helpers import OFFICE_PASSWORD, bearer
+from tests.intake_world import PDF, PNG
 from tests.notice_world import CONTACT, NoticeWorld, review_world, set_today
 
 REDIS_URL = os.environ.get("EVALFLOW_TEST_REDIS_URL", "")
@@ -331,3 +333,46 @@ def test_withdrawn_notice_leaves_public_and_a_new_one_is_published(client, world
     assert publish(client, world, office).status_code == 200
     body = client.get(f"/api/v1/notices/{new['id']}").get_json()
     assert [u["name"] for u in body["units"]] == ["丙公司"] and body["status"] == "open"
+
+
+def test_post_objection_upload_unit_with_seal_and_evidence(client, world, nid):
+    data = {
+        "kind": "unit", "unit_id": str(world.b.id), "name": "某某街道办事处", "contact_name": "李四",
+        "phone": "0591-1234567", "content": "该单位存在拖欠农民工工资问题。",
+        "seal": (io.BytesIO(PNG), "公章.png"), "evidence": [(io.BytesIO(PDF), "证明.pdf")],
+    }  # fmt: skip
+    response = client.post(f"{objection_url(nid)}/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    objection = db.session.scalar(sa.select(Objection))
+    files = db.session.scalars(
+        sa.select(ObjectionFile).where(ObjectionFile.objection_id == objection.id)
+    ).all()
+    assert (objection.kind.value, objection.contact_name) == ("unit", "李四")
+    assert sorted((f.role.value, f.filename) for f in files) == [
+        ("evidence", "证明.pdf"),
+        ("seal", "公章.png"),
+    ]
+
+
+def test_post_objection_upload_unit_without_seal_400(client, world, nid):
+    data = {"kind": "unit", "unit_id": str(world.b.id), "name": "某某街道办事处", "contact_name": "李四",
+            "phone": "0591-1234567", "content": "该单位存在拖欠农民工工资问题。"}  # fmt: skip
+    response = client.post(f"{objection_url(nid)}/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400 and "seal" in response.get_json()["error"]["fields"]
+    json_response = client.post(objection_url(nid), json={**data, "unit_id": world.b.id})
+    assert json_response.status_code == 400 and "seal" in json_response.get_json()["error"]["fields"]
+
+
+def test_post_objection_upload_seal_must_be_an_image(client, world, nid):
+    data = {"kind": "unit", "unit_id": str(world.b.id), "name": "某某街道办事处", "contact_name": "李四",
+            "phone": "0591-1234567", "content": "该单位存在拖欠农民工工资问题。", "seal": (io.BytesIO(PDF), "公章.pdf")}  # fmt: skip
+    response = client.post(f"{objection_url(nid)}/upload", data=data, content_type="multipart/form-data")
+    assert response.status_code == 415 and response.get_json()["error"]["code"] == "unsupported_type"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Objection)) == 0
+
+
+def test_post_objection_upload_shares_the_rate_limit(client, world, nid):
+    for _ in range(10):
+        client.post(objection_url(nid), json={"unit_id": world.a.id})
+    response = client.post(f"{objection_url(nid)}/upload", data={}, content_type="multipart/form-data")
+    assert response.status_code == 429 and response.get_json()["error"]["code"] == "rate_limited"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import subprocess
@@ -192,7 +193,11 @@ def test_final_campaign_refuses_writes_and_offers_archive(app, client):
     )
     assert response.status_code == 409
     archive = client.get(f"/office/campaigns/{world.campaign.id}/archive.zip")
-    names = zipfile.ZipFile(io.BytesIO(archive.data)).namelist()
+    bundle = zipfile.ZipFile(io.BytesIO(archive.data))
+    names = bundle.namelist()
+    log = list(csv.DictReader(io.StringIO(bundle.read("audit_log.csv").decode("utf-8-sig"))))
+    final_row = next(r for r in log if r["action"] == "campaign.transition" and r["to"] == "final")
+    assert len(final_row["entry_hash"]) == 64 and all(len(r["entry_hash"]) == 64 for r in log)
     expected = {
         "notice.pdf",
         "commendation.pdf",
@@ -325,3 +330,24 @@ def test_notice_page_renders_in_english(app, client):
     world, item = published_world(app)
     response = client.get(f"/notices/{item.id}?lang=en")
     assert response.status_code == 200 and "甲单位" in response.get_data(as_text=True)
+
+
+def test_objection_form_shares_the_api_rate_limit(app, client):
+    world, item = published_world(app)
+    for _ in range(10):
+        client.post(f"/api/v1/notices/{item.id}/objections", json={"unit_id": world.a.id})
+    token = csrf_from(client.get(f"/notices/{item.id}/objections/new").get_data(as_text=True))
+    response = client.post(f"/notices/{item.id}/objections/new", data={"csrf_token": token})
+    assert response.status_code == 429
+    assert "每分钟最多提交 10 次" in response.get_data(as_text=True)
+
+
+def test_objection_form_after_period_409(app, client):
+    world, item = published_world(app)
+    token = csrf_from(client.get(f"/notices/{item.id}/objections/new").get_data(as_text=True))
+    set_today(app, date(2026, 10, 12))
+    data = {"csrf_token": token, "kind": "individual", "unit_id": str(world.a.id), "name": "王五",
+            "phone": "13900001111", "content": "该单位存在违规情况,请核查。"}  # fmt: skip
+    response = client.post(f"/notices/{item.id}/objections/new", data=data)
+    assert response.status_code == 409 and "只在公示期内受理异议" in response.get_data(as_text=True)
+    assert db.session.query(Objection).count() == 0

@@ -23,6 +23,8 @@ def test_openapi_is_3_1_and_lists_every_api_route(app, client):
 
 def test_openapi_error_schema_matches_contract(client):
     doc = client.get("/api/v1/openapi.json").get_json()
-    error = doc["components"]["schemas"]["Error"]["properties"]["error"]
+    schemas = doc["components"]["schemas"]
+    error = schemas["Error"]["properties"]["error"]
+    error = schemas[error["$ref"].rsplit("/", 1)[1]] if "$ref" in error else error
     assert error["required"] == ["code", "message"]
     assert {"fields", "reasons"} <= set(error["properties"])

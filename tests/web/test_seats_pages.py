@@ -15,10 +15,9 @@ from flask import g
 
 from evalflow.extensions import db
 from evalflow.models import Attendance, Seat
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import UNIT_PASSWORD, World, build
-from tests.web.test_html_auth import login
 
 
 @pytest.fixture

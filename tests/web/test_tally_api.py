@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from evalflow.domain.phases import Phase
@@ -190,3 +191,15 @@ def test_checks_name_missing_seats_and_exports_verify(client, world):
     pdf = client.get(f"/api/v1/campaigns/{cid}/tally.pdf", headers=headers)
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "综合评定结果" in text and checks["digest"] in text and "乙社区" in text
+
+
+def test_exports_never_turn_a_unit_name_into_a_formula(client, app):
+    world = build(
+        ['=HYPERLINK("http://x")', "@SUM(1)", "乙社区"], lambda giver, role, unit: "好", tokens=True
+    )
+    cid, headers = world.campaign.id, world.headers("office")
+    text = client.get(f"/api/v1/campaigns/{cid}/tally.csv", headers=headers).get_data(as_text=True)
+    assert ',"\'=HYPERLINK(""http://x"")",' in text and ",'@SUM(1)," in text
+    book = load_workbook(io.BytesIO(client.get(f"/api/v1/campaigns/{cid}/tally.xlsx", headers=headers).data))
+    names = [row[2] for row in book.worksheets[0].iter_rows(values_only=True) if isinstance(row[0], int)]
+    assert sorted(names) == ['\'=HYPERLINK("http://x")', "'@SUM(1)", "乙社区"]

@@ -9,13 +9,14 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from evalflow.domain.access import Role
 from evalflow.domain.phases import Phase
 from evalflow.domain.tally_seal import verify_export
 from evalflow.extensions import db
 from evalflow.models import AuditEntry, SeatRole, TallySettings
 from tests.conftest import csrf_from
 from tests.tally_world import build, set_phase
-from tests.training_world import UNIT_PASSWORD
+from tests.training_world import UNIT_PASSWORD, make_user
 from tests.web.test_html_auth import login
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]
@@ -153,3 +154,26 @@ def test_proposal_form_invalid_k_flashes_the_reason(office, world):
     page = office.post(path + "/proposal", data=data, follow_redirects=True).get_data(as_text=True)
     assert "数值大小必须介于 1 到 1000 之间。" in page
     assert "拟表彰对象名单已保存。" not in page
+
+
+def test_settings_form_after_draft_is_refused_with_a_reason(office, world):
+    path = f"/office/campaigns/{world.campaign.id}/tally/settings"
+    token = csrf_from(office.get(path).get_data(as_text=True))
+    data = {"method": "mean", "flat_min_ballots": "4", "reciprocity_margin": "10", "downgrade_margin": "10",
+            "leading_units": "3", "csrf_token": token}  # fmt: skip
+    response = office.post(path, data=data, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "不能执行此操作" in page and "计分方法和阈值只能在筹备阶段修改。" in page
+    assert db.session.get(TallySettings, world.campaign.id).method.value == "trimmed_mean"
+
+
+def test_tally_page_and_pdf_without_units_or_ballots(client, app):
+    world = build([], lambda giver, role, unit: None)
+    make_user("office", Role.OFFICE)
+    db.session.commit()
+    login(client, "office", UNIT_PASSWORD)
+    page = client.get(f"/office/campaigns/{world.campaign.id}/tally")
+    assert page.status_code == 200 and "还没有参评单位。" in page.get_data(as_text=True)
+    pdf = client.get(f"/office/campaigns/{world.campaign.id}/tally.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

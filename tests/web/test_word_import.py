@@ -123,3 +123,19 @@ def test_portal_import_of_flood_shows_message_not_500(client, world):
     page = post_file(client, "/unit/application/docx", flood_docx(), "汇报.docx")
     assert page.status_code == 200
     assert re.search(r"该 Word 文件过于复杂,无法导入\(段落数超过 \d+\)", page.get_data(as_text=True))
+
+
+def test_portal_import_says_a_table_of_contents_was_left_out(client, world):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    toc = document.styles.add_style("TOC 1", WD_STYLE_TYPE.PARAGRAPH)
+    for text, style in (("汇报", None), ("一、领导重视\t3", toc), ("一、领导重视", None), ("正文", None)):
+        document.add_paragraph(text, style=style)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    as_unit(client)
+    page = post_file(client, "/unit/application/docx", buffer.getvalue(), "汇报.docx").get_data(as_text=True)
+    assert "文档中的目录(1 行)未导入,提纲会根据正文自动生成。" in page
+    assert row(world).report_text == "一、领导重视\n正文"

@@ -1,0 +1,19 @@
+"""URL converters: an ``<int:…>`` id in a path is at most 2**31 - 1, the largest value of the id
+columns (``INTEGER``: 32 bits on PostgreSQL). A larger number names nothing: it is a 404 like any
+unknown id — never an out-of-range error in the database (a 500), nor a 405 because another
+method's rule for the same path matched first."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        if number > MAX_ID:
+            raise NotFound()
+        return number

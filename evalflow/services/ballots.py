@@ -1,0 +1,152 @@
+"""Ballots of the briefing: one per seat and unit, written by a single-statement upsert.
+
+``INSERT … SELECT … WHERE <scoring open> ON CONFLICT DO UPDATE`` on both engines: the condition that
+scoring is open is part of the write (on PostgreSQL with ``FOR SHARE`` on the presentation row, so a
+concurrent close waits for in-flight ballots and later ballots see it closed). ``previous_grade`` is
+set by the same statement, so the audit entry records the exact old → new change.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..domain import briefing as rules
+from ..domain.access import Action, Actor
+from ..domain.briefing import BallotSource, PresentationState
+from ..domain.errors import Conflict
+from ..domain.messages import N_, msg
+from ..extensions import db
+from ..models import Ballot, Campaign, Presentation, PresentationStatus
+from . import audit, clock
+from .briefing import presentation_of
+from .campaigns import require
+
+OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
+
+
+# --- ballots --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BallotResult:
+    unit_id: int
+    grade: str
+    previous: str | None
+    changed: bool
+
+
+def dialect_name() -> str:
+    return db.session.get_bind().dialect.name
+
+
+@functools.cache
+def _upsert_statement(dialect: str, open_check: bool, only_source: BallotSource | None) -> Any:
+    """The ballot upsert, built once per variant and executed with bound values (cheap per request).
+
+    ``INSERT INTO ballot (…) SELECT :seat_id, :unit_id, :grade, :source, :now [WHERE EXISTS (the
+    unit's scoring is open and its deadline not passed)] ON CONFLICT (seat_id, unit_id) DO UPDATE SET
+    previous_grade = ballot.grade, grade = excluded.grade, … [WHERE ballot.source = :only_source]
+    RETURNING grade, previous_grade``.
+    """
+    table = Ballot.__table__
+    unit_id = sa.bindparam("unit_id", type_=sa.Integer)
+    now = sa.bindparam("now", type_=table.c.updated_at.type)
+    values = sa.select(
+        sa.bindparam("seat_id", type_=sa.Integer),
+        unit_id,
+        sa.bindparam("grade", type_=sa.String),
+        sa.bindparam("source", type_=table.c.source.type),
+        now,
+    )
+    if open_check:
+        sub = sa.select(Presentation.id).where(
+            Presentation.campaign_id == sa.bindparam("campaign_id", type_=sa.Integer),
+            Presentation.unit_id == unit_id,
+            Presentation.status == OPEN,
+            sa.or_(Presentation.closes_at.is_(None), Presentation.closes_at > now),
+        )
+        if dialect == "postgresql":  # a concurrent close waits for this ballot, later ballots see it
+            sub = sub.with_for_update(read=True)
+        values = values.where(sub.exists())
+    else:
+        values = values.where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
+    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    stmt = insert.from_select(["seat_id", "unit_id", "grade", "source", "updated_at"], values)
+    return stmt.on_conflict_do_update(
+        index_elements=["seat_id", "unit_id"],
+        set_={
+            "previous_grade": table.c.grade,
+            "grade": stmt.excluded.grade,
+            "source": stmt.excluded.source,
+            "updated_at": stmt.excluded.updated_at,
+        },
+        where=(table.c.source == only_source) if only_source else None,
+    ).returning(table.c.grade, table.c.previous_grade)
+
+
+def upsert_ballot(
+    seat_id: int,
+    unit_id: int,
+    grade: str,
+    source: BallotSource,
+    *,
+    open_in_campaign: int | None = None,
+    only_source: BallotSource | None = None,
+) -> tuple[str, str | None] | None:
+    """One statement: insert the ballot or replace its grade — only while the unit's scoring is open
+    (when *open_in_campaign* is given) and, with *only_source*, only replacing a ballot of that source.
+
+    Returns (grade, previous grade) or None when the write was refused.
+    """
+    stmt = _upsert_statement(dialect_name(), open_in_campaign is not None, only_source)
+    params = {"seat_id": seat_id, "unit_id": unit_id, "grade": grade, "source": source, "now": clock.now()}
+    if open_in_campaign is not None:
+        params["campaign_id"] = open_in_campaign
+    row = db.session.execute(stmt, params).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def cast_ballot(actor: Actor, campaign: Campaign, unit_id: int, grade: object) -> BallotResult:
+    """A seat grades the unit whose scoring is open; sending again replaces the grade (idempotent).
+
+    The rules that need no database (own unit, grade on the scale) are checked first; the upsert
+    itself checks that scoring is open. Only a refused write reads the presentation, to tell "not
+    presenting here" (404) from "not open" (409).
+    """
+    require(actor, Action.BALLOT_CAST, campaign)
+    assert actor.seat_id is not None and actor.unit_id is not None
+    clean = rules.check_ballot(
+        seat_unit_id=actor.unit_id,
+        unit_id=unit_id,
+        grade=grade,
+        labels=[g.label for g in campaign.scale],
+        state=PresentationState.OPEN,
+    )
+    written = upsert_ballot(actor.seat_id, unit_id, clean, BallotSource.ONLINE, open_in_campaign=campaign.id)
+    if written is None:
+        presentation_of(campaign, unit_id)  # 404 when the unit does not present in this campaign
+        raise Conflict(msg(N_("该单位的评分未开放或已结束。")), code="scoring_closed")
+    new, old = written
+    changed = old is None or old != new
+    if changed:
+        audit.record_row(
+            actor,
+            "ballot.cast" if old is None else "ballot.change",
+            campaign_id=campaign.id,
+            subject=("seat", actor.seat_id),
+            from_state=old,
+            to_state=new,
+            data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
+        )
+    return BallotResult(unit_id, new, old, changed)
+
+
+def ballots_of_seat(actor: Actor, campaign: Campaign) -> list[Ballot]:
+    require(actor, Action.BALLOT_VIEW_OWN, campaign)
+    stmt = sa.select(Ballot).where(Ballot.seat_id == actor.seat_id).order_by(Ballot.unit_id)
+    return list(db.session.scalars(stmt))
