@@ -268,13 +268,21 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
             save_for_tour(sheet, "credential-cards")
     assert len(urls) == 9 and all(url.startswith(f"{base}/s/") for url in urls)
 
-    # Each card opens its own seat page on a phone.
-    hall = new_page(**PHONE)
+    # Each card opens its own seat page on a phone. Every delegate has a phone of their own: a page
+    # left open follows the control panel by itself (it reloads when scoring opens or closes).
+    hall = new_page(**PHONE).context
+
+    def phone_at(url: str) -> Any:
+        phone = hall.new_page()
+        phone.goto(url)
+        return phone
+
     seat_of: dict[str, str] = {}
     for url in urls:
-        hall.goto(url)
-        seat_of[hall.inner_text(".seat-name")] = url
-        assert "评分尚未开始" in hall.inner_text("#ballot")
+        phone = phone_at(url)
+        seat_of[phone.inner_text(".seat-name")] = url
+        assert "评分尚未开始" in phone.inner_text("#ballot")
+        phone.close()
     assert sorted(seat_of) == sorted(p for people in DELEGATES.values() for p in people)
     advance(page, base, cid, "集中汇报互评")
 
@@ -304,6 +312,7 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
         for r in agenda.all()
     ]
     assert sorted(name for _, name in order) == sorted((A, B, C))
+    pictured = False
     for uid, target in order:
         page.click(f"#open-{uid}")
         page.wait_for_selector(f"#close-{uid}")
@@ -313,11 +322,13 @@ def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tm
                 continue
             tap(reporters[voter_unit], target, grade(voter_unit, people[0], target))
             for person in people[1:]:
-                hall.goto(seat_of[person])
-                tap(hall, target, grade(voter_unit, person, target))
-        if target == order[1][1]:  # the hall phone as its last delegate left it
-            capture(hall, "ballot-phone")
-            assert hall.evaluate("document.documentElement.scrollWidth") <= 360
+                phone = phone_at(seat_of[person])
+                tap(phone, target, grade(voter_unit, person, target))
+                if target == order[1][1] and not pictured:
+                    pictured = True
+                    capture(phone, "ballot-phone")
+                    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+                phone.close()
         page.wait_for_selector("#live-ballots:has-text('6')")
         assert page.inner_text("#live-expected") == "6"
         assert page.inner_text("#live-missing-count") == "0"
