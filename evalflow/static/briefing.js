@@ -29,6 +29,7 @@
     if (!cur) { return; }
     text("live-ballots", cur.ballots);
     text("live-expected", cur.expected);
+    text("agenda-count-" + cur.unit_id, cur.ballots + " / " + cur.expected);
     var bar = document.getElementById("live-bar");
     if (bar) { bar.max = cur.expected || 1; bar.value = cur.ballots; }
     data.by_role.forEach(function (r) { text("live-role-" + r.role, r.ballots + " / " + r.expected); });
