@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(Path(__file__).parent.parent / "templates"),
     )
-    app.url_map.converters["int"] = IdConverter  # ids past 64 bits are a 404, not an overflow
+    app.url_map.converters["int"] = IdConverter  # ids past the id columns are a 404 (converters.py)
     load_config(app, test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     register_database(app)

@@ -12,6 +12,10 @@ MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
+    """Also bounded in its pattern (at most 10 digits), so a huge number never reaches ``int()``."""
+
+    regex = r"\d{1,10}"
+
     def to_python(self, value: str) -> int:
         number = int(value)
         if number > MAX_ID:

@@ -12,7 +12,6 @@ import logging
 from flask import Flask, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
 
 from .accesslog import install_filter
 from .extensions import csrf, limiter, talisman
@@ -51,18 +50,7 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
-class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` in every route accepts at most 18 digits, below any database's 64-bit integer:
-    a longer id matches no route (404) instead of overflowing in the driver (500). Bounding the
-    pattern rather than the value keeps the answer a 404: a value refused after matching would
-    let Werkzeug answer 405 when another method of the same path exists."""
-
-    regex = r"\d{1,18}"
-
-
 def register_security(app: Flask) -> None:
-    # Before any blueprint adds its rules, so every <int:…> of the HTML and the API is bounded.
-    app.url_map.converters["int"] = BoundedIntConverter
     install_filter(app.logger)
     install_filter(logging.getLogger("werkzeug"))
     # X-Forwarded-* is believed only from as many proxies as the operator says are in front;
@@ -87,7 +75,12 @@ def register_security(app: Flask) -> None:
     def no_store_private_pages(response: Response) -> Response:
         """API answers and pages for a signed-in user are private: no browser or proxy cache
         keeps a copy (a shared computer, the back button after logout)."""
-        if request.endpoint != "static" and (request.path.startswith("/api/") or _signed_in()):
+        private = request.path.startswith("/api/") or _signed_in()
+        if (
+            request.endpoint != "static"
+            and private
+            and "no-store" not in response.headers.get("Cache-Control", "")
+        ):
             response.headers["Cache-Control"] = "no-store"
         return response
 

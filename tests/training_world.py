@@ -63,3 +63,8 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     }
     db.session.commit()
     return World(campaign, other, a, b, pending, stranger, tokens)
+
+
+def _token(username: str, role: Role, unit: Unit | None = None) -> str:
+    """A bearer token of a new account (kept for the tally and notice worlds)."""
+    return factories.token(factories.user(username, role, unit))

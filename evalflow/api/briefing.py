@@ -140,7 +140,7 @@ def draw_order(cid: int, body: DrawIn) -> DrawOut:
     "GET",
     summary="The drawing that fixed the order: seed, algorithm, units (office); 404 when set by hand",
     tag="briefing",
-    responses={200: DrawOut, **ERRORS},
+    responses={200: DrawOut, **ERRORS, 409: "wrong_phase"},
 )
 def get_draw(cid: int) -> DrawOut:
     who = require_login()
@@ -158,7 +158,7 @@ def get_draw(cid: int) -> DrawOut:
     summary="Live counts of the current presentation: overall, per seat role, seats not yet scored "
     "(office; ETag, 304 when unchanged)",
     tag="briefing",
-    responses={200: LiveOut, 304: "not modified", **ERRORS},
+    responses={200: LiveOut, 304: "not modified", **ERRORS, 409: "wrong_phase"},
 )
 def live_counts(cid: int) -> Response:
     who = require_login()
@@ -227,7 +227,7 @@ def seat_current(cid: int) -> Response:
     summary="Blank paper forms (评定表, PDF) of every seat, or of one with ?seat=ID (office)",
     tag="briefing",
     query=SheetQuery,
-    responses={200: "application/pdf", **ERRORS},
+    responses={200: "application/pdf", **ERRORS, 409: "wrong_phase"},
 )
 def scoring_sheets(cid: int, query: SheetQuery) -> Response:
     who = require_login()

@@ -13,8 +13,7 @@ from evalflow.extensions import db
 from evalflow.models import ApplicationStatus
 from evalflow.services import files
 from tests import factories as make
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 
 
 @pytest.fixture
