@@ -4,9 +4,7 @@ paper forms and double entry. Contract: *Seats and the briefing*.
 
 from __future__ import annotations
 
-import io
-
-from flask import Response, request, send_file
+from flask import Response, request
 from pydantic import BaseModel
 
 from ..domain.briefing import Reconciliation
@@ -29,7 +27,7 @@ from ..schemas.briefing import (
     SheetEntryOut,
     SheetQuery,
 )
-from ..services import ballots, briefing, briefing_live, briefing_order, paper
+from ..services import ballots, briefing, briefing_live, briefing_order, files, paper
 from ..services.briefing import AgendaItem
 from .common import reply, require_login, route
 
@@ -232,11 +230,7 @@ def seat_current(cid: int) -> Response:
 def scoring_sheets(cid: int, query: SheetQuery) -> Response:
     who = require_login()
     pdf = paper.sheets_pdf(who, briefing.campaign_for(who, cid), query.seat)
-    response = send_file(
-        io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=f"sheets-{cid}.pdf"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return files.send_pdf(pdf, f"sheets-{cid}.pdf")
 
 
 def reconciliation(result: Reconciliation) -> dict[str, list[dict[str, object]]]:

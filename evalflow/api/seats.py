@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from flask import Response, send_file
+from flask import Response
 
 from ..domain.errors import Forbidden
 from ..i18n import tr
 from ..models import Seat
 from ..schemas.seats import IssuedSeatOut, SeatIn, SeatMeOut, SeatOut, SeatRename
-from ..services import campaigns, seats
+from ..services import campaigns, files, seats
 from ..services.seats import IssuedSeat
 from .common import require_login, route
 
@@ -19,12 +18,7 @@ ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
 
 def cards_response(campaign: Any, issued: list[IssuedSeat], filename: str) -> Response:
-    pdf = seats.cards_pdf(campaign, issued)
-    response = send_file(
-        io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return files.send_pdf(seats.cards_pdf(campaign, issued), filename)
 
 
 def seat_fields(seat: Seat) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from ..schemas.tally import (
     TallyOut,
     TallyQuery,
 )
-from ..services import proposals, tally, tally_reports
+from ..services import files, proposals, tally, tally_reports
 from .common import require_login, route
 from .units import campaign_of
 
@@ -198,9 +198,7 @@ def put_proposed_list(cid: int, body: ProposalIn) -> ProposalOut:
 
 
 def _file(data: bytes | str, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+    return files.send_bytes(data, mimetype, filename)
 
 
 @route(

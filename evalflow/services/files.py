@@ -225,12 +225,14 @@ def delete_stored(stored: StoredFile) -> None:
     db.session.flush()
 
 
-def content_disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one as RFC 5987 ``filename*``."""
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """``attachment`` (or ``inline``) with an ASCII fallback name and the real one as RFC 5987
+    ``filename*``."""
     stem, dot, ext = filename.rpartition(".")
     ascii_ext = ext if dot and ext.isascii() and ext.isalnum() else "bin"
     fallback = "".join(c for c in (stem if dot else filename) if c.isascii() and (c.isalnum() or c in "-_."))
-    return f"attachment; filename=\"{fallback or 'download'}.{ascii_ext}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback or 'download'}.{ascii_ext}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def download_name(stored: StoredFile) -> str:
@@ -249,14 +251,21 @@ def send_stored(stored: StoredFile) -> Response:
     return _download(send_file(path, mimetype=stored.content_type, max_age=0), download_name(stored))
 
 
-def send_pdf(data: bytes, filename: str) -> Response:
-    """A generated PDF (credential cards, notices) as a download, with the same headers as
-    :func:`send_stored`. The one way API and HTML views answer with a PDF."""
-    return _download(Response(data, mimetype="application/pdf"), filename)
+def send_pdf(data: bytes, filename: str, *, inline: bool = False) -> Response:
+    """A generated PDF (cards, scoring forms, tally, notice, certificates) with the same headers as
+    :func:`send_stored`. The one way API and HTML views answer with a PDF; *inline* to show it
+    in the browser (a public notice) rather than download it."""
+    return send_bytes(data, "application/pdf", filename, inline=inline)
 
 
-def _download(response: Response, filename: str) -> Response:
-    response.headers["Content-Disposition"] = content_disposition(filename)
+def send_bytes(data: Any, mimetype: str, filename: str, *, inline: bool = False) -> Response:
+    """Any generated file (PDF, CSV, XLSX, ZIP; bytes, text or a stream of either) under its
+    (Chinese) name, never cached."""
+    return _download(Response(data, mimetype=mimetype), filename, inline=inline)
+
+
+def _download(response: Response, filename: str, *, inline: bool = False) -> Response:
+    response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -7,9 +7,7 @@ panel and the big screen work as plain pages; ``static/briefing.js`` refreshes t
 
 from __future__ import annotations
 
-import io
-
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -21,7 +19,7 @@ from ..domain.briefing import MAX_COUNTDOWN, MIN_COUNTDOWN
 from ..domain.errors import DomainError
 from ..domain.training import SeatRole
 from ..models import Campaign
-from ..services import briefing, briefing_live, briefing_order, paper
+from ..services import briefing, briefing_live, briefing_order, files, paper
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
@@ -223,8 +221,4 @@ def sheets(cid: int) -> Response:
     except DomainError as exc:
         flash_failure(exc)
         return redirect(url_for("briefing.paper_entry", cid=cid))
-    response = send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=f"sheets-{cid}.pdf"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return files.send_pdf(data, f"sheets-{cid}.pdf")

@@ -202,9 +202,7 @@ def certificates(cid: int) -> Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
     _, units = svc.public_commendation(campaign.id)
-    response = Response(notice_docs.certificates_pdf(campaign, units), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="certificates-{campaign.id}.pdf"'
-    return response
+    return files.send_pdf(notice_docs.certificates_pdf(campaign, units), f"certificates-{campaign.id}.pdf")
 
 
 @bp.route("/campaigns/<int:cid>/archive.zip")
@@ -213,9 +211,5 @@ def archive(cid: int) -> Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
     data = notice_docs.archive_zip(actor, campaign)
-    response = Response(data, mimetype="application/zip")
     stamp = date.today().isoformat()
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="campaign-{campaign.id}-archive-{stamp}.zip"'
-    )
-    return response
+    return files.send_bytes(data, "application/zip", f"campaign-{campaign.id}-archive-{stamp}.zip")

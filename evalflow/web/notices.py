@@ -24,8 +24,8 @@ from ..domain.messages import N_, msg
 from ..extensions import db, limiter
 from ..i18n import tr_all
 from ..models import Campaign
+from ..services import files, notice_docs
 from ..services import notice as svc
-from ..services import notice_docs
 from .notice_forms import ObjectionForm, ReceiptForm
 
 bp = Blueprint("notices", __name__)
@@ -101,9 +101,7 @@ def notice_page(nid: int) -> str:
 @bp.route("/notices/<int:nid>.pdf")
 def notice_pdf(nid: int) -> Response:
     item = svc.public_notice(nid)
-    response = Response(notice_docs.notice_pdf(item), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="notice-{item.id}.pdf"'
-    return response
+    return files.send_pdf(notice_docs.notice_pdf(item), f"notice-{item.id}.pdf", inline=True)
 
 
 @bp.route("/notices/feed.atom")
@@ -185,6 +183,5 @@ def commendation_page(cid: int) -> str:
 @bp.route("/commendations/<int:cid>.pdf")
 def commendation_pdf(cid: int) -> Response:
     campaign, units = svc.public_commendation(cid)
-    response = Response(notice_docs.commendation_pdf(campaign, units), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="commendation-{campaign.id}.pdf"'
-    return response
+    pdf = notice_docs.commendation_pdf(campaign, units)
+    return files.send_pdf(pdf, f"commendation-{campaign.id}.pdf", inline=True)

@@ -15,7 +15,7 @@ from wtforms.validators import Length, NumberRange, Optional
 
 from ..domain.audit_chain import canonical_json
 from ..models import AuditEntry
-from ..services import audit
+from ..services import audit, files
 from ..services import campaigns as campaign_svc
 from ..services.clock import local, office_tz
 from . import current_actor
@@ -111,6 +111,4 @@ def _csv_rows(entries: Iterator[AuditEntry]) -> Iterator[str]:
 def export() -> Response:
     form = AuditFilterForm(request.args)
     entries = audit.iter_matching(current_actor(), _filter(form))
-    response = Response(stream_with_context(_csv_rows(entries)), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=audit-log.csv"
-    return response
+    return files.send_bytes(stream_with_context(_csv_rows(entries)), "text/csv", "audit-log.csv")

@@ -6,10 +6,9 @@ credential cards (a PDF download; printing again reproduces the same cards, only
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
-from flask import Blueprint, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -22,7 +21,7 @@ from ..domain.errors import DomainError
 from ..domain.training import SeatRole
 from ..extensions import db
 from ..models import Campaign, Seat, Unit
-from ..services import campaigns, seats, training
+from ..services import campaigns, files, seats, training
 from ..services.seats import IssuedSeat
 from . import current_actor
 from .decorators import office_only, unit_only
@@ -38,12 +37,7 @@ class SeatForm(SafeForm):
 
 
 def _pdf(campaign: Campaign, issued: list[IssuedSeat], filename: str) -> Response:
-    data = seats.cards_pdf(campaign, issued)
-    response = send_file(
-        io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=filename
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return files.send_pdf(seats.cards_pdf(campaign, issued), filename)
 
 
 def _grid(units: list[Unit], all_seats: list[Seat]) -> list[tuple[Unit, dict[SeatRole, Seat]]]:

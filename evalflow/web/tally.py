@@ -18,7 +18,7 @@ from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from ..domain.tally_chart import Bar, bars, ticks
 from ..domain.training import SEAT_ROLE_LABELS, SeatRole
 from ..i18n import tr
-from ..services import campaigns, proposals, tally, tally_reports
+from ..services import campaigns, files, proposals, tally, tally_reports
 from . import current_actor
 from .decorators import office_only
 from .feedback import flash_failure
@@ -176,9 +176,7 @@ def settings(cid: int) -> str | Response:
 
 
 def _download(body: bytes | str, mimetype: str, filename: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
-    return response
+    return files.send_bytes(body, mimetype, filename)
 
 
 @bp.route("/tally.pdf")

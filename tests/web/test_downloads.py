@@ -76,3 +76,27 @@ def test_send_pdf_is_a_private_download_with_the_chinese_name(app):
     assert response.headers["Cache-Control"] == "private, no-store"
     assert response.headers["Content-Disposition"].startswith('attachment; filename="-.pdf"')
     assert quote("代表证-甲社区.pdf") in response.headers["Content-Disposition"]
+
+
+def test_send_pdf_inline_shows_the_public_notice_in_the_browser(app):
+    with app.test_request_context():
+        response = files.send_pdf(b"%PDF-1.4", "notice-7.pdf", inline=True)
+    assert response.headers["Content-Disposition"] == (
+        "inline; filename=\"notice-7.pdf\"; filename*=UTF-8''notice-7.pdf"
+    )
+
+
+def test_no_view_builds_its_own_download_headers():
+    """Every generated download of the app uses services.files (no view builds its own headers)."""
+    from pathlib import Path
+
+    import evalflow
+
+    root = Path(evalflow.__file__).parent
+    own_headers = [
+        str(path.relative_to(root))
+        for path in sorted(root.rglob("*.py"))
+        if path.parent.name in ("api", "web")
+        and 'Content-Disposition"] =' in path.read_text(encoding="utf-8")
+    ]
+    assert own_headers == []
