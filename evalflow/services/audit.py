@@ -45,6 +45,33 @@ COLUMNS = tuple(column.key for column in ENTRY.columns)
 UNSEALED = "evalflow_audit_unsealed"  # Session.info key: ids of this transaction's unsealed entries
 
 
+def _fields(
+    actor: Actor,
+    action: str,
+    campaign_id: int | None,
+    subject: tuple[str, int | None],
+    from_state: str | None,
+    to_state: str | None,
+    reason: str,
+    data: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The columns of a new, unsealed entry (its chain position and hash come at commit)."""
+    return {
+        "chain": chain_of(campaign_id),
+        "created_at": utcnow(),
+        "campaign_id": campaign_id,
+        "actor_user_id": actor.user_id,
+        "actor_label": actor.label or actor.role.value,
+        "action": action,
+        "subject_type": subject[0],
+        "subject_id": subject[1],
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "data": data or {},
+    }
+
+
 def record(
     actor: Actor,
     action: str,
@@ -56,20 +83,7 @@ def record(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
-        chain=chain_of(campaign_id),
-        created_at=utcnow(),
-        campaign_id=campaign_id,
-        actor_user_id=actor.user_id,
-        actor_label=actor.label or actor.role.value,
-        action=action,
-        subject_type=subject[0],
-        subject_id=subject[1],
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        data=data or {},
-    )
+    entry = AuditEntry(**_fields(actor, action, campaign_id, subject, from_state, to_state, reason, data))
     db.session.add(entry)
     db.session.flush()
     db.session.info.setdefault(UNSEALED, []).append(entry.id)
@@ -90,23 +104,8 @@ def record_row(
     """The same entry as :func:`record`, written by one Core INSERT without the ORM's unit of work —
     for hot paths (a ballot per tap at the briefing). Same transaction, sealed into the chain at
     commit like every entry; nothing returned."""
-    entry_id = db.session.execute(
-        sa.insert(ENTRY).returning(ENTRY.c.id),
-        {
-            "chain": chain_of(campaign_id),
-            "created_at": utcnow(),
-            "campaign_id": campaign_id,
-            "actor_user_id": actor.user_id,
-            "actor_label": actor.label or actor.role.value,
-            "action": action,
-            "subject_type": subject[0],
-            "subject_id": subject[1],
-            "from_state": from_state,
-            "to_state": to_state,
-            "reason": reason,
-            "data": data or {},
-        },
-    ).scalar_one()
+    fields = _fields(actor, action, campaign_id, subject, from_state, to_state, reason, data)
+    entry_id = db.session.execute(sa.insert(ENTRY).returning(ENTRY.c.id), fields).scalar_one()
     db.session.info.setdefault(UNSEALED, []).append(entry_id)
 
 

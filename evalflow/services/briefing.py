@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Ballot, BriefingDraw, Campaign, Presentation, PresentationStatus, Seat, Unit
 from . import audit, clock
 from .campaigns import require
+from .seats import seats_per_unit
 
 OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
 
@@ -57,16 +58,6 @@ def presentation_rows(campaign_id: int) -> list[tuple[Presentation, str]]:
     return [(p, name) for p, name in db.session.execute(stmt)]
 
 
-def _seat_counts(campaign_id: int) -> dict[int, int]:
-    stmt = (
-        sa.select(Seat.unit_id, sa.func.count())
-        .join(Unit, Unit.id == Seat.unit_id)
-        .where(Unit.campaign_id == campaign_id)
-        .group_by(Seat.unit_id)
-    )
-    return {uid: n for uid, n in db.session.execute(stmt)}
-
-
 def _ballot_counts(campaign_id: int) -> dict[int, int]:
     stmt = (
         sa.select(Ballot.unit_id, sa.func.count())
@@ -88,7 +79,7 @@ def agenda(actor: Actor, campaign: Campaign) -> list[AgendaItem]:
 
 
 def agenda_items(campaign: Campaign) -> list[AgendaItem]:
-    seats = _seat_counts(campaign.id)
+    seats = seats_per_unit(campaign.id)
     ballots = _ballot_counts(campaign.id)
     total = sum(seats.values())
     now = clock.now()

@@ -250,3 +250,14 @@ def cards_pdf(campaign: Campaign, issued: list[IssuedSeat]) -> bytes:
         for i in issued
     ]
     return build_cards(cards, card_text(), title=tr(N_("评分代表证")) + " · " + campaign.title)
+
+
+def seats_per_unit(campaign_id: int) -> dict[int, int]:
+    """How many seats each unit of the campaign has (units without seats are absent)."""
+    stmt = (
+        sa.select(Seat.unit_id, sa.func.count())
+        .join(Unit, Unit.id == Seat.unit_id)
+        .where(Unit.campaign_id == campaign_id)
+        .group_by(Seat.unit_id)
+    )
+    return {uid: n for uid, n in db.session.execute(stmt)}

@@ -52,6 +52,7 @@ from ..models import (
 )
 from . import audit, clock
 from .campaigns import require
+from .seats import seats_per_unit
 
 ROLES = [r.value for r in SeatRole]
 SOURCES = [s.value for s in BallotSource]
@@ -150,17 +151,6 @@ def _units(campaign_id: int) -> list[tuple[int, str, str]]:
     return [(i, n, c or "") for i, n, c in db.session.execute(stmt)]
 
 
-def _seat_counts(campaign_id: int) -> dict[int, int]:
-    """Seats per unit of the campaign (every unit: the briefing lets any of them score)."""
-    stmt = (
-        sa.select(Seat.unit_id, sa.func.count())
-        .join(Unit, Unit.id == Seat.unit_id)
-        .where(Unit.campaign_id == campaign_id)
-        .group_by(Seat.unit_id)
-    )
-    return {u: n for u, n in db.session.execute(stmt)}
-
-
 # Plain text columns: the values are only compared and printed, so skip the enum conversion.
 _ROLE = sa.type_coerce(Seat.role, sa.String)
 _SOURCE = sa.type_coerce(Ballot.source, sa.String)
@@ -192,7 +182,7 @@ def unit_infos(campaign_id: int) -> list[rules.UnitInfo]:
     """The units in the tally (accepted ones) with their expected ballots: the seats of the other
     units of the campaign (as the briefing's presentations count them)."""
     units = _units(campaign_id)
-    seats = _seat_counts(campaign_id)
+    seats = seats_per_unit(campaign_id)
     total = sum(seats.values())
     return [rules.UnitInfo(u, name, cat, total - seats.get(u, 0)) for u, name, cat in units]
 
