@@ -25,6 +25,9 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k N_ -o evalflow/translations/messages.pot .
 	$(BIN)/pybabel --quiet update -i evalflow/translations/messages.pot -d evalflow/translations
 
+# Links printed by the demo and on seat cards point at this server unless you say otherwise.
+run: export EVALFLOW_PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
+
 run: $(STAMP) translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
