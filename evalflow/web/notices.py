@@ -22,7 +22,7 @@ from ..domain.access import read_only
 from ..domain.errors import DomainError, WrongPhase
 from ..domain.messages import N_, msg
 from ..extensions import db, limiter
-from ..i18n import tr_all
+from ..i18n import tr, tr_all
 from ..models import Campaign
 from ..services import files, notice_docs
 from ..services import notice as svc
@@ -144,7 +144,7 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
         status = 400
     return render_template(
         "public/objection_form.html", notice=item, form=form, reasons=reasons, status=svc.status(item),
-        refused=rules.ANONYMOUS_REFUSED,
+        refused=tr(rules.ANONYMOUS_REFUSED),
     ), status  # fmt: skip
 
 
