@@ -43,13 +43,9 @@ def authenticate_request() -> None:
     """
     raw = _bearer()
     if raw is not None:
-        user = accounts.user_for_token(raw)
-        if user is not None:
-            g.actor = accounts.actor_for_user(user)
-            return
-        seat = accounts.seat_for_token(raw)
-        if seat is not None:
-            g.actor = accounts.actor_for_seat(seat)
+        found = accounts.actor_for_bearer(raw)
+        if found is not None:
+            g.actor = found
             return
         raise Unauthenticated(msg(N_("令牌无效或已过期,请重新登录。")))
     if current_user.is_authenticated:

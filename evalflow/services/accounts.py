@@ -131,14 +131,49 @@ def issue_token(user: User) -> str:
     return raw
 
 
-def user_for_token(raw: str) -> User | None:
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
+def _user_of(token: ApiToken | None) -> User | None:
+    """The account of an API token that is still good: not expired, not logged out, active."""
     if token is None or token.expires_at <= clock.now():
         return None
     user = token.user
     if not user.active or token.session_version != user.session_version:
         return None
     return user
+
+
+def _bearer_lookup() -> sa.CompoundSelect:
+    digest = sa.bindparam("digest", type_=sa.String)
+    seats = (
+        sa.select(sa.literal_column("1"), Seat.id, Seat.unit_id, Unit.campaign_id)
+        .join(Unit, Unit.id == Seat.unit_id)
+        .where(Seat.token_hash == digest)
+    )
+    tokens = sa.select(sa.literal_column("0"), ApiToken.id, sa.null(), sa.null()).where(
+        ApiToken.token_hash == digest
+    )
+    return seats.union_all(tokens)
+
+
+_BEARER_LOOKUP = _bearer_lookup()  # built once, run with a bound digest (cheap per request)
+
+
+def actor_for_bearer(raw: str) -> Actor | None:
+    """The actor of a bearer token — a seat's card token or an account's API token — or None.
+
+    Both kinds are 43 url-safe characters, so one statement looks in both places at once (a UNION ALL
+    of two unique-index lookups): a seat, the hot path of the briefing, is known with its unit's
+    campaign in a single round trip; an account's token then loads the account as before.
+    """
+    if not raw:
+        return None
+    row = db.session.execute(_BEARER_LOOKUP, {"digest": token_digest(raw)}).first()
+    if row is None:
+        return None
+    is_seat, ident, unit_id, campaign_id = row
+    if is_seat:
+        return _seat_actor(ident, unit_id, campaign_id)
+    user = _user_of(db.session.get(ApiToken, ident))
+    return actor_for_user(user) if user is not None else None
 
 
 def seat_for_token(raw: str) -> Seat | None:
@@ -213,10 +248,10 @@ def actor_for_user(user: User) -> Actor:
 
 def actor_for_seat(seat: Seat) -> Actor:
     unit = db.session.get(Unit, seat.unit_id)
+    return _seat_actor(seat.id, seat.unit_id, unit.campaign_id if unit else None)
+
+
+def _seat_actor(seat_id: int, unit_id: int, campaign_id: int | None) -> Actor:
     return Actor(
-        Role.SEAT,
-        unit_id=seat.unit_id,
-        campaign_id=unit.campaign_id if unit else None,
-        seat_id=seat.id,
-        label=f"seat:{seat.id}",
+        Role.SEAT, unit_id=unit_id, campaign_id=campaign_id, seat_id=seat_id, label=f"seat:{seat_id}"
     )

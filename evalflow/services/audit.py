@@ -90,7 +90,29 @@ def record(
     return entry
 
 
-def record_row(
+# Built once and run with bound values: statement construction costs more than SQLite's execution.
+_INSERT_SEALED = sa.insert(ENTRY)
+_READ_HEAD = (
+    sa.select(HEAD.c.seq, HEAD.c.hash)
+    .where(HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer))
+    .with_for_update()
+)
+# Claims the head's next number and returns it with the hash it follows (RETURNING gives the row
+# after the UPDATE, whose hash is still the previous entry's).
+_CLAIM_HEAD = (
+    sa.update(HEAD)
+    .where(HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer))
+    .values(seq=HEAD.c.seq + 1)
+    .returning(HEAD.c.seq, HEAD.c.hash)
+)
+_MOVE_HEAD = (
+    sa.update(HEAD)
+    .where(HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer))
+    .values(seq=sa.bindparam("head_seq", type_=sa.Integer), hash=sa.bindparam("head_hash", type_=sa.String))
+)
+
+
+def record_last(
     actor: Actor,
     action: str,
     *,
@@ -101,24 +123,43 @@ def record_row(
     reason: str = "",
     data: dict[str, Any] | None = None,
 ) -> None:
-    """The same entry as :func:`record`, written by one Core INSERT without the ORM's unit of work —
-    for hot paths (a ballot per tap at the briefing). Same transaction, sealed into the chain at
-    commit like every entry; nothing returned."""
+    """The same entry as :func:`record`, written *sealed* by one Core INSERT — for the hot path of a
+    ballot per tap at the briefing.
+
+    Only for the last write of a transaction: it takes the chain's head lock now instead of at
+    commit (see the module's docstring: nothing may be locked after the head). Three statements in
+    all: claim the head's next number (an UPDATE, so the lock is taken by a write on both engines —
+    on SQLite a read would not hold the writer lock), insert the sealed entry, store the new head
+    hash. Entries this transaction recorded earlier are sealed first, so the chain keeps their order.
+    """
+    session = db.session()
+    seal(session)
     fields = _fields(actor, action, campaign_id, subject, from_state, to_state, reason, data)
-    entry_id = db.session.execute(sa.insert(ENTRY).returning(ENTRY.c.id), fields).scalar_one()
-    db.session.info.setdefault(UNSEALED, []).append(entry_id)
+    chain = fields["chain"]
+    claimed = session.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
+    if claimed is None:  # the chain's first entry
+        _lock_head(session, chain)
+        claimed = session.execute(_CLAIM_HEAD, {"head_chain": chain}).one()
+    seq, prev = int(claimed[0]), str(claimed[1])
+    fields.update(seq=seq, prev_hash=prev)
+    fields["entry_hash"] = entry_hash(fields)
+    session.execute(_INSERT_SEALED, fields)
+    session.execute(_MOVE_HEAD, {"head_chain": chain, "head_seq": seq, "head_hash": fields["entry_hash"]})
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:
-    """Create the chain's head if missing and lock it until the transaction ends; return it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(
-        insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
-    )
-    stmt = sa.select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.chain == chain).with_for_update()
-    seq, last = session.execute(stmt).one()
-    return int(seq), str(last)
+    """Lock the chain's head until the transaction ends (creating it the first time); return it."""
+    head = session.execute(_READ_HEAD, {"head_chain": chain}).first()
+    if head is None:  # the chain's first entry: two first entries of a campaign cannot race
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(
+            insert(HEAD)
+            .values(chain=chain, seq=0, hash=GENESIS)
+            .on_conflict_do_nothing(index_elements=["chain"])
+        )
+        head = session.execute(_READ_HEAD, {"head_chain": chain}).one()
+    return int(head[0]), str(head[1])
 
 
 def seal(session: Session) -> int:
@@ -142,7 +183,7 @@ def seal(session: Session) -> int:
                 .values(seq=seq + 1, prev_hash=prev, entry_hash=digest)
             )
             seq, prev = seq + 1, digest
-        session.execute(sa.update(HEAD).where(HEAD.c.chain == chain).values(seq=seq, hash=prev))
+        session.execute(_MOVE_HEAD, {"head_chain": chain, "head_seq": seq, "head_hash": prev})
     return sum(len(rows) for rows in chains.values())
 
 

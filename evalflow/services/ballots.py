@@ -134,7 +134,7 @@ def cast_ballot(actor: Actor, campaign: Campaign, unit_id: int, grade: object) -
     new, old = written
     changed = old is None or old != new
     if changed:
-        audit.record_row(
+        audit.record_last(
             actor,
             "ballot.cast" if old is None else "ballot.change",
             campaign_id=campaign.id,

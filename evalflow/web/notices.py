@@ -10,8 +10,7 @@ from __future__ import annotations
 import math
 import time
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
@@ -80,8 +79,11 @@ def refuse_writes_after_final() -> None:
     cid = (request.view_args or {}).get("cid")
     if cid is None:
         return
-    phase = db.session.scalar(sa.select(Campaign.phase).where(Campaign.id == cid))
-    if read_only(phase):
+    # The whole row, not just its phase: the view asks for the same campaign next and the session's
+    # identity map answers it without a second query (one statement less on every write). The map
+    # holds objects weakly, so the request keeps a reference until it ends.
+    g.write_guard_campaign = campaign = db.session.get(Campaign, cid)
+    if campaign is not None and read_only(campaign.phase):
         raise WrongPhase(msg(N_("评选已审定表彰,活动已归档,只能查看,不能再修改。")))
 
 

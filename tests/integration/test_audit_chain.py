@@ -160,33 +160,41 @@ def test_verify_audit_reports_a_forged_entry_appended_at_the_end(app):
     assert "seq 3" in result.output and "beyond the chain head" in result.output
 
 
-@pytest.mark.parametrize("chains", [1, 2])
-def test_audit_concurrent_appends_never_fork_the_chain(app, chains):
-    ids = [_campaign(f"c{i}") for i in range(chains)]
-    db.session.commit()
+def _race(app: Any, step: Any, threads: int = 4, rounds: int = 10) -> None:
+    """*threads* threads start together; each runs ``step(k, i)`` and commits, *rounds* times."""
     errors: list[BaseException] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(threads)
 
     def worker(k: int) -> None:
         try:
             with app.app_context():
                 barrier.wait()
-                for i in range(10):
-                    audit.record(
-                        OFFICE, "test.race", campaign_id=ids[(k + i) % chains], data={"k": k, "i": i}
-                    )
+                for i in range(rounds):
+                    step(k, i)
                     db.session.commit()
                 db.session.remove()
         except BaseException as exc:
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
-    for t in threads:
+    started = [threading.Thread(target=worker, args=(k,)) for k in range(threads)]
+    for t in started:
         t.start()
-    for t in threads:
+    for t in started:
         t.join()
     assert errors == []
     db.session.expire_all()
+
+
+@pytest.mark.parametrize("chains", [1, 2])
+def test_audit_concurrent_appends_never_fork_the_chain(app, chains):
+    ids = [_campaign(f"c{i}") for i in range(chains)]
+    db.session.commit()
+    _race(
+        app,
+        lambda k, i: audit.record(
+            OFFICE, "test.race", campaign_id=ids[(k + i) % chains], data={"k": k, "i": i}
+        ),
+    )
     for cid in ids:
         seqs = db.session.scalars(
             sa.select(AuditEntry.seq).where(AuditEntry.chain == cid).order_by(AuditEntry.seq)
@@ -310,3 +318,63 @@ def test_verify_audit_reports_an_unsealed_entry(app):
     result = _verify(app)
     assert result.exit_code == 1
     assert "seq 3" in result.output and "never sealed" in result.output
+
+
+def test_record_last_seals_at_once_after_the_transactions_earlier_entries(app):
+    """The ballot's shortcut: the entry is written sealed, after any entry the transaction recorded
+    before it, and the chain verifies (the hash computed before the INSERT matches what is stored)."""
+    cid = _campaign()
+    _fill(cid, 1)
+    audit.record(OFFICE, "test.before", campaign_id=cid, data={"k": "先"})
+    audit.record_last(
+        Actor(Role.SEAT, seat_id=7, unit_id=3, campaign_id=cid, label="seat:7"),
+        "ballot.change",
+        campaign_id=cid,
+        subject=("seat", 7),
+        from_state="好",
+        to_state="一般",
+        data={"seat_id": 7, "unit_id": 3, "source": "online"},
+    )
+    last = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "ballot.change"))
+    assert (last.seq, last.prev_hash is not None, last.entry_hash is not None) == (3, True, True)
+    db.session.commit()
+    db.session.expire_all()
+    rows = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.chain == cid).order_by(AuditEntry.seq)
+    ).all()
+    assert [(r.action, r.seq) for r in rows] == [("test.step0", 1), ("test.before", 2), ("ballot.change", 3)]
+    assert rows[2].prev_hash == rows[1].entry_hash
+    assert all(r.entry_hash == entry_hash(audit.fields_of(r)) for r in rows)
+    head = db.session.get(AuditChainHead, cid)
+    assert (head.seq, head.hash) == (3, rows[2].entry_hash)
+    assert _verify(app).exit_code == 0
+
+
+def test_record_last_starts_a_new_chain_and_rolls_back_cleanly(app):
+    cid = _campaign()
+    db.session.commit()
+    audit.record_last(OFFICE, "test.first", campaign_id=cid)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
+    assert db.session.get(AuditChainHead, cid) is None
+    audit.record_last(OFFICE, "test.first", campaign_id=cid)
+    db.session.commit()
+    row = db.session.scalar(sa.select(AuditEntry))
+    assert (row.seq, row.prev_hash) == (1, GENESIS)
+    assert all(r.broken is None for r in audit.verify())
+
+
+def test_record_last_and_record_racing_never_fork_the_chain(app):
+    cid = _campaign()
+    db.session.commit()
+
+    def step(k: int, i: int) -> None:
+        write = audit.record_last if (k + i) % 2 else audit.record
+        write(OFFICE, "test.race", campaign_id=cid, data={"k": k, "i": i})
+
+    _race(app, step)
+    seqs = db.session.scalars(
+        sa.select(AuditEntry.seq).where(AuditEntry.chain == cid).order_by(AuditEntry.seq)
+    )
+    assert list(seqs) == list(range(1, 41))
+    assert all(r.broken is None for r in audit.verify())
