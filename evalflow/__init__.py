@@ -22,7 +22,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .api import register_api
     from .config import load_config
     from .converters import IdConverter
-    from .database import register_database
+    from .database import register_database, register_request_commit
 
     app = Flask(
         __name__,
@@ -42,4 +42,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .observability import register_observability
 
     register_observability(app)
+    register_request_commit(app)  # last registered, so the first to run after each view
     return app

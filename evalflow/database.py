@@ -36,9 +36,23 @@ def register_database(app: Flask) -> None:
     with app.app_context():
         sa.event.listen(db.engine, "connect", _sqlite_pragmas)
 
+    @app.teardown_request
+    def rollback_on_exception(exc: BaseException | None) -> None:
+        if exc is not None:
+            db.session.rollback()
+
+
+def register_request_commit(app: Flask) -> None:
+    """Commit once per successful request; roll back on any error response.
+
+    Registered after every other ``after_request`` function, so Flask runs it before them: a write
+    transaction (on SQLite, the database's single writer lock) ends as soon as the view is done
+    rather than after the headers, cookies and request log, and the request log shows the status
+    the client gets (a commit that fails turns a 200 into a 409).
+    """
+
     @app.after_request
     def commit_request(response: Response) -> Response:
-        """Commit once per successful request; roll back on any error response."""
         if response.status_code >= 400:
             db.session.rollback()
             return response
@@ -50,8 +64,3 @@ def register_database(app: Flask) -> None:
 
             return conflict_response(exc)
         return response
-
-    @app.teardown_request
-    def rollback_on_exception(exc: BaseException | None) -> None:
-        if exc is not None:
-            db.session.rollback()

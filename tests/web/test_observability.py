@@ -76,3 +76,24 @@ def test_metrics_on_restricted_to_allowed_addresses_or_token(tmp_path, headers, 
         text = response.get_data(as_text=True)
         assert 'evalflow_http_requests_total{method="GET",route="/healthz",status="200"}' in text
         assert "evalflow_http_request_duration_seconds_bucket" in text
+
+
+def test_request_log_shows_the_status_after_a_failed_commit(tmp_path, caplog, monkeypatch):
+    """The commit runs before the request log: a commit that fails is logged as the 409 it answers."""
+    import sqlalchemy.exc
+
+    from evalflow.extensions import db
+
+    app = _app(tmp_path)
+    with app.app_context():
+        db.create_all()
+
+    def failing_commit() -> None:
+        raise sqlalchemy.exc.OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(db.session, "commit", failing_commit)
+    with caplog.at_level(logging.INFO, logger="evalflow.request"):
+        response = app.test_client().get("/healthz")
+    assert response.status_code == 409
+    lines = [r.getMessage() for r in caplog.records if r.name == "evalflow.request"]
+    assert lines and " GET /healthz 409 " in lines[-1]
