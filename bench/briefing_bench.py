@@ -177,7 +177,7 @@ class PanelPoller:
 def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"evalflow-briefing-{engine}-"))
     cleanup.push(shutil.rmtree, tmp, True)
-    result: dict[str, Any] = {"engine": engine}
+    result: dict[str, Any] = {"engine": engine, "workers": args.workers, "threads": args.threads}
     pg_pids = None
     if engine == "sqlite":
         db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
@@ -192,7 +192,7 @@ def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) ->
     cid, uid, seats = briefing_facts(db_url)
     tokens = [seat_token(env["EVALFLOW_SECRET_KEY"], s, v) for s, v in seats]
     logfile = tmp / "gunicorn.log"
-    port, master = run.start_gunicorn(args.src, env, args.workers, logfile, cleanup)
+    port, master = run.start_gunicorn(args.src, env, args.workers, logfile, cleanup, args.threads)
     office = run.api(port, "POST", "/api/v1/auth/token", payload=run.ADMIN)["token"]
     ballot_path = f"/api/v1/campaigns/{cid}/ballots/{uid}"
 
@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-url", default=run.DEFAULT_PG_URL)
     p.add_argument("--src", type=Path, default=run.default_src())
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gunicorn's gthread worker)")
     p.add_argument("--requests", type=int, default=1500)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--concurrency", type=int, default=64)

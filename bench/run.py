@@ -212,9 +212,11 @@ def stop_process_group(proc: subprocess.Popen, name: str) -> None:
 
 
 def start_gunicorn(
-    src: Path, env: dict[str, str], workers: int, logfile: Path, cleanup: Cleanup
+    src: Path, env: dict[str, str], workers: int, logfile: Path, cleanup: Cleanup, threads: int = 1
 ) -> tuple[int, int]:
-    """Start gunicorn in its own process group; return (port, master pid) once /healthz answers."""
+    """Start gunicorn in its own process group; return (port, master pid) once /healthz answers.
+
+    *threads* > 1 selects gunicorn's threaded worker (gthread) with that many threads per worker."""
     port = free_port()
     cmd = [
         sys.executable,
@@ -222,6 +224,7 @@ def start_gunicorn(
         "gunicorn",
         "--workers",
         str(workers),
+        *(["--threads", str(threads)] if threads > 1 else []),
         "--bind",
         f"{HOST}:{port}",
         # gunicorn >= 24 opens a control socket at ~/.gunicorn/gunicorn.ctl by default; that path is

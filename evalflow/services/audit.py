@@ -111,6 +111,14 @@ _MOVE_HEAD = (
     .values(seq=sa.bindparam("head_seq", type_=sa.Integer), hash=sa.bindparam("head_hash", type_=sa.String))
 )
 
+# PostgreSQL: ``WITH sealed_entry AS (INSERT INTO audit_entry …) UPDATE audit_chain_head …`` — a
+# data-modifying WITH runs exactly once, whether or not the outer statement reads it.
+_INSERT_SEALED_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
+    sa.insert(ENTRY)
+    .values({c.key: sa.bindparam(f"e_{c.key}", type_=c.type) for c in ENTRY.columns if c.key != "id"})
+    .cte("sealed_entry")
+)
+
 
 def record_last(
     actor: Actor,
@@ -143,8 +151,12 @@ def record_last(
     seq, prev = int(claimed[0]), str(claimed[1])
     fields.update(seq=seq, prev_hash=prev)
     fields["entry_hash"] = entry_hash(fields)
-    session.execute(_INSERT_SEALED, fields)
-    session.execute(_MOVE_HEAD, {"head_chain": chain, "head_seq": seq, "head_hash": fields["entry_hash"]})
+    move = {"head_chain": chain, "head_seq": seq, "head_hash": fields["entry_hash"]}
+    if session.get_bind().dialect.name == "postgresql":  # one round trip for both writes
+        session.execute(_INSERT_SEALED_AND_MOVE_HEAD, {**{f"e_{k}": v for k, v in fields.items()}, **move})
+    else:  # SQLite has no INSERT inside WITH
+        session.execute(_INSERT_SEALED, fields)
+        session.execute(_MOVE_HEAD, move)
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:
