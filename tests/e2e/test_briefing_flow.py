@@ -69,6 +69,7 @@ def test_briefing_of_six_units_with_eighteen_phones(app, client, live_server, br
     cid = world.cid
     seats = [(u, role) for u in range(len(NAMES)) for role in ROLES]
     assert len(seats) == 18
+    assert not changes_mind(0, NO_JS_SEAT)  # its JavaScript page never taps on the first unit
     with ExitStack() as stack:
         phones: dict[Seat, Any] = {}
         for seat in seats:
@@ -122,6 +123,8 @@ def test_briefing_of_six_units_with_eighteen_phones(app, client, live_server, br
                 for seat in group:
                     if index == 0 and seat == NO_JS_SEAT:
                         recorded(no_js, first_grade(index, seat))
+                        no_horizontal_scroll(no_js)
+                        shot(no_js, "briefing-ballot-nojs-360")
                     # the seat's JavaScript page learns of a grade given elsewhere by itself
                     recorded(phones[seat], first_grade(index, seat))
                 if index == 0:
@@ -180,6 +183,9 @@ def test_briefing_of_six_units_with_eighteen_phones(app, client, live_server, br
             expect(phone.locator("#ballot .seat-status")).to_contain_text(f"“{NAMES[-1]}”的评分已结束")
         expect(page.locator(".status-closed")).to_have_count(len(NAMES))
         expect(page.locator("button[id^=open-], button[id^=close-]")).to_have_count(0)
+        expect(big.locator("#live-unit")).to_have_text(NAMES[-1], timeout=FOLLOW)
+        expect(big.locator(".now")).to_have_text("刚刚结束评分")
+        expect(big.locator("#live-ballots")).to_have_text(str(EXPECTED))
 
     db.session.expire_all()
     rows = db.session.execute(sa.select(Ballot.seat_id, Ballot.unit_id, Ballot.grade)).all()
