@@ -108,6 +108,11 @@ def test_briefing_of_six_units_with_eighteen_phones(app, client, live_server, br
                     expect(phone.locator("h1.ballot-unit")).to_have_text(name, timeout=FOLLOW)
                     expect(phone.locator("#ballot-status")).to_contain_text("请选择一个档次")
             expect(big.locator("#live-unit")).to_have_text(name, timeout=FOLLOW)
+            if index == 1:
+                # the no-JS phone's late tap (below) left it on ?failure=…; a reload shows a clean ballot
+                no_js.reload()
+                expect(no_js.locator("h1.ballot-unit")).to_have_text(name)
+                expect(no_js.locator("#ballot-status")).to_contain_text("请选择一个档次")
 
             # One tap each, role by role; on the first unit the panel's counters are watched
             # climbing as each role's five delegates grade.
@@ -174,6 +179,13 @@ def test_briefing_of_six_units_with_eighteen_phones(app, client, live_server, br
                     f"已完成 {index + 1} / {len(NAMES)} 个单位"
                 )
             if index == 0:
+                # A late tap on the stale page without JavaScript is refused, the first grade stands.
+                no_js.locator(f"button.grade-btn[value='{GRADES[0]}']").tap()
+                expect(no_js.locator("#ballot .seat-status")).to_contain_text(f"“{name}”的评分已结束")
+                expect(no_js.locator("#ballot .seat-status")).to_contain_text(
+                    f"您的评分:{final_grade(index, NO_JS_SEAT)}"
+                )
+                assert "failure=scoring_closed" in no_js.url
                 no_horizontal_scroll(phones[(3, "public")])
                 shot(phones[(3, "public")], "briefing-closed-360")
 
