@@ -41,9 +41,17 @@ def landing(token: str) -> tuple[str, int] | Response:
         scoring_started=cred.campaign.phase is Phase.BRIEFING,
         scoring_over=cred.campaign.phase in (Phase.REVIEW, Phase.NOTICE, Phase.FINAL),
         saved=request.args.get("saved", ""),
-        failure=request.args.get("failure", ""),
+        failure=_failure_for(view),
     )
     return html, 200
+
+
+def _failure_for(view: briefing_live.SeatView) -> str:
+    """The plain form's failure (``?failure=<code>&unit=<id>``), shown only while the page is about
+    the unit it concerns: reloading that address once the next unit is open shows a clean ballot."""
+    if request.args.get("unit", type=int) != view.unit_id:
+        return ""
+    return request.args.get("failure", "")
 
 
 @bp.route("/s/<token>/ballot", methods=["POST"])
@@ -60,7 +68,7 @@ def ballot(token: str) -> tuple[str, int] | Response:
         )
     except DomainError as exc:
         db.session.rollback()
-        return redirect(url_for("seat.landing", token=token, failure=exc.code) + "#ballot")
+        return redirect(url_for("seat.landing", token=token, failure=exc.code, unit=unit_id) + "#ballot")
     return redirect(url_for("seat.landing", token=token, saved=result.grade) + "#ballot")
 
 

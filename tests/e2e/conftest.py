@@ -7,6 +7,7 @@ on a user's machine; with ``EVALFLOW_E2E_REQUIRED=1`` (set by .ci/run) a missing
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -77,3 +78,33 @@ def shot(page: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("EVALFLOW_E2E_REQUIRED"):
+            pytest.fail("axe-core is missing: run `npm ci --prefix tests/e2e`")
+        pytest.skip("axe-core not installed: run `npm ci --prefix tests/e2e` to run the accessibility checks")
+    return AXE.read_text(encoding="utf-8")
+
+
+def serious_violations(page: Any, axe_source: str) -> list[str]:
+    page.evaluate(axe_source)  # evaluated by the test driver, so the page's strict CSP allows it
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+        TAGS,
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(
+            json.dumps(n["target"]) + " " + n.get("failureSummary", "").replace("\n", " ")
+            for n in v["nodes"][:3]
+        )
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

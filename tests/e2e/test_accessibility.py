@@ -7,9 +7,6 @@ axe-core comes from npm, pinned in tests/e2e/package.json (install: ``npm ci --p
 
 from __future__ import annotations
 
-import json
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,40 +14,12 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.models import Application, ApplicationStatus
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import serious_violations, shot
 from tests.intake_world import UNIT_PASSWORD, build
 
 pytestmark = pytest.mark.e2e
 
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    if not AXE.exists():
-        if os.environ.get("EVALFLOW_E2E_REQUIRED"):
-            pytest.fail("axe-core is missing: run `npm ci --prefix tests/e2e`")
-        pytest.skip("axe-core not installed: run `npm ci --prefix tests/e2e` to run the accessibility checks")
-    return AXE.read_text(encoding="utf-8")
-
-
-def serious_violations(page: Any, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)  # evaluated by the test driver, so the page's strict CSP allows it
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        TAGS,
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(
-            json.dumps(n["target"]) + " " + n.get("failureSummary", "").replace("\n", " ")
-            for n in v["nodes"][:3]
-        )
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.fixture

@@ -181,3 +181,29 @@ def test_seat_page_plain_form_after_close_says_closed(client, world):
     html = client.get(f"/s/{world.seats[(0, 'cadre')]}").get_data(as_text=True)
     assert "“乙社区”的评分已结束" in html and "您未对该单位评分" in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Ballot)) == 0
+
+
+def test_seat_page_reloaded_after_a_late_tap_shows_no_stale_failure_on_the_next_unit(client, world):
+    """Without JavaScript, a tap after the close lands on ``?failure=scoring_closed``; reloading that
+    address once the next unit is open must not tell the delegate the new unit's grade failed."""
+    api = f"/api/v1/campaigns/{world.cid}/presentations"
+    client.post(f"{api}/{world.uid(1)}/open", headers=world.office_headers())
+    client.post(f"{api}/{world.uid(1)}/close", headers=world.office_headers())
+    token = world.seats[(0, "cadre")]
+    late = client.post(f"/s/{token}/ballot", data={"unit_id": world.uid(1), "grade": "好"})
+    assert "failure=scoring_closed" in late.headers["Location"]
+    client.post(f"{api}/{world.uid(2)}/open", headers=world.office_headers())
+    html = client.get(late.headers["Location"]).get_data(as_text=True)  # the browser's reload
+    assert "丙社区" in html and "grade-btn" in html
+    assert "该单位的评分未开放或已结束" not in html and "请选择一个档次" in html
+
+
+def test_seat_page_plain_form_failure_shows_on_the_unit_it_concerns(client, world):
+    client.post(
+        f"/api/v1/campaigns/{world.cid}/presentations/{world.uid(1)}/open", headers=world.office_headers()
+    )
+    token = world.seats[(0, "cadre")]
+    response = client.post(f"/s/{token}/ballot", data={"unit_id": world.uid(1), "grade": "极好"})
+    assert "failure=invalid_grade" in response.headers["Location"]
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "未能记录:无效的评定档次。" in html
