@@ -166,7 +166,7 @@ def actor_for_bearer(raw: str) -> Actor | None:
     """
     if not raw:
         return None
-    row = db.session.execute(_BEARER_LOOKUP, {"digest": token_digest(raw)}).first()
+    row = db.session.connection().execute(_BEARER_LOOKUP, {"digest": token_digest(raw)}).first()
     if row is None:
         return None
     is_seat, ident, unit_id, campaign_id = row

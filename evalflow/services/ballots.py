@@ -107,7 +107,8 @@ def upsert_ballot(
     params = {"seat_id": seat_id, "unit_id": unit_id, "grade": grade, "source": source, "now": clock.now()}
     if open_in_campaign is not None:
         params["campaign_id"] = open_in_campaign
-    row = db.session.execute(stmt, params).first()
+    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
+    row = db.session.connection().execute(stmt, params).first()  # per-statement overhead
     return (row[0], row[1]) if row is not None else None
 
 
