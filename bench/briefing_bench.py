@@ -185,6 +185,9 @@ def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) ->
     else:
         db_url, result["server_version"] = run.pg_create_database(args.pg_url, cleanup)
         name = db_url.rsplit("/", 1)[1]
+        if args.pg_socket:  # the app reaches PostgreSQL through its Unix socket, not TCP loopback
+            db_url += f"?host={args.pg_socket}"
+            result["pg_socket"] = args.pg_socket
         pg_pids = lambda: run.pg_backend_pids(args.pg_url, name)  # noqa: E731
     env = run.app_env(args.src, db_url, tmp / "uploads")
     run.flask_cli(args.src, env, "db", "upgrade")
@@ -249,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--engines", default="sqlite,postgres")
     p.add_argument("--pg-url", default=run.DEFAULT_PG_URL)
+    p.add_argument("--pg-socket", default="", help="the app connects through this Unix-socket directory")
     p.add_argument("--src", type=Path, default=run.default_src())
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gunicorn's gthread worker)")
