@@ -255,7 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pg-socket", default="", help="the app connects through this Unix-socket directory")
     p.add_argument("--src", type=Path, default=run.default_src())
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gunicorn's gthread worker)")
+    p.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (> 1: gunicorn's gthread worker)"
+    )
     p.add_argument("--requests", type=int, default=1500)
     p.add_argument("--warmup", type=int, default=100)
     p.add_argument("--concurrency", type=int, default=64)
