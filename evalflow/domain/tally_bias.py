@@ -182,8 +182,8 @@ def _seats(agg: Aggregates, *units: int) -> tuple[str, ...]:
     return tuple(sorted({s for u in units for s in agg.delegations.get(u, ())}))
 
 
-def reciprocity(agg: Aggregates, thresholds: Thresholds) -> list[Signal]:
-    m = _Matrix(agg)
+def reciprocity(agg: Aggregates, thresholds: Thresholds, matrix: _Matrix | None = None) -> list[Signal]:
+    m = matrix or _Matrix(agg)
     margin = Fraction(thresholds.reciprocity_margin)
     out = []
     for (a, b), ab in sorted(m.cell.items()):
@@ -200,9 +200,11 @@ def reciprocity(agg: Aggregates, thresholds: Thresholds) -> list[Signal]:
     return out
 
 
-def downgrading(agg: Aggregates, leading: Sequence[int], thresholds: Thresholds) -> list[Signal]:
+def downgrading(
+    agg: Aggregates, leading: Sequence[int], thresholds: Thresholds, matrix: _Matrix | None = None
+) -> list[Signal]:
     """*leading* is the unit ids in rank order; the first ``leading_units`` of them count."""
-    m = _Matrix(agg)
+    m = matrix or _Matrix(agg)
     margin = Fraction(thresholds.downgrade_margin)
     top = list(leading)[: thresholds.leading_units]
     out = []
@@ -223,8 +225,10 @@ def downgrading(agg: Aggregates, leading: Sequence[int], thresholds: Thresholds)
 
 
 def signals(agg: Aggregates, leading: Sequence[int], thresholds: Thresholds) -> list[Signal]:
+    """Every signal; the per-unit totals over the pairs are summed once for both pair signals."""
+    matrix = _Matrix(agg)
     return [
         *flat_raters(agg, thresholds),
-        *reciprocity(agg, thresholds),
-        *downgrading(agg, leading, thresholds),
+        *reciprocity(agg, thresholds, matrix),
+        *downgrading(agg, leading, thresholds, matrix),
     ]

@@ -81,7 +81,7 @@ def chart_for(report: tally.Report) -> Chart:
 def page(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    report = tally.tally_report(actor, campaign, with_digest=tally.current_seal(campaign.id) is None)
+    report = tally.tally_report(actor, campaign, with_digest=None)  # the live digest only while unsealed
     proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
     form = ProposalForm(data=_proposal_defaults(proposal))
     return render_template(
