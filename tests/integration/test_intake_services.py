@@ -249,7 +249,7 @@ def test_demo_loads_seed_reports_in_various_states(app):
     load_demo("demo-pass-123")
     load_demo("demo-pass-123")  # idempotent
     db.session.commit()
-    campaign = db.session.scalar(sa.select(Campaign))
+    campaign = db.session.scalar(sa.select(Campaign).order_by(Campaign.id).limit(1))  # the first: intake
     rows = db.session.execute(
         sa.select(Unit.name, Application.status, Application.report_text)
         .join(Application, Application.unit_id == Unit.id)
