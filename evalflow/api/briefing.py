@@ -4,7 +4,7 @@ paper forms and double entry. Contract: *Seats and the briefing*.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 from pydantic import BaseModel
 
 from ..domain.briefing import Reconciliation
@@ -184,7 +184,8 @@ def live_counts(cid: int) -> Response:
 )
 def put_ballot(cid: int, uid: int, body: BallotIn) -> BallotOut:
     who = require_login()
-    result = ballots.cast_ballot(who, briefing.campaign_for(who, cid), uid, body.grade)
+    campaign = briefing.ballot_campaign(who, cid, known=g.get("campaign_facts"))
+    result = ballots.cast_ballot(who, campaign, uid, body.grade)
     return BallotOut(unit_id=result.unit_id, grade=result.grade)
 
 

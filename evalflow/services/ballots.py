@@ -24,7 +24,7 @@ from ..extensions import db
 from ..models import Ballot, Campaign, Presentation, PresentationStatus
 from . import audit, clock
 from .briefing import presentation_of
-from .campaigns import require
+from .campaigns import CampaignFacts, require
 
 OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
 
@@ -112,7 +112,9 @@ def upsert_ballot(
     return (row[0], row[1]) if row is not None else None
 
 
-def cast_ballot(actor: Actor, campaign: Campaign, unit_id: int, grade: object) -> BallotResult:
+def cast_ballot(
+    actor: Actor, campaign: Campaign | CampaignFacts, unit_id: int, grade: object
+) -> BallotResult:
     """A seat grades the unit whose scoring is open; sending again replaces the grade (idempotent).
 
     The rules that need no database (own unit, grade on the scale) are checked first; the upsert

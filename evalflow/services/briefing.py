@@ -24,7 +24,7 @@ from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import Ballot, BriefingDraw, Campaign, Presentation, PresentationStatus, Seat, Unit
 from . import audit, clock
-from .campaigns import require
+from .campaigns import CampaignFacts, facts, require
 from .seats import seats_per_unit
 
 OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
@@ -248,6 +248,15 @@ def campaign_for(actor: Actor, campaign_id: int) -> Campaign:
     if campaign is None or (not actor.is_office and actor.campaign_id != campaign_id):
         raise NotFound(msg(N_("评选活动不存在。")))
     return campaign
+
+
+def ballot_campaign(actor: Actor, campaign_id: int, known: CampaignFacts | None = None) -> CampaignFacts:
+    """:func:`campaign_for` for the ballot's hot path: the campaign's id, phase and scale without the
+    ORM — *known* when the request already read them (the write guard), else one Core query."""
+    found = known if known is not None and known.id == campaign_id else facts(campaign_id)
+    if found is None or (not actor.is_office and actor.campaign_id != campaign_id):
+        raise NotFound(msg(N_("评选活动不存在。")))
+    return found
 
 
 def seat_of_actor(actor: Actor) -> Seat:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -12,14 +13,14 @@ from ..domain.campaign import MAX_DESCRIPTION, MAX_NOTICE_DAYS, MAX_TITLE, MIN_N
 from ..domain.errors import Forbidden, InvalidInput, NotFound, WrongPhase
 from ..domain.messages import N_, Message, msg
 from ..domain.phases import Phase
-from ..domain.scale import parse_scale, scale_to_json
+from ..domain.scale import Grade, parse_scale, scale_from_json, scale_to_json
 from ..extensions import db
 from ..models import Campaign
 from . import audit
 
 
 def require(
-    actor: Actor, action: Action, campaign: Campaign | None = None, unit_id: int | None = None
+    actor: Actor, action: Action, campaign: Campaign | CampaignFacts | None = None, unit_id: int | None = None
 ) -> None:
     """Raise the contract's error unless *actor* may do *action* (to *campaign* / *unit_id*) now.
 
@@ -117,6 +118,26 @@ def update_campaign(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -
             data={"fields": sorted(k.removesuffix("_json") for k in changed)},
         )
     return campaign
+
+
+@dataclass(frozen=True)
+class CampaignFacts:
+    """What a hot write path needs of a campaign — its id, phase and scale — read without the ORM
+    (the ballot per tap: the write guard reads it once and the ballot uses the same row)."""
+
+    id: int
+    phase: Phase
+    scale: tuple[Grade, ...]
+
+
+_FACTS = sa.select(Campaign.id, Campaign.phase, Campaign.scale_json).where(
+    Campaign.id == sa.bindparam("cid", type_=sa.Integer)
+)
+
+
+def facts(campaign_id: int) -> CampaignFacts | None:
+    row = db.session.connection().execute(_FACTS, {"cid": campaign_id}).first()
+    return CampaignFacts(row[0], row[1], scale_from_json(row[2])) if row is not None else None
 
 
 def get_campaign(actor: Actor, campaign_id: int) -> Campaign:
