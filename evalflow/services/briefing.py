@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -244,16 +245,21 @@ def close_scoring(actor: Actor, campaign: Campaign, unit_id: int) -> AgendaItem:
 
 def campaign_for(actor: Actor, campaign_id: int) -> Campaign:
     """The campaign for any caller of the briefing (seats included); strangers get 404."""
-    campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or (not actor.is_office and actor.campaign_id != campaign_id):
-        raise NotFound(msg(N_("评选活动不存在。")))
-    return campaign
+    return _visible(actor, campaign_id, db.session.get(Campaign, campaign_id))
 
 
 def ballot_campaign(actor: Actor, campaign_id: int, known: CampaignFacts | None = None) -> CampaignFacts:
     """:func:`campaign_for` for the ballot's hot path: the campaign's id, phase and scale without the
     ORM — *known* when the request already read them (the write guard), else one Core query."""
     found = known if known is not None and known.id == campaign_id else facts(campaign_id)
+    return _visible(actor, campaign_id, found)
+
+
+_Found = TypeVar("_Found", Campaign, CampaignFacts)
+
+
+def _visible(actor: Actor, campaign_id: int, found: _Found | None) -> _Found:
+    """*found* when *actor* may see the campaign; a stranger, or a campaign that is not there, is 404."""
     if found is None or (not actor.is_office and actor.campaign_id != campaign_id):
         raise NotFound(msg(N_("评选活动不存在。")))
     return found
