@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from .config import load_config
     from .converters import IdConverter
     from .database import register_database, register_request_commit
+    from .write_guard import register_write_guard
 
     app = Flask(
         __name__,
@@ -36,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     i18n.register_i18n(app)
     security.register_security(app)
     web.register_web(app)
+    register_write_guard(app)  # after register_web: its first hook starts each request's state
     register_api(app)
     cli.register_cli(app)
     errors.register_error_handlers(app)

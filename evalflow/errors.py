@@ -12,6 +12,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from .domain.errors import DomainError, RateLimited
@@ -29,6 +30,7 @@ HTTP_CODES = {
     415: ("unsupported_type", N_("不支持的内容类型。")),
     429: ("rate_limited", N_("请求过于频繁,请稍后再试。")),
     500: ("server_error", N_("服务器出错了,我们已记录此问题。")),
+    503: ("database_unavailable", N_("暂时连不上数据库,请稍后重试。")),
 }
 
 
@@ -80,6 +82,17 @@ def conflict_response(exc: Exception) -> Response:
     return _respond(409, "conflict", gettext("操作与当前状态冲突,请刷新后重试。"))
 
 
+def database_lost_response(exc: DBAPIError) -> Response:
+    """503 with ``Retry-After: 1`` for a request whose database connection died under it."""
+    current_app.logger.warning(
+        "database connection lost on %s %s: %s", request.method, request.path, exc.orig
+    )
+    code, text = HTTP_CODES[503]
+    response = _respond(503, code, gettext(text))
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error_response)
 
@@ -98,6 +111,14 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
+
+    @app.errorhandler(DBAPIError)
+    def database_lost(exc: DBAPIError) -> Response:
+        """The connection died under the request (the database restarted): 503, try again — the
+        pool already replaced it (database.py), so the retry normally succeeds."""
+        if not exc.connection_invalidated:
+            return unexpected(exc)
+        return database_lost_response(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

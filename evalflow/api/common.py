@@ -21,6 +21,7 @@ from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
 from ..schemas.base import parse_query, validate_json
 from ..services import accounts, files
+from ..write_guard import refuse_writes_after_final
 from . import bp
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -37,15 +38,23 @@ def _bearer() -> str | None:
 
 
 def authenticate_request() -> None:
-    """Set ``g.actor``: a bearer token (user or seat), else the browser session, else public.
+    """Set ``g.actor``: a bearer token (user or seat), else the browser session, else public; then
+    refuse a write to a finished campaign (write_guard.py).
 
     A bad token is a 401 at once. Cookie-authenticated writes must carry the CSRF token.
     """
+    _authenticate()
+    refuse_writes_after_final()
+
+
+def _authenticate() -> None:
     raw = _bearer()
     if raw is not None:
         found = accounts.actor_for_bearer(raw)
         if found is not None:
-            g.actor = found
+            g.actor, facts = found
+            if facts is not None:  # a seat's card: its campaign was read by the same query
+                g.campaign_facts = facts
             return
         raise Unauthenticated(msg(N_("令牌无效或已过期,请重新登录。")))
     if current_user.is_authenticated:

@@ -17,9 +17,10 @@ from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFou
 from ..domain.messages import N_, msg
 from ..domain.passwords import MIN_LENGTH, password_problem
 from ..extensions import db
-from ..models import ApiToken, Seat, Unit, User
+from ..models import ApiToken, Campaign, Seat, Unit, User
 from ..models.accounts import username_key
 from . import audit, clock
+from .campaigns import CampaignFacts, facts_of_row
 
 MIN_PASSWORD = MIN_LENGTH
 _DUMMY_HASHES: dict[str, str] = {}
@@ -144,11 +145,19 @@ def _user_of(token: ApiToken | None) -> User | None:
 def _bearer_lookup() -> sa.CompoundSelect:
     digest = sa.bindparam("digest", type_=sa.String)
     seats = (
-        sa.select(sa.literal_column("1"), Seat.id, Seat.unit_id, Unit.campaign_id)
+        sa.select(
+            sa.literal_column("1"),
+            Seat.id,
+            Seat.unit_id,
+            Unit.campaign_id,
+            Campaign.phase,
+            Campaign.scale_json,
+        )
         .join(Unit, Unit.id == Seat.unit_id)
+        .join(Campaign, Campaign.id == Unit.campaign_id)
         .where(Seat.token_hash == digest)
     )
-    tokens = sa.select(sa.literal_column("0"), ApiToken.id, sa.null(), sa.null()).where(
+    tokens = sa.select(sa.literal_column("0"), ApiToken.id, sa.null(), sa.null(), sa.null(), sa.null()).where(
         ApiToken.token_hash == digest
     )
     return seats.union_all(tokens)
@@ -157,23 +166,24 @@ def _bearer_lookup() -> sa.CompoundSelect:
 _BEARER_LOOKUP = _bearer_lookup()  # built once, run with a bound digest (cheap per request)
 
 
-def actor_for_bearer(raw: str) -> Actor | None:
-    """The actor of a bearer token — a seat's card token or an account's API token — or None.
+def actor_for_bearer(raw: str) -> tuple[Actor, CampaignFacts | None] | None:
+    """The actor of a bearer token — a seat's card token or an account's API token — or None; for a
+    seat, also its campaign's id, phase and scale.
 
     Both kinds are 43 url-safe characters, so one statement looks in both places at once (a UNION ALL
-    of two unique-index lookups): a seat, the hot path of the briefing, is known with its unit's
-    campaign in a single round trip; an account's token then loads the account as before.
+    of two unique-index lookups): a seat, the hot path of the briefing, is known with its campaign
+    in a single round trip; an account's token then loads the account as before.
     """
     if not raw:
         return None
     row = db.session.connection().execute(_BEARER_LOOKUP, {"digest": token_digest(raw)}).first()
     if row is None:
         return None
-    is_seat, ident, unit_id, campaign_id = row
+    is_seat, ident, unit_id, campaign_id, phase, scale = row
     if is_seat:
-        return _seat_actor(ident, unit_id, campaign_id)
+        return _seat_actor(ident, unit_id, campaign_id), facts_of_row(campaign_id, phase, scale)
     user = _user_of(db.session.get(ApiToken, ident))
-    return actor_for_user(user) if user is not None else None
+    return (actor_for_user(user), None) if user is not None else None
 
 
 def seat_for_token(raw: str) -> Seat | None:

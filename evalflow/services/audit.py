@@ -130,6 +130,7 @@ def record_last(
     to_state: str | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    claimed: tuple[int, str] | None = None,
 ) -> None:
     """The same entry as :func:`record`, written *sealed* by one Core INSERT — for the hot path of a
     ballot per tap at the briefing.
@@ -139,14 +140,21 @@ def record_last(
     all: claim the head's next number (an UPDATE, so the lock is taken by a write on both engines —
     on SQLite a read would not hold the writer lock), insert the sealed entry, store the new head
     hash. Entries this transaction recorded earlier are sealed first, so the chain keeps their order.
+
+    *claimed*: the head's number and hash, when the caller's own last statement already claimed them
+    (:func:`claiming`, PostgreSQL); then two statements in all.
     """
     session = db.session()
-    seal(session)  # flushes the session too, when it has entries to seal
-    session.flush()
-    conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
     fields = _fields(actor, action, campaign_id, subject, from_state, to_state, reason, data)
     chain = fields["chain"]
-    claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
+    if claimed is None:
+        seal(session)  # flushes the session too, when it has entries to seal
+        session.flush()
+    elif UNSEALED in session.info:  # the claim came before them: the chain would lose their order
+        raise RuntimeError("record_last(claimed=…) after unsealed entries of the same transaction")
+    conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
+    if claimed is None:
+        claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
     if claimed is None:  # the chain's first entry
         _lock_head(session, chain)
         claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).one()
@@ -159,6 +167,26 @@ def record_last(
     else:  # SQLite has no INSERT inside WITH
         conn.execute(_INSERT_SEALED, fields)
         conn.execute(_MOVE_HEAD, move)
+
+
+def can_claim_early() -> bool:
+    """True when this transaction has no unsealed entries, so a write may claim the chain's head in
+    its own statement (:func:`claiming`) and pass it to :func:`record_last`."""
+    return UNSEALED not in db.session.info
+
+
+def claiming(written: sa.CTE, changed: sa.ColumnElement[bool]) -> sa.Select:
+    """PostgreSQL: ``WITH written AS (<a write … RETURNING>), claimed AS (UPDATE audit_chain_head SET
+    seq = seq + 1 WHERE chain = :head_chain AND EXISTS (SELECT FROM written WHERE <changed>) RETURNING
+    seq, hash) SELECT written.*, claimed.seq, claimed.hash FROM written LEFT JOIN claimed`` — the write
+    and the claim of its audit entry's place in one round trip, the claim only when the write changed
+    something. The head is still the write's last lock (it waits for the write's rows first); the
+    entry itself follows with :func:`record_last` (``claimed=``). No head row yet (the chain's first
+    entry): ``claimed`` is empty and :func:`record_last` creates it."""
+    claim = _CLAIM_HEAD.where(sa.exists(sa.select(sa.literal(1)).select_from(written).where(changed))).cte(
+        "claimed"
+    )
+    return sa.select(*written.c, claim.c.seq, claim.c.hash).select_from(written.outerjoin(claim, sa.true()))
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:

@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain import briefing as rules
 from ..domain.access import Action, Actor
+from ..domain.audit_chain import chain_of
 from ..domain.briefing import BallotSource, PresentationState
 from ..domain.errors import Conflict
 from ..domain.messages import N_, msg
@@ -89,6 +90,14 @@ def _upsert_statement(dialect: str, open_check: bool, only_source: BallotSource 
     ).returning(table.c.grade, table.c.previous_grade)
 
 
+@functools.cache
+def _upsert_claiming_statement() -> Any:
+    """PostgreSQL, a ballot from a phone: the upsert and, when it changed the grade, the claim of its
+    audit entry's place in the chain — one round trip (audit.claiming)."""
+    written = _upsert_statement("postgresql", True, None).cte("written")
+    return audit.claiming(written, written.c.previous_grade.is_distinct_from(written.c.grade))
+
+
 def upsert_ballot(
     seat_id: int,
     unit_id: int,
@@ -104,12 +113,39 @@ def upsert_ballot(
     Returns (grade, previous grade) or None when the write was refused.
     """
     stmt = _upsert_statement(dialect_name(), open_in_campaign is not None, only_source)
-    params = {"seat_id": seat_id, "unit_id": unit_id, "grade": grade, "source": source, "now": clock.now()}
-    if open_in_campaign is not None:
-        params["campaign_id"] = open_in_campaign
-    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
-    row = db.session.connection().execute(stmt, params).first()  # per-statement overhead
+    row = _execute(stmt, seat_id, unit_id, grade, source, open_in_campaign)
     return (row[0], row[1]) if row is not None else None
+
+
+def _execute(
+    stmt: Any,
+    seat_id: int,
+    unit_id: int,
+    grade: str,
+    source: BallotSource,
+    campaign_id: int | None,
+    **more: Any,
+) -> Any:
+    params = {"seat_id": seat_id, "unit_id": unit_id, "grade": grade, "source": source, "now": clock.now()}
+    if campaign_id is not None:
+        params["campaign_id"] = campaign_id
+    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
+    return db.session.connection().execute(stmt, {**params, **more}).first()  # per-statement overhead
+
+
+def _upsert_online(seat_id: int, unit_id: int, grade: str, campaign_id: int) -> tuple[str, str | None, Any]:
+    """The phone's ballot while scoring is open: (grade, previous grade, the audit head it claimed or
+    None), or None when refused. On PostgreSQL the claim rides on the upsert's round trip."""
+    if dialect_name() == "postgresql" and audit.can_claim_early():
+        stmt = _upsert_claiming_statement()
+        row = _execute(
+            stmt, seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, head_chain=chain_of(campaign_id)
+        )
+        if row is None:
+            return None
+        return row[0], row[1], ((row[2], row[3]) if row[2] is not None else None)
+    written = upsert_ballot(seat_id, unit_id, grade, BallotSource.ONLINE, open_in_campaign=campaign_id)
+    return (*written, None) if written is not None else None
 
 
 def cast_ballot(
@@ -130,12 +166,14 @@ def cast_ballot(
         labels=[g.label for g in campaign.scale],
         state=PresentationState.OPEN,
     )
-    written = upsert_ballot(actor.seat_id, unit_id, clean, BallotSource.ONLINE, open_in_campaign=campaign.id)
+    written = _upsert_online(actor.seat_id, unit_id, clean, campaign.id)
     if written is None:
         presentation_of(campaign, unit_id)  # 404 when the unit does not present in this campaign
         raise Conflict(msg(N_("该单位的评分未开放或已结束。")), code="scoring_closed")
-    new, old = written
+    new, old, claimed = written
     changed = old is None or old != new
+    if claimed is not None and not changed:  # the statement's test and this one must agree
+        raise RuntimeError("the audit head was claimed for an unchanged ballot")
     if changed:
         audit.record_last(
             actor,
@@ -145,6 +183,7 @@ def cast_ballot(
             from_state=old,
             to_state=new,
             data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
+            claimed=claimed,
         )
     return BallotResult(unit_id, new, old, changed)
 

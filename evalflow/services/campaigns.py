@@ -137,7 +137,12 @@ _FACTS = sa.select(Campaign.id, Campaign.phase, Campaign.scale_json).where(
 
 def facts(campaign_id: int) -> CampaignFacts | None:
     row = db.session.connection().execute(_FACTS, {"cid": campaign_id}).first()
-    return CampaignFacts(row[0], row[1], scale_from_json(row[2])) if row is not None else None
+    return facts_of_row(*row) if row is not None else None
+
+
+def facts_of_row(campaign_id: int, phase: Phase, scale_json: list[dict[str, Any]] | None) -> CampaignFacts:
+    """:class:`CampaignFacts` from the columns ``id, phase, scale`` of a Core query."""
+    return CampaignFacts(campaign_id, phase, scale_from_json(scale_json))
 
 
 def get_campaign(actor: Actor, campaign_id: int) -> Campaign:

@@ -1,8 +1,5 @@
 """Public pages of the notice phase (no login, phone friendly): the notice, its PDF, the Atom feed,
 the objection form, the receipt status page, and the commendation list once the campaign is final.
-
-Also the one place where a finished campaign refuses writes: :func:`refuse_writes_after_final`
-runs before every request (HTML and API) and answers 409 to any write aimed at a ``final`` campaign.
 """
 
 from __future__ import annotations
@@ -10,19 +7,18 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from wtforms import SelectChoice
 
 from ..domain import notice as rules
-from ..domain.access import read_only
-from ..domain.errors import DomainError, WrongPhase
+from ..domain.errors import DomainError
 from ..domain.messages import N_, msg
 from ..extensions import db, limiter
 from ..i18n import tr, tr_all
-from ..services import campaigns, files, notice_docs
+from ..services import files, notice_docs
 from ..services import notice as svc
 from .notice_forms import ObjectionForm, ReceiptForm
 
@@ -62,27 +58,6 @@ def retry_after(response: Response) -> Response:
         reset_at, _ = limiter.limiter.get_window_stats(OBJECTION_RATE, *_objection_key())
         response.headers["Retry-After"] = str(max(1, math.ceil(reset_at - time.time())))
     return response
-
-
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
-# A finished campaign still moves through its own machine (which has no way out of ``final``).
-WRITE_GUARD_EXEMPT = {"api.transition", "office.transition"}
-
-
-@bp.before_app_request
-def refuse_writes_after_final() -> None:
-    """Every write to a campaign in ``final`` is 409 ``wrong_phase`` — one check for the API and the
-    HTML forms alike (routes name the campaign ``cid``)."""
-    if request.method not in UNSAFE or request.endpoint in WRITE_GUARD_EXEMPT:
-        return
-    cid = (request.view_args or {}).get("cid")
-    if cid is None:
-        return
-    # Read without the ORM and kept for the request: the ballot per tap takes its campaign's phase
-    # and scale from this same row (api/briefing.put_ballot), one statement for both.
-    g.campaign_facts = found = campaigns.facts(cid)
-    if found is not None and read_only(found.phase):
-        raise WrongPhase(msg(N_("评选已审定表彰,活动已归档,只能查看,不能再修改。")))
 
 
 @bp.route("/notices/<int:nid>")
