@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.domain.briefing import draw_order
+from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Ballot, Presentation
+from evalflow.models import AuditEntry, Ballot, Campaign, Presentation
 from evalflow.services import clock
 from tests.briefing_world import BriefingWorld, build
 
@@ -103,6 +104,26 @@ def test_ballot_put_returns_unit_and_grade(client, world):
     response = _vote(client, world, 0, 1, "较好")
     assert response.status_code == 200
     assert response.get_json() == {"unit_id": world.uid(1), "grade": "较好"}
+
+
+def test_ballot_to_a_final_campaign_is_409_wrong_phase(client, world):
+    """The write guard reads a seat's campaign with its token (one query for both): a campaign
+    that reached ``final`` refuses the ballot even with a presentation still marked open, and an
+    unknown card is still 401 before any phase is told."""
+    _open(client, world, 1)
+    assert _vote(client, world, 0, 1, "好").status_code == 200
+    db.session.execute(sa.update(Campaign).where(Campaign.id == world.cid).values(phase=Phase.FINAL))
+    db.session.commit()
+    refused = _vote(client, world, 0, 1, "一般")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"]["code"] == "wrong_phase"
+    assert _ballots(world, 1) == [(world.seat_ids[(0, "reporter")], "好")]
+    stranger = client.put(
+        f"/api/v1/campaigns/{world.cid}/ballots/{world.uid(1)}",
+        json={"grade": "一般"},
+        headers={"Authorization": "Bearer " + "x" * 43},
+    )
+    assert stranger.status_code == 401
 
 
 def test_ballot_sent_again_and_changed_is_one_row(client, world):
