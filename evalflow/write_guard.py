@@ -29,9 +29,7 @@ def refuse_writes_after_final() -> None:
     cid = (request.view_args or {}).get("cid")
     if cid is None:
         return
-    known = g.get("campaign_facts")
-    found = known if known is not None and known.id == cid else campaigns.facts(cid)
-    g.campaign_facts = found
+    g.campaign_facts = found = campaigns.facts(cid, known=g.get("campaign_facts"))
     if found is not None and read_only(found.phase):
         raise WrongPhase(msg(N_("评选已审定表彰,活动已归档,只能查看,不能再修改。")))
 

@@ -21,10 +21,8 @@ from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
 from ..schemas.base import parse_query, validate_json
 from ..services import accounts, files
-from ..write_guard import refuse_writes_after_final
+from ..write_guard import UNSAFE, refuse_writes_after_final
 from . import bp
-
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def _bearer() -> str | None:

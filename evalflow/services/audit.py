@@ -147,14 +147,13 @@ def record_last(
     session = db.session()
     fields = _fields(actor, action, campaign_id, subject, from_state, to_state, reason, data)
     chain = fields["chain"]
+    conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
     if claimed is None:
         seal(session)  # flushes the session too, when it has entries to seal
         session.flush()
+        claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
     elif UNSEALED in session.info:  # the claim came before them: the chain would lose their order
         raise RuntimeError("record_last(claimed=…) after unsealed entries of the same transaction")
-    conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
-    if claimed is None:
-        claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
     if claimed is None:  # the chain's first entry
         _lock_head(session, chain)
         claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).one()

@@ -133,7 +133,9 @@ def _execute(
     return db.session.connection().execute(stmt, {**params, **more}).first()  # per-statement overhead
 
 
-def _upsert_online(seat_id: int, unit_id: int, grade: str, campaign_id: int) -> tuple[str, str | None, Any]:
+def _upsert_online(
+    seat_id: int, unit_id: int, grade: str, campaign_id: int
+) -> tuple[str, str | None, tuple[int, str] | None] | None:
     """The phone's ballot while scoring is open: (grade, previous grade, the audit head it claimed or
     None), or None when refused. On PostgreSQL the claim rides on the upsert's round trip."""
     if dialect_name() == "postgresql" and audit.can_claim_early():

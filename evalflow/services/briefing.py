@@ -251,8 +251,7 @@ def campaign_for(actor: Actor, campaign_id: int) -> Campaign:
 def ballot_campaign(actor: Actor, campaign_id: int, known: CampaignFacts | None = None) -> CampaignFacts:
     """:func:`campaign_for` for the ballot's hot path: the campaign's id, phase and scale without the
     ORM — *known* when the request already read them (the write guard), else one Core query."""
-    found = known if known is not None and known.id == campaign_id else facts(campaign_id)
-    return _visible(actor, campaign_id, found)
+    return _visible(actor, campaign_id, facts(campaign_id, known))
 
 
 _Found = TypeVar("_Found", Campaign, CampaignFacts)

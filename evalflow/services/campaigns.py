@@ -135,7 +135,11 @@ _FACTS = sa.select(Campaign.id, Campaign.phase, Campaign.scale_json).where(
 )
 
 
-def facts(campaign_id: int) -> CampaignFacts | None:
+def facts(campaign_id: int, known: CampaignFacts | None = None) -> CampaignFacts | None:
+    """The campaign's id, phase and scale: *known* when the request already read them for this
+    campaign (the write guard, a seat's token lookup), else one Core query."""
+    if known is not None and known.id == campaign_id:
+        return known
     row = db.session.connection().execute(_FACTS, {"cid": campaign_id}).first()
     return facts_of_row(*row) if row is not None else None
 
