@@ -76,8 +76,10 @@ def test_sqlite_connection_returned_to_the_pool_drops_the_lock(sqlite_app):
 
 
 def test_sqlite_second_writer_waits_for_the_first_to_commit(sqlite_app):
-    """Two connections (two threads) write at once: the second one's write goes through only after
-    the first commits, and both writes are kept."""
+    """Two connections (two threads) write at once: the second one waits on the lock file until the
+    first commits (300 ms later), and both writes are kept. Its SQLite busy timeout is 50 ms, so
+    without the queue it would fail with "database is locked"; the lock file is dropped just before
+    SQLite's commit, which the 50 ms cover."""
     app = sqlite_app
     first_wrote, order = threading.Event(), []
 
@@ -94,6 +96,7 @@ def test_sqlite_second_writer_waits_for_the_first_to_commit(sqlite_app):
     def second() -> None:
         first_wrote.wait(5)
         with app.app_context():
+            db.session.execute(sa.text("PRAGMA busy_timeout = 50"))  # SQLite waits 50 ms at most
             db.session.add(Campaign(title="后"))
             db.session.flush()
             order.append("second wrote")
