@@ -160,6 +160,20 @@ def register_database(app: Flask) -> None:
             db.session.rollback()
 
 
+def without_transaction() -> None:
+    """PostgreSQL: let each statement of this request commit on its own (the driver's autocommit),
+    saving the ``BEGIN`` and ``COMMIT`` round trips of a transaction.
+
+    Only for a request that writes with at most one statement that must stand or fall alone (the
+    phone's ballot: ``api.common.route(single_statement=True)``): a single statement is atomic by
+    itself, and READ COMMITTED gives each statement its own snapshot either way, so the reads before
+    it see what they would have seen. Called before the request's first statement; the connection
+    goes back to the pool with its usual transaction mode. SQLite has no round trips to save.
+    """
+    if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 def register_request_commit(app: Flask) -> None:
     """Commit once per successful request; roll back on any error response.
 

@@ -8,7 +8,7 @@ from flask import Response, g, request
 from pydantic import BaseModel
 
 from ..domain.briefing import Reconciliation
-from ..domain.errors import NotFound
+from ..domain.errors import DomainError, NotFound
 from ..domain.messages import N_, msg
 from ..models import BriefingDraw
 from ..schemas.briefing import (
@@ -29,7 +29,7 @@ from ..schemas.briefing import (
 )
 from ..services import ballots, briefing, briefing_live, briefing_order, files, paper
 from ..services.briefing import AgendaItem
-from .common import reply, require_login, route
+from .common import reauthenticate, reply, require_login, route
 
 ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not found"}
 
@@ -181,11 +181,21 @@ def live_counts(cid: int) -> Response:
         404: "not found",
         409: "scoring_closed or wrong_phase",
     },
+    single_statement=True,  # the upsert and its audit entry are one statement (services/ballots.py)
+    checks_seat_card=True,  # … which also checks the seat card: it may come from memory
 )
 def put_ballot(cid: int, uid: int, body: BallotIn) -> BallotOut:
     who = require_login()
-    campaign = briefing.ballot_campaign(who, cid, known=g.get("campaign_facts"))
-    result = ballots.cast_ballot(who, campaign, uid, body.grade)
+    card = g.get("seat_card")
+    try:
+        campaign = briefing.ballot_campaign(who, cid, known=g.get("campaign_facts"))
+        result = ballots.cast_ballot(who, campaign, uid, body.grade, card)
+    except (ballots.CardRefused, DomainError):
+        if card is None or not card.remembered:
+            raise
+        who = reauthenticate()  # the remembered card may be out of date: ask the database
+        campaign = briefing.ballot_campaign(who, cid, known=g.get("campaign_facts"))
+        result = ballots.cast_ballot(who, campaign, uid, body.grade, g.get("seat_card"))
     return BallotOut(unit_id=result.unit_id, grade=result.grade)
 
 

@@ -16,6 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.validators import ValidationError as CSRFInvalid
 
 from ..converters import MAX_ID
+from ..database import without_transaction
 from ..domain.access import PUBLIC, Actor
 from ..domain.errors import DomainError, InvalidInput, Unauthenticated
 from ..domain.messages import N_, msg
@@ -39,20 +40,37 @@ def authenticate_request() -> None:
     """Set ``g.actor``: a bearer token (user or seat), else the browser session, else public; then
     refuse a write to a finished campaign (write_guard.py).
 
-    A bad token is a 401 at once. Cookie-authenticated writes must carry the CSRF token.
+    A bad token is a 401 at once. Cookie-authenticated writes must carry the CSRF token. A route
+    declared ``single_statement`` runs without a transaction on PostgreSQL (database.py).
     """
-    _authenticate()
+    if request.endpoint in SINGLE_STATEMENT:
+        without_transaction()
+    _authenticate(remembered=request.endpoint in CHECKS_SEAT_CARD)
     refuse_writes_after_final()
 
 
-def _authenticate() -> None:
+def reauthenticate() -> Actor:
+    """Authenticate again from the database, for a view whose write refused a remembered seat card
+    (``route(checks_seat_card=True)``): the card is forgotten, and the request goes on as if it had
+    never been remembered — 401 when the card is no longer valid (a good one is remembered again)."""
+    card = g.pop("seat_card", None)
+    if card is not None:
+        accounts.forget_card(card)
+    g.pop("campaign_facts", None)
+    _authenticate(remembered=True, fresh=True)
+    refuse_writes_after_final()
+    return g.actor
+
+
+def _authenticate(remembered: bool = False, fresh: bool = False) -> None:
     raw = _bearer()
     if raw is not None:
-        found = accounts.actor_for_bearer(raw)
+        found = accounts.bearer(raw, remembered=remembered, fresh=fresh)
+        if isinstance(found, accounts.SeatCard):  # its campaign was read by the same query
+            g.actor, g.campaign_facts, g.seat_card = found.actor, found.facts, found
+            return
         if found is not None:
-            g.actor, facts = found
-            if facts is not None:  # a seat's card: its campaign was read by the same query
-                g.campaign_facts = facts
+            g.actor = accounts.actor_for_user(found)
             return
         raise Unauthenticated(msg(N_("令牌无效或已过期,请重新登录。")))
     if current_user.is_authenticated:
@@ -128,6 +146,10 @@ def reply(data: Any, status: int = 200) -> Response:
 # --- documented routes -------------------------------------------------------------------
 
 SPEC_PATHS: dict[str, dict[str, Any]] = {}
+# Endpoints whose view writes with at most one statement (``route(single_statement=True)``).
+SINGLE_STATEMENT: set[str] = set()
+# Endpoints whose view checks a seat's card in its own write (``route(checks_seat_card=True)``).
+CHECKS_SEAT_CARD: set[str] = set()
 # Every type a route declares (bodies, queries, responses), for the document's components.
 DECLARED: list[tuple[Any, str]] = []
 PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -151,6 +173,8 @@ def route(
     responses: Responses | None = None,
     request_schema: dict[str, Any] | None = None,
     multipart: dict[str, Any] | None = None,
+    single_statement: bool = False,
+    checks_seat_card: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
@@ -159,6 +183,14 @@ def route(
     serialized through the type declared for that status. ``responses`` maps a status to an output
     type, ``list[Type]``, or a description. With *body_optional*, an empty request body means the
     model's defaults. *multipart* documents a file upload (see :func:`multipart_body`).
+
+    *single_statement*: the view writes with at most one statement that stands alone, so on
+    PostgreSQL the request runs without a transaction (``database.without_transaction``): two
+    round trips fewer. A view that writes twice must not say so — its writes would not be atomic.
+
+    *checks_seat_card*: the view's write checks the caller's seat card (``g.seat_card``) in its own
+    statement and calls :func:`reauthenticate` when it is refused, so authentication may use a card
+    this process remembers instead of a query (``accounts.bearer``): one round trip fewer.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -174,6 +206,10 @@ def route(
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        if single_statement:
+            SINGLE_STATEMENT.add(f"{bp.name}.{view.__name__}")
+        if checks_seat_card:
+            CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
         operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
         if body_optional and "requestBody" in operation:

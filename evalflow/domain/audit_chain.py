@@ -58,18 +58,50 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def canonical_form(entry: Mapping[str, Any]) -> str:
-    """The exact text that is hashed: the hashed fields of *entry* (a mapping of column values)."""
+def _hashed(entry: Mapping[str, Any]) -> dict[str, Any]:
     fields = {name: entry.get(name) for name in HASHED_FIELDS}
     fields["v"] = VERSION
     fields["data"] = entry.get("data") or {}
     created = entry.get("created_at")
     fields["created_at"] = timestamp(created) if isinstance(created, datetime) else created
-    return canonical_json(fields)
+    return fields
+
+
+def canonical_form(entry: Mapping[str, Any]) -> str:
+    """The exact text that is hashed: the hashed fields of *entry* (a mapping of column values)."""
+    return canonical_json(_hashed(entry))
 
 
 def entry_hash(entry: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_form(entry).encode("utf-8")).hexdigest()
+
+
+def canonical_pieces(entry: Mapping[str, Any], holes: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The canonical form of *entry* with the values of the fields *holes* left out, for a database
+    that fills them in and hashes the result itself (a whole append in one SQL statement).
+
+    Returns ``(texts, order)``: ``texts[0] + json(order[0]) + texts[1] + … + json(order[-1]) +
+    texts[-1]`` is the canonical form once each hole's canonical JSON is put in its place — the
+    same bytes :func:`canonical_form` gives, so :func:`entry_hash` checks the result. The text is
+    built the way the canonical JSON of a flat object is: ``{``, then ``"key":value`` pairs in key
+    order joined by ``,``, then ``}``; a hole ends a piece after its ``"key":``.
+    """
+    names = set(holes)
+    unknown = (names - set(HASHED_FIELDS)) | (names & {"v", "data", "created_at"})
+    if unknown:
+        raise ValueError(f"not a fillable field: {sorted(unknown)}")
+    fields = _hashed(entry)
+    texts, order, current = [], [], "{"
+    for i, key in enumerate(sorted(fields)):
+        current += ("," if i else "") + canonical_json(key) + ":"
+        if key in names:
+            texts.append(current)
+            order.append(key)
+            current = ""
+        else:
+            current += canonical_json(fields[key])
+    texts.append(current + "}")
+    return texts, order
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,6 @@ class AuditChainHead(db.Model):
     chain: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(default=0)
     hash: Mapped[str] = mapped_column(sa.String(64))
+    # The hash the head held before its last move: a single-statement append reads it back with
+    # RETURNING as its entry's prev_hash (services/audit.py, appending). NULL before the first move.
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ from ..domain.access import Action, Actor, Role, can
 from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..domain.messages import N_, msg
 from ..domain.passwords import MIN_LENGTH, password_problem
+from ..domain.phases import Phase
 from ..extensions import db
 from ..models import ApiToken, Campaign, Seat, Unit, User
 from ..models.accounts import username_key
@@ -152,38 +155,73 @@ def _bearer_lookup() -> sa.CompoundSelect:
             Unit.campaign_id,
             Campaign.phase,
             Campaign.scale_json,
+            sa.cast(Campaign.scale_json, sa.Text),
         )
         .join(Unit, Unit.id == Seat.unit_id)
         .join(Campaign, Campaign.id == Unit.campaign_id)
         .where(Seat.token_hash == digest)
     )
-    tokens = sa.select(sa.literal_column("0"), ApiToken.id, sa.null(), sa.null(), sa.null(), sa.null()).where(
-        ApiToken.token_hash == digest
-    )
+    tokens = sa.select(
+        sa.literal_column("0"), ApiToken.id, sa.null(), sa.null(), sa.null(), sa.null(), sa.null()
+    ).where(ApiToken.token_hash == digest)
     return seats.union_all(tokens)
 
 
 _BEARER_LOOKUP = _bearer_lookup()  # built once, run with a bound digest (cheap per request)
 
 
-def actor_for_bearer(raw: str) -> tuple[Actor, CampaignFacts | None] | None:
-    """The actor of a bearer token — a seat's card token or an account's API token — or None; for a
-    seat, also its campaign's id, phase and scale.
+@dataclass(frozen=True)
+class SeatCard:
+    """A seat's card as the database showed it: who it is, its campaign's facts, and what a write
+    must check to trust a remembered copy (``services.ballots``: the card's token still names this
+    seat of this unit, and the campaign still has this phase and this scale)."""
 
-    Both kinds are 43 url-safe characters, so one statement looks in both places at once (a UNION ALL
-    of two unique-index lookups): a seat, the hot path of the briefing, is known with its campaign
-    in a single round trip; an account's token then loads the account as before.
+    digest: str
+    actor: Actor
+    facts: CampaignFacts
+    scale_text: str  # the campaign's scale column as stored, compared as text
+    remembered: bool = False  # taken from this process's memory, not read by this request
+
+
+CARD_MEMORY = "evalflow.seat_cards"
+CARD_MEMORY_SIZE = 20_000  # cards; forgotten all at once when full (a briefing has a few hundred)
+
+
+def bearer(raw: str, *, remembered: bool = False, fresh: bool = False) -> SeatCard | User | None:
+    """Who holds a bearer token: a seat's card, an account (its API token still good), or None.
+
+    Both kinds of token are 43 url-safe characters, so one statement looks in both places at once (a
+    UNION ALL of two unique-index lookups): a seat, the hot path of the briefing, is known with its
+    campaign's id, phase and scale in a single round trip.
+
+    *remembered*: the caller checks the card in its own write (the phone's ballot), so a card this
+    process read earlier, while its campaign was in the briefing, is returned without a query. It
+    may be out of date: when that write is refused, the caller must :func:`forget_card` and ask
+    again with *fresh* (read from the database, and remembered again while still good).
     """
     if not raw:
         return None
-    row = db.session.connection().execute(_BEARER_LOOKUP, {"digest": token_digest(raw)}).first()
+    digest = token_digest(raw)
+    memory: dict[str, SeatCard] = current_app.extensions.setdefault(CARD_MEMORY, {})
+    if remembered and not fresh and (card := memory.get(digest)) is not None:
+        return card
+    row = db.session.connection().execute(_BEARER_LOOKUP, {"digest": digest}).first()
     if row is None:
         return None
-    is_seat, ident, unit_id, campaign_id, phase, scale = row
-    if is_seat:
-        return _seat_actor(ident, unit_id, campaign_id), facts_of_row(campaign_id, phase, scale)
-    user = _user_of(db.session.get(ApiToken, ident))
-    return (actor_for_user(user), None) if user is not None else None
+    is_seat, ident, unit_id, campaign_id, phase, scale, scale_text = row
+    if not is_seat:
+        return _user_of(db.session.get(ApiToken, ident))
+    facts = facts_of_row(campaign_id, phase, scale)
+    found = SeatCard(digest, _seat_actor(ident, unit_id, campaign_id), facts, scale_text)
+    if remembered and phase is Phase.BRIEFING:  # the only phase whose writes check a card
+        if len(memory) >= CARD_MEMORY_SIZE:
+            memory.clear()
+        memory[digest] = dataclasses.replace(found, remembered=True)
+    return found
+
+
+def forget_card(card: SeatCard) -> None:
+    current_app.extensions.get(CARD_MEMORY, {}).pop(card.digest, None)
 
 
 def seat_for_token(raw: str) -> Seat | None:

@@ -19,6 +19,11 @@ this one still needs, and the head is held only for the commit itself. The chain
 order of commits. ``UNIQUE (chain, seq)`` is the database's last word: should the lock ever be
 bypassed, a racing commit fails instead of forking the chain. The PostgreSQL trigger of migration
 0011 lets an UPDATE do exactly one thing: seal an unsealed entry without changing its content.
+
+Two shortcuts for the ballot, the one write made per tap at the briefing: :func:`record_last` seals
+a transaction's last entry at once, and on PostgreSQL :func:`appending` writes the ballot, moves the
+head and inserts the sealed entry in a single statement, the database computing the entry's hash
+from the canonical form Python cut around the values only the statement knows (docs/audit.md).
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ..domain.access import Action, Actor, can
-from ..domain.audit_chain import GENESIS, Break, chain_of, check_chain, entry_hash
+from ..domain.audit_chain import GENESIS, Break, canonical_pieces, chain_of, check_chain, entry_hash
 from ..domain.errors import Forbidden
 from ..extensions import db
 from ..models import Application, AuditChainHead, AuditEntry, Seat, Unit, User
@@ -108,7 +113,11 @@ _CLAIM_HEAD = (
 _MOVE_HEAD = (
     sa.update(HEAD)
     .where(HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer))
-    .values(seq=sa.bindparam("head_seq", type_=sa.Integer), hash=sa.bindparam("head_hash", type_=sa.String))
+    .values(
+        seq=sa.bindparam("head_seq", type_=sa.Integer),
+        hash=sa.bindparam("head_hash", type_=sa.String),
+        prev_hash=HEAD.c.hash,
+    )
 )
 
 # PostgreSQL: ``WITH sealed_entry AS (INSERT INTO audit_entry …) UPDATE audit_chain_head …`` — a
@@ -130,7 +139,6 @@ def record_last(
     to_state: str | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
-    claimed: tuple[int, str] | None = None,
 ) -> None:
     """The same entry as :func:`record`, written *sealed* by one Core INSERT — for the hot path of a
     ballot per tap at the briefing.
@@ -140,20 +148,14 @@ def record_last(
     all: claim the head's next number (an UPDATE, so the lock is taken by a write on both engines —
     on SQLite a read would not hold the writer lock), insert the sealed entry, store the new head
     hash. Entries this transaction recorded earlier are sealed first, so the chain keeps their order.
-
-    *claimed*: the head's number and hash, when the caller's own last statement already claimed them
-    (:func:`claiming`, PostgreSQL); then two statements in all.
     """
     session = db.session()
     fields = _fields(actor, action, campaign_id, subject, from_state, to_state, reason, data)
     chain = fields["chain"]
     conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
-    if claimed is None:
-        seal(session)  # flushes the session too, when it has entries to seal
-        session.flush()
-        claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
-    elif UNSEALED in session.info:  # the claim came before them: the chain would lose their order
-        raise RuntimeError("record_last(claimed=…) after unsealed entries of the same transaction")
+    seal(session)  # flushes the session too, when it has entries to seal
+    session.flush()
+    claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
     if claimed is None:  # the chain's first entry
         _lock_head(session, chain)
         claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).one()
@@ -168,24 +170,126 @@ def record_last(
         conn.execute(_MOVE_HEAD, move)
 
 
-def can_claim_early() -> bool:
-    """True when this transaction has no unsealed entries, so a write may claim the chain's head in
-    its own statement (:func:`claiming`) and pass it to :func:`record_last`."""
+def can_append_in_statement() -> bool:
+    """True when this transaction has no unsealed entries, so a write may seal its own entry in its
+    statement (:func:`appending`): entries recorded earlier would otherwise be chained after it."""
     return UNSEALED not in db.session.info
 
 
-def claiming(written: sa.CTE, changed: sa.ColumnElement[bool]) -> sa.Select:
-    """PostgreSQL: ``WITH written AS (<a write … RETURNING>), claimed AS (UPDATE audit_chain_head SET
-    seq = seq + 1 WHERE chain = :head_chain AND EXISTS (SELECT FROM written WHERE <changed>) RETURNING
-    seq, hash) SELECT written.*, claimed.seq, claimed.hash FROM written LEFT JOIN claimed`` — the write
-    and the claim of its audit entry's place in one round trip, the claim only when the write changed
-    something. The head is still the write's last lock (it waits for the write's rows first); the
-    entry itself follows with :func:`record_last` (``claimed=``). No head row yet (the chain's first
-    entry): ``claimed`` is empty and :func:`record_last` creates it."""
-    claim = _CLAIM_HEAD.where(sa.exists(sa.select(sa.literal(1)).select_from(written).where(changed))).cte(
-        "claimed"
+# --- PostgreSQL: a whole append in the writing statement ----------------------------------------
+
+FILLED_BY_HEAD = ("prev_hash", "seq")
+
+
+def _json_text(value: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+    """The canonical JSON of a text value, written by PostgreSQL: ``to_json`` escapes exactly the
+    characters Python's ``json.dumps(…, ensure_ascii=False)`` escapes, the same way (``\\"``, ``\\\\``,
+    ``\\b \\f \\n \\r \\t``, other controls as ``\\u00xx``; PostgreSQL text holds no NUL)."""
+    return sa.func.coalesce(sa.cast(sa.func.to_json(value), sa.Text), sa.literal("null", sa.Text))
+
+
+def appending(
+    written: sa.CTE, changed: sa.ColumnElement[bool], computed: dict[str, sa.ColumnElement[Any]]
+) -> sa.Select:
+    """PostgreSQL: *written* (a write … RETURNING, as a CTE) and, when *changed* holds for its row,
+    its audit entry sealed into the chain — all in one statement, so a request that writes nothing
+    else needs no transaction of its own (one round trip, see ``database.single_statement``)::
+
+        WITH written AS (<the write>),
+             moved AS (UPDATE audit_chain_head SET seq = seq + 1, prev_hash = hash,
+                              hash = encode(sha256(convert_to(:piece_0 || <hole> || :piece_1 …)), 'hex')
+                       WHERE chain = :head_chain AND EXISTS (SELECT FROM written WHERE <changed>)
+                       RETURNING seq, hash, prev_hash),
+             sealed_entry AS (INSERT INTO audit_entry (…) SELECT :a_…, <computed>, moved.seq, …
+                              FROM moved JOIN written ON true)
+        SELECT written.*, moved.seq FROM written LEFT OUTER JOIN moved ON true
+
+    The entry's hash is computed by the database from the canonical form that
+    :func:`appending_params` cut around the values only the statement knows (``prev_hash``,
+    ``seq`` and the *computed* fields, SQL expressions over *written*), so it is the very hash
+    ``domain.audit_chain.entry_hash`` gives and :func:`verify` checks. The head is locked by the
+    UPDATE after the write's own rows, so it stays the statement's last lock; a concurrent append
+    waits for this commit, then its UPDATE sees the new head (READ COMMITTED re-reads the row).
+    ``moved.seq`` is NULL when nothing changed. The write itself must refuse to run when the chain
+    has no head yet (:func:`head_exists`), or it would be written without its entry.
+    """
+    names = sorted([*computed, *FILLED_BY_HEAD])
+    values = {name: _json_text(sa.select(v).scalar_subquery()) for name, v in computed.items()}
+    values.update(prev_hash=_json_text(HEAD.c.hash), seq=sa.cast(HEAD.c.seq + 1, sa.Text))
+    text: sa.ColumnElement[str] = sa.bindparam("piece_0", type_=sa.Text)
+    for i, name in enumerate(names, start=1):
+        text = text + values[name] + sa.bindparam(f"piece_{i}", type_=sa.Text)
+    digest = sa.func.encode(sa.func.sha256(sa.func.convert_to(text, sa.literal("UTF8"))), sa.literal("hex"))
+    moved = (
+        sa.update(HEAD)
+        .where(
+            HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer),
+            sa.exists(sa.select(sa.literal(1)).select_from(written).where(changed)),
+        )
+        .values(seq=HEAD.c.seq + 1, prev_hash=HEAD.c.hash, hash=digest)
+        .returning(HEAD.c.seq, HEAD.c.hash, HEAD.c.prev_hash)
+        .cte("moved")
     )
-    return sa.select(*written.c, claim.c.seq, claim.c.hash).select_from(written.outerjoin(claim, sa.true()))
+    columns: list[str] = []
+    exprs: list[sa.ColumnElement[Any]] = []
+    for column in ENTRY.columns:
+        if column.key == "id":
+            continue
+        columns.append(column.key)
+        if column.key in computed:
+            exprs.append(computed[column.key])
+        elif column.key in ("seq", "prev_hash"):
+            exprs.append(moved.c[column.key])
+        elif column.key == "entry_hash":
+            exprs.append(moved.c.hash)
+        else:
+            exprs.append(sa.bindparam(f"a_{column.key}", type_=column.type))
+    entry = sa.insert(ENTRY).from_select(
+        columns, sa.select(*exprs).select_from(moved.join(written, sa.true()))
+    )
+    return (
+        sa.select(*written.c, moved.c.seq)
+        .select_from(written.outerjoin(moved, sa.true()))
+        .add_cte(entry.cte("sealed_entry"))
+    )
+
+
+def appending_params(
+    actor: Actor,
+    *,
+    campaign_id: int | None,
+    subject: tuple[str, int | None],
+    to_state: str | None,
+    data: dict[str, Any],
+    computed: tuple[str, ...],
+    reason: str = "",
+) -> dict[str, Any]:
+    """The bound values of an :func:`appending` statement: the entry's known fields (``a_…``), its
+    chain, and the pieces of its canonical form around the values the statement fills in."""
+    fields = _fields(actor, "", campaign_id, subject, None, to_state, reason, data)
+    texts, order = canonical_pieces(fields, [*computed, *FILLED_BY_HEAD])
+    if order != sorted(order):  # the canonical form sorts its keys, and appending() relies on it
+        raise RuntimeError(f"holes out of order: {order}")
+    params = {f"a_{k}": v for k, v in fields.items() if k not in computed}
+    params.update({f"piece_{i}": t for i, t in enumerate(texts)}, head_chain=fields["chain"])
+    return params
+
+
+def head_exists(chain: sa.ColumnElement[int] | None = None) -> sa.Exists:
+    """``EXISTS (SELECT FROM audit_chain_head WHERE chain = :head_chain)``, for a write that
+    :func:`appending` seals: without a head it would be written but not chained."""
+    key = chain if chain is not None else sa.bindparam("head_chain", type_=sa.Integer)
+    return sa.exists(sa.select(sa.literal(1)).select_from(HEAD).where(HEAD.c.chain == key))
+
+
+def ensure_head(chain: int) -> bool:
+    """Create the chain's head if it has none (one idempotent statement); True when it was created."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = (
+        insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
+    )
+    return bool(db.session.connection().execute(stmt).rowcount)
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:

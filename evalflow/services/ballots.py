@@ -17,13 +17,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..domain import briefing as rules
 from ..domain.access import Action, Actor
-from ..domain.audit_chain import chain_of
 from ..domain.briefing import BallotSource, PresentationState
 from ..domain.errors import Conflict
 from ..domain.messages import N_, msg
+from ..domain.phases import Phase
 from ..extensions import db
-from ..models import Ballot, Campaign, Presentation, PresentationStatus
+from ..models import Ballot, Campaign, Presentation, PresentationStatus, Seat, Unit
 from . import audit, clock
+from .accounts import SeatCard
 from .briefing import presentation_of
 from .campaigns import CampaignFacts, require
 
@@ -31,6 +32,10 @@ OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, Pres
 
 
 # --- ballots --------------------------------------------------------------------------------------
+
+
+class CardRefused(Exception):
+    """A ballot written with a remembered seat card was refused: the card may be out of date."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,13 @@ def dialect_name() -> str:
 
 
 @functools.cache
-def _upsert_statement(dialect: str, open_check: bool, only_source: BallotSource | None) -> Any:
+def _upsert_statement(
+    dialect: str,
+    open_check: bool,
+    only_source: BallotSource | None,
+    need_head: bool = False,
+    card_check: bool = False,
+) -> Any:
     """The ballot upsert, built once per variant and executed with bound values (cheap per request).
 
     ``INSERT INTO ballot (…) SELECT :seat_id, :unit_id, :grade, :source, :now [WHERE EXISTS (the
@@ -74,6 +85,10 @@ def _upsert_statement(dialect: str, open_check: bool, only_source: BallotSource 
         if dialect == "postgresql":  # a concurrent close waits for this ballot, later ballots see it
             sub = sub.with_for_update(read=True)
         values = values.where(sub.exists())
+        if need_head:
+            values = values.where(audit.head_exists())
+        if card_check:
+            values = values.where(_card_still_good())
     else:
         values = values.where(sa.true())  # SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
     insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
@@ -90,12 +105,37 @@ def _upsert_statement(dialect: str, open_check: bool, only_source: BallotSource 
     ).returning(table.c.grade, table.c.previous_grade)
 
 
+def _card_still_good() -> sa.Exists:
+    """``EXISTS``: the seat card the caller holds still names this seat of this unit, and its
+    campaign is still in the briefing with the same scale — all a remembered card claims (accounts.
+    SeatCard). Three primary-key lookups."""
+    return sa.exists(
+        sa.select(sa.literal(1))
+        .select_from(Seat)
+        .join(Unit, Unit.id == Seat.unit_id)
+        .join(Campaign, Campaign.id == Unit.campaign_id)
+        .where(
+            Seat.id == sa.bindparam("seat_id", type_=sa.Integer),
+            Seat.token_hash == sa.bindparam("card_digest", type_=sa.String),
+            Seat.unit_id == sa.bindparam("card_unit_id", type_=sa.Integer),
+            Campaign.id == sa.bindparam("campaign_id", type_=sa.Integer),
+            Campaign.phase == Phase.BRIEFING,
+            sa.cast(Campaign.scale_json, sa.Text) == sa.bindparam("card_scale", type_=sa.Text),
+        )
+    )
+
+
 @functools.cache
-def _upsert_claiming_statement() -> Any:
-    """PostgreSQL, a ballot from a phone: the upsert and, when it changed the grade, the claim of its
-    audit entry's place in the chain — one round trip (audit.claiming)."""
-    written = _upsert_statement("postgresql", True, None).cte("written")
-    return audit.claiming(written, written.c.previous_grade.is_distinct_from(written.c.grade))
+def _upsert_appending_statement(card_check: bool) -> Any:
+    """PostgreSQL, a ballot from a phone: the upsert and, when it changed the grade, its audit entry
+    sealed into the chain — one statement (audit.appending), refused like the upsert when scoring is
+    not open, and when the campaign's chain has no head yet."""
+    written = _upsert_statement("postgresql", True, None, need_head=True, card_check=card_check).cte(
+        "written"
+    )
+    old = written.c.previous_grade
+    computed = {"action": sa.case((old.is_(None), "ballot.cast"), else_="ballot.change"), "from_state": old}
+    return audit.appending(written, old.is_distinct_from(written.c.grade), computed)
 
 
 def upsert_ballot(
@@ -134,30 +174,64 @@ def _execute(
 
 
 def _upsert_online(
-    seat_id: int, unit_id: int, grade: str, campaign_id: int
-) -> tuple[str, str | None, tuple[int, str] | None] | None:
-    """The phone's ballot while scoring is open: (grade, previous grade, the audit head it claimed or
-    None), or None when refused. On PostgreSQL the claim rides on the upsert's round trip."""
-    if dialect_name() == "postgresql" and audit.can_claim_early():
-        stmt = _upsert_claiming_statement()
+    actor: Actor, unit_id: int, grade: str, campaign_id: int, card: SeatCard | None
+) -> tuple[str, str | None, bool] | None:
+    """The phone's ballot while scoring is open: (grade, previous grade, whether its audit entry is
+    already written), or None when refused — also when *card* is no longer good. On PostgreSQL the
+    entry rides in the upsert's statement (the first ballot of a chain without a head creates the
+    head, then tries once more)."""
+    assert actor.seat_id is not None
+    checks = {} if card is None else {
+        "card_digest": card.digest, "card_unit_id": card.actor.unit_id, "card_scale": card.scale_text
+    }  # fmt: skip
+    if dialect_name() != "postgresql" or not audit.can_append_in_statement():
+        stmt = _upsert_statement(dialect_name(), True, None, card_check=card is not None)
+        row = _execute(stmt, actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, **checks)
+        return (row[0], row[1], False) if row is not None else None
+    entry = audit.appending_params(
+        actor,
+        campaign_id=campaign_id,
+        subject=("seat", actor.seat_id),
+        to_state=grade,
+        data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
+        computed=APPENDED_FIELDS,
+    )
+    stmt = _upsert_appending_statement(card is not None)
+    for _ in range(2):
         row = _execute(
-            stmt, seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, head_chain=chain_of(campaign_id)
+            stmt, actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, **entry, **checks
         )
-        if row is None:
+        if row is not None:
+            new, old, seq = row[0], row[1], row[2]
+            if (seq is not None) != (old != new):  # the statement's test and this one must agree
+                raise RuntimeError("a ballot's audit entry does not match its change")
+            return new, old, True
+        if not audit.ensure_head(entry["head_chain"]):
             return None
-        return row[0], row[1], ((row[2], row[3]) if row[2] is not None else None)
-    written = upsert_ballot(seat_id, unit_id, grade, BallotSource.ONLINE, open_in_campaign=campaign_id)
-    return (*written, None) if written is not None else None
+    return None
+
+
+# The entry's fields only the appending statement knows: they depend on the grade it replaced.
+APPENDED_FIELDS = ("action", "from_state")
 
 
 def cast_ballot(
-    actor: Actor, campaign: Campaign | CampaignFacts, unit_id: int, grade: object
+    actor: Actor,
+    campaign: Campaign | CampaignFacts,
+    unit_id: int,
+    grade: object,
+    card: SeatCard | None = None,
 ) -> BallotResult:
     """A seat grades the unit whose scoring is open; sending again replaces the grade (idempotent).
 
     The rules that need no database (own unit, grade on the scale) are checked first; the upsert
     itself checks that scoring is open. Only a refused write reads the presentation, to tell "not
     presenting here" (404) from "not open" (409).
+
+    *card*: the seat card the phone authenticated with; the upsert then also checks that it is
+    still good (a remembered card may be out of date, see ``accounts.bearer``). A remembered card
+    whose write is refused raises :class:`CardRefused` instead of explaining the refusal: the
+    caller asks the database who the caller is, and tries again.
     """
     require(actor, Action.BALLOT_CAST, campaign)
     assert actor.seat_id is not None and actor.unit_id is not None
@@ -168,15 +242,15 @@ def cast_ballot(
         labels=[g.label for g in campaign.scale],
         state=PresentationState.OPEN,
     )
-    written = _upsert_online(actor.seat_id, unit_id, clean, campaign.id)
+    written = _upsert_online(actor, unit_id, clean, campaign.id, card)
     if written is None:
+        if card is not None and card.remembered:
+            raise CardRefused()
         presentation_of(campaign, unit_id)  # 404 when the unit does not present in this campaign
         raise Conflict(msg(N_("该单位的评分未开放或已结束。")), code="scoring_closed")
-    new, old, claimed = written
+    new, old, audited = written
     changed = old is None or old != new
-    if claimed is not None and not changed:  # the statement's test and this one must agree
-        raise RuntimeError("the audit head was claimed for an unchanged ballot")
-    if changed:
+    if changed and not audited:
         audit.record_last(
             actor,
             "ballot.cast" if old is None else "ballot.change",
@@ -185,7 +259,6 @@ def cast_ballot(
             from_state=old,
             to_state=new,
             data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
-            claimed=claimed,
         )
     return BallotResult(unit_id, new, old, changed)
 

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from evalflow import create_app, database
 from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
-from evalflow.models import AuditChainHead, AuditEntry, Campaign
-from evalflow.services import audit
+from evalflow.models import AuditChainHead, AuditEntry, Ballot, Campaign, Seat
+from evalflow.services import accounts, audit, ballots
 from tests.briefing_world import build
 from tests.conftest import is_postgres, pg_schema
 from tests.factories import make_config
@@ -210,11 +210,11 @@ def test_postgres_ballot_on_a_connection_that_died_is_503_then_succeeds(tmp_path
 # --- a ballot's statements ---------------------------------------------------------------------------
 
 
-def test_ballot_statements_and_audit_claim(app, client):
-    """A changed ballot: the token lookup (with the campaign), the upsert, the audit entry. On
-    PostgreSQL the upsert claims the audit chain's head in the same statement: 3 statements; on
-    SQLite 5. A repeated grade writes no audit entry and leaves the head where it was. The chain
-    verifies, including a chain whose first entry is a ballot."""
+def test_ballot_statements_and_audit_entry(app, client):
+    """A phone's ballot: on PostgreSQL one statement (the upsert and its sealed audit entry, the seat
+    card checked in it) once the card is remembered; on SQLite the upsert and the entry's three. The
+    first ballot of a chain that has no head yet creates the head, then writes. A repeated grade
+    writes no audit entry and leaves the head where it was. The chain verifies."""
     world = build(client)
     target, cid = world.uid(0), world.cid
     headers = world.office_headers()
@@ -238,9 +238,11 @@ def test_ballot_statements_and_audit_claim(app, client):
         return len(statements)
 
     pg = is_postgres(client.application)
-    assert put("好") == (8 if pg else 9)  # first of the chain: the head row is created first
-    assert put("一般") == (3 if pg else 5)
-    assert put("一般") == (2 if pg else 2)  # unchanged: lookup and upsert only
+    # lookup; PostgreSQL: refused for want of a head, head created, again; SQLite: upsert, then the
+    # head is created and locked (3), claimed, the entry written, the head moved
+    assert put("好") == (4 if pg else 9)
+    assert put("一般") == (1 if pg else 4)  # the card is remembered: no lookup
+    assert put("一般") == 1  # unchanged: the upsert only
     db.session.expire_all()
     rows = db.session.execute(
         sa.select(AuditEntry.action, AuditEntry.seq, AuditEntry.from_state, AuditEntry.to_state).order_by(
@@ -248,19 +250,113 @@ def test_ballot_statements_and_audit_claim(app, client):
         )
     ).all()
     assert [tuple(r) for r in rows] == [("ballot.cast", 1, None, "好"), ("ballot.change", 2, "好", "一般")]
-    assert db.session.get(AuditChainHead, cid).seq == 2
+    head = db.session.get(AuditChainHead, cid)
+    assert head.seq == 2
+    first = db.session.scalar(sa.select(AuditEntry.entry_hash).where(AuditEntry.seq == 1))
+    assert head.prev_hash == first  # the hash the head held before its last move
     assert all(r.broken is None for r in audit.verify())
 
 
-def test_record_last_refuses_an_early_claim_after_unsealed_entries(app):
-    campaign = Campaign(title="甲")
-    db.session.add(campaign)
-    db.session.flush()
+def test_ballot_after_unsealed_entries_of_its_transaction_keeps_their_order(app, client):
+    """A ballot cast in a transaction that already recorded entries cannot seal its own entry in
+    its statement (those entries would be chained after it): it takes the sealing path, after them."""
+    world = build(client)
+    target = world.uid(0)
+    assert (
+        client.post(
+            f"/api/v1/campaigns/{world.cid}/presentations/{target}/open", headers=world.office_headers()
+        ).status_code
+        == 200
+    )
+    campaign = db.session.get(Campaign, world.cid)
     audit.record(Actor(Role.OFFICE, label="wmb"), "test.before", campaign_id=campaign.id)
-    assert audit.can_claim_early() is False
-    with pytest.raises(RuntimeError):
-        audit.record_last(
-            Actor(Role.OFFICE, label="wmb"), "test.last", campaign_id=campaign.id, claimed=(1, "x")
+    assert audit.can_append_in_statement() is False
+    seat = accounts.actor_for_seat(db.session.get(Seat, world.seat_ids[(1, "reporter")]))
+    ballots.cast_ballot(seat, campaign, target, "好")
+    db.session.commit()
+    assert audit.can_append_in_statement() is True
+    tail = db.session.scalars(
+        sa.select(AuditEntry.action)
+        .where(AuditEntry.chain == world.cid)
+        .order_by(AuditEntry.seq.desc())
+        .limit(2)
+    ).all()
+    assert tail == ["ballot.cast", "test.before"]
+    assert all(r.broken is None for r in audit.verify())
+
+
+# --- PostgreSQL: the phone's ballot is one statement, outside a transaction ---------------------------
+
+
+def _open_for_ballots(client: Any) -> Any:
+    world = build(client)
+    opened = client.post(
+        f"/api/v1/campaigns/{world.cid}/presentations/{world.uid(0)}/open", headers=world.office_headers()
+    )
+    assert opened.status_code == 200
+    return world
+
+
+def test_postgres_ballot_runs_without_a_transaction_and_the_connection_comes_back_ordinary(tmp_path):
+    """No BEGIN, no COMMIT: the driver's autocommit for the ballot's single statement; the next
+    request on the same pooled connection is an ordinary transaction again."""
+    with _pg_app(tmp_path) as (app, _url):
+        client = app.test_client()
+        world = _open_for_ballots(client)
+        seen: list[tuple[str, bool]] = []
+
+        def note(conn: sa.Connection, _cursor: Any, statement: str, *_rest: Any) -> None:
+            seen.append((statement.split()[0], conn.connection.dbapi_connection.autocommit))
+
+        path = f"/api/v1/campaigns/{world.cid}/ballots/{world.uid(0)}"
+        mine = f"/api/v1/campaigns/{world.cid}/ballots/mine"
+        # the test's own reads began a transaction on the session the requests share (a server's
+        # request starts with a session of its own); a request inside a transaction keeps it
+        db.session.commit()
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        for grade in ("好", "一般"):
+            assert client.put(path, json={"grade": grade}, headers=world.seat_headers(1)).status_code == 200
+        assert seen == [("SELECT", True), ("WITH", True), ("WITH", True)]  # lookup once, then remembered
+        seen.clear()
+        assert client.get(mine, headers=world.seat_headers(1)).status_code == 200
+        assert seen and all(autocommit is False for _kind, autocommit in seen)
+
+
+def test_postgres_ballot_statement_is_atomic_when_its_audit_entry_fails(tmp_path):
+    """Outside a transaction the ballot and its audit entry must still stand or fall together: an
+    entry the database refuses leaves the old grade, no entry and the chain head where it was."""
+    with _pg_app(tmp_path) as (app, _url):
+        client = app.test_client()
+        world = _open_for_ballots(client)
+        path = f"/api/v1/campaigns/{world.cid}/ballots/{world.uid(0)}"
+        assert client.put(path, json={"grade": "好"}, headers=world.seat_headers(1)).status_code == 200
+        db.session.execute(
+            sa.text("ALTER TABLE audit_entry ADD CONSTRAINT test_no_change CHECK (action <> 'ballot.change')")
         )
-    db.session.rollback()
-    assert audit.can_claim_early() is True
+        db.session.commit()
+        head_before = db.session.get(AuditChainHead, world.cid).seq
+        entries_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry))
+        headers = world.seat_headers(1)
+        db.session.commit()  # the request gets an idle session, as on a server
+        kinds: list[bool] = []
+        sa.event.listen(
+            db.engine,
+            "before_cursor_execute",
+            lambda conn, *_: kinds.append(conn.connection.dbapi_connection.autocommit),
+        )
+        refused = client.put(path, json={"grade": "一般"}, headers=headers)
+        assert refused.status_code >= 400
+        assert kinds == [True], "one statement, outside a transaction"
+        db.session.expire_all()
+        grade = db.session.scalar(
+            sa.select(Ballot.grade).where(
+                Ballot.seat_id == world.seat_ids[(1, "reporter")], Ballot.unit_id == world.uid(0)
+            )
+        )
+        assert grade == "好"
+        assert db.session.get(AuditChainHead, world.cid).seq == head_before
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == entries_before
+        db.session.execute(sa.text("ALTER TABLE audit_entry DROP CONSTRAINT test_no_change"))
+        db.session.commit()
+        assert client.put(path, json={"grade": "一般"}, headers=world.seat_headers(1)).status_code == 200
+        assert all(r.broken is None for r in audit.verify())
