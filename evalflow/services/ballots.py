@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..database import DriverStatement
 from ..domain import briefing as rules
 from ..domain.access import Action, Actor
 from ..domain.briefing import BallotSource, PresentationState
@@ -126,6 +127,11 @@ def _card_still_good() -> sa.Exists:
 
 
 @functools.cache
+def _appending_driver_statement(card_check: bool) -> DriverStatement:
+    return DriverStatement(_upsert_appending_statement(card_check), db.engine.dialect)
+
+
+@functools.cache
 def _upsert_appending_statement(card_check: bool) -> Any:
     """PostgreSQL, a ballot from a phone: the upsert and, when it changed the grade, its audit entry
     sealed into the chain — one statement (audit.appending), refused like the upsert when scoring is
@@ -166,11 +172,18 @@ def _execute(
     campaign_id: int | None,
     **more: Any,
 ) -> Any:
+    params = _values(seat_id, unit_id, grade, source, campaign_id)
+    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
+    return db.session.connection().execute(stmt, {**params, **more}).first()  # per-statement overhead
+
+
+def _values(
+    seat_id: int, unit_id: int, grade: str, source: BallotSource, campaign_id: int | None
+) -> dict[str, Any]:
     params = {"seat_id": seat_id, "unit_id": unit_id, "grade": grade, "source": source, "now": clock.now()}
     if campaign_id is not None:
         params["campaign_id"] = campaign_id
-    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
-    return db.session.connection().execute(stmt, {**params, **more}).first()  # per-statement overhead
+    return params
 
 
 def _upsert_online(
@@ -196,11 +209,11 @@ def _upsert_online(
         data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
         computed=APPENDED_FIELDS,
     )
-    stmt = _upsert_appending_statement(card is not None)
+    stmt = _appending_driver_statement(card is not None)
+    values = _values(actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id) | entry | checks
     for _ in range(2):
-        row = _execute(
-            stmt, actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, **entry, **checks
-        )
+        db.session.flush()
+        row = stmt.execute(db.session.connection(), values).first()
         if row is not None:
             new, old, seq = row[0], row[1], row[2]
             if (seq is not None) != (old != new):  # the statement's test and this one must agree

@@ -8,6 +8,7 @@ import fcntl
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 
 from evalflow import create_app, database
 from evalflow.domain.access import Actor, Role
+from evalflow.domain.phases import Phase
 from evalflow.extensions import db
 from evalflow.models import AuditChainHead, AuditEntry, Ballot, Campaign, Seat
 from evalflow.services import accounts, audit, ballots
@@ -360,3 +362,39 @@ def test_postgres_ballot_statement_is_atomic_when_its_audit_entry_fails(tmp_path
         db.session.commit()
         assert client.put(path, json={"grade": "一般"}, headers=world.seat_headers(1)).status_code == 200
         assert all(r.broken is None for r in audit.verify())
+
+
+def test_postgres_driver_statement_binds_what_sqlalchemy_binds(tmp_path):
+    """The ballot's statement runs as driver SQL compiled once: the SQL and the processed values
+    the driver receives (JSON, enums, timestamps, constants of the statement) are the ones
+    SQLAlchemy's own execution would send."""
+    with _pg_app(tmp_path):
+        stmt = sa.select(
+            sa.bindparam("data", type_=AuditEntry.__table__.c.data.type),
+            sa.bindparam("at", type_=AuditEntry.__table__.c.created_at.type),
+            sa.bindparam("phase", type_=Campaign.__table__.c.phase.type),
+            sa.literal("x") == sa.bindparam("label", type_=sa.String),
+        ).where(Campaign.__table__.c.phase == Phase.BRIEFING)
+        values = {
+            "data": {"seat_id": 3, "名": "好\\n"},
+            "at": datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
+            "phase": Phase.REVIEW,
+            "label": "x",
+        }
+        sent: list[tuple[str, dict[str, Any]]] = []
+        sa.event.listen(db.engine, "before_cursor_execute", lambda c, cur, s, p, *a: sent.append((s, p)))
+        conn = db.session.connection()
+        ours = database.DriverStatement(stmt, db.engine.dialect)
+        conn.execute(stmt, values).all()
+        ours.execute(conn, values).all()
+        db.session.rollback()
+
+        def plain(params: dict[str, Any]) -> dict[str, Any]:  # psycopg wraps JSON in an adapter
+            return {k: (type(v).__name__, getattr(v, "obj", v)) for k, v in params.items()}
+
+        (sql_a, params_a), (sql_b, params_b) = sent
+        assert sql_b == sql_a
+        assert plain(params_b) == plain(params_a)
+        assert plain(params_b)["phase"] == ("str", "review")  # the enum's value, not the member
+        assert plain(params_b)["phase_1"] == ("str", "briefing")
+        assert plain(params_b)["data"][0] != "dict"  # serialized for the driver
