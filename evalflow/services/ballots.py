@@ -35,6 +35,15 @@ OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, Pres
 # --- ballots --------------------------------------------------------------------------------------
 
 
+# The entry's fields only the appending statement knows: they depend on the grade it replaced.
+APPENDED_FIELDS = ("action", "from_state")
+CAST, CHANGE = "ballot.cast", "ballot.change"  # a seat's first grade for a unit / a replaced one
+
+
+def _entry_data(seat_id: int, unit_id: int) -> dict[str, Any]:
+    return {"seat_id": seat_id, "unit_id": unit_id, "source": BallotSource.ONLINE.value}
+
+
 class CardRefused(Exception):
     """A ballot written with a remembered seat card was refused: the card may be out of date."""
 
@@ -140,7 +149,7 @@ def _upsert_appending_statement(card_check: bool) -> Any:
         "written"
     )
     old = written.c.previous_grade
-    computed = {"action": sa.case((old.is_(None), "ballot.cast"), else_="ballot.change"), "from_state": old}
+    computed = {"action": sa.case((old.is_(None), CAST), else_=CHANGE), "from_state": old}
     return audit.appending(written, old.is_distinct_from(written.c.grade), computed)
 
 
@@ -206,7 +215,7 @@ def _upsert_online(
         campaign_id=campaign_id,
         subject=("seat", actor.seat_id),
         to_state=grade,
-        data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
+        data=_entry_data(actor.seat_id, unit_id),
         computed=APPENDED_FIELDS,
     )
     stmt = _appending_driver_statement(card is not None)
@@ -222,10 +231,6 @@ def _upsert_online(
         if not audit.ensure_head(entry["head_chain"]):
             return None
     return None
-
-
-# The entry's fields only the appending statement knows: they depend on the grade it replaced.
-APPENDED_FIELDS = ("action", "from_state")
 
 
 def cast_ballot(
@@ -266,12 +271,12 @@ def cast_ballot(
     if changed and not audited:
         audit.record_last(
             actor,
-            "ballot.cast" if old is None else "ballot.change",
+            CAST if old is None else CHANGE,
             campaign_id=campaign.id,
             subject=("seat", actor.seat_id),
             from_state=old,
             to_state=new,
-            data={"seat_id": actor.seat_id, "unit_id": unit_id, "source": "online"},
+            data=_entry_data(actor.seat_id, unit_id),
         )
     return BallotResult(unit_id, new, old, changed)
 
