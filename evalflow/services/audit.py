@@ -193,7 +193,7 @@ def appending(
 ) -> sa.Select:
     """PostgreSQL: *written* (a write … RETURNING, as a CTE) and, when *changed* holds for its row,
     its audit entry sealed into the chain — all in one statement, so a request that writes nothing
-    else needs no transaction of its own (one round trip, see ``database.single_statement``)::
+    else needs no transaction of its own (one round trip, see ``database.without_transaction``)::
 
         WITH written AS (<the write>),
              moved AS (UPDATE audit_chain_head SET seq = seq + 1, prev_hash = hash,
@@ -275,34 +275,30 @@ def appending_params(
     return params
 
 
-def head_exists(chain: sa.ColumnElement[int] | None = None) -> sa.Exists:
+def head_exists() -> sa.Exists:
     """``EXISTS (SELECT FROM audit_chain_head WHERE chain = :head_chain)``, for a write that
     :func:`appending` seals: without a head it would be written but not chained."""
-    key = chain if chain is not None else sa.bindparam("head_chain", type_=sa.Integer)
+    key = sa.bindparam("head_chain", type_=sa.Integer)
     return sa.exists(sa.select(sa.literal(1)).select_from(HEAD).where(HEAD.c.chain == key))
 
 
-def ensure_head(chain: int) -> bool:
-    """Create the chain's head if it has none (one idempotent statement); True when it was created."""
-    dialect = db.session.get_bind().dialect.name
+def ensure_head(chain: int, session: Session | None = None) -> bool:
+    """Create the chain's head if it has none — one ``INSERT … ON CONFLICT DO NOTHING``, so two first
+    entries of a campaign cannot race; True when it was created."""
+    session = session or db.session()
+    dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
     )
-    return bool(db.session.connection().execute(stmt).rowcount)
+    return bool(session.connection().execute(stmt).rowcount)
 
 
 def _lock_head(session: Session, chain: int) -> tuple[int, str]:
     """Lock the chain's head until the transaction ends (creating it the first time); return it."""
     head = session.execute(_READ_HEAD, {"head_chain": chain}).first()
     if head is None:  # the chain's first entry: two first entries of a campaign cannot race
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        session.execute(
-            insert(HEAD)
-            .values(chain=chain, seq=0, hash=GENESIS)
-            .on_conflict_do_nothing(index_elements=["chain"])
-        )
+        ensure_head(chain, session)
         head = session.execute(_READ_HEAD, {"head_chain": chain}).one()
     return int(head[0]), str(head[1])
 
