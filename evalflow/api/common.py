@@ -178,6 +178,10 @@ def route(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
+    *auth*: ``"bearer"`` (the default) needs a signed-in caller — a seat, a unit or the office — and
+    answers an anonymous request 401 before its body or query is looked at; ``"public"`` lets anyone
+    call (a bad token is still a 401). Which role may do what is the view's service's decision.
+
     *body* and *query* are validated before the view runs and passed to it under those names; the
     view returns an output object (or ``(object, status)``, or a ready ``Response``), which is
     serialized through the type declared for that status. ``responses`` maps a status to an output
@@ -198,6 +202,8 @@ def route(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def endpoint(**kwargs: Any) -> Any:
+            if auth != "public":
+                require_login()  # who is calling is settled before what they sent: 401, not field errors
             if body is not None:
                 raw = request.get_data(cache=True)
                 kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)

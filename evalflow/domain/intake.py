@@ -14,6 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from . import bounds
 from .errors import Conflict, InvalidInput
 from .messages import N_, Message, msg
 
@@ -361,6 +362,8 @@ def clean_veto(kind: object, occurred_on: object, description: object, kinds: Co
     day = _parse_date(occurred_on)
     if day is None:
         errors["occurred_on"] = [msg(N_("请填写发生日期(YYYY-MM-DD)。"))]
+    elif not bounds.day_in_range(day):
+        errors["occurred_on"] = [bounds.day_range()]
     elif day > today:
         errors["occurred_on"] = [msg(N_("发生日期不能晚于今天。"))]
     text = _text_field(description, "description", MAX_VETO_DESCRIPTION, errors).strip()
@@ -397,6 +400,8 @@ def parse_optional_date(value: object, field: str) -> date | None:
     day = _parse_date(value)
     if day is None:
         raise InvalidInput(fields={field: [msg(N_("日期格式须为 YYYY-MM-DD。"))]})
+    if not bounds.day_in_range(day):
+        raise InvalidInput(fields={field: [bounds.day_range()]})
     return day
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from . import bounds
 from .errors import InvalidInput
 from .messages import N_, Message, msg
 
@@ -88,10 +89,8 @@ def clean_objection(data: Mapping[str, Any]) -> dict[str, Any]:
     kind = _text(data.get("kind")) or "individual"
     if kind not in KINDS:
         errors["kind"] = [msg(N_("异议人类型须为个人或单位。"))]
-    unit_id = data.get("unit_id")
-    if isinstance(unit_id, str) and unit_id.strip().isdigit():
-        unit_id = int(unit_id)
-    if isinstance(unit_id, bool) or not isinstance(unit_id, int):
+    unit_id = bounds.parse_id(data.get("unit_id"))
+    if unit_id is None:
         errors["unit_id"] = [msg(N_("请选择被提出异议的单位。"))]
     name, contact = _text(data.get("name")), _text(data.get("contact_name"))
     phone, email, content = _text(data.get("phone")), _text(data.get("email")), _text(data.get("content"))

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 import chinese_calendar
 
+from . import bounds
 from .errors import InvalidInput
 from .messages import N_, msg
 
@@ -83,8 +84,13 @@ def _check_count(n: int) -> None:
 
 
 def working_period(starts_on: date, n: int, extra: ExtraDays = NO_EXTRA_DAYS) -> Period:
-    """The period of *n* working days counted from *starts_on* (included when it is a working day)."""
+    """The period of *n* working days counted from *starts_on* (included when it is a working day).
+
+    *starts_on* must be a day an office could mean (``bounds.FIRST_DAY``..``LAST_DAY``): counting
+    on from 9999-12-31 would leave what a date can hold."""
     _check_count(n)
+    if not bounds.day_in_range(starts_on):
+        raise InvalidInput(bounds.day_range())
     day, counted, unknown = starts_on, 0, set()
     while True:
         if not year_known(day.year, extra):
@@ -121,6 +127,8 @@ def clean_extra_day(day: object, is_workday_value: object, note: object) -> tupl
             parsed = date.fromisoformat(str(day or "").strip())
         except ValueError:
             errors["day"] = [msg(N_("请填写有效的日期(YYYY-MM-DD)。"))]
+    if parsed is not None and not bounds.day_in_range(parsed):
+        errors["day"] = [bounds.day_range()]
     text = str(note or "").strip()
     if len(text) > MAX_NOTE:
         errors["note"] = [msg(N_("说明最多 %(max)d 个字。"), max=MAX_NOTE)]

@@ -8,9 +8,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from ..domain.bounds import MAX_ID
 from ..domain.campaign import MAX_REASON
 from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, Decision, Status, TitleAction
-from .base import Input, Output, Query, Timestamp, text
+from .base import Day, Input, Output, Query, Timestamp, text
 from .files import FileOut
 
 
@@ -27,7 +28,7 @@ class ReviewIn(Input):
 
 
 class DeadlineIn(Input):
-    deadline: date | Literal[""] | None = Field(None, description="YYYY-MM-DD; null or empty clears it")
+    deadline: Day | Literal[""] | None = Field(None, description="YYYY-MM-DD; null or empty clears it")
     reason: text(MAX_REASON, required=False) | None = ""  # type: ignore[valid-type]
 
 
@@ -40,8 +41,8 @@ class QueueQuery(Query):
 class DiffQuery(Query):
     """Which two submitted versions to compare (default: the last two)."""
 
-    before: int | None = Field(None, alias="from", ge=1, le=2**31 - 1)
-    after: int | None = Field(None, alias="to", ge=1, le=2**31 - 1)
+    before: int | None = Field(None, alias="from", ge=1, le=MAX_ID)
+    after: int | None = Field(None, alias="to", ge=1, le=MAX_ID)
 
 
 class Heading(Output):

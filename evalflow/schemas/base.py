@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -24,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ..domain import bounds
 from ..domain.errors import InvalidInput
 from ..domain.messages import N_, Message, msg
 from ..domain.text import text_problem
@@ -61,6 +63,56 @@ Timestamp = Annotated[
     datetime,
     PlainSerializer(lambda moment: moment.isoformat(), return_type=str, when_used="json"),
     WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+
+
+def _id_text(value: Any) -> Any:
+    """A query string's or a form's id: ASCII digits only ("²" and "٣" are not numbers here)."""
+    if isinstance(value, str) and not bounds.is_ascii_number(value.strip()):
+        raise PydanticCustomError("int_parsing", _MESSAGES["int_parsing"])
+    if isinstance(value, str) and bounds.parse_id(value) is None:
+        raise _out_of_range(bounds.id_range())
+    return value
+
+
+def _id_in_range(value: int) -> int:
+    if not bounds.id_in_range(value):
+        raise _out_of_range(bounds.id_range())
+    return value
+
+
+def _day_in_range(value: date) -> date:
+    problem = bounds.day_problem(value)
+    if problem is not None:
+        raise _out_of_range(problem)
+    return value
+
+
+def _out_of_range(problem: Message) -> PydanticCustomError:
+    return PydanticCustomError("out_of_range", problem.template, {"message": problem})
+
+
+# The one id type of every body, query string and form: a whole number from 1 to 2**31 - 1 (the id
+# columns' range, domain/bounds.py); a larger one is a 400 that says so, never a database error.
+Id = Annotated[
+    int,
+    BeforeValidator(_id_text),
+    AfterValidator(_id_in_range),
+    WithJsonSchema({"type": "integer", "minimum": bounds.MIN_ID, "maximum": bounds.MAX_ID}),
+]
+
+# The one date type of every body and query string: YYYY-MM-DD, a day an office could mean
+# (bounds.FIRST_DAY..LAST_DAY), so no date arithmetic after it overflows.
+Day = Annotated[
+    date,
+    AfterValidator(_day_in_range),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "description": f"{bounds.FIRST_DAY.isoformat()} to {bounds.LAST_DAY.isoformat()}",
+        }
+    ),
 ]
 
 
@@ -110,6 +162,7 @@ _MESSAGES: dict[str, str] = {
     "int_type": N_("须为整数。"),
     "int_parsing": N_("须为整数。"),
     "int_from_float": N_("须为整数。"),
+    "int_parsing_size": N_("数值过大。"),
     "float_type": N_("须为数字。"),
     "float_parsing": N_("须为数字。"),
     "decimal_type": N_("须为数字。"),
@@ -137,7 +190,7 @@ _FALLBACK = N_("取值无效。")
 
 def _message(error: Mapping[str, Any]) -> Message:
     ctx = error.get("ctx") or {}
-    if error["type"] == "text_problem" and isinstance(ctx.get("message"), Message):
+    if isinstance(ctx.get("message"), Message):  # our own checks (text_problem, out_of_range)
         return ctx["message"]
     template = _MESSAGES.get(error["type"], _FALLBACK)
     params = {k: str(v) for k, v in ctx.items() if f"%({k})s" in template}

@@ -10,7 +10,7 @@ from pydantic import Field
 from ..domain.briefing import MAX_COUNTDOWN, MAX_SEED, MIN_COUNTDOWN, BallotSource, PresentationState
 from ..domain.scale import MAX_LABEL
 from ..domain.training import SeatRole
-from .base import Input, Output, Query, text
+from .base import Id, Input, Output, Query, text
 
 MAX_SHEET_ID = 40
 
@@ -25,7 +25,7 @@ class OpenQuery(Query):
 
 
 class OrderIn(Input):
-    unit_ids: list[int] = Field(description="every presenting unit exactly once, first presenter first")
+    unit_ids: list[Id] = Field(description="every presenting unit exactly once, first presenter first")
 
 
 class DrawIn(Input):
@@ -37,7 +37,7 @@ class BallotIn(Input):
 
 
 class SheetQuery(Query):
-    seat: int | None = Field(None, ge=1, description="only this seat's form")
+    seat: Id | None = Field(None, description="only this seat's form")
 
 
 class PaperEntryIn(Input):

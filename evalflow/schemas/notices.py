@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..domain import notice as rules
-from .base import Input, Output, text
+from .base import Day, Id, Input, Output, text
 
 
 class ContactIn(Input):
@@ -21,9 +21,9 @@ class ContactIn(Input):
 
 
 class NoticeIn(Input):
-    unit_ids: list[int] = Field(min_length=1, max_length=1000)
+    unit_ids: list[Id] = Field(min_length=1, max_length=1000)
     title: text(rules.MAX_TITLE, required=False) | None = None  # type: ignore[valid-type]
-    starts_on: date | None = Field(None, description="default: the day the notice is published")
+    starts_on: Day | None = Field(None, description="default: the day the notice is published")
     contact: ContactIn
 
 
@@ -62,7 +62,7 @@ class ObjectionIn(Input):
     """An individual gives real name and phone; a unit (``kind: unit``) also a contact person and,
     through the online form, an image of its seal. Anonymous objections are refused (400)."""
 
-    unit_id: int
+    unit_id: Id
     name: text(rules.MAX_NAME, required=False) = ""  # type: ignore[valid-type]
     phone: text(rules.MAX_PHONE, required=False) = ""  # type: ignore[valid-type]
     content: text(rules.MAX_CONTENT, required=False) = ""  # type: ignore[valid-type]
@@ -115,7 +115,7 @@ class CommendationOut(Output):
 
 
 class CalendarDayIn(Input):
-    day: date
+    day: Day
     is_workday: bool
     note: text(100, required=False) = ""  # type: ignore[valid-type]
 

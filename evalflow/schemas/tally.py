@@ -10,7 +10,7 @@ from pydantic import Field
 from ..domain.tally import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, Method
 from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN
 from ..models import ProposalRule
-from .base import Input, Output, Query, text
+from .base import Id, Input, Output, Query, text
 
 Number = float | None
 
@@ -101,7 +101,7 @@ class ProposalIn(Input):
     k: int | None = Field(None, ge=1, le=MAX_PROPOSAL_K)
     per_category: bool = False
     threshold: int | float | None = Field(None, ge=0, le=MAX_SCORE_THRESHOLD)
-    unit_ids: list[int] | None = Field(
+    unit_ids: list[Id] | None = Field(
         None, description="required for manual; otherwise adjusts the rule's list"
     )
     reasons: dict[str, text(MAX_DEVIATION_REASON)] = Field(  # type: ignore[valid-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ..domain.bounds import FIRST_DAY, LAST_DAY
 from ..domain.training import (
     CHECKIN_MAX_MINUTES,
     MAX_AGENDA_ITEM,
@@ -28,7 +29,8 @@ class TrainingIn(Input):
     starts_at: str | None = Field(
         None,
         max_length=MAX_TIMESTAMP,
-        description="ISO 8601; without offset read in the office's time zone",
+        description="ISO 8601; without offset read in the office's time zone; "
+        f"its day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}",
     )
     place: text(MAX_PLACE, required=False) | None = None  # type: ignore[valid-type]
     agenda: list[text(MAX_AGENDA_ITEM, required=False)] | None = Field(  # type: ignore[valid-type]

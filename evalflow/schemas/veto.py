@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import Field
 
 from ..domain.intake import MAX_VETO_DESCRIPTION, MAX_VETO_KIND, MAX_WITHDRAWAL_REASON
-from .base import Input, Output, Timestamp, text
+from .base import Day, Input, Output, Timestamp, text
 from .files import FileOut
 
 
@@ -15,7 +15,7 @@ class VetoIn(Input):
     """As JSON, or as multipart form fields with an optional ``evidence`` file."""
 
     kind: str = Field(max_length=MAX_VETO_KIND, description="one of the configured VETO_TYPES")
-    occurred_on: date = Field(description="YYYY-MM-DD, not after today")
+    occurred_on: Day = Field(description="YYYY-MM-DD, not after today")
     description: text(MAX_VETO_DESCRIPTION)  # type: ignore[valid-type]
 
 

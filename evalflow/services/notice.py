@@ -22,8 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from ..domain import bounds, workdays
 from ..domain import notice as rules
-from ..domain import workdays
 from ..domain.access import PUBLIC, Action, Actor
 from ..domain.errors import Conflict, InvalidInput, NotFound
 from ..domain.intake import FileKind
@@ -145,6 +145,8 @@ def _unit_ids(value: Any) -> list[int]:
     for item in value:
         if isinstance(item, bool) or not isinstance(item, int):
             raise InvalidInput(fields={"unit_ids": [msg(N_("单位编号须为整数。"))]})
+        if not bounds.id_in_range(item):
+            raise InvalidInput(fields={"unit_ids": [bounds.id_range()]})
         if item not in ids:
             ids.append(item)
     return ids
@@ -157,6 +159,8 @@ def _starts_on(value: Any) -> date | None:
         day = date.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(fields={"starts_on": [msg(N_("请填写有效的日期(YYYY-MM-DD)。"))]}) from None
+    if not bounds.day_in_range(day):
+        raise InvalidInput(fields={"starts_on": [bounds.day_range()]})
     if day < clock.today():
         raise InvalidInput(fields={"starts_on": [msg(N_("公示开始日期不能早于今天。"))]})
     return day

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..domain import bounds
 from ..domain import briefing as rules
 from ..domain.access import Action, Actor
 from ..domain.briefing import BallotSource, Reconciliation
@@ -37,9 +38,8 @@ def sheet_id(campaign: Campaign, seat: Seat) -> str:
 def seat_for_sheet(campaign: Campaign, value: object) -> Seat:
     text = str(value or "").strip()
     prefix, _, seat_part = text.partition("-")
-    seat = (
-        db.session.get(Seat, int(seat_part)) if prefix == str(campaign.id) and seat_part.isdigit() else None
-    )
+    seat_no = bounds.parse_id(seat_part) if prefix == str(campaign.id) else None
+    seat = db.session.get(Seat, seat_no) if seat_no is not None else None
     unit = db.session.get(Unit, seat.unit_id) if seat else None
     if seat is None or unit is None or unit.campaign_id != campaign.id:
         raise NotFound(msg(N_("没有编号为“%(id)s”的评定表。"), id=text))
@@ -108,10 +108,7 @@ def _clean_grades(campaign: Campaign, seat: Seat, grades: object) -> dict[int, s
         raise InvalidInput(fields={"grades": [msg(N_("请按汇报单位填写档次。"))]})
     clean: dict[int, str] = {}
     for key, value in grades.items():
-        try:
-            unit_id = int(key)
-        except (TypeError, ValueError):
-            unit_id = -1
+        unit_id = bounds.parse_id(key)
         if unit_id not in presenting or unit_id == seat.unit_id:
             raise InvalidInput(
                 fields={"grades": [msg(N_("评定表中没有编号为 %(id)s 的单位。"), id=str(key))]}

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..domain import bounds
 from ..domain import training as rules
 from ..domain.access import Action, Actor
 from ..domain.errors import Conflict, InvalidInput, NotFound
@@ -106,13 +107,17 @@ def schedule(actor: Actor, campaign: Campaign) -> Schedule:
 
 
 def parse_starts_at(value: object) -> datetime | None:
-    """ISO 8601 date-time; without an offset it is read in the office's time zone."""
+    """ISO 8601 date-time; without an offset it is read in the office's time zone. Its day must be
+    one an office could mean (``domain/bounds.py``): year 1 moved to UTC would overflow."""
     if value is None or value == "":
         return None
     try:
         moment = datetime.fromisoformat(str(value))
     except ValueError:
         raise InvalidInput(fields={"starts_at": [msg(N_("时间格式须为 YYYY-MM-DDTHH:MM。"))]}) from None
+    problem = bounds.day_problem(moment)
+    if problem is not None:
+        raise InvalidInput(fields={"starts_at": [problem]})
     return moment.replace(tzinfo=clock.office_tz()) if moment.tzinfo is None else moment
 
 

@@ -14,11 +14,14 @@ from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from ..domain import bounds
 from ..domain import briefing as rules
 from ..domain.briefing import MAX_COUNTDOWN, MIN_COUNTDOWN
 from ..domain.errors import DomainError
 from ..domain.training import SeatRole
 from ..models import Campaign
+from ..schemas.base import parse_query
+from ..schemas.briefing import SheetQuery
 from ..services import briefing, briefing_live, briefing_order, files, paper
 from . import current_actor
 from .decorators import office_only
@@ -148,7 +151,7 @@ def set_order(cid: int) -> Response:
         wanted = []
         for item in items:
             raw = request.form.get(f"pos-{item.unit_id}", "").strip()
-            wanted.append((int(raw) if raw.isdigit() else item.position, item.position, item.unit_id))
+            wanted.append((bounds.parse_id(raw) or item.position, item.position, item.unit_id))
         order_ids = [uid for *_, uid in sorted(wanted)]
         try:
             briefing_order.set_order(actor, campaign, order_ids)
@@ -215,8 +218,8 @@ def _seat_and_unit_names(campaign: Campaign) -> dict[str, dict[int, str]]:
 @office_only
 def sheets(cid: int) -> Response:
     campaign = _campaign(cid)
-    seat = request.args.get("seat", type=int)
     try:
+        seat = parse_query(SheetQuery, request.args).seat  # the API's query, the same bounds
         data = paper.sheets_pdf(current_actor(), campaign, seat)
     except DomainError as exc:
         flash_failure(exc)

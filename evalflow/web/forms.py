@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateTimeField,
     DecimalField,
     FieldList,
     Form,
@@ -12,11 +16,14 @@ from wtforms import (
     HiddenField,
     IntegerField,
     PasswordField,
+    SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..domain import bounds
 from ..domain.campaign import (
     DEFAULT_NOTICE_DAYS,
     MAX_DESCRIPTION,
@@ -43,15 +50,75 @@ class CleanText:
             raise ValidationError(tr(problem))
 
 
+class DayInRange:
+    """The validator every date field gets (through :class:`SafeForm`): a day an office could mean,
+    the same bounds as the API's ``Day`` (:mod:`evalflow.domain.bounds`)."""
+
+    def __call__(self, form: Form, field: object) -> None:
+        value = getattr(field, "data", None)
+        if isinstance(value, date) and not bounds.day_in_range(value):
+            raise ValidationError(tr(bounds.day_range()))
+
+
 class _CleanTextMeta:
     """Adds :class:`CleanText` to every text field (StringField and its kinds: text areas,
-    passwords, hidden fields) when a form is built, so no form can forget it."""
+    passwords, hidden fields) and :class:`DayInRange` to every date field when a form is built, so
+    no form can forget them."""
 
     def bind_field(self, form: Form, unbound_field: object, options: dict) -> object:
         field = super().bind_field(form, unbound_field, options)  # type: ignore[misc]
         if isinstance(field, StringField) and type(field).__name__ != "CSRFTokenField":
             field.validators = [*field.validators, CleanText()]
+        if isinstance(field, DateTimeField):
+            field.validators = [*field.validators, DayInRange()]
         return field
+
+
+# --- ids: the same bounds as the API's ``Id`` (domain/bounds.py) --------------------------------------
+
+
+def form_id(value: object) -> int:
+    """The ``coerce`` of a choice of ids: ASCII digits naming an id in range, else ``ValueError``."""
+    number = bounds.parse_id(value)
+    if number is None:
+        raise ValueError(tr(bounds.id_range()))
+    return number
+
+
+class IdField(IntegerField):
+    """An id typed or sent by the page (ASCII digits, 1..MAX_ID); anything else is refused with the
+    reason, never passed to the database."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = bounds.parse_id(valuelist[0])
+        if self.data is None:
+            raise ValueError(tr(bounds.id_range()))
+
+
+class IdSelectField(SelectField):
+    """A choice of one id (a ``<select>`` or radio buttons)."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, coerce=form_id, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.invalid_value_message = tr(bounds.id_range())
+        super().process_formdata(valuelist)
+
+
+class IdMultipleField(SelectMultipleField):
+    """A choice of several ids (check boxes); the good ones stay chosen when one is refused."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, coerce=form_id, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        ids = [bounds.parse_id(value) for value in valuelist]
+        self.data = [number for number in ids if number is not None]
+        if len(self.data) < len(ids):
+            raise ValueError(tr(bounds.id_range()))
 
 
 class SafeForm(FlaskForm):

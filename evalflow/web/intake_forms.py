@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..domain.intake import MAX_COMMENT, MAX_REPORT, MAX_TITLE, MAX_WITHDRAWAL_REASON
-from .forms import SafeForm
+from .forms import IdSelectField, SafeForm
 
 
 class UnitForm(SafeForm):
@@ -27,7 +27,7 @@ class UnitForm(SafeForm):
 
 
 class RegistrationForm(UnitForm):
-    campaign = SelectField(_l("申报的评选活动"), coerce=int)
+    campaign = IdSelectField(_l("申报的评选活动"))
     username = StringField(_l("登录用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     password = PasswordField(_l("密码(至少 10 位)"), validators=[DataRequired(_l("请填写密码。"))])
 

@@ -9,7 +9,6 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -17,16 +16,16 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain import notice as rules
-from .forms import SafeForm
+from .forms import IdMultipleField, IdSelectField, SafeForm
 
 
-class MultiCheckboxField(SelectMultipleField):
+class MultiCheckboxField(IdMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
 class NoticeForm(SafeForm):
-    unit_ids = MultiCheckboxField(_l("列入公示的单位"), coerce=int, validate_choice=False)
+    unit_ids = MultiCheckboxField(_l("列入公示的单位"), validate_choice=False)
     title = StringField(_l("公示标题"), validators=[Optional(), Length(max=rules.MAX_TITLE)])
     starts_on = DateField(_l("公示开始日期(留空:发布当天)"), validators=[Optional()])
     phone = StringField(
@@ -48,7 +47,7 @@ class ObjectionForm(SafeForm):
         default="individual",
         validators=[DataRequired()],
     )
-    unit_id = SelectField(_l("对哪个单位提出异议"), coerce=int, validate_choice=False)
+    unit_id = IdSelectField(_l("对哪个单位提出异议"), validate_choice=False)
     name = StringField(_l("真实姓名(单位请填写单位全称)"), validators=[Length(max=rules.MAX_NAME)])
     contact_name = StringField(_l("联系人(单位提出异议时填写)"), validators=[Length(max=rules.MAX_NAME)])
     phone = StringField(_l("联系电话"), validators=[Length(max=rules.MAX_PHONE)])

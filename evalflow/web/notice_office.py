@@ -73,7 +73,8 @@ def notice_form(cid: int) -> str | tuple[str, int] | WResponse:
             db.session.commit()
             flash(_("公示草稿已保存。核对无误后点击“发布公示”。"), "success")
             return redirect(url_for("notice_office.notice_form", cid=cid))
-    start = form.starts_on.data or (draft.starts_on if draft else None) or clock.today()
+    asked = form.starts_on.data if not form.starts_on.errors else None  # a refused day has no period
+    start = asked or (draft.starts_on if draft else None) or clock.today()
     preview = svc.period(campaign, start)
     options = {o.target: o for o in phases.transition_options(campaign)}
     return render_template(

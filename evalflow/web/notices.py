@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from wtforms import SelectChoice
 
+from ..domain import bounds
 from ..domain import notice as rules
 from ..domain.errors import DomainError
 from ..domain.messages import N_, msg
@@ -94,8 +95,8 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
     units = svc.units_of(item)
     form = ObjectionForm()
     form.unit_id.choices = [SelectChoice(u.id, u.name) for u in units]
-    if request.method == "GET" and request.args.get("unit", "").isdigit():
-        form.unit_id.data = int(request.args["unit"])
+    if request.method == "GET":
+        form.unit_id.data = bounds.parse_id(request.args.get("unit"))
     reasons: list[str] = []
     status = 200
     if form.validate_on_submit():

@@ -20,7 +20,7 @@ from ..services import campaigns as campaign_svc
 from ..services.clock import local, office_tz
 from . import current_actor
 from .decorators import office_only
-from .forms import SafeForm
+from .forms import IdField, SafeForm
 
 bp = Blueprint("audit", __name__, url_prefix="/office/audit")
 
@@ -37,7 +37,7 @@ class AuditFilterForm(SafeForm):
 
     actor = StringField(_l("操作人"), validators=[Optional(), Length(max=120)])
     action = StringField(_l("操作"), validators=[Optional(), Length(max=60)])
-    campaign = IntegerField(_l("评选活动"), validators=[Optional(), NumberRange(min=1)])
+    campaign = IdField(_l("评选活动"), validators=[Optional()])
     since = DateField(_l("起始日期"), validators=[Optional()])
     until = DateField(_l("截止日期"), validators=[Optional()])
     page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100000)])
@@ -47,9 +47,10 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=office_tz())
 
 
-def _filter(form: AuditFilterForm) -> audit.LogFilter:
+def _filter(form: AuditFilterForm) -> audit.LogFilter | None:
+    """The filters asked for, or ``None`` when one is refused (the form then holds every reason)."""
     if not form.validate():
-        return audit.LogFilter()
+        return None
     return audit.LogFilter(
         actor=(form.actor.data or "").strip(),
         action=(form.action.data or "").strip(),
@@ -61,12 +62,17 @@ def _filter(form: AuditFilterForm) -> audit.LogFilter:
 
 @bp.route("/")
 @office_only
-def index() -> str | tuple[str, int]:
-    actor = current_actor()
+def index() -> tuple[str, int]:
     form = AuditFilterForm(request.args)
-    flt = _filter(form)
-    page = form.page.data if not form.page.errors and form.page.data else 1
-    log, total = audit.search(actor, flt, page=page, per_page=PER_PAGE)
+    return _page(form, _filter(form))
+
+
+def _page(form: AuditFilterForm, flt: audit.LogFilter | None) -> tuple[str, int]:
+    """The log page; with a refused filter (``flt`` is ``None``) no entry at all, each reason on its
+    field and the user's input kept: 400."""
+    actor = current_actor()
+    page = form.page.data if flt is not None and form.page.data else 1
+    log, total = audit.search(actor, flt, page=page, per_page=PER_PAGE) if flt is not None else ([], 0)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -80,7 +86,7 @@ def index() -> str | tuple[str, int]:
         subjects=audit.subject_names(log),
         campaigns={c.id: c.title for c in campaign_svc.list_campaigns(actor)},
         actions=audit.actions(),
-    ), (400 if form.errors else 200)
+    ), (400 if flt is None else 200)
 
 
 def _cell(value: object) -> str:
@@ -108,7 +114,12 @@ def _csv_rows(entries: Iterator[AuditEntry]) -> Iterator[str]:
 
 @bp.route("/export.csv")
 @office_only
-def export() -> Response:
+def export() -> Response | tuple[str, int]:
+    """Every filter is checked before the first byte is sent: a refused one is the page's 400 with
+    its reason, never a download of the whole log (nor a stream cut short by a failing query)."""
     form = AuditFilterForm(request.args)
-    entries = audit.iter_matching(current_actor(), _filter(form))
+    flt = _filter(form)
+    if flt is None:
+        return _page(form, None)
+    entries = audit.iter_matching(current_actor(), flt)
     return files.send_bytes(stream_with_context(_csv_rows(entries)), "text/csv", "audit-log.csv")

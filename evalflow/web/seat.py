@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from ..domain import bounds
 from ..domain.errors import DomainError
 from ..domain.phases import Phase
 from ..extensions import csrf, db
@@ -49,7 +50,7 @@ def landing(token: str) -> tuple[str, int] | Response:
 def _failure_for(view: briefing_live.SeatView) -> str:
     """The plain form's failure (``?failure=<code>&unit=<id>``), shown only while the page is about
     the unit it concerns: reloading that address once the next unit is open shows a clean ballot."""
-    if request.args.get("unit", type=int) != view.unit_id:
+    if bounds.parse_id(request.args.get("unit")) != view.unit_id:
         return ""
     return request.args.get("failure", "")
 
@@ -61,7 +62,7 @@ def ballot(token: str) -> tuple[str, int] | Response:
     cred = seats.credential(token)
     if cred is None:
         return render_template("seat/invalid.html"), 404
-    unit_id = request.form.get("unit_id", type=int) or 0
+    unit_id = bounds.parse_id(request.form.get("unit_id")) or 0  # 0 names no unit: a 404 failure
     try:
         result = ballots.cast_ballot(
             accounts.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
