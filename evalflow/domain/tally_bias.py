@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from .bounds import is_ascii_number
 from .errors import InvalidInput
 from .messages import N_, Message, msg
 from .scale import Grade
@@ -42,15 +43,17 @@ def parse_thresholds(data: Mapping[str, object], current: Thresholds) -> Thresho
     for key in ("flat_min_ballots", "leading_units"):
         if key in data:
             raw = data[key]
+            text = str(raw).strip()
             if (
                 isinstance(raw, bool)
                 or not isinstance(raw, int | str)
-                or not str(raw).strip().isdigit()
-                or not 1 <= int(str(raw)) <= MAX_COUNT
+                or not is_ascii_number(text)  # str.isdigit() also takes "²", which int() refuses
+                or len(text) > len(str(MAX_COUNT))
+                or not 1 <= int(text) <= MAX_COUNT
             ):
                 errors[key] = [msg(N_("须为 1 到 %(max)d 之间的整数。"), max=MAX_COUNT)]
             else:
-                values[key] = int(str(raw))
+                values[key] = int(text)
     for key in ("reciprocity_margin", "downgrade_margin"):
         if key in data:
             try:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from .bounds import is_ascii_number
 from .errors import InvalidInput
 from .messages import N_, Message, msg
 
@@ -171,8 +172,9 @@ def parse_checkin_minutes(value: object) -> int:
     nothing given means the default."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return CHECKIN_DEFAULT_MINUTES
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        value = int(value.strip())
+    text = value.strip() if isinstance(value, str) else ""
+    if is_ascii_number(text) and len(text) <= len(str(CHECKIN_MAX_MINUTES)):  # int() of 5000 digits fails
+        value = int(text)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= CHECKIN_MAX_MINUTES:
         raise InvalidInput(
             fields={

@@ -14,6 +14,7 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import throttle
+from ..domain import bounds
 from ..domain.access import Action, Actor, Role, can
 from ..domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, Unauthenticated
 from ..domain.messages import N_, msg
@@ -232,10 +233,11 @@ def seat_for_token(raw: str) -> Seat | None:
 
 def user_for_session(session_id: str) -> User | None:
     """Flask-Login's loader: the id is ``"<user id>:<session version>"``."""
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    user_text, _, version = session_id.partition(":")
+    user_id = bounds.parse_id(user_text)
+    if user_id is None or not bounds.is_ascii_number(version):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or not user.active or not hmac.compare_digest(str(user.session_version), version):
         return None
     return user

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..domain import bounds
 from ..domain.access import Action, Actor
 from ..domain.errors import InvalidInput
 from ..domain.messages import N_, Message, msg
@@ -114,7 +115,7 @@ def _unit_ids(raw: object, known: set[int], vetoed: set[int], names: dict[int, s
         raise InvalidInput(fields={"unit_ids": [msg(N_("请选择单位。"))]})
     ids, errors = [], []
     for value in raw:
-        uid = _int(value)
+        uid = bounds.parse_id(value)
         if uid is None or uid not in known:
             errors.append(msg(N_("单位 %(unit)s 不在本次评定中。"), unit=str(value)))
         elif uid in vetoed:
@@ -130,7 +131,7 @@ def _reasons(raw: object) -> dict[int, str]:
     out: dict[int, str] = {}
     if isinstance(raw, Mapping):
         for key, value in raw.items():
-            uid = _int(key)
+            uid = bounds.parse_id(key)
             if uid is not None and isinstance(value, str) and value.strip():
                 out[uid] = value.strip()
     return out

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from evalflow.domain.errors import InvalidInput
 from evalflow.domain.workdays import (
     LIBRARY_LAST_YEAR,
+    MAX_WORKING_DAYS,
     clean_extra_day,
     deadline_after,
     is_workday,
@@ -121,3 +122,22 @@ def test_period_grows_with_n(start, n):
 @given(start=DAYS, n=st.integers(min_value=1, max_value=30))
 def test_period_never_shorter_than_calendar_days(start, n):
     assert (working_period(start, n).ends_on - start).days >= n - 1
+
+
+@pytest.mark.parametrize("start", [date(9999, 12, 31), date(9999, 12, 25), date(1, 1, 1), date(2101, 1, 1)])
+def test_working_period_from_a_day_no_office_means_is_refused_not_an_overflow(start):
+    with pytest.raises(InvalidInput) as exc:
+        working_period(start, 5)
+    assert exc.value.message.render() == "日期须在 2000-01-01 到 2100-12-31 之间。"
+
+
+def test_working_period_from_the_last_day_an_office_means_runs_into_the_next_year():
+    period = working_period(date(2100, 12, 31), MAX_WORKING_DAYS)
+    assert period.ends_on.year == 2102 and period.beyond_known
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", date(9999, 12, 31)])
+def test_clean_extra_day_outside_the_bounds_is_refused_on_the_day(day):
+    with pytest.raises(InvalidInput) as exc:
+        clean_extra_day(day, "1", "")
+    assert [m.render() for m in exc.value.fields["day"]] == ["日期须在 2000-01-01 到 2100-12-31 之间。"]

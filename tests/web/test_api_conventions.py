@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -142,3 +143,41 @@ def test_id_past_the_id_column_is_404_not_an_overflow(client, method, cid):
     response = client.open(f"/api/v1/campaigns/{cid}", method=method, json={})
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+def _operations(document: dict) -> list[tuple[str, str, bool]]:
+    """Every operation of the document as (method, path with ids filled in, whether it is public)."""
+    return [
+        (method.upper(), re.sub(r"\{\w+\}", "1", path), operation.get("security") == [])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_every_protected_operation_answers_anonymous_401_before_looking_at_the_body(client):
+    """An anonymous ``{}`` is told to sign in, never which fields it lacks (nor a 404 that says
+    whether an id exists): authentication comes before validation (api/common.route)."""
+    operations = _operations(client.get("/api/v1/openapi.json").get_json())
+    protected = [(method, path) for method, path, public in operations if not public]
+    answers = {
+        (method, path): (response.status_code, (response.get_json() or {}).get("error", {}))
+        for method, path in protected
+        for response in [client.open(path, method=method, json={})]
+    }
+    wrong = {op: answer for op, answer in answers.items() if answer[0] != 401 or "fields" in answer[1]}
+    assert len(protected) > 60 and wrong == {}
+    assert {error["code"] for _, error in answers.values()} == {"unauthenticated"}
+
+
+def test_public_operations_are_the_documented_public_ones(client):
+    operations = _operations(client.get("/api/v1/openapi.json").get_json())
+    assert sorted((method, path) for method, path, public in operations if public) == [
+        ("GET", "/api/v1/campaigns/1/commendation"),
+        ("GET", "/api/v1/notices/1"),
+        ("GET", "/api/v1/openapi.json"),
+        ("GET", "/healthz"),
+        ("POST", "/api/v1/auth/token"),
+        ("POST", "/api/v1/campaigns/1/registrations"),
+        ("POST", "/api/v1/notices/1/objections"),
+        ("POST", "/api/v1/notices/1/objections/upload"),
+    ]
