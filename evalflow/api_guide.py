@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .domain import bounds
+
 METHODS = ("get", "post", "put", "patch", "delete")
 
 INTRO = """# evalflow API guide (v1)
@@ -23,7 +25,8 @@ The JSON API of evalflow, for scripts and other systems. This guide is written f
 
 * **Authentication.** `POST /api/v1/auth/token` with `{{"username", "password"}}` returns
   `{{"token", "role", "unit_id"}}`; send it as `Authorization: Bearer <token>`. Operations marked
-  *public* need no token. Delegates' seats use their own seat token the same way.
+  *public* need no token. Delegates' seats use their own seat token the same way. An operation
+  that needs a token answers a request without one 401 before it reads the body.
 * **Errors** always have one shape, whatever the status:
   `{{"error": {{"code", "message", "fields"?, "reasons"?}}}}` — `fields` maps an input field to its
   problems, `reasons` lists why an action is not possible now. Messages follow the
@@ -33,7 +36,18 @@ The JSON API of evalflow, for scripts and other systems. This guide is written f
   429 too many attempts (see `Retry-After`), 503 `database_unavailable` — the request lost its
   database connection (the database restarted); send it again after `Retry-After`.
 * Times are ISO 8601 in UTC; dates are `YYYY-MM-DD` in the office's time zone.
+* **Ids and dates are bounded.** An id is a whole number from {min_id} to {max_id}: a larger,
+  negative or non-ASCII one in a path names nothing (404), in a body or a query string it is a 400.
+  A date (and the day of a time) lies between {first_day} and {last_day}.
 """
+
+
+_BOUNDS = {
+    "min_id": bounds.MIN_ID,
+    "max_id": bounds.MAX_ID,
+    "first_day": bounds.FIRST_DAY.isoformat(),
+    "last_day": bounds.LAST_DAY.isoformat(),
+}
 
 
 def _anchor(name: str) -> str:
@@ -139,7 +153,7 @@ def _operation(path: str, method: str, op: dict[str, Any]) -> list[str]:
 
 def render(document: dict[str, Any]) -> str:
     info = document.get("info", {})
-    out = [INTRO.format(openapi=document.get("openapi", "3"), version=info.get("version", "?"))]
+    out = [INTRO.format(openapi=document.get("openapi", "3"), version=info.get("version", "?"), **_BOUNDS)]
     groups: dict[str, list[tuple[str, str, dict[str, Any]]]] = {}
     for path, item in document.get("paths", {}).items():
         for method in METHODS:
