@@ -86,11 +86,10 @@ def _check_count(n: int) -> None:
 def working_period(starts_on: date, n: int, extra: ExtraDays = NO_EXTRA_DAYS) -> Period:
     """The period of *n* working days counted from *starts_on* (included when it is a working day).
 
-    *starts_on* must be a day an office could mean (``bounds.FIRST_DAY``..``LAST_DAY``): counting
-    on from 9999-12-31 would leave what a date can hold."""
+    Input is checked against ``bounds.FIRST_DAY``..``LAST_DAY`` where it comes in; a day already
+    stored is counted as it is, and one too near 9999-12-31 to count on from is refused with the
+    bounds (never an ``OverflowError``)."""
     _check_count(n)
-    if not bounds.day_in_range(starts_on):
-        raise InvalidInput(bounds.day_range())
     day, counted, unknown = starts_on, 0, set()
     while True:
         if not year_known(day.year, extra):
@@ -99,6 +98,8 @@ def working_period(starts_on: date, n: int, extra: ExtraDays = NO_EXTRA_DAYS) ->
             counted += 1
             if counted == n:
                 return Period(starts_on, day, n, tuple(sorted(unknown)))
+        if day == date.max:
+            raise InvalidInput(bounds.day_range())
         day += timedelta(days=1)
 
 
