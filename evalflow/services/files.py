@@ -258,6 +258,15 @@ def send_pdf(data: bytes, filename: str, *, inline: bool = False) -> Response:
     return send_bytes(data, "application/pdf", filename, inline=inline)
 
 
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def send_csv(data: Any, filename: str) -> Response:
+    """A generated CSV (bytes, text or a stream of either; written by ``evalflow.csvfile``) as a
+    download: ``Content-Type: text/csv; charset=utf-8`` exactly once."""
+    return _download(Response(data, content_type=CSV_TYPE), filename)
+
+
 def send_bytes(data: Any, mimetype: str, filename: str, *, inline: bool = False) -> Response:
     """Any generated file (PDF, CSV, XLSX, ZIP; bytes, text or a stream of either) under its
     (Chinese) name, never cached."""
