@@ -13,11 +13,11 @@ from evalflow import csvfile
 
 
 def test_csv_writer_neutralises_every_formula_start_and_keeps_numbers():
-    rows = [["=HYPERLINK(\"x\")", "+1", "-2", "@a", "\tx", "\rx", "'=x", "甲", -2, None, "a=b"]]
+    rows = [['=HYPERLINK("x")', "+1", "-2", "@a", "\tx", "\rx", "'=x", "甲", -2, None, "a=b"]]
     text = csvfile.text(rows)
     assert text.startswith("\ufeff") and text.endswith("\r\n")
     cells = next(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert cells == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@a", "'\tx", "'\rx", "''=x", "甲", "-2", "", "a=b"]
+    assert cells == ['\'=HYPERLINK("x")', "'+1", "'-2", "'@a", "'\tx", "'\rx", "''=x", "甲", "-2", "", "a=b"]
     assert csvfile.data([["甲"]], bom=False, newline="\n") == "甲\n".encode()
 
 
