@@ -22,6 +22,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILE_MB": 20,
     "MAX_APPLICATION_MB": 100,
     "MAX_ATTACHMENTS": 20,
+    # Caps on reading a campaign backup (docs/backup.md): one table part is parsed in memory, one
+    # file part is streamed to disk; the total bounds the whole archive, uncompressed.
+    "BACKUP_MAX_TABLE_MB": 128,
+    "BACKUP_MAX_FILE_MB": 1024,
+    "BACKUP_MAX_TOTAL_MB": 65536,
+    "BACKUP_MAX_ENTRIES": 100_000,
     "TOKEN_TTL_HOURS": 12,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
@@ -43,7 +49,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables read as typed values (EVALFLOW_<NAME>).
-_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS"}
+_INT_KEYS = {
+    "MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS",
+    "BACKUP_MAX_TABLE_MB", "BACKUP_MAX_FILE_MB", "BACKUP_MAX_TOTAL_MB", "BACKUP_MAX_ENTRIES",
+}  # fmt: skip
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 
 
