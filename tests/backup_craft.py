@@ -25,6 +25,9 @@ from evalflow.extensions import db
 from tests.conftest import PG_URL, is_postgres, pg_schema
 from tests.factories import make_config
 
+# Every column naming a stored file (tests/unit/test_backup_rules.py holds the models to this list).
+FILE_COLUMNS = [("stored_file", "stored_name"), ("objection_file", "stored_name")]
+
 
 @dataclass
 class Parts:

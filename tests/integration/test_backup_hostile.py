@@ -5,15 +5,14 @@ with one line "备份文件无效:…" (no traceback), the database and the uplo
 from __future__ import annotations
 
 import json
+import secrets
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from evalflow.services import files
-from evalflow.services.backup_rows import file_columns
-from tests.backup_craft import Parts, declare_size, empty_target, open_parts, write
+from tests.backup_craft import FILE_COLUMNS, Parts, declare_size, empty_target, open_parts, write
 from tests.backup_world import final_world
 
 Craft = Callable[[Parts], None]
@@ -57,17 +56,12 @@ def test_backup_import_refuses_an_objection_file_naming_etc_passwd(app, tmp_path
 def test_backup_import_refuses_a_crafted_name_in_every_file_table(app, tmp_path, name):
     parts = open_parts(_export(app, tmp_path))
     with empty_target(app, tmp_path) as target:
-        columns = file_columns()
-        assert {(c.table.name, c.key) for c in columns} == {
-            ("stored_file", "stored_name"),
-            ("objection_file", "stored_name"),
-        }
-        for column in columns:
+        for table, column in FILE_COLUMNS:
             crafted = Parts(dict(parts.manifest), dict(parts.parts))
-            rows = crafted.rows(column.table.name)
-            rows[-1][column.key] = name
-            crafted.set_rows(column.table.name, rows)
-            _refused(target, write(crafted, tmp_path / "crafted.zip"), f"{column.table.name}.{column.key}")
+            rows = crafted.rows(table)
+            rows[-1][column] = name
+            crafted.set_rows(table, rows)
+            _refused(target, write(crafted, tmp_path / "crafted.zip"), f"{table}.{column}")
 
 
 def _first(table: str, column: str, value) -> Craft:
@@ -106,7 +100,7 @@ def _change_file(parts: Parts) -> None:
 
 
 def _extra_file(parts: Parts) -> None:
-    parts.parts[f"files/{files.new_stored_name()}"] = b"%PDF-1.4 smuggled"
+    parts.parts[f"files/{secrets.token_hex(20)}"] = b"%PDF-1.4 smuggled"
 
 
 def _manifest(key: str, value) -> Craft:
@@ -186,7 +180,7 @@ def test_backup_import_refuses_broken_containers(app, tmp_path):
         _refused(target, truncated, "不是 zip 文件")
         unlisted = Parts(parts.manifest, dict(parts.parts))
         _refused(target, write(unlisted, tmp_path / "unlisted.zip", rehash=False,
-                               extra=[(f"files/{files.new_stored_name()}", b"x")]), "不在清单中")  # fmt: skip
+                               extra=[(f"files/{secrets.token_hex(20)}", b"x")]), "不在清单中")  # fmt: skip
 
 
 def test_backup_import_caps_part_sizes_and_reads_streamed(app, tmp_path):
@@ -212,7 +206,7 @@ def test_backup_import_caps_part_sizes_and_reads_streamed(app, tmp_path):
         declare_size(lying, "tables/unit.json", 100)
         _refused(target, lying, "tables/unit.json")
         many = Parts(
-            parts.manifest, {**parts.parts, **{f"files/{files.new_stored_name()}": b"" for _ in range(40)}}
+            parts.manifest, {**parts.parts, **{f"files/{secrets.token_hex(20)}": b"" for _ in range(40)}}
         )
         _refused(target, write(many, tmp_path / "many.zip"), "条目过多")
         total = Parts(parts.manifest, dict(parts.parts))
