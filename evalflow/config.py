@@ -22,8 +22,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILE_MB": 20,
     "MAX_APPLICATION_MB": 100,
     "MAX_ATTACHMENTS": 20,
-    # Caps on reading a campaign backup (docs/backup.md): one table part is parsed in memory, one
-    # file part is streamed to disk; the total bounds the whole archive, uncompressed.
+    # Caps on reading a campaign backup (docs/backup.md): the table parts together are parsed in
+    # memory, each file part is streamed to disk; the total bounds the whole archive, uncompressed.
     "BACKUP_MAX_TABLE_MB": 128,
     "BACKUP_MAX_FILE_MB": 1024,
     "BACKUP_MAX_TOTAL_MB": 65536,

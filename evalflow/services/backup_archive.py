@@ -42,7 +42,7 @@ def bad(message: Message) -> InvalidInput:
 
 @dataclass(frozen=True)
 class Caps:
-    table: int  # bytes of one tables/*.json part (parsed in memory)
+    table: int  # bytes of the tables/*.json parts together (parsed in memory; each read within it)
     file: int  # bytes of one files/* part (streamed to disk)
     total: int  # bytes of every part together, uncompressed
     entries: int
@@ -101,7 +101,7 @@ def _too_large(name: str, size: int, cap: int) -> InvalidInput:
     )
 
 
-def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha256: str, cap: int) -> bytes:
+def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha256: str, cap: int) -> bytearray:
     """The whole part (at most *cap* bytes), its SHA-256 checked."""
     data, digest = bytearray(), hashlib.sha256()
     for chunk in _chunks(archive, info, cap):
@@ -109,7 +109,7 @@ def read_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, sha256: str, cap:
         digest.update(chunk)
     if digest.hexdigest() != sha256:
         raise bad(msg(N_("%(part)s 的 SHA-256 与清单不符。"), part=info.filename))
-    return bytes(data)
+    return data
 
 
 def copy_part(
@@ -175,6 +175,11 @@ def entries(archive: zipfile.ZipFile, manifest: dict[str, Any], limits: Caps) ->
         by_name[info.filename] = info
     if missing := sorted(set(manifest["parts"]) - set(by_name)):
         raise bad(msg(N_("清单中的 %(part)s 不在归档中。"), part=missing[0][:120]))
+    tables = sum(i.file_size for n, i in by_name.items() if n.startswith("tables/"))
+    if tables > limits.table:
+        raise bad(
+            msg(N_("表数据(tables/)共 %(size)d 字节,超过上限 %(max)d 字节。"), size=tables, max=limits.table)
+        )
     total = sum(i.file_size for i in archive.infolist())
     if total > limits.total:
         raise bad(msg(N_("解压后共 %(size)d 字节,超过上限 %(max)d 字节。"), size=total, max=limits.total))

@@ -156,7 +156,7 @@ def _load_row(table: sa.Table, number: int, raw: Any, columns: dict[str, sa.Colu
     return row
 
 
-def load_table(table: sa.Table, data: bytes) -> list[dict[str, Any]]:
+def load_table(table: sa.Table, data: bytes | bytearray) -> list[dict[str, Any]]:
     """The rows of ``tables/<table>.json``, every value checked; primary keys unique."""
     part = f"tables/{table.name}.json"
     try:

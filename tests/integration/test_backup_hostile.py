@@ -196,6 +196,9 @@ def test_backup_import_caps_part_sizes_and_reads_streamed(app, tmp_path):
         archive = write(bomb, tmp_path / "bomb.zip")
         assert archive.stat().st_size < 2**20  # a small archive, a 50 MB part
         _refused(target, archive, "tables/unit.json 过大")
+        half = b"[" + b" " * (600 * 1024) + b"]"  # two parts under the cap, together over it
+        tables = Parts(parts.manifest, {**parts.parts, "tables/unit.json": half, "tables/seat.json": half})
+        _refused(target, write(tables, tmp_path / "tables.zip"), "表数据(tables/)共")
         big_file = Parts(parts.manifest, dict(parts.parts))
         name = big_file.files()[0]
         big_file.parts[name] = b"\0" * (2 * 2**20)
