@@ -15,7 +15,11 @@ without touching this module:
    entry …) is taken too, with what *it* points at, so the archive restores on an empty database.
 
 Archive layout: ``manifest.json``, ``tables/<table>.json`` (a list of row objects, in primary-key
-order) and ``files/<stored_name>``. The manifest lists the SHA-256 of every other part.
+order) and ``files/<stored_name>``: the file of every column made by ``stored_name_column``, in any
+table (``backup_rows.file_columns``). The manifest lists the SHA-256 of every other part.
+
+Import trusts nothing: ``backup_archive`` reads the zip within caps, ``backup_rows`` checks every
+row and stored name; only then are rows inserted and files moved in (docs/backup.md).
 """
 
 from __future__ import annotations
@@ -39,7 +43,17 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.messages import N_, msg
 from ..extensions import db
 from ..models import AuditChainHead, AuditEntry, Campaign
-from .backup_archive import Caps, bad, caps, copy_part, entries, open_archive, read_manifest, read_part
+from .backup_archive import (
+    Caps,
+    bad,
+    caps,
+    check_files,
+    entries,
+    open_archive,
+    read_manifest,
+    read_part,
+    stage_files,
+)
 from .backup_rows import BadRow, FileRow, base_type, canonical, dump, file_rows, load_table, pk
 from .files import track_new, upload_dir
 
@@ -278,38 +292,6 @@ def _load_rows(
     return rows
 
 
-def _check_files(stored: dict[str, FileRow], infos: dict[str, Any]) -> None:
-    """Exactly one file part per stored name, of the recorded size; none of them in the upload folder
-    yet; room for all of them."""
-    present = {name.removeprefix("files/") for name in infos if name.startswith("files/")}
-    if missing := sorted(set(stored) - present):
-        row = stored[missing[0]]
-        raise bad(msg(N_("缺少文件 files/%(name)s(%(table)s,主键 %(key)s)。"), name=missing[0],
-                      table=row.table, key=list(row.key)))  # fmt: skip
-    if extra := sorted(present - set(stored)):
-        raise bad(msg(N_("文件 files/%(name)s 没有对应的记录。"), name=extra[0]))
-    for name, row in stored.items():
-        if infos[f"files/{name}"].file_size != row.size:
-            raise bad(msg(N_("文件 files/%(name)s 的大小或 SHA-256 与记录不符。"), name=name))
-        if (upload_dir() / name).exists():
-            raise Conflict(msg(N_("上传目录中已有同名文件:%(name)s"), name=name), code="file_exists")
-    need, free = sum(row.size for row in stored.values()), shutil.disk_usage(upload_dir()).free
-    if need > free:
-        raise Conflict(msg(N_("上传目录空间不足:需要 %(need)d 字节,只剩 %(free)d 字节。"), need=need, free=free),
-                       code="no_space")  # fmt: skip
-
-
-def _stage_files(archive: zipfile.ZipFile, manifest: dict[str, Any], infos: dict[str, Any],
-                 stored: dict[str, FileRow], staging: Path, limits: Caps) -> None:  # fmt: skip
-    """Copy every file part into *staging*, each checked against the manifest and its row."""
-    for name, row in stored.items():
-        part = f"files/{name}"
-        with (staging / name).open("xb") as target:
-            size, sha256 = copy_part(archive, infos[part], limits.file, target)
-        if sha256 != manifest["parts"][part] or (size, sha256) != (row.size, row.sha256):
-            raise bad(msg(N_("文件 files/%(name)s 的大小或 SHA-256 与记录不符。"), name=name))
-
-
 def import_archive(path: Path) -> ExportSummary:
     """Restore an archive into an empty database (flushes; the caller commits).
 
@@ -328,8 +310,8 @@ def import_archive(path: Path) -> ExportSummary:
             infos = entries(archive, manifest, limits)
             rows = _load_rows(archive, manifest, infos, limits)
             stored = file_rows(rows, bad)
-            _check_files(stored, infos)
-            _stage_files(archive, manifest, infos, stored, staging, limits)
+            check_files(stored, infos)
+            stage_files(archive, manifest, infos, stored, staging, limits)
         counts = _insert(rows)
         for name in stored:
             target = upload_dir() / name

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,10 +23,11 @@ from typing import IO, Any
 
 from flask import current_app
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import Conflict, InvalidInput
 from ..domain.messages import N_, Message, msg
 from ..extensions import db
-from .files import _zip_entry_count, is_stored_name
+from .backup_rows import FileRow
+from .files import _zip_entry_count, is_stored_name, upload_dir
 
 MB = 1024 * 1024
 CHUNK = 1024 * 1024
@@ -184,3 +186,35 @@ def entries(archive: zipfile.ZipFile, manifest: dict[str, Any], limits: Caps) ->
     if total > limits.total:
         raise bad(msg(N_("解压后共 %(size)d 字节,超过上限 %(max)d 字节。"), size=total, max=limits.total))
     return by_name
+
+
+def check_files(stored: dict[str, FileRow], infos: dict[str, Any]) -> None:
+    """Exactly one file part per stored name, of the recorded size; none of them in the upload folder
+    yet; room for all of them."""
+    present = {name.removeprefix("files/") for name in infos if name.startswith("files/")}
+    if missing := sorted(set(stored) - present):
+        row = stored[missing[0]]
+        raise bad(msg(N_("缺少文件 files/%(name)s(%(table)s,主键 %(key)s)。"), name=missing[0],
+                      table=row.table, key=list(row.key)))  # fmt: skip
+    if extra := sorted(present - set(stored)):
+        raise bad(msg(N_("文件 files/%(name)s 没有对应的记录。"), name=extra[0]))
+    for name, row in stored.items():
+        if infos[f"files/{name}"].file_size != row.size:
+            raise bad(msg(N_("文件 files/%(name)s 的大小或 SHA-256 与记录不符。"), name=name))
+        if (upload_dir() / name).exists():
+            raise Conflict(msg(N_("上传目录中已有同名文件:%(name)s"), name=name), code="file_exists")
+    need, free = sum(row.size for row in stored.values()), shutil.disk_usage(upload_dir()).free
+    if need > free:
+        raise Conflict(msg(N_("上传目录空间不足:需要 %(need)d 字节,只剩 %(free)d 字节。"), need=need, free=free),
+                       code="no_space")  # fmt: skip
+
+
+def stage_files(archive: zipfile.ZipFile, manifest: dict[str, Any], infos: dict[str, Any],
+                 stored: dict[str, FileRow], staging: Path, limits: Caps) -> None:  # fmt: skip
+    """Copy every file part into *staging*, each checked against the manifest and its row."""
+    for name, row in stored.items():
+        part = f"files/{name}"
+        with (staging / name).open("xb") as target:
+            size, sha256 = copy_part(archive, infos[part], limits.file, target)
+        if sha256 != manifest["parts"][part] or (size, sha256) != (row.size, row.sha256):
+            raise bad(msg(N_("文件 files/%(name)s 的大小或 SHA-256 与记录不符。"), name=name))
