@@ -11,9 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from evalflow.extensions import db
+from evalflow.models import ObjectionFile, ObjectionFileRole
+from evalflow.services import files
 from tests.backup_craft import FILE_COLUMNS, Parts, declare_size, empty_target, open_parts, write
 from tests.backup_world import final_world
+from tests.factories import login
 
 Craft = Callable[[Parts], None]
 
@@ -216,3 +221,28 @@ def test_backup_import_caps_part_sizes_and_reads_streamed(app, tmp_path):
         for name in total.files():
             total.parts[name] = b"\0" * (2**20 - 10)
         _refused(target, write(total, tmp_path / "total.zip"), "超过上限")
+
+
+def test_backup_export_refuses_a_missing_or_changed_file_and_a_crafted_name(app, client, tmp_path):
+    final = final_world(app)
+    cid = final.world.campaign.id
+    seal = db.session.scalar(sa.select(ObjectionFile).where(ObjectionFile.role == ObjectionFileRole.SEAL))
+    path = files.upload_dir() / seal.stored_name
+    out = tmp_path / "out.zip"
+    original = path.read_bytes()
+    for damage in (lambda: path.unlink(), lambda: path.write_bytes(original + b"!")):
+        damage()
+        result = app.test_cli_runner().invoke(args=["export", str(cid), str(out)])
+        assert (
+            result.exit_code == 1 and f"上传目录中的文件 {seal.stored_name}(objection_file" in result.output
+        )
+        assert "缺失或已改变,无法备份" in result.output and not out.exists()
+        assert list(tmp_path.glob(".export-*")) == []
+    path.write_bytes(original)
+    seal.stored_name = "../../etc/passwd"  # a row crafted in the database itself
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["export", str(cid), str(out)])
+    assert result.exit_code == 1 and "不是本程序生成的文件名" in result.output and not out.exists()
+    assert login(client, "office").status_code == 302  # and the office never downloads it
+    response = client.get(f"/office/campaigns/{cid}/objections/{seal.objection_id}/files/{seal.id}")
+    assert response.status_code == 404 and b"root:" not in response.data
