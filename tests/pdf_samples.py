@@ -214,7 +214,7 @@ def outside(page: Page, margin: float) -> list[Glyph]:
 
 
 @cache
-def _font_names() -> dict[str, str]:
+def font_names() -> dict[str, str]:
     """The PDF BaseFont of each registered font → its reportlab name."""
     names = {}
     for name in (cjk_font(), *fallback_fonts()):
@@ -226,7 +226,7 @@ def _font_names() -> dict[str, str]:
 
 def blank(page: Page) -> list[Glyph]:
     """Glyphs drawn in a font that has no glyph for them (they would print as blanks or boxes)."""
-    names = _font_names()
+    names = font_names()
     return [g for g in page.glyphs if g.font in names and not all(covers(names[g.font], ch) for ch in g.text)]
 
 
