@@ -133,8 +133,8 @@ def build_cards(cards: Sequence[Card], text: CardText | None = None, *, title: s
     per_page = COLS * ROWS
     for start in range(0, max(len(cards), 1), per_page):
         left, note = _origin(0)[0], style(8, color=MUTED)
-        words = f"{title} · {text.page_note}"
-        draw_box(c, words, note, left, A4[1] - 12 * mm, A4[0] - 2 * left, 8 * mm, valign="bottom")
+        cut = f" · {text.page_note}"  # a long title is cut before the instruction is
+        draw_box(c, title, note, left, A4[1] - 12 * mm, A4[0] - 2 * left, 8 * mm, valign="bottom", suffix=cut)
         for i, card in enumerate(cards[start : start + per_page]):
             _draw_card(c, font, card, text, *_origin(i))
         c.showPage()

@@ -189,6 +189,12 @@ def _fits(para: Paragraph, width: float, height: float) -> bool:
     return h <= height + FUZZ
 
 
+def _inside(para: Paragraph, width: float, height: float) -> bool:
+    """Whether *para* fits the box, punctuation included: CJK line breaking lets a closing mark (。,)
+    hang past the line's end rather than start the next line."""
+    return _fits(para, width, height) and max(para.getActualLineWidths0(), default=0) <= width + FUZZ
+
+
 def _largest(fits: Callable[[int], bool], top: int, guess: int) -> int:
     """The largest n in 0..*top* for which *fits(n)* holds, *fits* being true up to some n and false after
     (``fits(0)`` is taken as true): a gallop from *guess*, then a bisection — a few wraps, not log2(top)."""
@@ -231,13 +237,14 @@ def _decide(
 ) -> Decision:
     """How *text* + *suffix* fits the box: at the style's size, at the largest size down to *floor* (in
     steps of ``STEP``), or cut (with an ellipsis) at *floor*; with ``cut=False``, whole at *floor*."""
-    _, full = paragraph(text + suffix, st).wrap(width, height)
-    if full <= height + FUZZ:
+    whole = paragraph(text + suffix, st)
+    if _inside(whole, width, height):
         return st.fontSize, None
+    full = whole.height  # as wrapped by _inside
     low = min(floor, st.fontSize)
 
     def fits_size(step: int) -> bool:
-        return _fits(paragraph(text + suffix, _scaled(st, low + step * STEP)), width, height)
+        return _inside(paragraph(text + suffix, _scaled(st, low + step * STEP)), width, height)
 
     if fits_size(0):  # the text's area grows with the square of its size: guess from that
         guess = int((st.fontSize * math.sqrt(height / full) - low) / STEP)
@@ -248,7 +255,7 @@ def _decide(
     _, at_floor = paragraph(text, small).wrap(width, height)
 
     def fits_chars(n: int) -> bool:
-        return _fits(paragraph(text[:n].rstrip() + ELLIPSIS + suffix, small), width, height)
+        return _inside(paragraph(text[:n].rstrip() + ELLIPSIS + suffix, small), width, height)
 
     return low, _largest(fits_chars, len(text), int(len(text) * height / max(at_floor, 1)))
 

@@ -22,7 +22,7 @@ from tests import pdf_samples as s
 
 # Each document's margins in pt (left, top, right, bottom), as its design has them.
 MARGINS = {
-    "cards": (14 * mm, 3 * mm, 14 * mm, 14 * mm),  # the page note sits above the cards
+    "cards": (14 * mm, 5 * mm, 14 * mm, 14 * mm),  # the page note sits above the cards
     "sheet": (16 * mm, 16 * mm, 16 * mm, 16 * mm),
     "notice": (25 * mm, 24 * mm, 25 * mm, 7 * mm),  # the footer sits below the body, at 9-12 mm
     "commendation": (25 * mm, 24 * mm, 25 * mm, 7 * mm),
@@ -40,7 +40,7 @@ def _commendation() -> FormalDoc:
 
 
 BUILD = {
-    "cards": lambda: build_cards(s.cards()),
+    "cards": lambda: build_cards(s.cards(), title="评分代表证 · " + s.CAMPAIGN),  # as services.seats
     "sheet": lambda: build_sheets([s.sheet()]),
     "notice": lambda: build_formal(s.notice_doc()),
     "commendation": lambda: build_formal(_commendation()),
