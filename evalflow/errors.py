@@ -102,6 +102,7 @@ def database_unavailable_response(exc: BaseException) -> Response:
     message = gettext("数据库正忙,请稍后重试。") if busy(exc) else gettext(text)
     response = _respond(503, code, message)
     response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"  # a passing failure: no cache may keep it
     return response
 
 

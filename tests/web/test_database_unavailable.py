@@ -81,6 +81,7 @@ def _scene(app: Any) -> Scene:
 def _assert_unavailable(response: Any, message: str = LOST) -> None:
     assert response.status_code == 503, response.get_data(as_text=True)[:500]
     assert response.headers["Retry-After"] == "1"
+    assert response.headers["Cache-Control"] == "no-store"
     if response.mimetype == "application/json":
         assert response.get_json() == {"error": {"code": "database_unavailable", "message": message}}
         return
