@@ -208,21 +208,39 @@ def test_database_pool_without_a_free_connection_is_503_busy(tmp_path, monkeypat
         db.engine.dispose()
 
 
-def test_database_lost_in_an_after_request_hook_is_503(tmp_path):
-    """An error raised after the view and its commit (Flask answers those with its own 500) is a
-    503 too when it is the database going away."""
+@pytest.mark.parametrize("swallowed", [False, True])
+def test_database_lost_in_an_after_request_hook_is_503(tmp_path, swallowed):
+    """An error raised by an after-request hook (Flask answers those with its own 500) is a 503 too
+    when it is the database going away — also when the first error was swallowed and the next
+    statement is refused because the transaction's connection is gone ("8s2b")."""
     app = create_app(make_config(f"sqlite:///{tmp_path / 'h.sqlite3'}", tmp_path, PROPAGATE_EXCEPTIONS=False))
+    raised: list[type] = []
 
     @app.after_request
     def late_read(response: Any) -> Any:
-        db.session.connection().connection.dbapi_connection.close()
         db.session.execute(sa.text("SELECT 1"))
+        db.session.connection().connection.dbapi_connection.close()
+        try:
+            db.session.execute(sa.text("SELECT 2"))
+        except sa.exc.DBAPIError as exc:
+            raised.append(type(exc))
+            if not swallowed:
+                raise
+        try:
+            db.session.execute(sa.text("SELECT 3"))
+        except sa.exc.SQLAlchemyError as exc:
+            raised.append(type(exc))
+            raise
         return response
 
     with app.app_context():
         db.create_all()
         _assert_unavailable(app.test_client().get("/api/v1/openapi.json"))
         db.engine.dispose()
+    wanted = (
+        [sa.exc.ProgrammingError, sa.exc.PendingRollbackError] if swallowed else [sa.exc.ProgrammingError]
+    )
+    assert raised[: len(wanted)] == wanted
 
 
 def test_database_postgres_connect_waits_a_bounded_time():
