@@ -108,10 +108,10 @@ def unavailable(exc: BaseException) -> bool:
     code = getattr(orig, "sqlite_errorcode", None)
     if code is not None:
         return code & 0xFF in _SQLITE_UNAVAILABLE
-    if hasattr(orig, "sqlstate"):  # psycopg: no SQLSTATE means the client could not talk to a server
-        state = orig.sqlstate
-        if state is None:
-            return isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError)
+    if hasattr(orig, "sqlstate"):  # psycopg: an OperationalError without SQLSTATE is the client's
+        state = orig.sqlstate  # own (it could not connect, or lost the server); an InterfaceError
+        if state is None:  # without one (a closed cursor) is a bug
+            return isinstance(exc, sa.exc.OperationalError)
         return str(state).startswith(_PG_UNAVAILABLE)
     return False
 

@@ -1,6 +1,8 @@
 """Errors are answers: JSON in the contract's shape under /api/, friendly pages elsewhere.
 
-No stack trace ever reaches a user; a 500 is logged with its traceback and answered plainly.
+No stack trace ever reaches a user; a 500 is logged with its traceback and answered plainly. A
+database that cannot be reached or kept (``database.unavailable``) is not a bug: 503
+``database_unavailable`` with ``Retry-After``.
 """
 
 from __future__ import annotations
