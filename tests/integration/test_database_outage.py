@@ -26,10 +26,7 @@ Skipped with the reason on a machine without PostgreSQL's server programs (initd
 from __future__ import annotations
 
 import functools
-import os
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -42,7 +39,7 @@ from evalflow.extensions import db
 from evalflow.models import AuditEntry, Ballot
 from tests.briefing_world import build
 from tests.factories import PASSWORD, make_config
-from tests.outage_burst import ROOT, Answer, Burst, Server, World
+from tests.outage_burst import Answer, Burst, Server, World
 from tests.pg_cluster import private_cluster
 
 pytestmark = pytest.mark.slow
@@ -127,10 +124,14 @@ def _stored(url: str, world: World) -> tuple[dict[int, str], dict[int, list[tupl
     return ballots, changes
 
 
-def _verify_audit(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("EVALFLOW_")} | env
-    cmd = [sys.executable, "-m", "flask", "--app", "evalflow", "verify-audit"]
-    return subprocess.run(cmd, cwd=ROOT, env=full, capture_output=True, text=True, timeout=120, check=False)
+def _verify_audit(url: str, tmp_path: Path) -> Any:
+    """``flask verify-audit`` on the database, run by the CLI runner (no second interpreter)."""
+    app = create_app(make_config(url, tmp_path))
+    with app.app_context():
+        result = app.test_cli_runner().invoke(args=["verify-audit"])
+        db.session.remove()
+        db.engine.dispose()
+    return result
 
 
 def _burst_through_faults(url: str, tmp_path: Path, faults: list[tuple[float, Any]]) -> list[tuple[int, Any]]:
@@ -158,9 +159,9 @@ def _burst_through_faults(url: str, tmp_path: Path, faults: list[tuple[float, An
         assert changes == expected, "the audit log does not hold each acknowledged change exactly once"
         again = [burst.ballot(token, last[seat]) for seat, token in world.phones]
         assert [a.status for a in again] == [200] * len(world.phones), "the pools did not recover"
-        verified = _verify_audit(env)
-        assert verified.returncode == 0, verified.stdout + verified.stderr
-        assert "audit log intact" in verified.stdout
+        verified = _verify_audit(url, tmp_path)
+        assert verified.exit_code == 0, verified.output
+        assert "audit log intact" in verified.output
         print(_summary(burst.answers, steps))
         return steps
     finally:
