@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
@@ -103,13 +104,20 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         cfg["REMEMBER_COOKIE_SECURE"] = True
 
 
+# Seconds a request waits for PostgreSQL to accept a connection: a server that does not answer (a
+# cut network) is a 503 after this long, instead of a worker held until gunicorn kills it.
+CONNECT_TIMEOUT = 5
+
+
 def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # A generous busy timeout: writers queue instead of failing under load.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     # No pool_pre_ping: database.py pings a pooled connection only after it sat idle (a round trip
-    # saved on every request under load).
-    return {}
+    # saved on every request under load). A connect_timeout in the URL wins over ours.
+    if "connect_timeout" in make_url(url).query:
+        return {}
+    return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
 
 
 def _instance_secret(app: Flask) -> str:
