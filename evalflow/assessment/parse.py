@@ -115,7 +115,9 @@ class Checker:
         if not isinstance(value, str):
             self.add(key, attr, msg(N_("须填写文字。")))
             return ""
-        text = value.strip()
+        text = (
+            value.replace("\r\n", "\n").replace("\r", "\n").strip()
+        )  # one newline, as the workbook reads it
         problem = text_problem(text, required=required)
         if problem is not None:
             self.add(key, attr, problem)

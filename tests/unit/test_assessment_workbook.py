@@ -102,6 +102,14 @@ def test_property_workbook_export_import_round_trip(data):
     assert read_tree(export_tree(tree)) == tree
 
 
+def test_workbook_round_trip_keeps_newlines_and_tabs():
+    body = small_data()
+    body["items"][0]["criteria"] = "第一条\r\n第二条\r第三条\t(附表)"
+    tree = parse_tree(body)
+    assert tree.items[0].criteria == "第一条\n第二条\n第三条\t(附表)"
+    assert read_tree(export_tree(tree)) == tree
+
+
 def test_workbook_text_that_looks_like_a_formula_stays_text():
     body = small_data()
     body["items"][0]["title"] = "=SUM(A1:A3)"
