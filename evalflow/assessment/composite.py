@@ -197,6 +197,8 @@ def leaf_result(item: Item, unit: UnitInput, top_points: Decimal, divergent: set
 
 
 def _sources(tree: Tree, leaves: Mapping[str, LeafResult]) -> dict[Method, SourceResult]:
+    """Each method's base leaves: in mode ``points`` their values' sum; in mode ``weighted`` that
+    sum ÷ their points × the method's weight (the share as a percent × weight ÷ 100)."""
     weighted = tree.settings.mode is Mode.WEIGHTED
     out: dict[Method, SourceResult] = {}
     for method in tree.methods():

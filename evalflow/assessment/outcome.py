@@ -34,6 +34,7 @@ class Verdict:
 
 
 def _first_check(result: UnitResult, settings: Settings) -> Message | None:
+    """Rules 1–3 of the module docstring: why *result* cannot qualify whatever the quota, or None."""
     threshold = settings.category(result.category).threshold
     if result.vetoed:
         return msg(N_("一票否决。"))
