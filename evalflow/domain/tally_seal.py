@@ -18,11 +18,13 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .. import csvfile
 from .messages import N_, Message, msg
 from .scale import Grade
 from .tally import Method, UnitInfo, compute, exact_text, unit_counts
@@ -92,8 +94,17 @@ class ExportHeader:
     scores: dict[int, tuple[str | None, int]]  # unit_id -> (exact score, rank)
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
 def _meta(key: str, value: object) -> str:
-    return f"# {key}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}\n"
+    """A ``# key: JSON`` line. A comma inside a JSON string is written ``\\u002c`` (the same value to
+    any JSON reader), so that a spreadsheet splitting the line at commas never starts a cell with
+    text of the campaign (a unit named ``x,=HYPERLINK(…)``): every cell starts with ``#``, ``"``,
+    ``{`` or ``[``."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON_STRING.sub(lambda m: m.group(0).replace(",", "\\u002c"), text)
+    return f"# {key}: {text}\n"
 
 
 def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
@@ -123,10 +134,8 @@ def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
                 },
             )  # fmt: skip
         )
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for b in rows:
-        writer.writerow((b.unit_id, b.seat, b.grade, b.source, b.role, line_hash(b)))
+    table = [COLUMNS, *((b.unit_id, b.seat, b.grade, b.source, b.role, line_hash(b)) for b in rows)]
+    out.write(csvfile.text(table, bom=False, newline="\n"))  # cells neutralised; read back with restore
     return out.getvalue()
 
 
@@ -205,7 +214,7 @@ def _read(text: str, result: Verification) -> tuple[dict[str, list[object]], lis
     labels = {g.label for g in _scale(_first(meta, "scale"))}
     ballots: list[tuple[int, SealedBallot]] = []
     for number, line in data_lines[1:]:
-        row = next(csv.reader([line]))
+        row = [csvfile.restore(cell) for cell in next(csv.reader([line]))]
         ballot = _row_ballot(number, row, labels, result.problems)
         if ballot is not None:
             ballots.append((number, ballot))
