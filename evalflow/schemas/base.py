@@ -33,9 +33,10 @@ from ..domain.text import text_problem
 
 class Input(BaseModel):
     """A request body: JSON types are taken as they are ("5" is not a number); unknown keys are
-    ignored, so clients may send more than we read."""
+    ignored, so clients may send more than we read. ``NaN`` and ``Infinity`` (which pydantic's JSON
+    parser reads although JSON has no such numbers) are no number."""
 
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
 
 
 class Query(BaseModel):
@@ -165,6 +166,7 @@ _MESSAGES: dict[str, str] = {
     "int_parsing_size": N_("数值过大。"),
     "float_type": N_("须为数字。"),
     "float_parsing": N_("须为数字。"),
+    "finite_number": N_("须为有限的数字。"),
     "decimal_type": N_("须为数字。"),
     "bool_type": N_("须为 true 或 false。"),
     "bool_parsing": N_("须为 true 或 false。"),

@@ -104,6 +104,8 @@ HOSTILE: list[Any] = [
     10**400,  # past what a 64-bit float holds: the JSON parser's own limit
     1.5,
     1e308,
+    float("nan"),  # sent as NaN, which pydantic's parser reads although JSON has no such number
+    float("inf"),
     "1",
     "²",
     "٣",

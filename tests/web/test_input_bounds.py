@@ -246,3 +246,19 @@ def test_out_of_range_id_is_explained_in_english_under_lang_en(app, client):
     assert response.get_json()["error"]["fields"] == {
         "unit_id": ["An id must be a whole number from 1 to 2147483647."]
     }
+
+
+def test_nan_and_infinity_are_no_number(client, auth):
+    campaign = make.campaign()
+    headers = auth.headers(make.office("clerk"))
+    answers = [
+        client.put(
+            f"/api/v1/campaigns/{campaign.id}/tally/settings",
+            data=b'{"reciprocity_margin": %s}' % token,
+            content_type="application/json",
+            headers=headers,
+        )
+        for token in (b"NaN", b"Infinity", b"-Infinity")
+    ]
+    assert [r.status_code for r in answers] == [400, 400, 400]
+    assert all("须为有限的数字。" in r.get_json()["error"]["fields"]["reciprocity_margin"] for r in answers)
