@@ -77,24 +77,6 @@ def digest_of(rows: Iterable[tuple[int, str, str, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def digest_of_groups(groups: Iterable[tuple[int, str, str, Iterable[str]]]) -> tuple[str, int]:
-    """The digest and the number of ballots of a ballot set given grouped, as an aggregate query
-    reads it: ``(unit_id, grade, source, seats)`` with the pseudonym of every seat that gave *grade*
-    from *source* to *unit_id*. The same digest as :func:`digest`: each unit's lines sorted by seat,
-    the units by number, hashed unit by unit (SHA-256 of a concatenation, fed in pieces)."""
-    per_unit: dict[int, list[tuple[str, str]]] = {}
-    for unit, grade, source, seats in groups:
-        tail = f"\t{unicodedata.normalize('NFC', grade)}\t{source}\n"
-        per_unit.setdefault(unit, []).extend((seat, tail) for seat in seats)
-    sha, count = hashlib.sha256(), 0
-    for unit in sorted(per_unit):
-        lines = sorted(per_unit[unit])
-        count += len(lines)
-        prefix = f"{unit}\t"
-        sha.update("".join([prefix + seat + tail for seat, tail in lines]).encode())
-    return sha.hexdigest(), count
-
-
 # --- export ----------------------------------------------------------------------------------
 
 
@@ -108,6 +90,7 @@ class ExportHeader:
     sealed_at: str  # ISO timestamp, or "" while the ballot set is still live
     units: tuple[UnitInfo, ...]
     scores: dict[int, tuple[str | None, int]]  # unit_id -> (exact score, rank)
+    ballots: int | None = None  # the number stated; None: the rows'. Sealed: the sealed number
 
 
 def _meta(key: str, value: object) -> str:
@@ -123,7 +106,7 @@ def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
     out.write(_meta("campaign", {"id": header.campaign_id, "title": header.title}))
     out.write(_meta("method", header.method.value))
     out.write(_meta("scale", [{"label": g.label, "points": str(g.points)} for g in header.scale]))
-    out.write(_meta("ballots", len(rows)))
+    out.write(_meta("ballots", len(rows) if header.ballots is None else header.ballots))
     out.write(_meta("digest", header.digest))
     out.write(_meta("sealed_at", header.sealed_at))
     for unit in header.units:

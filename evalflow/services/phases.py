@@ -89,6 +89,16 @@ def _notice_facts(campaign_id: int) -> tuple[int, date | None, int]:
     return units or 0, notice.ends_on, open_objections or 0
 
 
+def _seal_broken(campaign: Campaign) -> bool:
+    """In review and notice: do the ballots differ from those sealed? (Reads every ballot, grouped.)"""
+    if campaign.phase not in (Phase.REVIEW, Phase.NOTICE):
+        return False
+    from .tally import seal_check
+
+    check = seal_check(campaign)
+    return check is not None and not check.intact
+
+
 def gather_facts(campaign: Campaign) -> CampaignFacts:
     """Read from the database everything the phase guards of *campaign* need."""
     cid = campaign.id
@@ -113,6 +123,7 @@ def gather_facts(campaign: Campaign) -> CampaignFacts:
         notice_units=notice_units,
         notice_ends_on=notice_ends_on,
         unresolved_objections=open_objections,
+        seal_broken=_seal_broken(campaign),
         today=clock.today(),
     )
 

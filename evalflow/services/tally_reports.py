@@ -69,6 +69,13 @@ def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) 
     ]  # fmt: skip
 
 
+def seal_warning(report: Report) -> str:
+    """The broken seal's warning in the reader's language; "" while the seal holds or before it."""
+    check = report.tally.check
+    warning = check.warning() if check else None
+    return tr(warning) if warning else ""
+
+
 def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     seal = report.tally.seal
     return [
@@ -77,6 +84,7 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
         (tr(N_("选票张数")), str(report.ballots)),
         (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
         (tr(N_("封存摘要")), seal.digest if seal else tr(N_("尚未封存"))),
+        (tr(N_("封存校验")), seal_warning(report) or (tr(N_("一致")) if seal else tr(N_("尚未封存")))),
         (tr(N_("生成日期")), clock.today().isoformat()),
     ]
 
@@ -86,6 +94,8 @@ def tally_csv(actor: Actor, campaign: Campaign) -> str:
     out = io.StringIO()
     out.write("\ufeff")  # so that spreadsheet programs read the Chinese text as UTF-8
     writer = csv.writer(out, lineterminator="\n")
+    if warning := seal_warning(report):
+        writer.writerow([warning])  # first, where nobody opening the file can miss it
     writer.writerow(_header(report))
     for r in report.tally.results:
         writer.writerow(_row(report, r))
@@ -116,8 +126,11 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = tr(N_("综合评定"))
+    warning = seal_warning(report)
     for key, value in _meta(report, campaign):
         sheet.append([key, value])
+        if warning and value == warning:
+            sheet.cell(sheet.max_row, 2).font = Font(bold=True, color="B8202B")
     sheet.append([])
     sheet.append(_header(report))
     for cell in sheet[sheet.max_row]:
@@ -192,6 +205,7 @@ def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
         date=clock.today().isoformat(),
         digest=seal.digest if seal else (report.digest or ""),
         sealed=sealed,
+        warning=seal_warning(report),
         labels=[g.label for g in report.tally.scale],
         bars=bars(report.tally.results, report.tally.scale),
         ticks=ticks(report.tally.scale),

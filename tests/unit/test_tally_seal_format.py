@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalflow.domain import tally_seal
+from evalflow.domain import tally_check
 from evalflow.domain.scale import DEFAULT_SCALE, Grade
 from evalflow.domain.tally import Method, UnitInfo, compute, exact_text
 from evalflow.domain.tally_seal import ExportHeader, SealedBallot, digest, export_csv, verify_export
@@ -155,7 +155,7 @@ def test_property_digest_of_groups_equals_the_digest(rows):
     groups: dict[tuple[int, str, str], list[str]] = {}
     for unit, seat, grade, source in rows:
         groups.setdefault((unit, grade, source), []).append(seat)
-    found, count = tally_seal.digest_of_groups((u, g, s, seats) for (u, g, s), seats in groups.items())
+    found, count = tally_check.digest_of_groups((u, g, s, seats) for (u, g, s), seats in groups.items())
     assert (found, count) == (digest([SealedBallot(*row) for row in rows]), len(rows))
     if not rows:
         assert found == hashlib.sha256(b"").hexdigest()
