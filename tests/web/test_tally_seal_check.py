@@ -17,7 +17,7 @@ from evalflow.domain.tally_seal import digest, verify_export
 from evalflow.extensions import db
 from evalflow.models import SeatRole
 from evalflow.services import tally
-from tests.factories import login
+from tests.factories import csrf_from, login
 from tests.helpers import office_actor
 from tests.sealed_tally import delete_ballot, restore_grade, seal_of, sealed_world, tamper_grade
 from tests.training_world import UNIT_PASSWORD
@@ -214,3 +214,24 @@ def test_seal_check_of_the_service_matches_the_full_digest(app, world):
     tamper_grade(world)
     t = tally.compute_tally(office_actor(), world.campaign)
     assert not t.check.intact and t.check.digest == current_digest(world) != t.seal.digest
+
+
+def test_tampered_tally_shown_as_blocking_the_notice_to_the_office_only(client, world):
+    tamper_grade(world)
+    url = f"/api/v1/campaigns/{world.campaign.id}"
+    seen = client.get(url, headers=world.headers("office")).get_json()
+    notice = next(t for t in seen["transitions"] if t["to"] == "notice")
+    assert notice["allowed"] is False and any(r.startswith(REFUSED) for r in notice["reasons"])
+    unit = client.get(url, headers=world.headers("unit"))
+    assert unit.status_code == 200
+    assert all(not r.startswith(REFUSED) for t in unit.get_json()["transitions"] for r in t["reasons"])
+
+
+def test_tampered_tally_proposal_form_post_is_refused_with_the_reason(client, world):
+    tamper_grade(world)
+    page = page_of(client, world)
+    data = {"rule": "top_k", "k": "1", "csrf_token": csrf_from(page)}
+    path = f"/office/campaigns/{world.campaign.id}/tally/proposal"
+    after = client.post(path, data=data, follow_redirects=True).get_data(as_text=True)
+    assert REFUSED in after and "拟表彰对象名单已保存。" not in after
+    assert tally.proposed_unit_ids(world.campaign) == []
