@@ -30,8 +30,9 @@ The JSON API of evalflow, for scripts and other systems. This guide is written f
   `Accept-Language` header (Chinese by default).
 * **Status codes.** 400 invalid input, 401 not signed in, 403 not allowed, 404 not found (also for
   another campaign's or unit's things), 409 not possible in the current state, 413 too large,
-  429 too many attempts (see `Retry-After`), 503 `database_unavailable` — the request lost its
-  database connection (the database restarted); send it again after `Retry-After`.
+  429 too many attempts (see `Retry-After`), 503 `database_unavailable` — the database could not
+  be reached or the request lost its connection (the database restarted, or is busy); send it
+  again after `Retry-After` (any operation may answer it).
 * Times are ISO 8601 in UTC; dates are `YYYY-MM-DD` in the office's time zone.
 """
 

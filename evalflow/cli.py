@@ -111,6 +111,9 @@ def register_cli(app: Flask) -> None:
             summary = export(campaign_id, Path(out))
         except DomainError as exc:
             _fail(exc)
+        except OSError as exc:  # the archive could not be written (no room, no permission …)
+            db.session.rollback()
+            raise click.ClickException(f"export failed, nothing written: {exc}") from None
         db.session.rollback()
         click.echo(
             f"exported campaign {campaign_id} to {summary.path}: {sum(summary.rows.values())} rows, {summary.files} files"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.engine import make_url
 
 DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
@@ -22,6 +23,12 @@ DEFAULTS: dict[str, Any] = {
     "MAX_FILE_MB": 20,
     "MAX_APPLICATION_MB": 100,
     "MAX_ATTACHMENTS": 20,
+    # Caps on reading a campaign backup (docs/backup.md): the table parts together are parsed in
+    # memory, each file part is streamed to disk; the total bounds the whole archive, uncompressed.
+    "BACKUP_MAX_TABLE_MB": 128,
+    "BACKUP_MAX_FILE_MB": 1024,
+    "BACKUP_MAX_TOTAL_MB": 65536,
+    "BACKUP_MAX_ENTRIES": 100_000,
     "TOKEN_TTL_HOURS": 12,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
@@ -43,7 +50,10 @@ DEFAULTS: dict[str, Any] = {
 }
 
 # Environment variables read as typed values (EVALFLOW_<NAME>).
-_INT_KEYS = {"MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS"}
+_INT_KEYS = {
+    "MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS",
+    "BACKUP_MAX_TABLE_MB", "BACKUP_MAX_FILE_MB", "BACKUP_MAX_TOTAL_MB", "BACKUP_MAX_ENTRIES",
+}  # fmt: skip
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 
 
@@ -94,13 +104,20 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         cfg["REMEMBER_COOKIE_SECURE"] = True
 
 
+# Seconds a request waits for PostgreSQL to accept a connection: a server that does not answer (a
+# cut network) is a 503 after this long, instead of a worker held until gunicorn kills it.
+CONNECT_TIMEOUT = 5
+
+
 def engine_options(url: str) -> dict[str, Any]:
     if url.startswith("sqlite"):
         # A generous busy timeout: writers queue instead of failing under load.
         return {"connect_args": {"timeout": 15, "check_same_thread": False}}
     # No pool_pre_ping: database.py pings a pooled connection only after it sat idle (a round trip
-    # saved on every request under load).
-    return {}
+    # saved on every request under load). A connect_timeout in the URL wins over ours.
+    if "connect_timeout" in make_url(url).query:
+        return {}
+    return {"connect_args": {"connect_timeout": CONNECT_TIMEOUT}}
 
 
 def _instance_secret(app: Flask) -> str:

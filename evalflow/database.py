@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sqlite3
 import time
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from .extensions import db, migrate
 
@@ -37,9 +38,12 @@ def ping_idle_connections(engine: sa.Engine) -> None:
     back in the pool for more than :data:`PING_AFTER_IDLE` seconds is pinged when checked out, and
     a dead one is replaced before the request sees it (a restarted database, a dropped idle link).
 
-    Under load the connections are never idle, so the ballot per tap saves a round trip. The cost: a
-    connection that dies while busy (the database restarts mid-burst) fails the request that holds
-    it; SQLAlchemy then discards the pool's other connections, and the phone retries its ballot.
+    Under load the connections are never idle, so the ballot per tap saves a round trip. A connection
+    that died while it sat in the pool for less than that — the database restarted mid-burst — is
+    caught without a round trip: the server said goodbye (or just closed it), so its socket has
+    something to read, which an idle healthy connection never has (:func:`_has_input`); it is
+    pinged, and replaced. A connection that dies while busy fails the request that holds it (503,
+    errors.py); SQLAlchemy then discards the pool's other connections, and the phone retries.
     """
 
     @sa.event.listens_for(engine, "connect")
@@ -53,7 +57,8 @@ def ping_idle_connections(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "checkout")
     def ping_if_idle(dbapi: Any, record: Any, _proxy: Any) -> None:
-        if time.monotonic() - record.info.get(_LAST_USED, 0.0) <= PING_AFTER_IDLE:
+        idle = time.monotonic() - record.info.get(_LAST_USED, 0.0)
+        if idle <= PING_AFTER_IDLE and not _has_input(dbapi):
             return
         try:
             engine.dialect.do_ping(dbapi)
@@ -61,6 +66,63 @@ def ping_idle_connections(engine: sa.Engine) -> None:
             if engine.dialect.is_disconnect(exc, dbapi, None):
                 raise sa.exc.DisconnectionError() from exc  # the pool retries with a new connection
             raise
+
+
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether the server sent something to a connection nobody is using: its goodbye before it
+    closed the connection (a restart, a terminated backend) or the end of the stream. One ``poll``
+    with no wait; a connection whose socket cannot be asked counts as suspect."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+    except Exception:  # closed, or a driver without fileno(): let the ping decide
+        return True
+
+
+# --- a database that cannot be reached or kept is an answer (503), never a bug (500) --------------
+
+# PostgreSQL error codes of a server that is gone, starting, stopping or out of connection slots:
+# class 08 (connection exception), admin/crash shutdown, cannot connect now, too many connections.
+_PG_UNAVAILABLE = ("08", "57P01", "57P02", "57P03", "53300")
+# SQLite primary result codes of a database file that cannot be used now: BUSY and LOCKED (another
+# writer kept it past the busy timeout), IOERR, FULL (the disk), CANTOPEN.
+_SQLITE_BUSY = {5, 6}
+_SQLITE_UNAVAILABLE = _SQLITE_BUSY | {10, 13, 14}
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether *exc* says the database could not be reached or kept — its connection died, it could
+    not be opened, the server is restarting, no pooled connection came free, SQLite's file is locked
+    or unreadable — rather than that a statement is wrong. The first is a 503 and the request may be
+    sent again; the second stays a 500 (errors.py)."""
+    if isinstance(exc, sa.exc.TimeoutError):  # the pool had no connection to give in time
+        return True
+    if isinstance(exc, sa.exc.PendingRollbackError):  # "8s2b": its connection was lost earlier
+        return exc.code == "8s2b"
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _SQLITE_UNAVAILABLE
+    if hasattr(orig, "sqlstate"):  # psycopg: an OperationalError without SQLSTATE is the client's
+        state = orig.sqlstate  # own (it could not connect, or lost the server); an InterfaceError
+        if state is None:  # without one (a closed cursor) is a bug
+            return isinstance(exc, sa.exc.OperationalError)
+        return str(state).startswith(_PG_UNAVAILABLE)
+    return False
+
+
+def busy(exc: BaseException) -> bool:
+    """Whether the database is there but busy (SQLite's lock, the pool, PostgreSQL's slots)."""
+    if isinstance(exc, sa.exc.TimeoutError):
+        return True
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    return (code is not None and code & 0xFF in _SQLITE_BUSY) or getattr(orig, "sqlstate", None) == "53300"
 
 
 # --- SQLite: writers queue on a lock file instead of sleeping in the busy handler -----------------
@@ -219,11 +281,15 @@ def register_request_commit(app: Flask) -> None:
             return response
         try:
             db.session.commit()
-        except (IntegrityError, OperationalError) as exc:
-            db.session.rollback()
-            from .errors import conflict_response, database_lost_response
+        except DBAPIError as exc:
+            from .errors import conflict_response, database_unavailable_response
 
-            if exc.connection_invalidated:  # the database went away: 503, the client tries again
-                return database_lost_response(exc)
-            return conflict_response(exc)
+            if unavailable(exc):  # the database went away or is busy: 503, the client tries again
+                answer = database_unavailable_response(exc)  # before the rollback expires the user
+                db.session.rollback()
+                return answer
+            db.session.rollback()
+            if isinstance(exc, IntegrityError | OperationalError):
+                return conflict_response(exc)
+            raise
         return response

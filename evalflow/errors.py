@@ -1,6 +1,8 @@
 """Errors are answers: JSON in the contract's shape under /api/, friendly pages elsewhere.
 
-No stack trace ever reaches a user; a 500 is logged with its traceback and answered plainly.
+No stack trace ever reaches a user; a 500 is logged with its traceback and answered plainly. A
+database that cannot be reached or kept (``database.unavailable``) is not a bug: 503
+``database_unavailable`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -8,13 +10,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from .database import busy, unavailable
+from .domain.access import PUBLIC
 from .domain.errors import DomainError, RateLimited
 from .domain.messages import N_
 from .i18n import tr, tr_all
@@ -82,14 +86,25 @@ def conflict_response(exc: Exception) -> Response:
     return _respond(409, "conflict", gettext("操作与当前状态冲突,请刷新后重试。"))
 
 
-def database_lost_response(exc: DBAPIError) -> Response:
-    """503 with ``Retry-After: 1`` for a request whose database connection died under it."""
+# Set for a request answered "database unavailable": its page is drawn without asking the database
+# again (who is signed in: web/__init__.py), as the visitor's account cannot be read now.
+DATABASE_UNAVAILABLE = "database_unavailable"
+RETRY_AFTER = 1  # seconds; the pool has already dropped the dead connection, a retry may succeed
+
+
+def database_unavailable_response(exc: BaseException) -> Response:
+    """503 ``database_unavailable`` with ``Retry-After`` for a request that could not reach or keep
+    the database (``database.unavailable``): JSON under /api/, a page elsewhere."""
     current_app.logger.warning(
-        "database connection lost on %s %s: %s", request.method, request.path, exc.orig
+        "database unavailable on %s %s: %s", request.method, request.path, getattr(exc, "orig", exc)
     )
+    g.setdefault(DATABASE_UNAVAILABLE, True)
+    g.setdefault("actor", PUBLIC)  # the page's menu must not ask the database who this is
     code, text = HTTP_CODES[503]
-    response = _respond(503, code, gettext(text))
-    response.headers["Retry-After"] = "1"
+    message = gettext("数据库正忙,请稍后重试。") if busy(exc) else gettext(text)
+    response = _respond(503, code, message)
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"  # a passing failure: no cache may keep it
     return response
 
 
@@ -112,13 +127,22 @@ def register_error_handlers(app: Flask) -> None:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 
-    @app.errorhandler(DBAPIError)
-    def database_lost(exc: DBAPIError) -> Response:
-        """The connection died under the request (the database restarted): 503, try again — the
-        pool already replaced it (database.py), so the retry normally succeeds."""
-        if not exc.connection_invalidated:
+    @app.errorhandler(InternalServerError)
+    def failed_outside_the_view(exc: InternalServerError) -> Response:
+        """Flask's 500 for an error raised where no other handler applies (an after-request hook):
+        503 when it was the database going away."""
+        if exc.original_exception is not None and unavailable(exc.original_exception):
+            return database_unavailable_response(exc.original_exception)
+        return http_error(exc)
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_error(exc: SQLAlchemyError) -> Response:
+        """The database could not be reached or kept (database.unavailable: a restart, a refused
+        connection, a locked SQLite file): 503, try again — the pool replaces dead connections by
+        itself, so the retry succeeds once the database is back. Anything else is a bug: 500."""
+        if not unavailable(exc):
             return unexpected(exc)
-        return database_lost_response(exc)
+        return database_unavailable_response(exc)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:

@@ -305,7 +305,7 @@ def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
 def _common_errors(rule: str, method: str, auth: str) -> Responses:
     """The errors any operation may answer, whatever its view does: a malformed request, a bad
     bearer token (checked before every route, public ones too), a refused CSRF token or role, an
-    unknown id in the path, a body over the size limit."""
+    unknown id in the path, a body over the size limit, a database that cannot be reached."""
     errors: Responses = {400: "invalid input", 401: "unauthenticated (missing or bad credentials)"}
     if auth != "public" or method in UNSAFE:
         errors[403] = "forbidden (or csrf_failed for a browser session)"
@@ -313,6 +313,7 @@ def _common_errors(rule: str, method: str, auth: str) -> Responses:
         errors[404] = "not found, or not visible to this caller"
     if method in UNSAFE:
         errors[413] = "request too large"
+    errors[503] = "database unavailable: send again after Retry-After"
     return errors
 
 

@@ -231,8 +231,7 @@ def _file(data: bytes | str, mimetype: str, filename: str) -> Response:
     responses={200: "text/csv", **ERRORS},
 )
 def export_ballots(cid: int) -> Response:
-    body = tally.export_ballots_csv(require_login(), campaign_of(cid))
-    return _file(body, "text/csv; charset=utf-8", f"ballots-{cid}.csv")
+    return files.send_csv(tally.export_ballots_csv(require_login(), campaign_of(cid)), f"ballots-{cid}.csv")
 
 
 @route(
@@ -269,5 +268,4 @@ def tally_xlsx(cid: int) -> Response:
     responses={200: "text/csv", **ERRORS},
 )
 def tally_csv(cid: int) -> Response:
-    body = tally_reports.tally_csv(require_login(), campaign_of(cid))
-    return _file(body, "text/csv; charset=utf-8", f"tally-{cid}.csv")
+    return files.send_csv(tally_reports.tally_csv(require_login(), campaign_of(cid)), f"tally-{cid}.csv")

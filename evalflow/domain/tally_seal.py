@@ -18,11 +18,13 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from .. import csvfile
 from .messages import N_, Message, msg
 from .scale import MAX_POINTS, Grade
 from .tally import Method, UnitInfo, compute, exact_text, unit_counts
@@ -93,8 +95,17 @@ class ExportHeader:
     ballots: int | None = None  # the number stated; None: the rows'. Sealed: the sealed number
 
 
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
 def _meta(key: str, value: object) -> str:
-    return f"# {key}: {json.dumps(value, ensure_ascii=False, separators=(',', ':'))}\n"
+    """A ``# key: JSON`` line. A comma inside a JSON string is written ``\\u002c`` (the same value to
+    any JSON reader), so that a spreadsheet splitting the line at commas never starts a cell with
+    text of the campaign (a unit named ``x,=HYPERLINK(…)``): every cell starts with ``#``, ``"``,
+    ``{`` or ``[``."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = _JSON_STRING.sub(lambda m: m.group(0).replace(",", "\\u002c"), text)
+    return f"# {key}: {text}\n"
 
 
 def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
@@ -124,10 +135,8 @@ def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
                 },
             )  # fmt: skip
         )
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for b in rows:
-        writer.writerow((b.unit_id, b.seat, b.grade, b.source, b.role, line_hash(b)))
+    table = [COLUMNS, *((b.unit_id, b.seat, b.grade, b.source, b.role, line_hash(b)) for b in rows)]
+    out.write(csvfile.text(table, bom=False, newline="\n"))  # cells neutralised; read back with restore
     return out.getvalue()
 
 
@@ -218,8 +227,9 @@ def _records(text: str) -> Iterable[tuple[int, str]]:
 
 
 def _fields(record: str) -> list[str]:
-    """One CSV record's fields. The csv module ends a record at an unquoted CR, which a writer with
-    LF line ends leaves unquoted inside a field: CRs are hidden from it and put back."""
+    """One CSV record's fields, each as it was before the CSV writer neutralised it
+    (:func:`evalflow.csvfile.restore`). The csv module ends a record at an unquoted CR, which a
+    writer with LF line ends leaves unquoted inside a field: CRs are hidden from it and put back."""
     mark = "\ue000"
     while mark in record:
         mark = chr(ord(mark) + 1)
@@ -227,7 +237,7 @@ def _fields(record: str) -> list[str]:
         row = next(csv.reader([record.replace("\r", mark)]), [])
     except csv.Error:
         return []
-    return [value.replace(mark, "\r") for value in row]
+    return [csvfile.restore(value.replace(mark, "\r")) for value in row]
 
 
 def _read(text: str, result: Verification) -> tuple[dict[str, list[object]], list[tuple[int, SealedBallot]]]:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..domain.intake import Status as ApplicationStatus
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import UTCDateTime, stored_name_column, str_enum, utcnow
 
 __all__ = ["Application", "ApplicationStatus", "ApplicationVersion", "StoredFile", "Unit", "VetoIncident"]
 
@@ -82,7 +82,7 @@ class StoredFile(db.Model):
     )
     purpose: Mapped[str] = mapped_column(sa.String(20))
     filename: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    stored_name: Mapped[str] = stored_name_column()
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     content_type: Mapped[str] = mapped_column(sa.String(100))

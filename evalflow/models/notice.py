@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from .types import UTCDateTime, str_enum, utcnow
+from .types import UTCDateTime, stored_name_column, str_enum, utcnow
 
 
 class ObjectionStatus(enum.StrEnum):
@@ -111,7 +111,7 @@ class ObjectionFile(db.Model):
     objection_id: Mapped[int] = mapped_column(sa.ForeignKey("objection.id", ondelete="CASCADE"), index=True)
     role: Mapped[ObjectionFileRole] = mapped_column(str_enum(ObjectionFileRole, "objection_file_role"))
     filename: Mapped[str] = mapped_column(sa.String(255))
-    stored_name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    stored_name: Mapped[str] = stored_name_column()
     size: Mapped[int] = mapped_column(sa.BigInteger)
     sha256: Mapped[str] = mapped_column(sa.String(64))
     content_type: Mapped[str] = mapped_column(sa.String(100))

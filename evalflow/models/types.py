@@ -1,12 +1,18 @@
-"""Column types shared by the models: UTC timestamps and CHECK-constrained string enums."""
+"""Column types shared by the models: UTC timestamps, CHECK-constrained string enums, and the column
+that names an uploaded file."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
+
+# ``Column.info`` key of a column holding the generated name of a file under UPLOAD_DIR.
+STORED_FILE = "stored_file"
 
 
 def utcnow() -> datetime:
@@ -43,3 +49,12 @@ def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
         values_callable=lambda cls: [m.value for m in cls],
         validate_strings=True,
     )
+
+
+def stored_name_column() -> Any:
+    """The generated name of an uploaded file in UPLOAD_DIR (``services.files.new_stored_name``).
+
+    The one rule for stored files: the backup exports the file of every column made here, and on
+    import checks each name (``services.files.is_stored_name``) and the file's bytes against the
+    ``size`` and ``sha256`` columns its table must have (tests/unit/test_backup_rules.py)."""
+    return mapped_column(sa.String(80), unique=True, info={STORED_FILE: True})

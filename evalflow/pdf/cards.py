@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor, white
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import cjk_font
+from .layout import draw_box, fit, style
 from .qr import matrix
 
 CARD_W, CARD_H = 88 * mm, 62 * mm
@@ -25,6 +27,7 @@ GAP_X, GAP_Y = 6 * mm, 5 * mm
 BAND_H = 10 * mm
 QR_SIZE = 36 * mm
 PAD = 4 * mm
+INSTRUCTION_H = 11 * mm  # the instruction along the card's foot
 RED, INK, MUTED, LINE = HexColor("#b8202b"), HexColor("#1f2329"), HexColor("#6b7280"), HexColor("#9ca3af")
 
 
@@ -47,29 +50,6 @@ class CardText:
     name: str = "姓名"
     instruction: str = "请用手机扫描右侧二维码进入评分页面,无需密码。本证仅限本人使用,请妥善保管;遗失请联系文明办重新签发,原证随即失效。"
     page_note: str = "沿虚线裁开,每位代表一张。"
-
-
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break *text* into lines no wider than *width* (character by character, as CJK text allows)."""
-    lines, line = [], ""
-    for char in text:
-        if stringWidth(line + char, font, size) > width and line:
-            lines.append(line)
-            line = char
-        else:
-            line += char
-    return [*lines, line] if line else lines
-
-
-def _fit(text: str, font: str, size: float, width: float, lines: int) -> list[str]:
-    """At most *lines* lines of *text*; the last one ends with an ellipsis when cut."""
-    wrapped = wrap(text, font, size, width)
-    if len(wrapped) <= lines:
-        return wrapped
-    last = wrapped[lines - 1]
-    while last and stringWidth(last + "…", font, size) > width:
-        last = last[:-1]
-    return [*wrapped[: lines - 1], last + "…"]
 
 
 def _draw_qr(c: Canvas, data: str, x: float, y: float, size: float) -> None:
@@ -95,45 +75,43 @@ def _draw_frame(c: Canvas, x: float, y: float) -> None:
 
 
 def _draw_band(c: Canvas, font: str, card: Card, text: CardText, x: float, top: float) -> None:
-    c.setFillColor(white)
-    c.setFont(font, 12)
-    c.drawString(x + PAD, top - 6.8 * mm, text.heading)
-    title = _fit(card.campaign, font, 7, CARD_W - 2 * PAD - 26 * mm, 1)
-    c.setFont(font, 7)
-    c.drawRightString(x + CARD_W - PAD, top - 6.3 * mm, title[0] if title else "")
+    """The heading on the left of the red band, the campaign's title (smaller, cut when long) on its right."""
+    heading, band = min(stringWidth(text.heading, font, 12), CARD_W / 2), top - BAND_H
+    draw_box(c, text.heading, style(12, color=white), x + PAD, band, heading + 1, BAND_H, valign="middle")
+    left = x + PAD + heading + 4 * mm
+    title = style(7, color=white, align=TA_RIGHT)
+    width = x + CARD_W - PAD - left
+    draw_box(c, card.campaign, title, left, band + 1 * mm, width, BAND_H - 2 * mm, floor=5, valign="middle")
 
 
-def _draw_fields(c: Canvas, font: str, card: Card, text: CardText, x: float, top: float) -> None:
+def _draw_fields(c: Canvas, card: Card, text: CardText, x: float, top: float, bottom: float) -> None:
+    """The unit, the role and the name in the column left of the QR code, top down; a long unit name
+    takes the room that the role and the name leave."""
     width = CARD_W - QR_SIZE - 3 * PAD
-    y = top - BAND_H - 6 * mm
-    c.setFillColor(MUTED)
-    c.setFont(font, 7)
-    c.drawString(x + PAD, y, text.unit)
-    c.setFillColor(INK)
-    c.setFont(font, 10)
-    for line in _fit(card.unit, font, 10, width, 2):
-        y -= 4.6 * mm
-        c.drawString(x + PAD, y, line)
-    y -= 6 * mm
-    c.setFillColor(RED)
-    c.setFont(font, 11)
-    c.drawString(x + PAD, y, _fit(card.role, font, 11, width, 1)[0])
-    y -= 8.5 * mm
-    c.setFillColor(INK)
-    c.setFont(font, 18)
-    c.drawString(x + PAD, y, _fit(card.name, font, 18, width, 1)[0])
+    x += PAD
+    name = fit(card.name, style(18, leading=21), width, 12 * mm, floor=7)
+    role = fit(card.role, style(11, color=RED), width, 6 * mm, floor=6)
+    y = top - BAND_H - 2.5 * mm
+    y -= draw_box(c, text.unit, style(7, color=MUTED), x, y - 3.5 * mm, width, 3.5 * mm, valign="bottom")
+    room = y - bottom - 3 * mm - role.wrap(width, 6 * mm)[1] - name.wrap(width, 12 * mm)[1]
+    y -= draw_box(c, card.unit, style(10, leading=13), x, y - room, width, room, floor=5.5) + 1.5 * mm
+    for para in (role, name):
+        _, height = para.wrap(width, 12 * mm)
+        para.drawOn(c, x, y - height)
+        y -= height + 1.5 * mm
 
 
 def _draw_card(c: Canvas, font: str, card: Card, text: CardText, x: float, y: float) -> None:
     top = y + CARD_H
     _draw_frame(c, x, y)
     _draw_band(c, font, card, text, x, top)
-    _draw_fields(c, font, card, text, x, top)
+    _draw_fields(c, card, text, x, top, y + INSTRUCTION_H)
     _draw_qr(c, card.url, x + CARD_W - PAD - QR_SIZE + 2 * mm, top - BAND_H - QR_SIZE - 1 * mm, QR_SIZE)
-    c.setFillColor(MUTED)
-    c.setFont(font, 6.5)
-    for i, line in enumerate(_fit(text.instruction, font, 6.5, CARD_W - 2 * PAD, 2)):
-        c.drawString(x + PAD, y + PAD + (1 - i) * 3.2 * mm, line)
+    note = style(6.5, leading=9, color=MUTED)
+    height = INSTRUCTION_H - 3 * mm
+    draw_box(
+        c, text.instruction, note, x + PAD, y + 2.5 * mm, CARD_W - 2 * PAD, height, floor=5, valign="bottom"
+    )
 
 
 def _origin(index: int) -> tuple[float, float]:
@@ -154,9 +132,9 @@ def build_cards(cards: Sequence[Card], text: CardText | None = None, *, title: s
     c.setCreator("evalflow")
     per_page = COLS * ROWS
     for start in range(0, max(len(cards), 1), per_page):
-        c.setFillColor(MUTED)
-        c.setFont(font, 8)
-        c.drawString(_origin(0)[0], A4[1] - 10 * mm, f"{title} · {text.page_note}")
+        left, note = _origin(0)[0], style(8, color=MUTED)
+        cut = f" · {text.page_note}"  # a long title is cut before the instruction is
+        draw_box(c, title, note, left, A4[1] - 12 * mm, A4[0] - 2 * left, 8 * mm, valign="bottom", suffix=cut)
         for i, card in enumerate(cards[start : start + per_page]):
             _draw_card(c, font, card, text, *_origin(i))
         c.showPage()

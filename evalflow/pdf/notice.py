@@ -1,9 +1,10 @@
 """The notice (公示) and the commendation list (命名表彰名单) as formal A4 documents, and the certificate
 (荣誉证书) of each commended unit on A4 landscape.
 
-Plain data in, PDF bytes out. User-supplied text (unit names, titles, addresses) is escaped before it
-enters reportlab's paragraph markup, so it is always drawn as text. The CJK font is embedded when the
-system has one (``fonts.cjk_font``); the QR code (vector squares) links to the public page.
+Plain data in, PDF bytes out. User-supplied text (unit names, titles, addresses) enters reportlab's
+paragraph markup through ``layout.markup`` (escaped, so it is always drawn as text, with fallback fonts for
+what the CJK font lacks). The CJK font is embedded when the system has one (``fonts.cjk_font``); the QR
+code (vector squares) links to the public page. Every name of the lists is printed in full, wrapped.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 from reportlab.lib.colors import HexColor, white
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_RIGHT
@@ -19,10 +19,10 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .cards import wrap
 from .fonts import cjk_font
+from .layout import draw_box, fit, markup, one_line, paragraph, style
 from .qr import matrix
 
 RED, INK, MUTED, GOLD = HexColor("#b8202b"), HexColor("#1f2329"), HexColor("#6b7280"), HexColor("#b8860b")
@@ -103,9 +103,10 @@ def _page_frame(font: str, label: str):  # type: ignore[no-untyped-def]
         canvas.setStrokeColor(RED)
         canvas.setLineWidth(1.2)
         canvas.line(20 * mm, height - 16 * mm, width - 20 * mm, height - 16 * mm)
-        canvas.setFont(font, 8)
-        canvas.setFillColor(MUTED)
-        canvas.drawCentredString(width / 2, 10 * mm, f"{label} · {doc.page}")
+        footer = style(8, color=MUTED, align=TA_CENTER, font=font)
+        draw_box(
+            canvas, label, footer, 25 * mm, 9 * mm, width - 50 * mm, one_line(footer), suffix=f" · {doc.page}"
+        )
         canvas.restoreState()
 
     return draw
@@ -121,27 +122,27 @@ def build_formal(doc_data: FormalDoc) -> bytes:
         buffer, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm, topMargin=24 * mm, bottomMargin=20 * mm,
         title=doc_data.doc_title or doc_data.title, creator="evalflow",
     )  # fmt: skip
-    story: list[Flowable] = [Paragraph(escape(doc_data.title), st["title"])]
-    story += [Paragraph(escape(p), st["body"]) for p in doc_data.intro]
+    story: list[Flowable] = [paragraph(doc_data.title, st["title"])]
+    story += [paragraph(p, st["body"]) for p in doc_data.intro]
     if doc_data.list_heading:
-        story.append(Paragraph(escape(doc_data.list_heading), st["heading"]))
+        story.append(paragraph(doc_data.list_heading, st["heading"]))
     number = 0
     for group in doc_data.groups:
         if len(doc_data.groups) > 1 or group.category:
-            story.append(Paragraph(escape(group.category or doc_data.no_category), st["heading"]))
+            story.append(paragraph(group.category or doc_data.no_category, st["heading"]))
         for name in group.names:
             number += 1
-            story.append(Paragraph(f"{number}. {escape(name)}", st["item"]))
+            story.append(KeepTogether([paragraph(f"{number}. {name}", st["item"])]))  # a name on one page
     story.append(Spacer(1, 3 * mm))
-    story += [Paragraph(escape(p), st["body"]) for p in doc_data.closing]
+    story += [paragraph(p, st["body"]) for p in doc_data.closing]
     story.append(Spacer(1, 8 * mm))
     if doc_data.issuer:
-        story.append(Paragraph(escape(doc_data.issuer), st["right"]))
+        story.append(paragraph(doc_data.issuer, st["right"]))
     if doc_data.issued_on:
-        story.append(Paragraph(escape(doc_data.issued_on), st["right"]))
+        story.append(paragraph(doc_data.issued_on, st["right"]))
     if doc_data.url:
         story.append(Spacer(1, 6 * mm))
-        caption = Paragraph(escape(doc_data.qr_caption) + "<br/>" + escape(doc_data.url), st["caption"])
+        caption = Paragraph(markup(doc_data.qr_caption) + "<br/>" + markup(doc_data.url), st["caption"])
         table = Table([[QRCode(doc_data.url, 28 * mm), caption]], colWidths=[32 * mm, None])
         table.setStyle(
             TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
@@ -165,50 +166,60 @@ class Certificate:
     extra: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _centred_lines(c: Canvas, lines: list[str], font: str, size: float, y: float, leading: float) -> float:
-    width = landscape(A4)[0]
-    c.setFont(font, size)
-    for line in lines:
-        c.drawCentredString(width / 2, y, line)
-        y -= leading
-    return y
+CERT_W, CERT_H = landscape(A4)
+BODY_X = 50 * mm  # the body (授予, the unit, the honour) spans the page between these margins
+BODY_TOP, BODY_BOTTOM = CERT_H - 92 * mm, 60 * mm  # the body stays above the issuer and the date
+GAP = 4 * mm
+
+
+def _certificate_body(c: Canvas, cert: Certificate) -> None:
+    """The unit's full name and the honour, centred; the honour (and any extra line) first takes what it
+    needs, the unit the rest, each shrunk to fit when long."""
+    width = CERT_W - 2 * BODY_X
+    honour = fit(
+        f"“{cert.honour}”{cert.suffix}", style(20, leading=10 * mm, align=TA_CENTER), width, 24 * mm, 9
+    )
+    extra = [fit(line, style(12, leading=7 * mm, align=TA_CENTER), width, 14 * mm) for line in cert.extra]
+    below = [honour, *extra]
+    room = BODY_TOP - BODY_BOTTOM - GAP - sum(p.wrap(width, BODY_TOP - BODY_BOTTOM)[1] for p in below)
+    unit = fit(cert.unit, style(26, leading=12 * mm, align=TA_CENTER), width, room, 9)
+    y = BODY_TOP
+    for para, space in ((unit, GAP), *((p, 0) for p in below)):
+        _, used = para.wrap(width, BODY_TOP - BODY_BOTTOM)
+        para.drawOn(c, BODY_X, y - used)
+        y -= used + space
+
+
+def _certificate(c: Canvas, cert: Certificate) -> None:
+    width, height = CERT_W, CERT_H
+    c.setStrokeColor(RED)
+    c.setLineWidth(4)
+    c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    c.setStrokeColor(GOLD)
+    c.setLineWidth(1)
+    c.rect(17 * mm, 17 * mm, width - 34 * mm, height - 34 * mm)
+    body = width - 2 * BODY_X
+    heading, grant = style(40, color=RED, align=TA_CENTER), style(18)
+    draw_box(c, cert.heading, heading, BODY_X, height - 62 * mm, body, 24 * mm, valign="bottom")
+    draw_box(c, cert.grant, grant, BODY_X, height - 88 * mm, body, one_line(grant), valign="bottom")
+    _certificate_body(c, cert)
+    right, left = style(16, align=TA_RIGHT), width * 0.4  # the issuer and the date, right-aligned
+    line = one_line(right)
+    draw_box(c, cert.issuer, right, left, 45 * mm, width - 45 * mm - left, 2 * line, valign="bottom")
+    draw_box(c, cert.issued_on, right, left, 35 * mm, width - 45 * mm - left, line, valign="bottom")
+    if cert.serial:
+        serial = style(9, color=MUTED)
+        draw_box(c, cert.serial, serial, 24 * mm, 20 * mm, width * 0.35, one_line(serial), valign="bottom")
 
 
 def build_certificates(certificates: Sequence[Certificate], title: str = "荣誉证书") -> bytes:
     """One formal certificate per page, A4 landscape: double border, heading, the unit, the honour."""
-    font = cjk_font()
-    width, height = landscape(A4)
     buffer = io.BytesIO()
     c = Canvas(buffer, pagesize=landscape(A4), pageCompression=1)
     c.setTitle(title)
     c.setCreator("evalflow")
     for cert in certificates:
-        c.setStrokeColor(RED)
-        c.setLineWidth(4)
-        c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
-        c.setStrokeColor(GOLD)
-        c.setLineWidth(1)
-        c.rect(17 * mm, 17 * mm, width - 34 * mm, height - 34 * mm)
-        c.setFillColor(RED)
-        c.setFont(font, 40)
-        c.drawCentredString(width / 2, height - 55 * mm, cert.heading)
-        c.setFillColor(INK)
-        y = height - 85 * mm
-        c.setFont(font, 18)
-        c.drawString(50 * mm, y, cert.grant)
-        name_lines = wrap(cert.unit, font, 26, width - 110 * mm)
-        y = _centred_lines(c, name_lines, font, 26, y - 16 * mm, 12 * mm)
-        honour_lines = wrap(f"“{cert.honour}”{cert.suffix}", font, 20, width - 100 * mm)
-        y = _centred_lines(c, honour_lines, font, 20, y - 4 * mm, 10 * mm)
-        for line in cert.extra:
-            y = _centred_lines(c, wrap(line, font, 12, width - 100 * mm), font, 12, y, 7 * mm)
-        c.setFont(font, 16)
-        c.drawRightString(width - 45 * mm, 48 * mm, cert.issuer)
-        c.drawRightString(width - 45 * mm, 38 * mm, cert.issued_on)
-        if cert.serial:
-            c.setFillColor(MUTED)
-            c.setFont(font, 9)
-            c.drawString(24 * mm, 22 * mm, cert.serial)
+        _certificate(c, cert)
         c.showPage()
     if not certificates:
         c.showPage()

@@ -12,17 +12,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.lib.colors import HexColor
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Paragraph
 
-from .cards import wrap
 from .fonts import cjk_font
+from .layout import draw_box, fit, flow, one_line, paragraph, style
 
 INK, MUTED, LINE, RED = HexColor("#1f2329"), HexColor("#6b7280"), HexColor("#9ca3af"), HexColor("#b8202b")
 MARGIN = 16 * mm
 ROW_H = 9 * mm
 BOX = 5 * mm
+NUMBER_W = 14 * mm  # the column of the unit's place in the agenda
+NAME_MIN = 60 * mm  # the unit's column keeps at least this much when many grades share the row
 
 
 @dataclass(frozen=True)
@@ -57,77 +63,116 @@ class _Writer:
     def __init__(self, canvas: Canvas, font: str, text: SheetText) -> None:
         self.c, self.font, self.text = canvas, font, text
         self.width = A4[0] - 2 * MARGIN
+        self.sheet: Sheet | None = None  # the sheet being written, for the header of its next page
 
-    def line(self, y: float, words: str, size: float, color: HexColor = INK, x: float = MARGIN) -> float:
-        self.c.setFillColor(color)
-        self.c.setFont(self.font, size)
-        for part in wrap(words, self.font, size, self.width - (x - MARGIN)):
-            self.c.drawString(x, y, part)
-            y -= size * 1.45
-        return y
+    def line(self, top: float, words: str, size: float, color: HexColor = INK) -> float:
+        """Write *words* across the page from *top* down (on as many pages as they need); returns the
+        top of what follows."""
+        para = paragraph(words, style(size, leading=size * 1.45, color=color, font=self.font))
+        return flow(self.c, para, MARGIN, top, self.width, MARGIN, self.next_page)
+
+    def next_page(self) -> float:
+        self.c.showPage()
+        assert self.sheet is not None
+        return self.header(self.sheet, continued=True) - 2 * mm
 
     def header(self, sheet: Sheet, continued: bool) -> float:
         c, top = self.c, A4[1] - MARGIN
-        c.setFillColor(RED)
-        c.setFont(self.font, 18)
-        c.drawString(MARGIN, top - 6 * mm, self.text.heading + (self.text.continued if continued else ""))
         c.setFillColor(INK)
         c.setFont(self.font, 14)
-        c.drawRightString(A4[0] - MARGIN, top - 6 * mm, f"{self.text.sheet_id} {sheet.sheet_id}")
-        y = self.line(top - 13 * mm, sheet.campaign, 10, MUTED)
-        facts = (
-            f"{self.text.unit}:{sheet.unit}    {self.text.role}:{sheet.role}    {self.text.name}:{sheet.name}"
-        )
-        return self.line(y - 2 * mm, facts, 11)
+        sheet_id = f"{self.text.sheet_id} {sheet.sheet_id}"
+        c.drawRightString(A4[0] - MARGIN, top - 6 * mm, sheet_id)
+        heading = self.text.heading + (self.text.continued if continued else "")
+        box = self.width - stringWidth(sheet_id, self.font, 14) - 6 * mm
+        st = style(18, color=RED, font=self.font)
+        draw_box(c, heading, st, MARGIN, top - 8 * mm, box, one_line(st), valign="bottom")
+        y = self.line(top - 10 * mm, sheet.campaign, 10, MUTED)
+        gap = "\xa0\xa0\xa0 "  # no-break spaces: a paragraph would fold plain ones into one
+        facts = f"{self.text.unit}:{sheet.unit}{gap}{self.text.role}:{sheet.role}{gap}{self.text.name}:{sheet.name}"
+        return self.line(y - 1 * mm, facts, 11)
 
     def conditions(self, sheet: Sheet, y: float) -> float:
-        y = self.line(y - 3 * mm, self.text.conditions, 11, RED)
+        y = self.line(y - 2 * mm, self.text.conditions, 11, RED)
         for label, criteria in sheet.grades:
             y = self.line(y, f"{label}:{criteria}", 9)
-        return self.line(y - 2 * mm, self.text.instruction, 9, MUTED)
+        return self.line(y - 1 * mm, self.text.instruction, 9, MUTED)
 
-    def table_head(self, sheet: Sheet, y: float) -> float:
-        c = self.c
-        c.setFillColor(MUTED)
-        c.setFont(self.font, 9)
-        c.drawString(MARGIN, y, self.text.number)
-        c.drawString(MARGIN + 14 * mm, y, self.text.presenter)
-        for i, (label, _) in enumerate(sheet.grades):
-            c.drawCentredString(self._box_x(sheet, i) + BOX / 2, y, label)
-        c.setStrokeColor(LINE)
-        c.line(MARGIN, y - 2.5 * mm, A4[0] - MARGIN, y - 2.5 * mm)
-        return y - ROW_H
+    def _column(self, sheet: Sheet) -> float:
+        """The width of a grade's column: 22 mm, narrower when many grades must share the row."""
+        return min(22 * mm, (self.width - NUMBER_W - NAME_MIN) / max(len(sheet.grades), 1))
 
     def _box_x(self, sheet: Sheet, index: int) -> float:
-        column = 22 * mm
+        column = self._column(sheet)
         return A4[0] - MARGIN - (len(sheet.grades) - index) * column + (column - BOX) / 2
 
-    def row(self, sheet: Sheet, y: float, position: int, unit: str) -> float:
+    def table_head(self, sheet: Sheet, top: float) -> float:
+        """The column heads from *top* down (a grade's label wraps in its column); returns the top of the
+        first row."""
+        st = style(9, color=MUTED, font=self.font)
+        centred = style(9, color=MUTED, font=self.font, align=TA_CENTER)
+        width = self._column(sheet) - 1 * mm
+        labels = [self._cell(label, centred, width, 3 * one_line(st)) for label, _ in sheet.grades]
+        height = max([one_line(st), *(h for _, h in labels)])
+        self._draw(paragraph(self.text.number, st), MARGIN, top, NUMBER_W)
+        self._draw(paragraph(self.text.presenter, st), MARGIN + NUMBER_W, top, self._name_w(sheet))
+        for i, (cell, _) in enumerate(labels):
+            self._draw(cell, self._box_x(sheet, i) + BOX / 2 - width / 2, top, width)
         c = self.c
-        c.setFillColor(INK)
-        c.setFont(self.font, 11)
-        c.drawString(MARGIN, y, str(position))
-        width = self._box_x(sheet, 0) - MARGIN - 16 * mm
-        c.drawString(MARGIN + 14 * mm, y, (wrap(unit, self.font, 11, width) or [""])[0])
+        c.setStrokeColor(LINE)
+        c.setLineWidth(0.4)
+        c.line(MARGIN, top - height - 1 * mm, A4[0] - MARGIN, top - height - 1 * mm)
+        return top - height - 3 * mm
+
+    def _cell(
+        self, text: str, st: ParagraphStyle, width: float, height: float, floor: float = 6
+    ) -> tuple[Paragraph, float]:
+        """*text* whole in a cell *width* wide: shrunk (down to *floor*) to fit *height*, else taller."""
+        para = fit(text, st, width, height, floor=floor, cut=False)
+        return para, para.wrap(width, height)[1]
+
+    def _draw(self, para: Paragraph, x: float, top: float, width: float) -> None:
+        _, height = para.wrap(width, A4[1])
+        para.drawOn(self.c, x, top - height)
+
+    def _name_w(self, sheet: Sheet) -> float:
+        return self._box_x(sheet, 0) - MARGIN - NUMBER_W - 2 * mm
+
+    def row_height(self, sheet: Sheet, unit: str) -> float:
+        return max(ROW_H, self._unit_cell(sheet, unit)[1] + 3 * mm)
+
+    def _unit_cell(self, sheet: Sheet, unit: str) -> tuple[Paragraph, float]:
+        """The unit's full name in its column: 11 pt, smaller (down to 8 pt) before it takes a fifth line."""
+        st = style(11, leading=14, font=self.font)
+        return self._cell(unit, st, self._name_w(sheet), 4 * 14, floor=8)
+
+    def row(self, sheet: Sheet, top: float, position: int, unit: str) -> float:
+        c = self.c
+        st = style(11, leading=14, font=self.font)
+        self._draw(paragraph(str(position), st), MARGIN, top, NUMBER_W)
+        cell, height = self._unit_cell(sheet, unit)
+        self._draw(cell, MARGIN + NUMBER_W, top, self._name_w(sheet))
+        baseline = top - 11
         c.setStrokeColor(INK)
         c.setLineWidth(0.8)
         for i in range(len(sheet.grades)):
-            c.rect(self._box_x(sheet, i), y - 1.2 * mm, BOX, BOX, stroke=1, fill=0)
+            c.rect(self._box_x(sheet, i), baseline - 1.2 * mm, BOX, BOX, stroke=1, fill=0)
+        bottom = top - max(ROW_H, height + 3 * mm)
         c.setStrokeColor(LINE)
         c.setLineWidth(0.4)
-        c.line(MARGIN, y - 3.2 * mm, A4[0] - MARGIN, y - 3.2 * mm)
-        return y - ROW_H
+        c.line(MARGIN, bottom + 2 * mm, A4[0] - MARGIN, bottom + 2 * mm)
+        return bottom
 
 
 def _sheet(w: _Writer, sheet: Sheet) -> None:
+    w.sheet = sheet
     y = w.conditions(sheet, w.header(sheet, continued=False))
     y = w.table_head(sheet, y - 4 * mm)
     for position, unit in sheet.presenters:
-        if y < MARGIN + 20 * mm:
+        if y - w.row_height(sheet, unit) < MARGIN:
             w.c.showPage()
             y = w.table_head(sheet, w.header(sheet, continued=True) - 6 * mm)
         y = w.row(sheet, y, position, unit)
-    w.line(max(y - 6 * mm, MARGIN + 4 * mm), w.text.signature + " " + "_" * 24, 11)
+    w.line(y - 4 * mm, w.text.signature + " " + "_" * 24, 11)
     w.c.showPage()
 
 

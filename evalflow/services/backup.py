@@ -15,33 +15,47 @@ without touching this module:
    entry …) is taken too, with what *it* points at, so the archive restores on an empty database.
 
 Archive layout: ``manifest.json``, ``tables/<table>.json`` (a list of row objects, in primary-key
-order) and ``files/<stored_name>``. The manifest lists the SHA-256 of every other part.
+order) and ``files/<stored_name>``: the file of every column made by ``stored_name_column``, in any
+table (``backup_rows.file_columns``). The manifest lists the SHA-256 of every other part.
+
+Import trusts nothing: ``backup_archive`` reads the zip within caps, ``backup_rows`` checks every
+row and stored name; only then are rows inserted and files moved in (docs/backup.md).
 """
 
 from __future__ import annotations
 
-import base64
-import enum
 import hashlib
-import json
 import os
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.types import TypeDecorator
+from alembic.script import ScriptDirectory
+from flask import current_app
 
-from ..domain.errors import Conflict, InvalidInput, NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.messages import N_, msg
 from ..extensions import db
-from ..models import AuditChainHead, AuditEntry, Campaign, StoredFile
-from .files import upload_dir
+from ..models import AuditChainHead, AuditEntry, Campaign
+from .backup_archive import (
+    Caps,
+    bad,
+    caps,
+    check_files,
+    entries,
+    open_archive,
+    read_manifest,
+    read_part,
+    stage_files,
+)
+from .backup_rows import BadRow, FileRow, base_type, canonical, dump, file_rows, load_table, pk
+from .files import track_new, upload_dir
 
 FORMAT = "evalflow-campaign-backup"
 VERSION = 1
@@ -49,14 +63,11 @@ CHUNK = 500
 AUDIT_TABLES = {AuditEntry.__tablename__, AuditChainHead.__tablename__}
 
 Key = tuple[Any, ...]
+Rows = dict[str, list[dict[str, Any]]]
 
 
 def _tables() -> list[sa.Table]:
     return list(db.metadata.sorted_tables)
-
-
-def _pk(table: sa.Table, row: dict[str, Any]) -> Key:
-    return tuple(row[c.key] for c in table.primary_key.columns)
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
@@ -72,7 +83,7 @@ class Collection:
     def add(self, table: sa.Table, found: Iterable[dict[str, Any]]) -> bool:
         bucket, added = self.rows.setdefault(table.name, {}), False
         for row in found:
-            key = _pk(table, row)
+            key = pk(table, row)
             if key not in bucket:
                 bucket[key], added = row, True
         return added
@@ -130,53 +141,6 @@ def collect(campaign_id: int) -> Collection:
     return found
 
 
-# --- values as JSON ----------------------------------------------------------------------------
-
-
-def _base_type(column: sa.Column[Any]) -> sa.types.TypeEngine[Any]:
-    kind = column.type
-    while isinstance(kind, TypeDecorator):
-        kind = kind.impl_instance
-    return kind
-
-
-def _dump(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, enum.Enum):
-        return value.value
-    return value
-
-
-def _load(column: sa.Column[Any], value: Any) -> Any:
-    if value is None:
-        return None
-    kind = _base_type(column)
-    if isinstance(kind, sa.Enum) and kind.enum_class is not None:
-        return kind.enum_class(value)
-    if isinstance(kind, sa.DateTime):
-        return datetime.fromisoformat(value)
-    if isinstance(kind, sa.Date):
-        return date.fromisoformat(value)
-    if isinstance(kind, sa.Time):
-        return time.fromisoformat(value)
-    if isinstance(kind, sa.Numeric) and not isinstance(kind, sa.Float) and kind.asdecimal:
-        return Decimal(value)
-    if isinstance(kind, sa.LargeBinary):
-        return base64.b64decode(value)
-    return value
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, indent=1).encode("utf-8")
-
-
 def table_documents(found: Collection) -> dict[str, list[dict[str, Any]]]:
     """Each table's rows as JSON-ready objects, in primary-key order (tables without rows left out)."""
     documents = {}
@@ -184,7 +148,7 @@ def table_documents(found: Collection) -> dict[str, list[dict[str, Any]]]:
         bucket = found.rows.get(table.name)
         if bucket:
             documents[table.name] = [
-                {k: _dump(v) for k, v in bucket[key].items()} for key in sorted(bucket, key=repr)
+                {k: dump(v) for k, v in bucket[key].items()} for key in sorted(bucket, key=repr)
             ]
     return documents
 
@@ -193,10 +157,20 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _file_name(stored_name: str) -> str:
-    if not stored_name or "/" in stored_name or "\\" in stored_name or stored_name.startswith("."):
-        raise InvalidInput(msg(N_("备份中的文件名无效。")))
-    return stored_name
+def schema_revision() -> str | None:
+    """The database's migration revision; for a database made without migrations (``create_all``),
+    the newest revision shipped with the program, which its tables then match."""
+    if sa.inspect(db.session.connection()).has_table("alembic_version"):
+        return db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+    return code_revision()
+
+
+def code_revision() -> str | None:
+    """The newest migration revision shipped with the program (None without its migrations folder)."""
+    migrate = current_app.extensions.get("migrate")
+    if migrate is None or not Path(migrate.directory).is_dir():
+        return None
+    return ScriptDirectory(migrate.directory).get_current_head()
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -210,9 +184,14 @@ class ExportSummary:
 
 
 def export_campaign(campaign_id: int, out: Path) -> ExportSummary:
-    """Write the campaign's archive to *out* (atomically: a temporary file renamed at the end)."""
+    """Write the campaign's archive to *out* (atomically: a temporary file renamed at the end).
+
+    Every uploaded file of the campaign goes in, whatever table records it; a file missing from the
+    upload folder or changed since it was recorded, or a stored name this program did not make,
+    stops the export (409) rather than leave a backup that cannot be restored."""
     found = collect(campaign_id)
     documents = table_documents(found)
+    stored = file_rows(documents, lambda message: Conflict(message, code="file_unusable"))
     parts: dict[str, str] = {}
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -221,121 +200,160 @@ def export_campaign(campaign_id: int, out: Path) -> ExportSummary:
     try:
         with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for name, rows in documents.items():
-                data = _canonical(rows)
+                data = canonical(rows)
                 archive.writestr(f"tables/{name}.json", data)
                 parts[f"tables/{name}.json"] = _sha256(data)
-            files = documents.get(StoredFile.__tablename__, [])
-            for row in files:
-                name = _file_name(row["stored_name"])
-                source = upload_dir() / name
-                archive.write(source, f"files/{name}")
-                parts[f"files/{name}"] = _file_sha256(source)
+            for name, row in stored.items():
+                parts[f"files/{name}"] = _export_file(archive, name, row)
             manifest = {
                 "format": FORMAT,
                 "version": VERSION,
                 "campaign_id": campaign_id,
                 "exported_at": datetime.now(UTC).isoformat(),
-                "schema_revision": _schema_revision(),
+                "schema_revision": schema_revision(),
                 "rows": {name: len(rows) for name, rows in documents.items()},
                 "parts": parts,
             }
-            archive.writestr("manifest.json", _canonical(manifest))
+            archive.writestr("manifest.json", canonical(manifest))
         os.replace(temp, out)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    return ExportSummary({n: len(r) for n, r in documents.items()}, len(files), out)
+    return ExportSummary({n: len(r) for n, r in documents.items()}, len(stored), out)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as source:
-        while chunk := source.read(1024 * 1024):
-            digest.update(chunk)
+def _export_file(archive: zipfile.ZipFile, name: str, row: FileRow) -> str:
+    """Copy one stored file into the archive in chunks; its SHA-256, which must be the recorded one."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with (
+            (upload_dir() / name).open("rb") as source,
+            archive.open(f"files/{name}", "w", force_zip64=True) as target,
+        ):
+            while chunk := source.read(1024 * 1024):
+                digest.update(chunk)
+                size += len(chunk)
+                target.write(chunk)
+    except FileNotFoundError:
+        size = -1
+    if size != row.size or digest.hexdigest() != row.sha256:
+        raise Conflict(msg(N_("上传目录中的文件 %(name)s(%(table)s,主键 %(key)s)缺失或已改变,无法备份。"),
+                           name=name, table=row.table, key=list(row.key)), code="file_unusable")  # fmt: skip
     return digest.hexdigest()
 
 
-def _schema_revision() -> str | None:
-    if not sa.inspect(db.session.connection()).has_table("alembic_version"):
-        return None
-    return db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
-
-
 # --- import ------------------------------------------------------------------------------------
-
-
-def _bad(text: str) -> InvalidInput:
-    return InvalidInput(msg(N_("备份文件无效:%(reason)s"), reason=text))
-
-
-def _read_checked(archive: zipfile.ZipFile) -> tuple[dict[str, Any], dict[str, bytes]]:
-    try:
-        manifest = json.loads(archive.read("manifest.json"))
-    except (KeyError, ValueError) as exc:
-        raise _bad("manifest.json") from exc
-    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-        raise _bad("format")
-    parts: dict[str, str] = manifest.get("parts") or {}
-    names = set(archive.namelist()) - {"manifest.json"}
-    if names != set(parts):
-        raise _bad("parts")
-    contents = {}
-    for name, expected in parts.items():
-        data = archive.read(name)
-        if _sha256(data) != expected:
-            raise _bad(f"SHA-256 {name}")
-        contents[name] = data
-    return manifest, contents
 
 
 def _database_is_empty() -> bool:
     return all(db.session.scalar(sa.select(sa.literal(1)).select_from(t).limit(1)) is None for t in _tables())
 
 
-def import_archive(path: Path) -> ExportSummary:
-    """Restore an archive into an empty database (flushes; the caller commits)."""
-    with zipfile.ZipFile(path) as archive:
-        manifest, contents = _read_checked(archive)
+def _check_target() -> str | None:
+    """The target's schema revision; 409 unless it is empty and migrated to this program's revision."""
+    here, code = schema_revision(), code_revision()
+    if code is not None and here != code:
+        raise Conflict(msg(N_("数据库结构版本为 %(here)s,本程序为 %(code)s:请先运行 flask db upgrade。"),
+                           here=here, code=code), code="schema_outdated")  # fmt: skip
     if not _database_is_empty():
         raise Conflict(msg(N_("只能恢复到空数据库。")), code="not_empty")
-    counts: dict[str, int] = {}
+    return here
+
+
+def _check_manifest(manifest: dict[str, Any], here: str | None) -> None:
+    if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+        raise bad(msg(N_("不是本程序的备份(格式 %(format)s,版本 %(version)s)。"),
+                      format=str(manifest.get("format"))[:40], version=str(manifest.get("version"))[:10]))  # fmt: skip
+    if manifest.get("schema_revision") != here:
+        raise bad(msg(N_("备份的数据库结构版本为 %(archive)s,本库为 %(here)s,不能直接恢复。"),
+                      archive=str(manifest.get("schema_revision"))[:40], here=here))  # fmt: skip
+
+
+def _load_rows(
+    archive: zipfile.ZipFile, manifest: dict[str, Any], infos: dict[str, Any], limits: Caps
+) -> Rows:
+    rows: Rows = {}
     for table in _tables():
-        data = contents.get(f"tables/{table.name}.json")
-        if data is None:
-            continue
-        columns = {c.key: c for c in table.columns}
-        rows = [{k: _load(columns[k], v) for k, v in row.items() if k in columns} for row in json.loads(data)]
-        for start in range(0, len(rows), CHUNK):
-            db.session.execute(table.insert(), rows[start : start + CHUNK])
-        counts[table.name] = len(rows)
-    _fix_sequences()
-    written = _restore_files(contents)
-    db.session.flush()
-    return ExportSummary(counts, len(written), Path(path))
+        part = f"tables/{table.name}.json"
+        if part in infos:
+            data = read_part(archive, infos[part], manifest["parts"][part], limits.table)
+            try:
+                rows[table.name] = load_table(table, data)
+            except BadRow as exc:
+                raise bad(exc.message) from None
+    counts = {name: len(found) for name, found in rows.items()}
+    if counts != manifest["rows"]:
+        raise bad(msg(N_("各表行数与清单不符。")))
+    campaigns = {row["id"] for row in rows.get(Campaign.__tablename__, [])}
+    if campaigns != {manifest.get("campaign_id")}:
+        raise bad(
+            msg(N_("清单中的评选活动 %(id)s 与备份中的不符。"), id=str(manifest.get("campaign_id"))[:20])
+        )
+    return rows
 
 
-def _restore_files(contents: dict[str, bytes]) -> list[Path]:
-    expected = {row.stored_name: row.sha256 for row in db.session.scalars(sa.select(StoredFile))}
-    written: list[Path] = []
+def import_archive(path: Path) -> ExportSummary:
+    """Restore an archive into an empty database (flushes; the caller commits).
+
+    Everything is checked before anything is written (docs/backup.md): the archive's structure and
+    caps, the manifest, every part's hash, every row's columns and values, every stored name, every
+    file's size and hash. Any failure: 400 "备份文件无效:…" (409 for the target: not empty, not
+    migrated, a file already there, no room) and the database and the upload folder as they were."""
+    here = _check_target()
+    limits = caps()
+    staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=upload_dir()))
+    placed: list[Path] = []
     try:
-        for name, data in contents.items():
-            if not name.startswith("files/"):
-                continue
-            stored = _file_name(name.removeprefix("files/"))
-            if expected.get(stored) != _sha256(data):
-                raise _bad(f"SHA-256 {name}")
-            target = upload_dir() / stored
-            if target.exists():
-                raise Conflict(msg(N_("上传目录中已有同名文件:%(name)s"), name=stored), code="file_exists")
-            target.write_bytes(data)
-            written.append(target)
-        if set(expected) - {p.name for p in written}:
-            raise _bad("files")
+        with open_archive(Path(path), limits) as archive:
+            manifest = read_manifest(archive)
+            _check_manifest(manifest, here)
+            infos = entries(archive, manifest, limits)
+            rows = _load_rows(archive, manifest, infos, limits)
+            stored = file_rows(rows, bad)
+            check_files(stored, infos)
+            stage_files(archive, manifest, infos, stored, staging, limits)
+        counts = _insert(rows)
+        for name in stored:
+            target = upload_dir() / name
+            os.replace(staging / name, target)
+            placed.append(target)
+            track_new(target)  # removed again if the transaction does not commit
+    except OSError as exc:
+        _remove(placed)
+        raise Conflict(
+            msg(N_("无法写入上传目录:%(error)s"), error=str(exc)[:200]), code="write_failed"
+        ) from None
     except BaseException:
-        for target in written:
-            target.unlink(missing_ok=True)
+        _remove(placed)
         raise
-    return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return ExportSummary(counts, len(stored), Path(path))
+
+
+def _remove(paths: list[Path]) -> None:
+    for target in paths:
+        target.unlink(missing_ok=True)
+
+
+def _insert(rows: Rows) -> dict[str, int]:
+    """Insert the checked rows, parents first; a constraint the database enforces (a foreign key
+    to a row that is not there, a duplicate unique value …) is an invalid archive, in one line."""
+    counts: dict[str, int] = {}
+    try:
+        for table in _tables():
+            found = rows.get(table.name)
+            if found is None:
+                continue
+            for start in range(0, len(found), CHUNK):
+                db.session.execute(table.insert(), found[start : start + CHUNK])
+            counts[table.name] = len(found)
+        _fix_sequences()
+        db.session.flush()
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]
+        raise bad(msg(N_("数据库拒绝了备份中的数据(%(error)s)。"), error=reason)) from None
+    return counts
 
 
 def _fix_sequences() -> None:
@@ -360,4 +378,4 @@ def _fix_sequences() -> None:
 
 
 def _is_int(column: sa.Column[Any]) -> bool:
-    return isinstance(_base_type(column), sa.Integer)
+    return isinstance(base_type(column), sa.Integer)

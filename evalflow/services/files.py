@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import zipfile
 from collections.abc import Collection
@@ -45,7 +46,24 @@ def upload_dir() -> Path:
     return path
 
 
-def path_of(stored: StoredFile) -> Path:
+# The names :func:`new_stored_name` makes; no other name is ever joined to UPLOAD_DIR.
+STORED_NAME = re.compile(r"[0-9a-f]{40}")
+
+
+def new_stored_name() -> str:
+    return secrets.token_hex(20)
+
+
+def is_stored_name(name: object) -> bool:
+    """True for a plain name made by :func:`new_stored_name` (no directory, no dot, no other text)."""
+    return isinstance(name, str) and STORED_NAME.fullmatch(name) is not None
+
+
+def path_of(stored: Any) -> Path:
+    """The file of a row with a ``stored_name`` (``StoredFile``, ``ObjectionFile``); 404 for a name
+    this program did not make (a crafted row never reaches outside UPLOAD_DIR)."""
+    if not is_stored_name(stored.stored_name):
+        raise NotFound(msg(N_("文件已不存在。")))
     return upload_dir() / stored.stored_name
 
 
@@ -160,7 +178,7 @@ def receive(upload: Any, allowed: Collection[FileKind] = ALL_KINDS, max_bytes: i
     if upload is None or not getattr(upload, "filename", None):
         raise InvalidInput(fields={"file": [msg(N_("请选择要上传的文件。"))]})
     limit = max_bytes if max_bytes is not None else max_file_bytes()
-    final = upload_dir() / secrets.token_hex(20)
+    final = upload_dir() / new_stored_name()
     partial = final.with_suffix(".part")
     try:
         with partial.open("xb") as target:
@@ -220,7 +238,8 @@ def store_upload(
 
 def delete_stored(stored: StoredFile) -> None:
     """Delete the row now and the file once the transaction commits."""
-    _remember(_DOOMED, path_of(stored))
+    if is_stored_name(stored.stored_name):
+        _remember(_DOOMED, path_of(stored))
     db.session.delete(stored)
     db.session.flush()
 
@@ -256,6 +275,15 @@ def send_pdf(data: bytes, filename: str, *, inline: bool = False) -> Response:
     :func:`send_stored`. The one way API and HTML views answer with a PDF; *inline* to show it
     in the browser (a public notice) rather than download it."""
     return send_bytes(data, "application/pdf", filename, inline=inline)
+
+
+CSV_TYPE = "text/csv; charset=utf-8"
+
+
+def send_csv(data: Any, filename: str) -> Response:
+    """A generated CSV (bytes, text or a stream of either; written by ``evalflow.csvfile``) as a
+    download: ``Content-Type: text/csv; charset=utf-8`` exactly once."""
+    return _download(Response(data, content_type=CSV_TYPE), filename)
 
 
 def send_bytes(data: Any, mimetype: str, filename: str, *, inline: bool = False) -> Response:
@@ -297,6 +325,11 @@ def usage(application_id: int) -> int:
 
 
 # --- keeping disk and database consistent -------------------------------------------------------
+
+
+def track_new(path: Path) -> None:
+    """A file written in the current transaction: deleted again unless the transaction commits."""
+    _remember(_NEW, path)
 
 
 def _remember(key: str, path: Path) -> None:

@@ -5,8 +5,8 @@ the archive of a finished campaign.
 
 from __future__ import annotations
 
-import csv
 import io
+import itertools
 import json
 import zipfile
 from collections.abc import Callable
@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
+from .. import csvfile
 from ..domain import notice as rules
 from ..domain.access import Action, Actor
 from ..domain.messages import N_, msg
@@ -230,45 +231,38 @@ def atom_feed() -> str:
 
 def _audit_csv(campaign_id: int) -> bytes:
     """The campaign's audit log in chain order, with each entry's place in the hash chain."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["seq", "time", "actor", "action", "subject_type", "subject_id", "from", "to", "reason",
-                     "data", "prev_hash", "entry_hash"])  # fmt: skip
     stmt = (
         sa.select(AuditEntry)
         .where(AuditEntry.campaign_id == campaign_id)
         .order_by(AuditEntry.seq.is_(None), AuditEntry.seq, AuditEntry.id)
     )
-    for e in db.session.scalars(stmt):
-        writer.writerow([
-            e.seq if e.seq is not None else "", e.created_at.isoformat(), e.actor_label, e.action, e.subject_type,
-            e.subject_id or "", e.from_state or "", e.to_state or "", e.reason,
-            json.dumps(e.data, ensure_ascii=False, sort_keys=True), e.prev_hash or "", e.entry_hash or "",
-        ])  # fmt: skip
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: opens in Excel as UTF-8
+    header = ["seq", "time", "actor", "action", "subject_type", "subject_id", "from", "to", "reason", "data",
+              "prev_hash", "entry_hash"]  # fmt: skip
+    rows = (
+        [e.seq, e.created_at.isoformat(), e.actor_label, e.action, e.subject_type, e.subject_id or "",
+         e.from_state or "", e.to_state or "", e.reason, json.dumps(e.data, ensure_ascii=False, sort_keys=True),
+         e.prev_hash or "", e.entry_hash or ""]
+        for e in db.session.scalars(stmt)
+    )  # fmt: skip
+    return csvfile.data(itertools.chain([header], rows))
 
 
 def _units_csv(campaign: Campaign, commended: set[int]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "name", "category", "commended"])
-    for u in db.session.scalars(sa.select(Unit).where(Unit.campaign_id == campaign.id).order_by(Unit.id)):
-        writer.writerow([u.id, u.name, u.category, "yes" if u.id in commended else "no"])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    units = db.session.scalars(sa.select(Unit).where(Unit.campaign_id == campaign.id).order_by(Unit.id))
+    rows = ([u.id, u.name, u.category, "yes" if u.id in commended else "no"] for u in units)
+    return csvfile.data(itertools.chain([["id", "name", "category", "commended"]], rows))
 
 
 def _objections_csv(views: list[notice.ObjectionView]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "unit", "kind", "state", "received", "reply_due_on", "resolved", "reply"])
+    rows = [["id", "unit", "kind", "state", "received", "reply_due_on", "resolved", "reply"]]
     for v in views:
         o = v.objection
-        writer.writerow([
+        rows.append([
             o.id, v.unit.name, o.kind.value, v.state, o.created_at.isoformat(),
             o.reply_due_on.isoformat() if o.reply_due_on else "", o.resolved_at.isoformat() if o.resolved_at else "",
             o.reply,
         ])  # fmt: skip
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csvfile.data(rows)
 
 
 def _tally_files(actor: Actor, campaign: Campaign) -> dict[str, bytes]:

@@ -5,13 +5,13 @@ The ballots' own export (pseudonymized, with the digest) is :func:`services.tall
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Callable, Sequence
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from .. import csvfile
 from ..domain.access import Actor
 from ..domain.messages import N_
 from ..domain.tally import METHOD_LABELS, UnitResult, display, exact_text
@@ -27,21 +27,12 @@ from .tally import Report, sealed_ballots, tally_report
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(value: str) -> str:
-    """Text a spreadsheet will show as text, never run as a formula (CSV / formula injection):
-    a leading = + - @ TAB or CR gets an apostrophe in front."""
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
 def _num(value: object) -> str:
     return "" if value is None else str(display(value))  # type: ignore[arg-type]
 
 
 def _header(report: Report) -> list[str]:
-    labels = [safe_text(g.label) for g in report.tally.scale]
+    labels = [g.label for g in report.tally.scale]
     return [
         tr(N_("名次")), tr(N_("单位编号")), tr(N_("申报单位")), tr(N_("类别")), *labels,
         tr(N_("票数")), tr(N_("应投票数")), tr(N_("平均分")), tr(N_("去掉最高最低后平均分")), tr(N_("中位数")),
@@ -62,7 +53,7 @@ def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) 
     sources = report.tally.breakdown.by_source.get(r.unit_id, {})
     paper = sources.get("paper")
     return [
-        r.rank, r.unit_id, safe_text(r.name), safe_text(r.category), *r.counts.values(), r.ballots, r.expected,
+        r.rank, r.unit_id, r.name, r.category, *r.counts.values(), r.ballots, r.expected,
         num(f.mean), num(f.trimmed_mean), num(f.median), num(r.score), exact_text(r.score) or "",
         *[num(roles[role.value].figures.mean) if role.value in roles else None for role in SeatRole],
         paper.figures.ballots if paper else 0,
@@ -79,7 +70,7 @@ def seal_warning(report: Report) -> str:
 def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     seal = report.tally.seal
     return [
-        (tr(N_("评选活动")), safe_text(campaign.title)),
+        (tr(N_("评选活动")), campaign.title),
         (tr(N_("计分方法")), tr(METHOD_LABELS[report.tally.method])),
         (tr(N_("选票张数")), str(report.ballots)),
         (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
@@ -90,16 +81,11 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
 
 
 def tally_csv(actor: Actor, campaign: Campaign) -> str:
+    """The tally table as CSV text (``evalflow.csvfile``: BOM, formula-like text neutralised)."""
     report = tally_report(actor, campaign, with_digest=False)
-    out = io.StringIO()
-    out.write("\ufeff")  # so that spreadsheet programs read the Chinese text as UTF-8
-    writer = csv.writer(out, lineterminator="\n")
-    if warning := seal_warning(report):
-        writer.writerow([warning])  # first, where nobody opening the file can miss it
-    writer.writerow(_header(report))
-    for r in report.tally.results:
-        writer.writerow(_row(report, r))
-    return out.getvalue()
+    warning = seal_warning(report)  # first, where nobody opening the file can miss it
+    head = [[warning]] if warning else []
+    return csvfile.text([*head, _header(report), *(_row(report, r) for r in report.tally.results)])
 
 
 def _signal_text(report: Report, kind: str, figures: dict) -> str:
@@ -128,36 +114,38 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     sheet.title = tr(N_("综合评定"))
     warning = seal_warning(report)
     for key, value in _meta(report, campaign):
-        sheet.append([key, value])
+        csvfile.xlsx_append(sheet, [key, value])
         if warning and value == warning:
             sheet.cell(sheet.max_row, 2).font = Font(bold=True, color="B8202B")
     sheet.append([])
-    sheet.append(_header(report))
+    csvfile.xlsx_append(sheet, _header(report))
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for r in report.tally.results:
-        sheet.append(_row(report, r, _float))
+        csvfile.xlsx_append(sheet, _row(report, r, _float))
     sheet.column_dimensions["C"].width = 28
     ballots = book.create_sheet(tr(N_("选票")))
     ballots.append(["unit_id", "seat", "grade", "source", "role"])
     for b in sealed_ballots(campaign, report.settings.pseudonym_salt):
-        ballots.append([b.unit_id, b.seat, safe_text(b.grade), b.source, b.role])
+        csvfile.xlsx_append(ballots, [b.unit_id, b.seat, b.grade, b.source, b.role])
     signals = book.create_sheet(tr(N_("偏差提示")))
     signals.append([tr(N_("类型")), tr(N_("席位")), tr(N_("单位")), tr(N_("数据"))])
     for s in report.signals:
         units = "、".join(report.names.get(u, str(u)) for u in s.unit_ids)
-        signals.append(
-            [tr(SIGNAL_LABELS[s.kind]), " ".join(s.seats), units, _signal_text(report, s.kind, s.figures)]
+        csvfile.xlsx_append(
+            signals,
+            [tr(SIGNAL_LABELS[s.kind]), " ".join(s.seats), units, _signal_text(report, s.kind, s.figures)],
         )
     missing = book.create_sheet(tr(N_("未评分")))
     missing.append([tr(N_("席位")), tr(N_("所在单位")), tr(N_("未评单位"))])
     for m in report.missing:
-        missing.append(
+        csvfile.xlsx_append(
+            missing,
             [
                 m.seat,
-                safe_text(report.names.get(m.seat_unit_id, "")),
-                safe_text("、".join(report.names.get(u, "") for u in m.unit_ids)),
-            ]
+                report.names.get(m.seat_unit_id, ""),
+                "、".join(report.names.get(u, "") for u in m.unit_ids),
+            ],
         )
     out = io.BytesIO()
     book.save(out)

@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from ..domain.access import PUBLIC, Action, Actor, can
 from ..domain.phases import ORDER, Phase
+from ..errors import DATABASE_UNAVAILABLE
 from ..extensions import login_manager
+from ..models import User
 from ..services import accounts
 
 
@@ -15,6 +17,14 @@ def current_actor() -> Actor:
     if "actor" not in g:
         g.actor = accounts.actor_for_user(current_user) if current_user.is_authenticated else PUBLIC
     return g.actor
+
+
+def load_user(session_id: str) -> User | None:
+    """Flask-Login's loader. While a request is answered "database unavailable" its page is drawn
+    as for a visitor who is not signed in: asking the database who it is would fail again."""
+    if g.get(DATABASE_UNAVAILABLE):
+        return None
+    return accounts.user_for_session(session_id)
 
 
 def register_web(app: Flask) -> None:
@@ -45,7 +55,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
-    login_manager.user_loader(accounts.user_for_session)
+    login_manager.user_loader(load_user)
     for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
         app.register_blueprint(module.bp)
     app.register_blueprint(briefing_pages.bp)

@@ -3,8 +3,6 @@ exported as CSV (docs/audit.md)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from .. import csvfile
 from ..domain.audit_chain import canonical_json
 from ..models import AuditEntry
 from ..services import audit, files
@@ -83,27 +82,13 @@ def index() -> str | tuple[str, int]:
     ), (400 if form.errors else 200)
 
 
-def _cell(value: object) -> str:
-    """Text as a spreadsheet shows it, never as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _csv_rows(entries: Iterator[AuditEntry]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    yield "\ufeff" + buffer.getvalue()
+def _csv_rows(entries: Iterator[AuditEntry]) -> Iterator[list[object]]:
+    yield list(CSV_COLUMNS)
     for entry in entries:
-        buffer.seek(0)
-        buffer.truncate()
         fields = audit.fields_of(entry)
         fields["created_at"] = local(entry.created_at).isoformat()
         fields["data"] = canonical_json(entry.data or {})
-        writer.writerow(
-            [_cell(fields[c]) if c not in ("id", "chain", "seq") else fields[c] for c in CSV_COLUMNS]
-        )
-        yield buffer.getvalue()
+        yield [fields[c] for c in CSV_COLUMNS]
 
 
 @bp.route("/export.csv")
@@ -111,4 +96,4 @@ def _csv_rows(entries: Iterator[AuditEntry]) -> Iterator[str]:
 def export() -> Response:
     form = AuditFilterForm(request.args)
     entries = audit.iter_matching(current_actor(), _filter(form))
-    return files.send_bytes(stream_with_context(_csv_rows(entries)), "text/csv", "audit-log.csv")
+    return files.send_csv(stream_with_context(csvfile.lines(_csv_rows(entries))), "audit-log.csv")

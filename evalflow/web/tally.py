@@ -207,7 +207,7 @@ def xlsx(cid: int) -> Response:
 def tally_csv(cid: int) -> Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    return _download(tally_reports.tally_csv(actor, campaign), "text/csv; charset=utf-8", f"tally-{cid}.csv")
+    return files.send_csv(tally_reports.tally_csv(actor, campaign), f"tally-{cid}.csv")
 
 
 @bp.route("/ballots.csv")
@@ -215,5 +215,4 @@ def tally_csv(cid: int) -> Response:
 def ballots_csv(cid: int) -> Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    body = tally.export_ballots_csv(actor, campaign)
-    return _download(body, "text/csv; charset=utf-8", f"ballots-{cid}.csv")
+    return files.send_csv(tally.export_ballots_csv(actor, campaign), f"ballots-{cid}.csv")

@@ -17,11 +17,14 @@ from evalflow import create_app
 from evalflow.demo_tally import TITLE
 from evalflow.domain.tally_seal import digest
 from evalflow.extensions import db
-from evalflow.models import Campaign, StoredFile
+from evalflow.models import Application, Campaign, ObjectionFile, StoredFile, VetoIncident
 from evalflow.models.notice import CalendarDay
-from evalflow.services import audit, backup, tally
+from evalflow.services import audit, backup, files, tally
 from evalflow.services.files import upload_dir
+from tests.backup_craft import empty_target
+from tests.backup_world import final_world
 from tests.conftest import PG_URL, make_config, pg_schema
+from tests.factories import login
 
 PDF = b"%PDF-1.4\n" + "培训材料".encode() * 100 + b"\n%%EOF\n"
 
@@ -30,7 +33,7 @@ def _source_world(app: Any) -> int:
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.title == TITLE))
-    name = uuid.uuid4().hex + ".pdf"
+    name = files.new_stored_name()
     (upload_dir() / name).write_bytes(PDF)
     db.session.add(
         StoredFile(
@@ -137,7 +140,7 @@ def test_backup_import_refuses_a_tampered_part(app, tmp_path):
     with target.app_context():
         db.create_all()
         result = target.test_cli_runner().invoke(args=["import", str(forged)])
-        assert result.exit_code == 1 and "SHA-256 tables/ballot.json" in result.output
+        assert result.exit_code == 1 and "tables/ballot.json 的 SHA-256 与清单不符" in result.output
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Campaign)) == 0
         db.session.remove()
         db.engine.dispose()
@@ -147,3 +150,62 @@ def test_backup_export_of_an_unknown_campaign_fails(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["export", "999", str(tmp_path / "x.zip")])
     assert result.exit_code == 1 and "未找到该评选活动" in result.output
     assert not (tmp_path / "x.zip").exists()
+
+
+def _downloads(final: Any) -> dict[str, str]:
+    """The office's download URL of every uploaded file of the final campaign, by role."""
+    w = final.world
+    cid = w.campaign.id
+    stored = {row.purpose: row for row in db.session.scalars(sa.select(StoredFile))}
+    application = db.session.scalar(sa.select(Application).where(Application.unit_id == w.a.id))
+    incident = db.session.scalar(sa.select(VetoIncident).where(VetoIncident.unit_id == w.d.id))
+    assert stored["attachment"].application_id == application.id and incident.evidence_file_id
+    urls = {
+        "attachment": f"/office/campaigns/{cid}/units/{w.a.id}/application/attachments/{stored['attachment'].id}",
+        "training": f"/campaigns/{cid}/training/materials/{stored['training'].id}",
+        "veto_evidence": f"/office/campaigns/{cid}/vetoes/{incident.id}/evidence",
+    }
+    for f in db.session.scalars(sa.select(ObjectionFile).order_by(ObjectionFile.id)):
+        role = (
+            "seal"
+            if f.role.value == "seal"
+            else ("evidence_pdf" if f.content_type == "application/pdf" else "evidence_jpeg")
+        )
+        urls[role] = f"/office/campaigns/{cid}/objections/{f.objection_id}/files/{f.id}"
+    return urls
+
+
+def _office_gets(app: Any, urls: dict[str, str]) -> dict[str, bytes]:
+    client = app.test_client()
+    assert login(client, "office").status_code == 302
+    got = {}
+    for role, url in urls.items():
+        response = client.get(url)
+        assert response.status_code == 200, (role, url, response.status_code)
+        got[role] = response.data
+        response.close()
+    return got
+
+
+def test_backup_of_a_final_campaign_restores_every_row_and_byte_on_the_other_engine(app, tmp_path):
+    final = final_world(app)
+    cid = final.world.campaign.id
+    before = backup.table_documents(backup.collect(cid))
+    assert len(before["stored_file"]) == 3 and len(before["objection_file"]) == 3
+    urls = _downloads(final)
+    assert _office_gets(app, urls) == final.contents
+    archive = tmp_path / "final.zip"
+    result = app.test_cli_runner().invoke(args=["export", str(cid), str(archive)])
+    assert result.exit_code == 0 and "6 files" in result.output, result.output
+    with zipfile.ZipFile(archive) as z:
+        names = {f"files/{r['stored_name']}" for t in ("stored_file", "objection_file") for r in before[t]}
+        assert names <= set(z.namelist())
+        assert sorted(z.read(n) for n in names) == sorted(final.contents.values())
+    with empty_target(app, tmp_path, other_engine=True) as target:
+        result = target.run("import", str(archive))
+        assert result.exit_code == 0 and "6 files" in result.output, result.output
+        with target.app.app_context():
+            assert backup.table_documents(backup.collect(cid)) == before
+            assert _office_gets(target.app, urls) == final.contents
+        verified = target.run("verify-audit")
+        assert verified.exit_code == 0 and "audit log intact" in verified.output, verified.output
