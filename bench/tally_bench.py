@@ -9,8 +9,10 @@ Measures, in process (no HTTP), the median server-side time of:
 - ``report``: ``services.tally.tally_report(with_digest=False)`` — tally, participation, bias signals
   (aggregate queries only);
 - ``digest``: the same plus the digest of the live ballot set (every ballot fetched as plain tuples);
-- ``page_live`` / ``page_sealed``: ``GET /office/campaigns/{cid}/tally`` during the briefing (computes the
-  live digest) and in review (shows the sealed digest).
+- ``page_live`` / ``page_sealed``: ``GET /office/campaigns/{cid}/tally`` during the briefing (no digest)
+  and in review (the sealed digest, checked against the current ballots);
+- ``check``: ``services.tally.seal_check`` — the seal against the current ballots alone (every ballot
+  read grouped, hashed), what every view of a sealed tally adds; ``api_sealed``: ``GET …/tally`` in review.
 
 Run from the repository root:  ``.venv/bin/python bench/tally_bench.py [--engines sqlite,postgres] [--runs 30]``.
 PostgreSQL: ``--pg-url`` or ``BENCH_PG_URL`` (default postgresql+psycopg://postgres@127.0.0.1:5432/test);
@@ -184,6 +186,8 @@ def bench(url: str, runs: int, tmp: str, vacuum: bool = False) -> dict[str, Any]
         campaign().phase = Phase.REVIEW
         db.session.commit()
         results["page_sealed"] = median_ms(page, few)
+        results["api_sealed"] = median_ms(api, runs)
+        results["check"] = median_ms(lambda: tally.seal_check(campaign()), runs)
         results["statements_sealed"] = statements(page)
         db.session.remove()
         db.engine.dispose()
@@ -219,7 +223,7 @@ def main() -> int:
                 with admin.begin() as conn:
                     conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
-    keys = ("tally", "tally_roles", "api", "report", "digest", "page_live", "page_sealed")
+    keys = ("tally", "tally_roles", "api", "report", "digest", "page_live", "page_sealed", "check", "api_sealed")  # fmt: skip
     print("| engine | " + " | ".join(keys) + " |")
     print("|---|" + "---|" * len(keys))
     for name, r in rows:

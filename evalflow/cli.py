@@ -60,7 +60,15 @@ def register_cli(app: Flask) -> None:
         from .domain.tally import display
         from .domain.tally_seal import verify_export
 
-        result = verify_export(Path(file).read_text(encoding="utf-8-sig"), sealed)
+        data = Path(file).read_bytes()  # not read_text(): its newline translation would turn a CR into LF
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(
+                f"{file} is not UTF-8 text (byte {exc.start}): the ballots export is UTF-8; was it saved again "
+                "in another encoding?"
+            ) from None
+        result = verify_export(text, sealed)
         for r in result.results:
             counts = " ".join(f"{label}:{n}" for label, n in r.counts.items())
             score = display(r.score) if r.score is not None else "—"

@@ -61,7 +61,25 @@ def tally_out(t: tally.Tally) -> TallyOut:
                 "by_source": {k: _slice(v) for k, v in sources.items()},
             }
         )
-    return TallyOut(method=t.method, method_label=tr(METHOD_LABELS[t.method]), units=units, sealed=t.seal)
+    return TallyOut(
+        method=t.method, method_label=tr(METHOD_LABELS[t.method]), units=units, sealed=seal_out(t)
+    )
+
+
+def seal_out(t: tally.Tally) -> dict[str, Any] | None:
+    """The seal with its check against the current ballots (taken on every request)."""
+    if t.seal is None or t.check is None:
+        return None
+    seal, check = t.seal, t.check
+    return {
+        "digest": seal.digest,
+        "ballots": seal.ballots,
+        "method": seal.method,
+        "sealed_at": seal.sealed_at,
+        "intact": check.intact,
+        "current_digest": check.digest,
+        "current_ballots": check.ballots,
+    }
 
 
 @route(
@@ -106,9 +124,12 @@ def signal_out(signal: Signal) -> dict[str, Any]:
 )
 def get_tally_checks(cid: int) -> ChecksOut:
     report = tally.tally_report(require_login(), campaign_of(cid))
+    check = report.tally.check
     return ChecksOut(
         digest=report.digest,
         ballots=report.ballots,
+        sealed_digest=check.sealed_digest if check else None,
+        seal_intact=check.intact if check else None,
         missing=[m.__dict__ for m in report.missing],
         signals=[signal_out(s) for s in report.signals],
     )
@@ -170,6 +191,7 @@ def proposal_out(p: proposals.Proposal) -> ProposalOut:
             for e in p.entries
         ],
         vetoed_unit_ids=sorted(p.vetoed),
+        seal_intact=p.tally.check.intact if p.tally.check else None,
     )
 
 

@@ -17,6 +17,7 @@ from datetime import date
 from . import bounds
 from .errors import Conflict, InvalidInput
 from .messages import N_, Message, msg
+from .text import text_problem
 
 MAX_TITLE = 200
 MAX_REPORT = 20_000
@@ -417,7 +418,11 @@ def clean_unit(data: dict) -> dict[str, str]:
         "contact_name": MAX_CONTACT,
         "contact_phone": MAX_PHONE,
     }
-    clean = {key: _text_field(data.get(key), key, limit, errors).strip() for key, limit in limits.items()}
+    raw = {key: _text_field(data.get(key), key, limit, errors) for key, limit in limits.items()}
+    for key, value in raw.items():
+        if key not in errors and (problem := text_problem(value, required=False, single_line=True)):
+            errors[key] = [problem]
+    clean = {key: value.strip() for key, value in raw.items()}
     if not clean["name"] and "name" not in errors:
         errors["name"] = [msg(N_("请填写单位名称。"))]
     if clean["contact_phone"] and not re.fullmatch(r"[0-9+\-() ]{3,40}", clean["contact_phone"]):

@@ -17,6 +17,7 @@ from datetime import date
 
 from .errors import InvalidTransition, TransitionBlocked
 from .messages import N_, Message, msg
+from .tally_check import SEAL_BROKEN
 
 
 class Phase(enum.StrEnum):
@@ -75,6 +76,7 @@ class CampaignFacts:
     notice_units: int = 0
     notice_ends_on: date | None = None
     unresolved_objections: int = 0
+    seal_broken: bool = False  # the ballots differ from those sealed at briefing → review
     today: date = field(default_factory=date.today)
 
 
@@ -136,13 +138,14 @@ def _guard_briefing_review(f: CampaignFacts) -> list[Message]:
 
 
 def _guard_review_notice(f: CampaignFacts) -> list[Message]:
+    reasons = [msg(SEAL_BROKEN)] if f.seal_broken else []
     if f.notice_units < 1:
-        return [msg(N_("还没有包含至少一个单位的公示名单。"))]
-    return []
+        reasons.append(msg(N_("还没有包含至少一个单位的公示名单。")))
+    return reasons
 
 
 def _guard_notice_final(f: CampaignFacts) -> list[Message]:
-    reasons = []
+    reasons = [msg(SEAL_BROKEN)] if f.seal_broken else []
     if f.notice_ends_on is None:
         reasons.append(msg(N_("公示尚未发布。")))
     elif f.today <= f.notice_ends_on:

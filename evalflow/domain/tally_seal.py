@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 
 from .. import csvfile
 from .messages import N_, Message, msg
-from .scale import Grade
+from .scale import MAX_POINTS, Grade
 from .tally import Method, UnitInfo, compute, exact_text, unit_counts
 
 FORMAT_VERSION = "1"
@@ -92,6 +92,7 @@ class ExportHeader:
     sealed_at: str  # ISO timestamp, or "" while the ballot set is still live
     units: tuple[UnitInfo, ...]
     scores: dict[int, tuple[str | None, int]]  # unit_id -> (exact score, rank)
+    ballots: int | None = None  # the number stated; None: the rows'. Sealed: the sealed number
 
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -116,7 +117,7 @@ def export_csv(header: ExportHeader, ballots: Iterable[SealedBallot]) -> str:
     out.write(_meta("campaign", {"id": header.campaign_id, "title": header.title}))
     out.write(_meta("method", header.method.value))
     out.write(_meta("scale", [{"label": g.label, "points": str(g.points)} for g in header.scale]))
-    out.write(_meta("ballots", len(rows)))
+    out.write(_meta("ballots", len(rows) if header.ballots is None else header.ballots))
     out.write(_meta("digest", header.digest))
     out.write(_meta("sealed_at", header.sealed_at))
     for unit in header.units:
@@ -161,7 +162,7 @@ def _parse_meta(line: str, meta: dict[str, list[object]], number: int, problems:
         return
     try:
         meta.setdefault(key.strip(), []).append(json.loads(raw))
-    except ValueError:
+    except (ValueError, RecursionError):
         problems.append(msg(N_("第 %(row)d 行:说明行格式不正确。"), row=number))
 
 
@@ -169,9 +170,11 @@ def _scale(raw: object) -> tuple[Grade, ...]:
     grades = []
     for item in raw if isinstance(raw, list) else []:
         try:
-            grades.append(Grade(str(item["label"]), Decimal(str(item["points"]))))
+            label, points = str(item["label"]), Decimal(str(item["points"]))
         except (KeyError, TypeError, InvalidOperation):
             continue
+        if points.is_finite() and 0 <= points <= MAX_POINTS:  # a scale the application accepts
+            grades.append(Grade(label, points))
     return tuple(grades)
 
 
@@ -187,7 +190,7 @@ def _row_ballot(
         problems.append(msg(N_("第 %(row)d 行:应有 %(n)d 列。"), row=number, n=len(COLUMNS)))
         return None
     unit, seat, grade, source, role, stated = row
-    if not unit.isdigit():
+    if not (unit.isascii() and unit.isdigit()):
         problems.append(msg(N_("第 %(row)d 行:单位编号不正确。"), row=number))
         return None
     ballot = SealedBallot(int(unit), seat, grade, source, role)
@@ -200,21 +203,58 @@ def _row_ballot(
     return ballot
 
 
+def _records(text: str) -> Iterable[tuple[int, str]]:
+    """``(line number, record)`` of an export. Records end only at LF, the format's own line end —
+    never where ``str.splitlines()`` would also cut (U+2028, U+2029, NEL, VT, FF, FS/GS/RS, a lone
+    CR), characters a name, a title or a grade label may hold. A ``#`` line is one record (JSON
+    escapes its line ends); a CSV row goes on over the next lines while a quoted field is open. A CR
+    before the LF that ends a record is dropped (a file saved with CRLF line ends)."""
+    pending: list[str] = []
+    start = quotes = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not pending and line.startswith("#"):
+            yield number, line.removesuffix("\r")
+            continue
+        if not pending:
+            start = number
+        pending.append(line)
+        quotes += line.count('"')
+        if quotes % 2 == 0:
+            yield start, "\n".join(pending).removesuffix("\r")
+            pending, quotes = [], 0
+    if pending:
+        yield start, "\n".join(pending)  # a quote never closed: the row check reports it
+
+
+def _fields(record: str) -> list[str]:
+    """One CSV record's fields, each as it was before the CSV writer neutralised it
+    (:func:`evalflow.csvfile.restore`). The csv module ends a record at an unquoted CR, which a
+    writer with LF line ends leaves unquoted inside a field: CRs are hidden from it and put back."""
+    mark = "\ue000"
+    while mark in record:
+        mark = chr(ord(mark) + 1)
+    try:
+        row = next(csv.reader([record.replace("\r", mark)]), [])
+    except csv.Error:
+        return []
+    return [csvfile.restore(value.replace(mark, "\r")) for value in row]
+
+
 def _read(text: str, result: Verification) -> tuple[dict[str, list[object]], list[tuple[int, SealedBallot]]]:
     meta: dict[str, list[object]] = {}
     data_lines: list[tuple[int, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in _records(text):
         if line.startswith("#"):
             _parse_meta(line, meta, number, result.problems)
         elif line.strip():
             data_lines.append((number, line))
-    if not data_lines or next(csv.reader([data_lines[0][1]])) != list(COLUMNS):
+    if not data_lines or _fields(data_lines[0][1]) != list(COLUMNS):
         result.problems.append(msg(N_("缺少表头行:%(columns)s。"), columns=",".join(COLUMNS)))
         return meta, []
     labels = {g.label for g in _scale(_first(meta, "scale"))}
     ballots: list[tuple[int, SealedBallot]] = []
     for number, line in data_lines[1:]:
-        row = [csvfile.restore(cell) for cell in next(csv.reader([line]))]
+        row = _fields(line)
         ballot = _row_ballot(number, row, labels, result.problems)
         if ballot is not None:
             ballots.append((number, ballot))
@@ -234,22 +274,26 @@ def _check_order(ballots: Sequence[tuple[int, SealedBallot]], problems: list[Mes
         previous = key
 
 
-def _units(meta: dict[str, list[object]]) -> tuple[list[UnitInfo], dict[int, tuple[object, object]]]:
+def _units(
+    meta: dict[str, list[object]], problems: list[Message]
+) -> tuple[list[UnitInfo], dict[int, tuple[object, object]]]:
     units, stated = [], {}
     for raw in meta.get("unit", []):
-        if isinstance(raw, dict) and isinstance(raw.get("unit_id"), int):
-            units.append(
-                UnitInfo(raw["unit_id"], str(raw.get("name", "")), str(raw.get("category", "")),
-                         int(raw.get("expected") or 0))
-            )  # fmt: skip
-            stated[raw["unit_id"]] = (raw.get("score"), raw.get("rank"))
+        item: dict = raw if isinstance(raw, dict) else {}
+        unit_id, expected = item.get("unit_id"), item.get("expected") or 0
+        if type(unit_id) is not int or type(expected) is not int or unit_id in stated:
+            text = json.dumps(raw, ensure_ascii=False)
+            problems.append(msg(N_("单位说明行格式不正确:%(line)s。"), line=text[:200]))
+            continue
+        units.append(UnitInfo(unit_id, str(item.get("name", "")), str(item.get("category", "")), expected))
+        stated[unit_id] = (item.get("score"), item.get("rank"))
     return units, stated
 
 
 def verify_export(text: str, expected_digest: str = "") -> Verification:
     """Recompute the digest and the tally from an exported CSV; list every discrepancy, by row."""
     result = Verification()
-    meta, rows = _read(text, result)
+    meta, rows = _read(text.removeprefix("\ufeff"), result)
     if str(_first(meta, "evalflow-ballots", "")) != FORMAT_VERSION:
         result.problems.append(msg(N_("不是 evalflow 选票导出文件(版本 %(v)s)。"), v=FORMAT_VERSION))
     _check_order(rows, result.problems)
@@ -266,12 +310,26 @@ def verify_export(text: str, expected_digest: str = "") -> Verification:
             )
         )
     if result.digest != result.stated_digest:
-        result.problems.append(msg(N_("摘要不符:文件声明 %(stated)s,重新计算为 %(digest)s。"),
-                                   stated=result.stated_digest, digest=result.digest))  # fmt: skip
+        result.problems.append(_digest_problem(result, sealed=bool(_first(meta, "sealed_at", ""))))
     if expected_digest and result.digest != expected_digest.strip().lower():
         result.problems.append(msg(N_("摘要与封存摘要 %(sealed)s 不符。"), sealed=expected_digest.strip()))
     _check_tally(meta, ballots, result)
     return result
+
+
+def _digest_problem(result: Verification, *, sealed: bool) -> Message:
+    """The file's digest line against the digest of its rows. A sealed ballot set's export states
+    the digest taken at the seal, so a ballot changed since (in the database or in the file) shows here."""
+    if sealed:
+        return msg(
+            N_("摘要不符:文件声明的封存摘要为 %(stated)s,按文件中的选票重新计算为 %(digest)s:封存后选票被改动过,或文件被改动。"),
+            stated=result.stated_digest, digest=result.digest,
+        )  # fmt: skip
+    return msg(
+        N_("摘要不符:文件声明 %(stated)s,重新计算为 %(digest)s。"),
+        stated=result.stated_digest,
+        digest=result.digest,
+    )
 
 
 def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], result: Verification) -> None:
@@ -284,7 +342,7 @@ def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], res
     if len(scale) < 2:
         result.problems.append(msg(N_("评定表缺失或不完整。")))
         return
-    units, stated = _units(meta)
+    units, stated = _units(meta, result.problems)
     known = {u.unit_id for u in units}
     for b in ballots:
         if b.unit_id not in known:

@@ -6,6 +6,14 @@ excludes the NUL byte (PostgreSQL refuses it), other control characters and lone
 (no encoder can write them). A text that is required, or that is given at all, must also contain at
 least one visible character: a title of only ``\\ufeff`` or zero-width spaces looks empty to every
 reader.
+
+A one-line text (a name, a title, a label: ``single_line``) must also hold no line break of any kind —
+LF, CR, TAB, or Unicode's line and paragraph separators U+2028 / U+2029, which ``str.splitlines()``,
+JavaScript and many readers take for line ends (NEL, VT, FF and FS/GS/RS are control characters,
+refused in every text). Such a text is printed inside the lines of exports (the ballots' CSV, the
+canonical form whose fields TAB separates), one line of a PDF and one line of a table. The HTML forms
+check every one-line input this way (a browser never puts a line break in one), the API its one-line
+fields (``schemas.base.line``), and the unit list import its columns (``domain.intake.clean_unit``).
 """
 
 from __future__ import annotations
@@ -21,6 +29,16 @@ _BLANK_LOOKALIKES = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f\u180e")
 _INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Mn", "Me"})
 
 
+# What ends or breaks a line, with the name a message shows for it.
+LINE_BREAKS: dict[str, Message | str] = {
+    "\n": msg(N_("换行符 LF")),
+    "\r": msg(N_("回车符 CR")),
+    "\t": msg(N_("制表符 TAB")),
+    "\u2028": "U+2028",
+    "\u2029": "U+2029",
+}
+
+
 def forbidden_character(value: str) -> str | None:
     """The first character that cannot be stored or written to XML/PDF, or None."""
     for ch in value:
@@ -34,6 +52,11 @@ def forbidden_character(value: str) -> str | None:
     return None
 
 
+def line_break(value: str) -> str | None:
+    """The first character of *value* that a one-line text may not hold (see LINE_BREAKS), or None."""
+    return next((ch for ch in value if ch in LINE_BREAKS), None)
+
+
 def is_visible(ch: str) -> bool:
     if ch in _BLANK_LOOKALIKES or ch.isspace():
         return False
@@ -44,13 +67,19 @@ def has_visible_text(value: str) -> bool:
     return any(is_visible(ch) for ch in value)
 
 
-def text_problem(value: str, *, required: bool) -> Message | None:
+def text_problem(value: str, *, required: bool, single_line: bool = False) -> Message | None:
     """Why *value* cannot be accepted as user text, or None when it can.
 
     ``required``: the text must not be empty. An optional text may be empty or blank; when it is
-    given with only invisible characters it is refused too (it would look empty but not be)."""
+    given with only invisible characters it is refused too (it would look empty but not be).
+    ``single_line``: a name, title or label — no line break of any kind (LINE_BREAKS)."""
     if forbidden_character(value) is not None:
         return msg(N_("含有无法保存的字符(如空字符、控制字符或不完整的 Unicode 字符),请删除后重试。"))
+    if single_line and (ch := line_break(value)) is not None:
+        return msg(
+            N_("须写在一行内:不能包含换行符、制表符或 Unicode 行/段分隔符(此处含 %(char)s)。"),
+            char=LINE_BREAKS[ch],
+        )
     if has_visible_text(value):
         return None
     if not value.strip() and not required:

@@ -73,6 +73,7 @@ class TallyDocument:
     bars: Sequence[Bar]
     ticks: Sequence[Tick]
     rows: Sequence[Row]
+    warning: str = ""  # the broken seal's warning, printed in red under the digest
 
 
 class _Writer:
@@ -140,6 +141,8 @@ class _Writer:
         else:
             self.write(d.sealed, 8, MUTED)
         self.write(d.digest, 8.5, INK, indent=4 * mm)
+        if d.warning:
+            self.write(d.warning, 9, RED)
         self.write(t.verify, 7.5, MUTED)
         self.y -= 3 * mm
 

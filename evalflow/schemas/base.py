@@ -136,9 +136,9 @@ class Error(Output):
     error: ErrorDetail
 
 
-def _checked(required: bool) -> Any:
+def _checked(required: bool, single_line: bool = False) -> Any:
     def check(value: str) -> str:
-        problem = text_problem(value, required=required)
+        problem = text_problem(value, required=required, single_line=single_line)
         if problem is not None:
             raise PydanticCustomError("text_problem", problem.template, {"message": problem})
         return value
@@ -150,6 +150,12 @@ def text(max_length: int, *, required: bool = True) -> Any:
     """A string of at most *max_length* characters that is safe to store and show (see
     :mod:`evalflow.domain.text`); when *required*, it must contain something visible."""
     return Annotated[str, Field(max_length=max_length), AfterValidator(_checked(required))]
+
+
+def line(max_length: int, *, required: bool = True) -> Any:
+    """:func:`text` on one line — a name, a title, a label: no line break, tab or Unicode line or
+    paragraph separator (U+2028, U+2029), which would split the lines of every export carrying it."""
+    return Annotated[str, Field(max_length=max_length), AfterValidator(_checked(required, single_line=True))]
 
 
 # --- validation errors in the contract's shape ----------------------------------------------------

@@ -14,17 +14,17 @@ from ..domain.campaign import (
 )
 from ..domain.phases import Phase
 from ..domain.scale import MAX_CRITERIA, MAX_GRADES, MAX_LABEL, MAX_POINTS
-from .base import Input, Output, Timestamp, text
+from .base import Input, Output, Timestamp, line, text
 
 
 class GradeIn(Input):
-    label: text(MAX_LABEL)  # type: ignore[valid-type]
+    label: line(MAX_LABEL)  # type: ignore[valid-type]
     points: int | float = Field(ge=0, le=MAX_POINTS)
     criteria: text(MAX_CRITERIA, required=False) = ""  # type: ignore[valid-type]
 
 
 class CampaignCreate(Input):
-    title: text(MAX_TITLE)  # type: ignore[valid-type]
+    title: line(MAX_TITLE)  # type: ignore[valid-type]
     description: text(MAX_DESCRIPTION, required=False) = ""  # type: ignore[valid-type]
     notice_working_days: int = Field(DEFAULT_NOTICE_DAYS, ge=MIN_NOTICE_DAYS, le=MAX_NOTICE_DAYS)
     scale: list[GradeIn] | None = Field(None, max_length=MAX_GRADES)
@@ -33,7 +33,7 @@ class CampaignCreate(Input):
 class CampaignPatch(Input):
     """Only the keys sent are changed; ``scale`` and ``notice_working_days`` only in draft."""
 
-    title: text(MAX_TITLE) | None = None  # type: ignore[valid-type]
+    title: line(MAX_TITLE) | None = None  # type: ignore[valid-type]
     description: text(MAX_DESCRIPTION, required=False) | None = None  # type: ignore[valid-type]
     notice_working_days: int | None = Field(None, ge=MIN_NOTICE_DAYS, le=MAX_NOTICE_DAYS)
     scale: list[GradeIn] | None = Field(None, max_length=MAX_GRADES)

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from ..domain.training import MAX_SEAT_NAME, SeatRole
-from .base import Input, Output, text
+from .base import Input, Output, line
 
 
 class SeatIn(Input):
     """reporter = 汇报人, cadre = 中层干部代表, public = 群众代表."""
 
     role: SeatRole
-    name: text(MAX_SEAT_NAME)  # type: ignore[valid-type]
+    name: line(MAX_SEAT_NAME)  # type: ignore[valid-type]
 
 
 class SeatRename(Input):
-    name: text(MAX_SEAT_NAME)  # type: ignore[valid-type]
+    name: line(MAX_SEAT_NAME)  # type: ignore[valid-type]
 
 
 class SeatOut(Output):

@@ -49,6 +49,12 @@ class SealOut(Output):
     ballots: int
     method: Method
     sealed_at: datetime
+    intact: bool = Field(
+        description="the current ballots still hash to the sealed digest; false: a ballot was changed, added "
+        "or removed since the seal (the figures are the current ballots', not to be relied on)"
+    )
+    current_digest: str = Field(description="SHA-256 of the canonical form of the current ballots")
+    current_ballots: int = Field(description="the number of current ballots")
 
 
 class TallyOut(Output):
@@ -76,6 +82,10 @@ class MissingOut(Output):
 class ChecksOut(Output):
     digest: str = Field(description="SHA-256 of the canonical form of the current ballots (docs/tally.md)")
     ballots: int
+    sealed_digest: str | None = Field(None, description="the digest sealed at briefing → review; null before")
+    seal_intact: bool | None = Field(
+        None, description="digest equals sealed_digest (and the counts agree); null before the seal"
+    )
     missing: list[MissingOut]
     signals: list[SignalOut]
 
@@ -127,3 +137,8 @@ class ProposalOut(Output):
     unit_ids: list[int] = Field(description="the proposed list, in list order")
     entries: list[ProposalEntryOut]
     vetoed_unit_ids: list[int]
+    seal_intact: bool | None = Field(
+        None,
+        description="false: the ballots changed since the seal — the list cannot be changed (409 seal_broken) "
+        "nor the notice published; null before the seal",
+    )

@@ -8,18 +8,18 @@ from pydantic import Field, model_serializer
 
 from ..domain.accounts import MAX_PASSWORD, MAX_USERNAME
 from ..domain.intake import MAX_CATEGORY, MAX_CONTACT, MAX_PHONE, MAX_UNIT_NAME, Status
-from .base import Input, Output, text
+from .base import Input, Output, line
 
 
 class UnitIn(Input):
-    name: text(MAX_UNIT_NAME)  # type: ignore[valid-type]
-    category: text(MAX_CATEGORY, required=False) = ""  # type: ignore[valid-type]
-    contact_name: text(MAX_CONTACT, required=False) = ""  # type: ignore[valid-type]
-    contact_phone: text(MAX_PHONE, required=False) = ""  # type: ignore[valid-type]
+    name: line(MAX_UNIT_NAME)  # type: ignore[valid-type]
+    category: line(MAX_CATEGORY, required=False) = ""  # type: ignore[valid-type]
+    contact_name: line(MAX_CONTACT, required=False) = ""  # type: ignore[valid-type]
+    contact_phone: line(MAX_PHONE, required=False) = ""  # type: ignore[valid-type]
 
 
 class RegistrationIn(UnitIn):
-    username: text(MAX_USERNAME)  # type: ignore[valid-type]
+    username: line(MAX_USERNAME)  # type: ignore[valid-type]
     password: str = Field(max_length=MAX_PASSWORD, description="at least 8 characters")
 
 

@@ -89,8 +89,20 @@ def _notice_facts(campaign_id: int) -> tuple[int, date | None, int]:
     return units or 0, notice.ends_on, open_objections or 0
 
 
-def gather_facts(campaign: Campaign) -> CampaignFacts:
-    """Read from the database everything the phase guards of *campaign* need."""
+def _seal_broken(campaign: Campaign) -> bool:
+    """In review and notice: do the ballots differ from those sealed? (Reads every ballot, grouped.)"""
+    if campaign.phase not in (Phase.REVIEW, Phase.NOTICE):
+        return False
+    from .tally import seal_check
+
+    check = seal_check(campaign)
+    return check is not None and not check.intact
+
+
+def gather_facts(campaign: Campaign, *, check_seal: bool = True) -> CampaignFacts:
+    """Read from the database everything the phase guards of *campaign* need. *check_seal* False
+    leaves out the seal's check (it reads every ballot; and it is the office's to know): for showing
+    the options to someone who is not the office."""
     cid = campaign.id
     notice_units, notice_ends_on, open_objections = _notice_facts(cid)
     open_names = db.session.scalars(
@@ -113,12 +125,13 @@ def gather_facts(campaign: Campaign) -> CampaignFacts:
         notice_units=notice_units,
         notice_ends_on=notice_ends_on,
         unresolved_objections=open_objections,
+        seal_broken=check_seal and _seal_broken(campaign),
         today=clock.today(),
     )
 
 
-def transition_options(campaign: Campaign) -> list[TransitionOption]:
-    return options(campaign.phase, gather_facts(campaign))
+def transition_options(campaign: Campaign, *, check_seal: bool = True) -> list[TransitionOption]:
+    return options(campaign.phase, gather_facts(campaign, check_seal=check_seal))
 
 
 def _create_presentations(campaign: Campaign) -> None:

@@ -31,6 +31,7 @@ from ..models import Campaign, ProposalRule, ProposedEntry, ProposedList
 from . import audit, clock, veto
 from .campaigns import require
 from .tally import Tally, tally_of
+from .tally_check import require_intact
 
 MAX_REASON = MAX_DEVIATION_REASON
 
@@ -140,10 +141,12 @@ def _reasons(raw: object) -> dict[int, str]:
 def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Proposal:
     """Set the proposed list (office, in review). Body: ``rule``, ``k``, ``per_category``,
     ``threshold``, ``unit_ids`` (required by hand; otherwise the baseline), ``reasons``
-    (``{unit_id: text}``, required for every deviation). Replaces the previous list; audited."""
+    (``{unit_id: text}``, required for every deviation). Replaces the previous list; audited.
+    Refused (409 ``seal_broken``) while the ballots differ from the sealed ones."""
     require(actor, Action.PROPOSAL_EDIT, campaign)
     choice = parse_choice(data)
     tally = tally_of(campaign, by_role=False)
+    require_intact(tally.check)
     vetoed = veto.vetoed_unit_ids(campaign.id)
     names = {r.unit_id: r.name for r in tally.results}
     eligible = [r for r in tally.results if r.unit_id not in vetoed and r.score is not None]

@@ -3,8 +3,10 @@
 - :func:`compute_tally` — the contract's tally: one aggregate query over the ballots (grouped by unit,
   seat role, source and grade), plus the units and seat counts; the arithmetic is the domain's.
 - :func:`tally_report` — the tally plus participation, bias signals and the digest of the ballot
-  set (ballots fetched as plain tuples, never as ORM objects).
+  set (ballots read grouped, never as ORM objects: services.tally_check.current_digest).
 - :func:`seal` — called by :func:`services.phases.advance_phase` on briefing → review.
+- :func:`seal_check` — once sealed, the sealed digest against the current ballots, on every view of
+  the tally (:attr:`Tally.check`; services.tally_check).
 - :func:`update_settings` — method and thresholds, office only, only in draft.
 - :func:`proposed_unit_ids` — the proposed list (拟表彰对象) for the notice.
 
@@ -36,7 +38,8 @@ from ..domain.tally_bias import (
     scaled_points,
     signals,
 )
-from ..domain.tally_seal import ExportHeader, SealedBallot, digest, digest_of, export_csv, pseudonym
+from ..domain.tally_check import SealCheck
+from ..domain.tally_seal import ExportHeader, SealedBallot, digest, export_csv, pseudonym
 from ..domain.training import SeatRole
 from ..extensions import db
 from ..models import (
@@ -53,6 +56,7 @@ from ..models import (
 from . import audit, clock
 from .campaigns import require
 from .seats import seats_per_unit
+from .tally_check import check_against, current_digest
 
 ROLES = [r.value for r in SeatRole]
 SOURCES = [s.value for s in BallotSource]
@@ -130,6 +134,7 @@ class Tally:
     results: list[rules.UnitResult]
     breakdown: rules.Breakdown
     seal: TallySeal | None
+    check: SealCheck | None = None  # once sealed: the seal against the current ballots
 
 
 def _units(campaign_id: int) -> list[tuple[int, str, str]]:
@@ -210,19 +215,29 @@ def tally_of(
     by_role: bool = True,
     settings: TallySettings | None = None,
     seats: Mapping[int, int] | None = None,
+    pseudonyms: Mapping[int, tuple[str, int, str]] | None = None,
+    check_seal: bool = True,
 ) -> Tally:
-    """The tally without the access check (for other services that checked already). *settings*
-    and *seats* (seats per unit) save reading them again when the caller has them at hand."""
-    method = (settings or settings_of(campaign)).method
+    """The tally without the access check (for other services that checked already). *settings*,
+    *seats* (seats per unit) and *pseudonyms* (:func:`_seats`) save reading them again when the
+    caller has them at hand. Once sealed, the tally carries the seal's check against the current
+    ballots (:func:`seal_check`) unless *check_seal* is False (the caller checks it itself)."""
+    settings = settings or settings_of(campaign)
     units = _units(campaign.id)
     unit_ids = [u for u, _, _ in units]
     infos = _unit_infos(units, seats_per_unit(campaign.id) if seats is None else seats)
     rows = _counts(unit_ids)
     role_rows = _role_counts(unit_ids) if by_role else []
     scale = rules.ordered(campaign.scale)
-    results = rules.compute(scale, infos, rules.unit_counts(rows), method)
+    results = rules.compute(scale, infos, rules.unit_counts(rows), settings.method)
     breakdown = rules.breakdown(rows, role_rows, scale, ROLES, SOURCES)
-    return Tally(campaign, method, scale, results, breakdown, current_seal(campaign.id))
+    seal = current_seal(campaign.id)
+    check = None
+    if seal is not None and check_seal:
+        salt = settings.pseudonym_salt
+        names = _seats(campaign.id, salt) if pseudonyms is None else pseudonyms
+        check = check_against(seal, current_digest(unit_ids, names, salt))
+    return Tally(campaign, settings.method, scale, results, breakdown, seal, check)
 
 
 # --- the full report: participation, signals, digest -----------------------------------------------
@@ -322,7 +337,7 @@ def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool | None =
     per_unit: dict[int, int] = {}
     for _, unit, _ in seats.values():
         per_unit[unit] = per_unit.get(unit, 0) + 1
-    tally = tally_of(campaign, settings=settings, seats=per_unit)
+    tally = tally_of(campaign, settings=settings, seats=per_unit, pseudonyms=seats)
     unit_ids = [r.unit_id for r in tally.results]
     agg = _aggregates(unit_ids, tally.scale, seats)
     per_seat = {
@@ -334,11 +349,10 @@ def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool | None =
     found = signals(agg, leading, thresholds_of(settings))
     if with_digest is None:
         with_digest = tally.seal is None
-    digest_text = (
-        digest_of(row[:4] for row in _ballot_rows(unit_ids, seats, settings.pseudonym_salt))
-        if with_digest
-        else None
-    )
+    if tally.check is not None:
+        digest_text: str | None = tally.check.digest  # taken for the seal's check anyway
+    else:
+        digest_text = current_digest(unit_ids, seats, settings.pseudonym_salt)[0] if with_digest else None
     ballots = sum(r.ballots for r in tally.results)
     return Report(tally, settings, ballots, digest_text, _participation(tally, seats, per_seat), found)
 
@@ -362,8 +376,14 @@ def _ballot_tuples(campaign: Campaign, salt: str) -> list[tuple[int, str, str, s
     return _ballot_rows(unit_ids, _seats(campaign.id, salt), salt)
 
 
-def ballots_digest(campaign: Campaign, salt: str) -> str:
-    return digest_of(row[:4] for row in _ballot_tuples(campaign, salt))
+def seal_check(campaign: Campaign) -> SealCheck | None:
+    """The seal against the current ballots (None before the seal), without the tally."""
+    seal = current_seal(campaign.id)
+    if seal is None:
+        return None
+    salt = settings_of(campaign).pseudonym_salt
+    unit_ids = [u for u, _, _ in _units(campaign.id)]
+    return check_against(seal, current_digest(unit_ids, _seats(campaign.id, salt), salt))
 
 
 def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
@@ -374,7 +394,7 @@ def sealed_ballots(campaign: Campaign, salt: str) -> list[SealedBallot]:
 def export_ballots_csv(actor: Actor, campaign: Campaign) -> str:
     """The ballots (seats pseudonymized) with the scale, method, digest and tally, for verify-tally."""
     require(actor, Action.TALLY_VIEW, campaign)
-    tally = tally_of(campaign)
+    tally = tally_of(campaign, check_seal=False)  # the file states the seal; verify-tally checks the rows
     ballots = sealed_ballots(campaign, settings_of(campaign).pseudonym_salt)
     seal = tally.seal
     header = ExportHeader(
@@ -382,7 +402,10 @@ def export_ballots_csv(actor: Actor, campaign: Campaign) -> str:
         title=campaign.title,
         method=tally.method,
         scale=tally.scale,
-        digest=digest(ballots),
+        # Once sealed, the file states what was sealed — never a digest recomputed from rows that
+        # may have changed since: verify-tally then fails on a ballot changed after the seal.
+        digest=seal.digest if seal else digest(ballots),
+        ballots=seal.ballots if seal else None,
         sealed_at=seal.sealed_at.isoformat() if seal else "",
         units=tuple(unit_infos(campaign.id)),
         scores={r.unit_id: (rules.exact_text(r.score), r.rank) for r in tally.results},

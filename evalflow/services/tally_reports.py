@@ -60,6 +60,13 @@ def _row(report: Report, r: UnitResult, num: Callable[[object], object] = _num) 
     ]  # fmt: skip
 
 
+def seal_warning(report: Report) -> str:
+    """The broken seal's warning in the reader's language; "" while the seal holds or before it."""
+    check = report.tally.check
+    warning = check.warning() if check else None
+    return tr(warning) if warning else ""
+
+
 def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
     seal = report.tally.seal
     return [
@@ -68,6 +75,7 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
         (tr(N_("选票张数")), str(report.ballots)),
         (tr(N_("选票摘要(SHA-256)")), report.digest or ""),
         (tr(N_("封存摘要")), seal.digest if seal else tr(N_("尚未封存"))),
+        (tr(N_("封存校验")), seal_warning(report) or (tr(N_("一致")) if seal else tr(N_("尚未封存")))),
         (tr(N_("生成日期")), clock.today().isoformat()),
     ]
 
@@ -75,7 +83,9 @@ def _meta(report: Report, campaign: Campaign) -> list[tuple[str, str]]:
 def tally_csv(actor: Actor, campaign: Campaign) -> str:
     """The tally table as CSV text (``evalflow.csvfile``: BOM, formula-like text neutralised)."""
     report = tally_report(actor, campaign, with_digest=False)
-    return csvfile.text([_header(report), *(_row(report, r) for r in report.tally.results)])
+    warning = seal_warning(report)  # first, where nobody opening the file can miss it
+    head = [[warning]] if warning else []
+    return csvfile.text([*head, _header(report), *(_row(report, r) for r in report.tally.results)])
 
 
 def _signal_text(report: Report, kind: str, figures: dict) -> str:
@@ -102,8 +112,11 @@ def tally_xlsx(actor: Actor, campaign: Campaign) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = tr(N_("综合评定"))
+    warning = seal_warning(report)
     for key, value in _meta(report, campaign):
         csvfile.xlsx_append(sheet, [key, value])
+        if warning and value == warning:
+            sheet.cell(sheet.max_row, 2).font = Font(bold=True, color="B8202B")
     sheet.append([])
     csvfile.xlsx_append(sheet, _header(report))
     for cell in sheet[sheet.max_row]:
@@ -180,6 +193,7 @@ def tally_pdf(actor: Actor, campaign: Campaign) -> bytes:
         date=clock.today().isoformat(),
         digest=seal.digest if seal else (report.digest or ""),
         sealed=sealed,
+        warning=seal_warning(report),
         labels=[g.label for g in report.tally.scale],
         bars=bars(report.tally.results, report.tally.scale),
         ticks=ticks(report.tally.scale),

@@ -35,17 +35,26 @@ from ..domain.scale import MAX_LABEL, MAX_POINTS
 from ..domain.text import text_problem
 from ..i18n import tr
 
+# Inputs of one line: a browser never puts a line break in them, so one there was crafted or pasted
+# (U+2028, TAB) — refused like in the API's one-line fields (schemas.base.line).
+ONE_LINE_INPUTS = frozenset({"text", "email", "tel", "search", "url"})
+
 
 class CleanText:
     """The validator every text field gets (through :class:`SafeForm`): no NUL, control characters
-    or lone surrogates, and visible text rather than only invisible characters — the same rule
-    as the API (:func:`evalflow.domain.text.text_problem`)."""
+    or lone surrogates, visible text rather than only invisible characters, and no line break in a
+    one-line input — the same rule as the API (:func:`evalflow.domain.text.text_problem`)."""
 
     def __call__(self, form: Form, field: object) -> None:
         value = getattr(field, "data", None)
         if not isinstance(value, str):
             return
-        problem = text_problem(value, required=bool(field.flags.required))  # type: ignore[attr-defined]
+        single_line = getattr(getattr(field, "widget", None), "input_type", None) in ONE_LINE_INPUTS
+        problem = text_problem(
+            value,
+            required=bool(field.flags.required),  # type: ignore[attr-defined]
+            single_line=single_line,
+        )
         if problem is not None:
             raise ValidationError(tr(problem))
 

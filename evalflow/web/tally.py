@@ -13,9 +13,11 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectChoice, Sele
 from wtforms.validators import NumberRange, Optional
 
 from ..domain.errors import DomainError
+from ..domain.messages import msg
 from ..domain.tally import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, Method, display
 from ..domain.tally_bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from ..domain.tally_chart import Bar, bars, ticks
+from ..domain.tally_check import SEAL_BROKEN
 from ..domain.training import SEAT_ROLE_LABELS, SeatRole
 from ..i18n import tr
 from ..services import campaigns, files, proposals, tally, tally_reports
@@ -83,6 +85,7 @@ def page(cid: int) -> str:
     campaign = campaigns.get_campaign(actor, cid)
     # No digest of the live ballot set: it changes with every ballot while the briefing runs, and
     # hashing every ballot cost the page about 75 ms. The sealed digest is shown from review on.
+    # Once sealed, the report carries the seal's check against the current ballots (every request).
     report = tally.tally_report(actor, campaign, with_digest=False)
     proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
     form = ProposalForm(data=_proposal_defaults(proposal))
@@ -90,6 +93,8 @@ def page(cid: int) -> str:
         "office/tally.html",
         campaign=campaign,
         report=report,
+        seal_warning=tally_reports.seal_warning(report),
+        seal_refusal=tr(msg(SEAL_BROKEN)),
         chart=chart_for(report),
         proposal=proposal,
         form=form,
