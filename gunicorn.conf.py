@@ -3,4 +3,4 @@
 Only what the application needs everywhere: seat tokens (``/s/<token>``) never reach the access log.
 """
 
-logger_class = "evalflow.accesslog.RedactingLogger"
+logger_class = "evalflow.shared.accesslog.RedactingLogger"

@@ -1,6 +1,6 @@
 """Notice PDF for a city-wide list: how long the formal notice (公示) takes to build for 500 units.
 
-Builds the same document the public ``/notices/<nid>.pdf`` serves (evalflow.pdf.notice.build_formal:
+Builds the same document the public ``/notices/<nid>.pdf`` serves (evalflow.notice.pdf.build_formal:
 A4, embedded CJK font, the list grouped by category, the QR code of the public page) for 500 unit
 names in five categories, in process, and prints the median, minimum and maximum wall time and the
 median CPU time over ``--runs`` builds, plus the PDF's size and page count. Target: ≤ 1 s.
@@ -17,7 +17,7 @@ import time
 
 from pypdf import PdfReader
 
-from evalflow.pdf.notice import FormalDoc, Group, build_formal
+from evalflow.notice.pdf import FormalDoc, Group, build_formal
 
 CATEGORIES = ("机关事业单位", "企业", "社区", "学校", "医院")
 

@@ -2,16 +2,16 @@
 
 Measures, in process (no HTTP), the median server-side time of:
 
-- ``tally``: ``services.tally.compute_tally(by_role=False)`` — the contract's tally: one aggregate query
+- ``tally``: ``tally.service.compute_tally(by_role=False)`` — the contract's tally: one aggregate query
   over the covering index, plus the units, seat counts and settings;
 - ``tally_roles``: the same with the per-role breakdown (a second aggregate query, joining the seats);
 - ``api``: ``GET /api/v1/campaigns/{cid}/tally`` through the Flask test client (JSON included);
-- ``report``: ``services.tally.tally_report(with_digest=False)`` — tally, participation, bias signals
+- ``report``: ``tally.service.tally_report(with_digest=False)`` — tally, participation, bias signals
   (aggregate queries only);
 - ``digest``: the same plus the digest of the live ballot set (every ballot fetched as plain tuples);
 - ``page_live`` / ``page_sealed``: ``GET /office/campaigns/{cid}/tally`` during the briefing (no digest)
   and in review (the sealed digest, checked against the current ballots);
-- ``check``: ``services.tally.seal_check`` — the seal against the current ballots alone (every ballot
+- ``check``: ``tally.service.seal_check`` — the seal against the current ballots alone (every ballot
   read grouped, hashed), what every view of a sealed tally adds; ``api_sealed``: ``GET …/tally`` in review.
 
 Run from the repository root:  ``.venv/bin/python bench/tally_bench.py [--engines sqlite,postgres] [--runs 30]``.
@@ -46,11 +46,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from evalflow import create_app
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Ballot, SeatRole
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus, Ballot, Campaign, Seat, SeatRole, Unit, User
-from evalflow.services import accounts, tally
+from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.phases import Phase
+from evalflow.tally import service as tally
 
 UNITS, ROLES = 100, list(SeatRole)
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -18,12 +18,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application factory. *test_config* replaces the instance file and environment."""
     from flask import Flask
 
-    from . import cli, errors, i18n, security, web
-    from .api import register_api
-    from .config import load_config
-    from .converters import IdConverter
-    from .database import register_database, register_request_commit
-    from .write_guard import register_write_guard
+    from evalflow import cli
+    from evalflow.config import load_config
+    from evalflow.database import register_database, register_request_commit
+    from evalflow.shared import answers as errors
+    from evalflow.shared import i18n, security, web
+    from evalflow.shared.api import register_api
+    from evalflow.shared.campaigns.guard import register_write_guard
+    from evalflow.shared.converters import IdConverter
 
     app = Flask(
         __name__,
@@ -41,7 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     register_api(app)
     cli.register_cli(app)
     errors.register_error_handlers(app)
-    from .observability import register_observability
+    from evalflow.shared.observability import register_observability
 
     register_observability(app)
     register_request_commit(app)  # last registered, so the first to run after each view

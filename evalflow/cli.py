@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from .domain.errors import DomainError
-from .extensions import db
-from .i18n import describe
+from evalflow.extensions import db
+from evalflow.shared.errors import DomainError
+from evalflow.shared.i18n import describe
 
 
 def _fail(exc: DomainError) -> None:
@@ -21,7 +21,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     def create_admin(username: str, password: str) -> None:
         """Create a civilization-office (文明办) account."""
-        from .services.accounts import create_admin as create
+        from evalflow.shared.accounts.service import create_admin as create
 
         try:
             create(username, password)
@@ -40,7 +40,7 @@ def register_cli(app: Flask) -> None:
     )
     def demo(admin_password: str) -> None:
         """Load the demo campaign (idempotent: running it again changes nothing)."""
-        from .demo import load_demo
+        from evalflow.demo import load_demo
 
         try:
             summary = load_demo(admin_password)
@@ -57,8 +57,8 @@ def register_cli(app: Flask) -> None:
         """Recompute the tally and the digest from an exported ballots CSV; fail on any discrepancy."""
         from pathlib import Path
 
-        from .domain.tally import display
-        from .domain.tally_seal import verify_export
+        from evalflow.tally.rules import display
+        from evalflow.tally.seal_rules import verify_export
 
         data = Path(file).read_bytes()  # not read_text(): its newline translation would turn a CR into LF
         try:
@@ -87,7 +87,7 @@ def register_cli(app: Flask) -> None:
     )
     def verify_audit(campaign_ids: tuple[int, ...]) -> None:
         """Re-check the hash chains of the audit log; exit 1 at the first broken link."""
-        from .services.audit import verify
+        from evalflow.shared.audit.record import verify
 
         reports = verify(list(campaign_ids) if campaign_ids else None)
         broken = [r for r in reports if r.broken is not None]
@@ -105,7 +105,7 @@ def register_cli(app: Flask) -> None:
         """Back up one campaign (its rows, audit chain and files) into the zip archive OUT."""
         from pathlib import Path
 
-        from .services.backup import export_campaign as export
+        from evalflow.office.backup import export_campaign as export
 
         try:
             summary = export(campaign_id, Path(out))
@@ -125,7 +125,7 @@ def register_cli(app: Flask) -> None:
         """Restore a campaign archive written by `export` into an empty database."""
         from pathlib import Path
 
-        from .services.backup import import_archive
+        from evalflow.office.backup import import_archive
 
         try:
             summary = import_archive(Path(archive))
@@ -137,7 +137,7 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("api-guide")
     def api_guide() -> None:
         """Print the API guide (Markdown) written from the OpenAPI document: > docs/api.md"""
-        from .api.openapi import document
-        from .api_guide import render
+        from evalflow.shared.api.guide import render
+        from evalflow.shared.api.openapi import document
 
         click.echo(render(document()), nl=False)

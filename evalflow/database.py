@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import Flask, Response
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from .extensions import db, migrate
+from evalflow.extensions import db, migrate
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -282,7 +282,7 @@ def register_request_commit(app: Flask) -> None:
         try:
             db.session.commit()
         except DBAPIError as exc:
-            from .errors import conflict_response, database_unavailable_response
+            from evalflow.shared.answers import conflict_response, database_unavailable_response
 
             if unavailable(exc):  # the database went away or is busy: 503, the client tries again
                 answer = database_unavailable_response(exc)  # before the rollback expires the user

@@ -8,7 +8,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from evalflow.domain.text import text_problem
+from evalflow.shared.text import text_problem
 
 
 def small_data(**settings: Any) -> dict[str, Any]:

@@ -16,13 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Application, VetoIncident
-from evalflow.services import files, notice, phases
-
-from .intake_world import JPEG, PNG, pdf_bytes
-from .notice_world import CONTACT, NoticeWorld, review_world, set_today
+from evalflow.intake.models import Application, VetoIncident
+from evalflow.notice import service as notice
+from evalflow.office import transitions as phases
+from evalflow.shared.files import store as files
+from evalflow.shared.phases import Phase
+from tests.intake_world import JPEG, PNG, pdf_bytes
+from tests.notice_world import CONTACT, NoticeWorld, review_world, set_today
 
 ATTACHMENT, MATERIAL, EVIDENCE_PDF = pdf_bytes(2), pdf_bytes(3), pdf_bytes(4)
 VETO_PNG = PNG + b"veto-evidence"

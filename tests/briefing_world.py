@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
+from evalflow.briefing import seats
+from evalflow.briefing.models import Presentation
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign, Presentation, Unit
-from evalflow.services import seats
-
-from .helpers import add_unit, bearer, office_actor
-from .training_world import _token
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.phases import Phase
+from tests.helpers import add_unit, bearer, office_actor
+from tests.training_world import _token
 
 NAMES = ("甲社区", "乙社区", "丙社区")
 ROLES = ("reporter", "cadre", "public")

@@ -22,7 +22,7 @@ PREFIX = "/api/v1"
 
 @functools.cache
 def _document() -> dict[str, Any]:
-    from evalflow.api.openapi import document
+    from evalflow.shared.api.openapi import document
 
     return json.loads(json.dumps(document()))
 

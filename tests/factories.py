@@ -14,11 +14,14 @@ from typing import Any
 
 from werkzeug.security import generate_password_hash
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus, Campaign, Seat, SeatRole, Unit, User
-from evalflow.services import accounts
+from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.phases import Phase
 
 PASSWORD = "test-pass-1234"
 # A cheap hash: tests are about rules and access, not about password hashing (tested elsewhere).

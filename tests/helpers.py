@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Attendance, AttendanceStatus, Campaign, Unit
-from evalflow.services import accounts
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.training.models import Attendance, AttendanceStatus
 from tests import factories
 from tests.factories import PASSWORD as OFFICE_PASSWORD
 from tests.factories import bearer

@@ -15,13 +15,14 @@ from typing import Any
 import docx
 from pypdf import PdfWriter
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Campaign, StoredFile, Unit, User
-
-from . import factories
-from .factories import bearer
+from evalflow.shared.access import Role
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.files.models import StoredFile
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import bearer
 
 UNIT_PASSWORD = factories.PASSWORD
 

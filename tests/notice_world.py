@@ -12,13 +12,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evalflow.domain.access import Actor
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign, Unit, VetoIncident
-from evalflow.services import campaigns, notice
-
-from .helpers import add_unit, make_office
+from evalflow.intake.models import ApplicationStatus, VetoIncident
+from evalflow.notice import service as notice
+from evalflow.shared.access import Actor
+from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.phases import Phase
+from tests.helpers import add_unit, make_office
 
 CONTACT = {
     "phone": "0591-87654321",

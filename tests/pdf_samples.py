@@ -3,8 +3,8 @@
 ``longest(limit)`` is a text of exactly *limit* characters that holds each hazard once — markup that must
 stay text, ``%``, emoji (one some fallback font has, one none has), right-to-left text, a combining accent,
 Latin without spaces — and then wide CJK characters, the widest text there is. The builders get the data
-the services pass them (``services.seats.cards_pdf``, ``services.paper.sheets_pdf``,
-``services.notice_docs``, ``services.tally_reports.tally_pdf``), here with every user text at its limit.
+the services pass them (``briefing.seats.cards_pdf``, ``briefing.paper.sheets_pdf``,
+``notice.documents``, ``tally.reports.tally_pdf``), here with every user text at its limit.
 
 ``facts(pdf)`` reads the PDF with pdfplumber; the ``*_problems`` functions list what is wrong with it
 (overlapping glyphs, text off the page or outside the margins, glyphs missing from their font).
@@ -22,18 +22,20 @@ from functools import cache
 import pdfplumber
 from reportlab.pdfbase import pdfmetrics
 
-from evalflow.domain import campaign as campaign_rules
-from evalflow.domain import intake, scale, training
-from evalflow.domain import notice as notice_rules
-from evalflow.domain.scale import Grade
-from evalflow.domain.tally import UnitInfo, compute, display
-from evalflow.domain.tally_chart import bars, ticks
-from evalflow.pdf import layout
-from evalflow.pdf.cards import Card
-from evalflow.pdf.fonts import cjk_font, covers, fallback_fonts
-from evalflow.pdf.notice import Certificate, FormalDoc, Group
-from evalflow.pdf.scoring_sheet import Sheet
-from evalflow.pdf.tally import Row, TallyDocument
+from evalflow.briefing.cards import Card
+from evalflow.briefing.scoring_sheet import Sheet
+from evalflow.intake import rules as intake
+from evalflow.notice import rules as notice_rules
+from evalflow.notice.pdf import Certificate, FormalDoc, Group
+from evalflow.shared.campaigns import rules as campaign_rules
+from evalflow.shared.campaigns import scale
+from evalflow.shared.campaigns.scale import Grade
+from evalflow.shared.pdf import layout
+from evalflow.shared.pdf.fonts import cjk_font, covers, fallback_fonts
+from evalflow.tally.chart import bars, ticks
+from evalflow.tally.pdf import Row, TallyDocument
+from evalflow.tally.rules import UnitInfo, compute, display
+from evalflow.training import rules as training
 
 HAZARDS = "<b>&amp;</b>100%😀🎉שלום عربي Cafe\u0301 WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW𠮷"
 EMOJI_IN_A_FONT, EMOJI_IN_NO_FONT = "😀", "🎉"
@@ -81,7 +83,7 @@ def sheet() -> Sheet:
 
 
 def notice_doc(units: int = 24) -> FormalDoc:
-    """The notice as ``services.notice_docs.notice_pdf`` builds it, contact fields at their limits."""
+    """The notice as ``notice.documents.notice_pdf`` builds it, contact fields at their limits."""
     contact = {
         "phone": "+86 (010) " + "1234-5678 " * 3,
         "email": ("x" * 60 + "@" + "y" * 55 + ".com")[: notice_rules.MAX_EMAIL],

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.models import Presentation, PresentationStatus, TallySeal
-from evalflow.services import phases
-
-from .helpers import office_actor
-from .tally_world import GradeOf, TallyWorld, build
+from evalflow.office import transitions as phases
+from evalflow.shared.phases import Phase
+from evalflow.tally.models import TallySeal
+from tests.helpers import office_actor
+from tests.tally_world import GradeOf, TallyWorld, build
 
 
 def sealed_world(names: list[str], grade_of: GradeOf) -> TallyWorld:

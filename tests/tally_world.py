@@ -10,15 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from evalflow.domain.access import Role
-from evalflow.domain.briefing import BallotSource
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Ballot, SeatRole
+from evalflow.briefing.rules import BallotSource
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Ballot, Campaign, Seat, SeatRole, Unit
-from evalflow.services import accounts
-
-from .helpers import add_unit, bearer
-from .training_world import _token
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.phases import Phase
+from tests.helpers import add_unit, bearer
+from tests.training_world import _token
 
 ROLES = list(SeatRole)
 GradeOf = Callable[[int, SeatRole, int], str | None]

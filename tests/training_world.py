@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign, Unit, User
-
-from . import factories
-from .factories import bearer
-from .helpers import add_unit
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import bearer
+from tests.helpers import add_unit
 
 UNIT_PASSWORD = factories.PASSWORD
 

@@ -3,7 +3,7 @@
 Inputs are plain data (:class:`UnitInput`): per leaf the marks of the submitted (or signed) sheets,
 the unit's tally score, its survey 满意率, the office's decisions on divergent leaves, the veto flag,
 and the sources the office closed with a reason. Every figure is a :class:`~fractions.Fraction`;
-rounding happens only for display (:func:`evalflow.domain.tally.display`, 2 decimals, half up).
+rounding happens only for display (:func:`evalflow.tally.rules.display`, 2 decimals, half up).
 
 A leaf's value (the contract, *Assessment*):
 
@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
-from .rules import Item, Kind, Method, Mode, Tree
+from evalflow.assessment.rules import Item, Kind, Method, Mode, Tree
 
 ZERO = Fraction(0)
 

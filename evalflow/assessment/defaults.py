@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .parse import parse_tree
-from .rules import Tree
+from evalflow.assessment.parse import parse_tree
+from evalflow.assessment.rules import Tree
 
 COMMUNITY = "社区"
 PUBLIC_BODY = "机关事业单位"

@@ -1,7 +1,7 @@
 """The composite's rules in words: one sentence of formula for the results page, and one line per
 leaf explaining how its value was made (the trace's words).
 
-Everything is a :class:`~evalflow.domain.messages.Message`, so the sentence is translated when it is
+Everything is a :class:`~evalflow.shared.messages.Message`, so the sentence is translated when it is
 shown; a variable number of parts is joined by nesting messages (``"%(head)s、%(tail)s"``), never by
 joining rendered strings, so every part is translated too.
 """
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 
-from ..domain.messages import N_, Message, msg
-from ..domain.tally import display
-from . import rules
-from .composite import Basis, Gap, LeafResult
-from .rules import Kind, Method, Mode, Tree
+from evalflow.assessment import rules
+from evalflow.assessment.composite import Basis, Gap, LeafResult
+from evalflow.assessment.rules import Kind, Method, Mode, Tree
+from evalflow.shared.messages import N_, Message, msg
+from evalflow.tally.rules import display
 
 LIST = N_("%(head)s、%(tail)s")
 PLUS = N_("%(head)s + %(tail)s")

@@ -19,11 +19,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from ..domain.messages import N_, Message, msg
-from ..domain.tally import display, exact_text
-from .composite import LeafResult, UnitResult
-from .formula import explain, shown
-from .rules import Kind, Method, Settings, Tree, number
+from evalflow.assessment.composite import LeafResult, UnitResult
+from evalflow.assessment.formula import explain, shown
+from evalflow.assessment.rules import Kind, Method, Settings, Tree, number
+from evalflow.shared.messages import N_, Message, msg
+from evalflow.tally.rules import display, exact_text
 
 
 @dataclass(frozen=True)

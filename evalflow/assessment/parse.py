@@ -28,12 +28,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..domain.errors import InvalidInput
-from ..domain.messages import N_, Message, msg
-from ..domain.text import text_problem
-from . import rules
-from .parse_settings import read_settings
-from .rules import Grade, Item, Kind, Method, Rubric, Shortfall, Tree, decimal_of, plain, points_of
+from evalflow.assessment import rules
+from evalflow.assessment.parse_settings import read_settings
+from evalflow.assessment.rules import (
+    Grade,
+    Item,
+    Kind,
+    Method,
+    Rubric,
+    Shortfall,
+    Tree,
+    decimal_of,
+    plain,
+    points_of,
+)
+from evalflow.shared.errors import InvalidInput
+from evalflow.shared.messages import N_, Message, msg
+from evalflow.shared.text import text_problem
 
 
 @dataclass(frozen=True)

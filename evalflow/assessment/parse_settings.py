@@ -21,10 +21,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 
-from ..domain.messages import N_, Message, msg
-from ..domain.text import text_problem
-from . import rules
-from .rules import CategoryRule, Item, Kind, Method, Mode, Settings, Tree, points_of
+from evalflow.assessment import rules
+from evalflow.assessment.rules import (
+    CategoryRule,
+    Item,
+    Kind,
+    Method,
+    Mode,
+    Settings,
+    Tree,
+    points_of,
+)
+from evalflow.shared.messages import N_, Message, msg
+from evalflow.shared.text import text_problem
 
 Add = Callable[[str, str, Message], None]
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from ..domain.errors import InvalidInput
-from ..domain.messages import N_, msg
-from .rules import Item, Method, Tree
+from evalflow.assessment.rules import Item, Method, Tree
+from evalflow.shared.errors import InvalidInput
+from evalflow.shared.messages import N_, msg
 
 MIN_PER_UNIT = 2
 MAX_PER_UNIT = 10

@@ -23,8 +23,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
 
-from ..domain.intake import MAX_CATEGORY
-from ..domain.messages import N_
+from evalflow.intake.rules import MAX_CATEGORY
+from evalflow.shared.messages import N_
 
 MAX_DEPTH = 3
 MAX_ITEMS = 500  # every node of the tree, parents included

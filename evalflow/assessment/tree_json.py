@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .rules import Item, Kind, Mode, Rubric, Settings, Tree, number
+from evalflow.assessment.rules import Item, Kind, Mode, Rubric, Settings, Tree, number
 
 
 def rubric_to_json(rubric: Rubric) -> dict[str, Any]:

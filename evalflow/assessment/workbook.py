@@ -32,11 +32,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..domain.errors import DomainError
-from . import workbook_text as wt
-from .rules import Item, Settings, Tree, number
-from .workbook_import import Importer, rows_of
-from .xlsx_guard import check_package, unreadable
+from evalflow.assessment import workbook_text as wt
+from evalflow.assessment.rules import Item, Settings, Tree, number
+from evalflow.assessment.workbook_import import Importer, rows_of
+from evalflow.assessment.xlsx_guard import check_package, unreadable
+from evalflow.shared.errors import DomainError
 
 MAX_ROWS = 1000
 MAX_COLUMNS = 40

@@ -16,12 +16,12 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
-from ..domain.errors import InvalidInput
-from ..domain.messages import N_, Message, msg
-from . import workbook_text as wt
-from .parse import check_tree
-from .rules import Kind, Tree
-from .workbook_settings import read_settings_rows
+from evalflow.assessment import workbook_text as wt
+from evalflow.assessment.parse import check_tree
+from evalflow.assessment.rules import Kind, Tree
+from evalflow.assessment.workbook_settings import read_settings_rows
+from evalflow.shared.errors import InvalidInput
+from evalflow.shared.messages import N_, Message, msg
 
 ATTR_COLUMN = {
     "code": "code",

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..domain.messages import N_, Message, msg
-from . import workbook_text as wt
+from evalflow.assessment import workbook_text as wt
+from evalflow.shared.messages import N_, Message, msg
 
 Fail = Callable[[str, int | None, int | None, Message], None]
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from ..domain.messages import N_, Message, msg
-from .rules import TIE_BONUS, TIE_DEDUCTIONS, Kind, Method, Mode, Rubric, plain
+from evalflow.assessment.rules import TIE_BONUS, TIE_DEDUCTIONS, Kind, Method, Mode, Rubric, plain
+from evalflow.shared.messages import N_, Message, msg
 
 SHEET_ITEMS = "测评体系"
 SHEET_SETTINGS = "计分设置"

@@ -25,8 +25,8 @@ import io
 import re
 import zipfile
 
-from ..domain.errors import InvalidInput, TooLarge, UnsupportedType
-from ..domain.messages import N_, msg
+from evalflow.shared.errors import InvalidInput, TooLarge, UnsupportedType
+from evalflow.shared.messages import N_, msg
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_ENTRIES = 100

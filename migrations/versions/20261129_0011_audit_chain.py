@@ -14,7 +14,7 @@ Create Date: 2026-11-29
 import sqlalchemy as sa
 from alembic import op
 
-from evalflow.domain.audit_chain import GENESIS, chain_of, entry_hash
+from evalflow.shared.audit.chain import GENESIS, chain_of, entry_hash
 
 revision = "0011"
 down_revision = "0010"

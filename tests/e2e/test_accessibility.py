@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus
+from evalflow.intake.models import Application, ApplicationStatus
 from tests.e2e.conftest import serious_violations, shot
 from tests.intake_world import UNIT_PASSWORD, build
 

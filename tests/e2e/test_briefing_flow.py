@@ -19,8 +19,8 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import Ballot
 from tests.briefing_world import ROLES, build
 from tests.e2e.conftest import serious_violations, shot
 from tests.e2e.test_training_flow import sign_in

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
+from evalflow.shared.phases import Phase
+from tests.e2e.conftest import shot
 from tests.helpers import OFFICE_PASSWORD
 from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
-
-from .conftest import shot
 
 
 @pytest.fixture

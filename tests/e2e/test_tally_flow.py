@@ -12,9 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from evalflow.demo import load_demo
-from evalflow.demo_tally import TITLE
+from evalflow.demo.tally import TITLE
 from evalflow.extensions import db
-from evalflow.models import Campaign, TallySeal
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.tally.models import TallySeal
 from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e

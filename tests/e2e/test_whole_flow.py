@@ -29,9 +29,9 @@ import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import Ballot
-from evalflow.services import clock
+from evalflow.shared import clock
 from tests.e2e.conftest import shot
 from tests.helpers import OFFICE_PASSWORD, make_office
 from tests.intake_world import docx_bytes

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalflow import create_app
-from evalflow.api.openapi import document
-from evalflow.api_guide import render, type_of
+from evalflow.shared.api.guide import render, type_of
+from evalflow.shared.api.openapi import document
 from tests.conftest import make_config
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "api.md"

@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.audit_chain import GENESIS, canonical_form, entry_hash
 from evalflow.extensions import db
-from evalflow.models import AuditChainHead, AuditEntry, Campaign
-from evalflow.services import audit
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.audit import record as audit
+from evalflow.shared.audit.chain import GENESIS, canonical_form, entry_hash
+from evalflow.shared.audit.models import AuditChainHead, AuditEntry
+from evalflow.shared.campaigns.models import Campaign
 from tests.conftest import is_postgres
 
 OFFICE = Actor(Role.OFFICE, label="wmb")

@@ -14,13 +14,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow import create_app
-from evalflow.demo_tally import TITLE
-from evalflow.domain.tally_seal import digest
+from evalflow.demo.tally import TITLE
 from evalflow.extensions import db
-from evalflow.models import Application, Campaign, ObjectionFile, StoredFile, VetoIncident
-from evalflow.models.notice import CalendarDay
-from evalflow.services import audit, backup, files, tally
-from evalflow.services.files import upload_dir
+from evalflow.intake.models import Application, VetoIncident
+from evalflow.notice.models import CalendarDay, ObjectionFile
+from evalflow.office import backup
+from evalflow.shared.audit import record as audit
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.files import store as files
+from evalflow.shared.files.models import StoredFile
+from evalflow.shared.files.store import upload_dir
+from evalflow.tally import service as tally
+from evalflow.tally.seal_rules import digest
 from tests.backup_craft import empty_target
 from tests.backup_world import final_world
 from tests.conftest import PG_URL, make_config, pg_schema

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import ObjectionFile, ObjectionFileRole
-from evalflow.services import files
+from evalflow.notice.models import ObjectionFile, ObjectionFileRole
+from evalflow.shared.files import store as files
 from tests.backup_craft import FILE_COLUMNS, Parts, declare_size, empty_target, open_parts, write
 from tests.backup_world import final_world
 from tests.factories import login

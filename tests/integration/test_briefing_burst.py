@@ -13,8 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Ballot
+from evalflow.shared.audit.models import AuditEntry
 from tests.briefing_world import build
 
 NAMES = ("甲社区", "乙社区", "丙社区", "丁社区", "戊社区", "己社区")

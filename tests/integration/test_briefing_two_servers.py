@@ -23,8 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow import create_app
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import Ballot
 from tests.briefing_world import build
 from tests.conftest import make_config, pg_schema
 

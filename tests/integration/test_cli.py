@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Campaign, User
-from evalflow.services import accounts
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign
 
 
 def test_create_admin_creates_office_account(app):

@@ -35,8 +35,9 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow import create_app
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Ballot
+from evalflow.shared.audit.models import AuditEntry
 from tests.briefing_world import build
 from tests.factories import PASSWORD, make_config
 from tests.outage_burst import Answer, Burst, Server, World

@@ -16,11 +16,15 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow import create_app, database
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.phases import Phase
+from evalflow.briefing import ballots
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import AuditChainHead, AuditEntry, Ballot, Campaign, Seat
-from evalflow.services import accounts, audit, ballots
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.audit import record as audit
+from evalflow.shared.audit.models import AuditChainHead, AuditEntry
+from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.phases import Phase
 from tests.briefing_world import build
 from tests.conftest import is_postgres, pg_schema
 from tests.factories import make_config

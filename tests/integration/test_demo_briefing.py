@@ -6,9 +6,10 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from evalflow.demo_briefing import TITLE
+from evalflow.briefing.models import Ballot, Presentation
+from evalflow.demo.briefing import TITLE
 from evalflow.extensions import db
-from evalflow.models import Ballot, Campaign, Presentation
+from evalflow.shared.campaigns.models import Campaign
 
 
 def test_demo_briefing_is_mid_briefing_with_working_ballot_urls(app, client):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Campaign
-from evalflow.services import notice
+from evalflow.notice import service as notice
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
 
 
 def test_demo_notice_campaigns_open_and_final(app, client):

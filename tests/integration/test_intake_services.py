@@ -10,21 +10,17 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.errors import Conflict, InvalidInput, TooLarge, UnsupportedType
-from evalflow.domain.intake import FileKind
 from evalflow.extensions import db
-from evalflow.models import (
-    Application,
-    ApplicationStatus,
-    ApplicationVersion,
-    AuditEntry,
-    Campaign,
-    StoredFile,
-    Unit,
-    VetoIncident,
-)
-from evalflow.services import files, intake, veto
+from evalflow.intake import applications as intake
+from evalflow.intake import veto
+from evalflow.intake.models import Application, ApplicationStatus, ApplicationVersion, VetoIncident
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.errors import Conflict, InvalidInput, TooLarge, UnsupportedType
+from evalflow.shared.files import store as files
+from evalflow.shared.files.models import StoredFile
+from evalflow.shared.files.rules import FileKind
 from tests.intake_world import EXE, PDF, World, build, stored_files
 
 OFFICE = Actor(Role.OFFICE, user_id=None, label="test")
@@ -221,7 +217,7 @@ def test_withdraw_needs_a_reason_and_changes_nothing(app, world, reason):
 
 
 def test_withdraw_is_office_only_and_per_campaign(app, world):
-    from evalflow.domain.errors import Forbidden, NotFound
+    from evalflow.shared.errors import Forbidden, NotFound
 
     incident = _vetoed_acceptance(app, world)
     with pytest.raises(Forbidden):

@@ -197,7 +197,7 @@ def _prepare_database(url: str, tmp: Path) -> None:
 
     from evalflow import create_app
     from evalflow.extensions import db
-    from evalflow.services import accounts
+    from evalflow.shared.accounts import service as accounts
 
     app = create_app(make_config(url, tmp))
     with app.app_context():
@@ -412,7 +412,7 @@ def test_nginx_write_burst_across_both_servers_loses_nothing(stack):
     # every write was audited, and the two servers kept one unbroken chain
     from evalflow import create_app
     from evalflow.extensions import db
-    from evalflow.services import audit
+    from evalflow.shared.audit import record as audit
 
     app = create_app(make_config(stack.db_url, stack.tmp))
     with app.app_context():
@@ -428,9 +428,9 @@ def test_nginx_ballot_burst_across_both_servers_loses_nothing(stack):
     import sqlalchemy as sa
 
     from evalflow import create_app
+    from evalflow.briefing.models import Ballot
     from evalflow.extensions import db
-    from evalflow.models import Ballot
-    from evalflow.services import audit
+    from evalflow.shared.audit import record as audit
     from tests.briefing_world import build
 
     grades = ("好", "较好", "一般")

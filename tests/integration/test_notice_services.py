@@ -9,11 +9,14 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from evalflow.domain.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Notice, ObjectionFile, ObjectionStatus, ProposedEntry
-from evalflow.services import notice, phases
+from evalflow.notice import service as notice
+from evalflow.notice.models import Notice, ObjectionFile, ObjectionStatus
+from evalflow.office import transitions as phases
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
+from evalflow.shared.phases import Phase
+from evalflow.tally.models import ProposedEntry
 from tests.intake_world import PNG
 from tests.notice_world import CONTACT, TODAY, published_world, review_world, set_phase, set_today
 

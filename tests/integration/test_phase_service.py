@@ -7,12 +7,17 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.errors import Conflict, Forbidden, InvalidTransition, TransitionBlocked
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Presentation
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, AttendanceStatus, AuditEntry, Campaign, Presentation
-from evalflow.services import campaigns, phases
+from evalflow.intake.models import ApplicationStatus
+from evalflow.office import transitions as phases
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.errors import Conflict, Forbidden, InvalidTransition, TransitionBlocked
+from evalflow.shared.phases import Phase
+from evalflow.training.models import AttendanceStatus
 from tests.helpers import add_unit, attend, make_office
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Presentation, PresentationStatus, SeatRole
 from evalflow.extensions import db
-from evalflow.models import Campaign, Presentation, PresentationStatus, SeatRole, TallySeal
-from evalflow.services import phases, tally
+from evalflow.office import transitions as phases
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
+from evalflow.tally import service as tally
+from evalflow.tally.models import TallySeal
 from tests.helpers import office_actor
 from tests.tally_world import build
 

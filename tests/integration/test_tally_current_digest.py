@@ -1,13 +1,13 @@
-"""The digest of the current ballots read grouped in SQL (services.tally_check.current_digest: seat ids
+"""The digest of the current ballots read grouped in SQL (tally.seal_check.current_digest: seat ids
 joined by group_concat / string_agg) equals the canonical digest over every ballot read as a row, on
 both engines — the assumption the seal check's fast path rests on."""
 
 from __future__ import annotations
 
-from evalflow.domain.tally_seal import digest
-from evalflow.models import SeatRole
-from evalflow.services import tally
-from evalflow.services.tally_check import current_digest
+from evalflow.briefing.models import SeatRole
+from evalflow.tally import service as tally
+from evalflow.tally.seal_check import current_digest
+from evalflow.tally.seal_rules import digest
 from tests.tally_world import build
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区", "戊社区"]

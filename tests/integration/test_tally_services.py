@@ -8,26 +8,21 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.access import PUBLIC, Actor, Role
-from evalflow.domain.errors import Forbidden, InvalidInput, NotFound, WrongPhase
-from evalflow.domain.phases import Phase
-from evalflow.domain.tally import Method
+from evalflow.briefing.models import Ballot, Presentation, PresentationStatus, SeatRole
 from evalflow.extensions import db
-from evalflow.models import (
-    AuditEntry,
-    Ballot,
-    Presentation,
-    PresentationStatus,
-    Seat,
-    SeatRole,
-    TallySeal,
-    Unit,
-    VetoIncident,
-)
-from evalflow.services import phases, proposals, tally
-
-from ..helpers import office_actor
-from ..tally_world import build, set_phase, uniform
+from evalflow.intake.models import VetoIncident
+from evalflow.office import transitions as phases
+from evalflow.shared.access import PUBLIC, Actor, Role
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Seat, Unit
+from evalflow.shared.errors import Forbidden, InvalidInput, NotFound, WrongPhase
+from evalflow.shared.phases import Phase
+from evalflow.tally import proposals
+from evalflow.tally import service as tally
+from evalflow.tally.models import TallySeal
+from evalflow.tally.rules import Method
+from tests.helpers import office_actor
+from tests.tally_world import build, set_phase, uniform
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import Campaign, SeatRole, TallySeal, Unit
-from evalflow.services import tally
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.tally import service as tally
+from evalflow.tally.models import TallySeal
 from tests.helpers import office_actor
 from tests.sealed_tally import sealed_world
 

@@ -7,20 +7,26 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.access import Actor, Role
-from evalflow.domain.errors import Conflict, Duplicate, Forbidden, InvalidInput, NotFound, WrongPhase
-from evalflow.domain.phases import Phase
+from evalflow.briefing import seats
 from evalflow.extensions import db
-from evalflow.models import (
-    ApplicationStatus,
-    Attendance,
-    AttendanceStatus,
-    AuditEntry,
-    Campaign,
-    Seat,
-    Training,
+from evalflow.intake.models import ApplicationStatus
+from evalflow.office import transitions as phases
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.errors import (
+    Conflict,
+    Duplicate,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    WrongPhase,
 )
-from evalflow.services import accounts, faq, phases, seats, training
+from evalflow.shared.phases import Phase
+from evalflow.training import faq
+from evalflow.training import service as training
+from evalflow.training.models import Attendance, AttendanceStatus, Training
 from tests.helpers import add_unit, attend, office_actor
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.access import PUBLIC, Action, Actor, Decision, Role, decide
-from evalflow.domain.phases import Phase
+from evalflow.shared.access import PUBLIC, Action, Actor, Decision, Role, decide
+from evalflow.shared.phases import Phase
 
 OFFICE = Actor(Role.OFFICE, user_id=1)
 UNIT_A = Actor(Role.UNIT, user_id=2, unit_id=10, campaign_id=1)
@@ -40,7 +40,7 @@ def test_decide_matches_rules(actor, action, context, expected):
 
 
 def test_every_action_has_a_rule():
-    from evalflow.domain.access import RULES
+    from evalflow.shared.access import RULES
 
     assert set(RULES) == set(Action)
 

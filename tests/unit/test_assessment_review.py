@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.review import Reviewer, Status, assign, divergences, loads, open_codes
-from evalflow.domain.errors import InvalidInput
+from evalflow.shared.errors import InvalidInput
 
 D = Decimal
 

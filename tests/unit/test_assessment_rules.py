@@ -19,7 +19,7 @@ from evalflow.assessment.defaults import CATEGORIES, default_data, default_tree
 from evalflow.assessment.parse import check_tree, parse_tree
 from evalflow.assessment.rules import Kind, Method, Mode, decimal_of
 from evalflow.assessment.tree_json import tree_to_json
-from evalflow.domain.errors import InvalidInput
+from evalflow.shared.errors import InvalidInput
 from tests.assessment_trees import small_data, tree_data
 
 

@@ -16,7 +16,7 @@ from evalflow.assessment import xlsx_guard
 from evalflow.assessment.defaults import CATEGORIES, default_tree
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.workbook import MAX_ROWS, export_tree, read_tree, template
-from evalflow.domain.errors import DomainError, InvalidInput, TooLarge, UnsupportedType
+from evalflow.shared.errors import DomainError, InvalidInput, TooLarge, UnsupportedType
 from tests.assessment_trees import small_data, tree_data
 
 SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"

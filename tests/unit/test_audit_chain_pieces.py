@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.audit_chain import canonical_form, canonical_json, canonical_pieces
+from evalflow.shared.audit.chain import canonical_form, canonical_json, canonical_pieces
 
 HOLES = ("action", "from_state", "prev_hash", "seq")
 text = st.text(st.characters(exclude_categories=["Cs"]), max_size=30)  # no lone surrogates: not UTF-8

@@ -5,9 +5,10 @@ names are the ones ``new_stored_name`` makes."""
 from __future__ import annotations
 
 import evalflow.models  # noqa: F401 - every table in the metadata
+
 from evalflow.extensions import db
-from evalflow.services import files
-from evalflow.services.backup_rows import file_columns
+from evalflow.office.backup_rows import file_columns
+from evalflow.shared.files import store as files
 from tests.backup_craft import FILE_COLUMNS
 
 

@@ -1,4 +1,4 @@
-"""The bounds of an id and a day (domain/bounds.py): ASCII digits only, within the id columns' range."""
+"""The bounds of an id and a day (shared/bounds.py): ASCII digits only, within the id columns' range."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
-from evalflow.domain import bounds
-from evalflow.domain.briefing import parse_countdown
-from evalflow.domain.errors import InvalidInput
-from evalflow.domain.tally_bias import Thresholds, parse_thresholds
-from evalflow.domain.training import parse_checkin_minutes
+from evalflow.briefing.rules import parse_countdown
+from evalflow.shared import bounds
+from evalflow.shared.errors import InvalidInput
+from evalflow.tally.bias import Thresholds, parse_thresholds
+from evalflow.training.rules import parse_checkin_minutes
 
 
 @pytest.mark.parametrize(

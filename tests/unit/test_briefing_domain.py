@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evalflow.domain.briefing import (
+from evalflow.briefing.rules import (
     PresentationState,
     check_ballot,
     draw_order,
@@ -17,7 +17,7 @@ from evalflow.domain.briefing import (
     parse_seed,
     reconcile,
 )
-from evalflow.domain.errors import Conflict, Forbidden, InvalidInput
+from evalflow.shared.errors import Conflict, Forbidden, InvalidInput
 
 LABELS = ("好", "较好", "一般")
 

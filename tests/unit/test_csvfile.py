@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from evalflow import csvfile
+from evalflow.shared.files import csvfile
 
 
 def test_csv_writer_neutralises_every_formula_start_and_keeps_numbers():

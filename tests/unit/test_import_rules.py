@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain import intake as rules
-from evalflow.domain.intake import FileKind, TitleAction
+from evalflow.intake import rules
+from evalflow.intake.rules import TitleAction
+from evalflow.shared.files.rules import FileKind
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ from datetime import date
 
 import pytest
 
-from evalflow.domain import intake as rules
-from evalflow.domain.errors import Conflict, InvalidInput
-from evalflow.domain.intake import Decision, FileKind, Heading, Status
+from evalflow.intake import rules
+from evalflow.intake.rules import Decision, Heading, Status
+from evalflow.shared.errors import Conflict, InvalidInput
+from evalflow.shared.files.rules import FileKind
 
 
 def test_outline_finds_level_one_and_two_headings():

@@ -12,12 +12,12 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from evalflow.domain.scale import DEFAULT_SCALE
-from evalflow.pdf.cards import CARD_H, CARD_W, COLS, ROWS, Card, _origin, build_cards
-from evalflow.pdf.fonts import covers, fallback_fonts
-from evalflow.pdf.notice import Certificate, FormalDoc, Group, build_certificates, build_formal
-from evalflow.pdf.scoring_sheet import Sheet, build_sheets
-from evalflow.pdf.tally import render
+from evalflow.briefing.cards import CARD_H, CARD_W, COLS, ROWS, Card, _origin, build_cards
+from evalflow.briefing.scoring_sheet import Sheet, build_sheets
+from evalflow.notice.pdf import Certificate, FormalDoc, Group, build_certificates, build_formal
+from evalflow.shared.campaigns.scale import DEFAULT_SCALE
+from evalflow.shared.pdf.fonts import covers, fallback_fonts
+from evalflow.tally.pdf import render
 from tests import pdf_samples as s
 
 # Each document's margins in pt (left, top, right, bottom), as its design has them.
@@ -40,7 +40,7 @@ def _commendation() -> FormalDoc:
 
 
 BUILD = {
-    "cards": lambda: build_cards(s.cards(), title="评分代表证 · " + s.CAMPAIGN),  # as services.seats
+    "cards": lambda: build_cards(s.cards(), title="评分代表证 · " + s.CAMPAIGN),  # as briefing.seats
     "sheet": lambda: build_sheets([s.sheet()]),
     "notice": lambda: build_formal(s.notice_doc()),
     "commendation": lambda: build_formal(_commendation()),

@@ -1,4 +1,4 @@
-"""The layout helper every PDF builder draws user text with (evalflow/pdf/layout.py) and the fonts."""
+"""The layout helper every PDF builder draws user text with (evalflow/shared/pdf/layout.py) and the fonts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pdfplumber
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 
-from evalflow.pdf import fonts, layout
+from evalflow.shared.pdf import fonts, layout
 
 WIDTH = 200.0
 needs_fallback = pytest.mark.skipif(

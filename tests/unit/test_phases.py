@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.errors import InvalidTransition, TransitionBlocked
-from evalflow.domain.phases import (
+from evalflow.shared.errors import InvalidTransition, TransitionBlocked
+from evalflow.shared.phases import (
     TRANSITIONS,
     CampaignFacts,
     Phase,

@@ -1,5 +1,5 @@
 """The phase guards refuse to publish the notice, or to finish the campaign, from ballots changed since
-the seal (services.phases gathers the fact from services.tally.seal_check)."""
+the seal (office.transitions gathers the fact from tally.service.seal_check)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from evalflow.domain.phases import CampaignFacts, Phase, blocking_reasons
+from evalflow.shared.phases import CampaignFacts, Phase, blocking_reasons
 
 REASON = "选票在封存后被改动(当前选票与封存摘要不符),不能据此确定拟表彰对象或发布公示;请查明原因,将选票恢复为封存时的状态。"
 READY = CampaignFacts(notice_units=3, notice_ends_on=date(2026, 1, 9), today=date(2026, 1, 12))

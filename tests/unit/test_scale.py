@@ -6,8 +6,13 @@ from decimal import Decimal
 
 import pytest
 
-from evalflow.domain.errors import InvalidInput
-from evalflow.domain.scale import DEFAULT_SCALE, parse_scale, scale_from_json, scale_to_json
+from evalflow.shared.campaigns.scale import (
+    DEFAULT_SCALE,
+    parse_scale,
+    scale_from_json,
+    scale_to_json,
+)
+from evalflow.shared.errors import InvalidInput
 
 
 def test_default_scale_is_hao_jiaohao_yiban():

@@ -1,4 +1,4 @@
-"""Every number and date a request may send is bounded at the boundary (domain/bounds.py): an id is the
+"""Every number and date a request may send is bounded at the boundary (shared/bounds.py): an id is the
 one ``Id`` type, a date the one ``Day`` type, any other whole number has an upper bound. A field added
 later with a bare ``int`` id or a bare ``date`` fails here."""
 
@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
+import evalflow.schemas
 from pydantic import BaseModel
 
-import evalflow.schemas
-from evalflow.domain.bounds import MAX_ID
-from evalflow.schemas.base import Day, Id, Input, Query
+from evalflow.shared.api.schemas import Day, Id, Input, Query
+from evalflow.shared.bounds import MAX_ID
 
 ID_NAME = re.compile(r"(^|_)ids?$|^seat$")
 

@@ -10,9 +10,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalflow.domain.errors import InvalidInput
-from evalflow.domain.scale import DEFAULT_SCALE, Grade
-from evalflow.domain.tally import (
+from evalflow.shared.campaigns.scale import DEFAULT_SCALE, Grade
+from evalflow.shared.errors import InvalidInput
+from evalflow.tally.bias import (
+    Thresholds,
+    Vote,
+    aggregate,
+    downgrading,
+    flat_raters,
+    parse_thresholds,
+    reciprocity,
+    scale_factor,
+)
+from evalflow.tally.chart import bars, ticks
+from evalflow.tally.rules import (
     Method,
     UnitInfo,
     breakdown,
@@ -25,17 +36,6 @@ from evalflow.domain.tally import (
     rank_key,
     unit_counts,
 )
-from evalflow.domain.tally_bias import (
-    Thresholds,
-    Vote,
-    aggregate,
-    downgrading,
-    flat_raters,
-    parse_thresholds,
-    reciprocity,
-    scale_factor,
-)
-from evalflow.domain.tally_chart import bars, ticks
 
 LABELS = [g.label for g in DEFAULT_SCALE]
 POINTS = {g.label: Fraction(g.points) for g in DEFAULT_SCALE}

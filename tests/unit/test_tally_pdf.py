@@ -7,10 +7,10 @@ import io
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4
 
-from evalflow.domain.scale import DEFAULT_SCALE
-from evalflow.domain.tally import UnitInfo, compute, display
-from evalflow.domain.tally_chart import bars, ticks
-from evalflow.pdf.tally import Row, TallyDocument, render
+from evalflow.shared.campaigns.scale import DEFAULT_SCALE
+from evalflow.tally.chart import bars, ticks
+from evalflow.tally.pdf import Row, TallyDocument, render
+from evalflow.tally.rules import UnitInfo, compute, display
 
 
 def document(n: int) -> TallyDocument:

@@ -7,9 +7,9 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.scale import DEFAULT_SCALE
-from evalflow.domain.tally import Method, UnitInfo, compute, exact_text
-from evalflow.domain.tally_seal import (
+from evalflow.shared.campaigns.scale import DEFAULT_SCALE
+from evalflow.tally.rules import Method, UnitInfo, compute, exact_text
+from evalflow.tally.seal_rules import (
     ExportHeader,
     SealedBallot,
     canonical_line,

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from evalflow.domain.scale import DEFAULT_SCALE, Grade
-from evalflow.domain.tally import Method, UnitInfo, compute, exact_text
-from evalflow.domain.tally_seal import ExportHeader, SealedBallot, digest, export_csv, verify_export
+from evalflow.shared.campaigns.scale import DEFAULT_SCALE, Grade
+from evalflow.tally.rules import Method, UnitInfo, compute, exact_text
+from evalflow.tally.seal_rules import ExportHeader, SealedBallot, digest, export_csv, verify_export
 
 # Every character str.splitlines() takes for a line end, and a few more a name may carry.
 LINE_ENDS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\r", "\n", "\r\n"]
@@ -155,7 +155,7 @@ def test_property_digest_of_groups_equals_the_digest(rows):
     groups: dict[tuple[int, str, str], list[str]] = {}
     for unit, seat, grade, source in rows:
         groups.setdefault((unit, grade, source), []).append(seat)
-    from evalflow.domain.tally_check import digest_of_groups  # new with the seal check
+    from evalflow.tally.seal_check_rules import digest_of_groups  # new with the seal check
 
     found, count = digest_of_groups((u, g, s, seats) for (u, g, s), seats in groups.items())
     assert (found, count) == (digest([SealedBallot(*row) for row in rows]), len(rows))

@@ -1,4 +1,4 @@
-"""The one rule for user text (evalflow.domain.text), shared by the HTML forms and the API."""
+"""The one rule for user text (evalflow.shared.text), shared by the HTML forms and the API."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.messages import Message
-from evalflow.domain.text import has_visible_text, text_problem
+from evalflow.shared.messages import Message
+from evalflow.shared.text import has_visible_text, text_problem
 
 BAD = "含有无法保存的字符(如空字符、控制字符或不完整的 Unicode 字符),请删除后重试。"
 INVISIBLE = "不能只包含空白或不可见的字符,请填写可见的文字。"

@@ -1,5 +1,5 @@
 """The one text rule on one-line texts (names, titles, labels): no line break of any kind, no tab —
-in the API, the HTML forms and the unit list import alike (evalflow.domain.text)."""
+in the API, the HTML forms and the unit list import alike (evalflow.shared.text)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.errors import InvalidInput
-from evalflow.domain.intake import clean_unit
-from evalflow.domain.text import text_problem
+from evalflow.intake.rules import clean_unit
+from evalflow.shared.errors import InvalidInput
+from evalflow.shared.text import text_problem
 
 ONE_LINE = "须写在一行内:不能包含换行符、制表符或 Unicode 行/段分隔符(此处含 %s)。"
 

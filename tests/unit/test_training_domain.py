@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from evalflow.domain import training as t
-from evalflow.domain.errors import InvalidInput
+from evalflow.shared.errors import InvalidInput
+from evalflow.training import rules as t
 
 
 def test_default_agenda_has_the_six_topics_of_card_5() -> None:

@@ -8,9 +8,9 @@ import zipfile
 import docx
 import pytest
 
-from evalflow.domain.errors import InvalidInput, TooLarge
-from evalflow.domain.intake import outline
-from evalflow.services.wordtext import Limits, format_number, read_docx, render_table
+from evalflow.intake.rules import outline
+from evalflow.intake.wordtext import Limits, format_number, read_docx, render_table
+from evalflow.shared.errors import InvalidInput, TooLarge
 from tests.word_docs import CHINESE_OUTLINE, base_docx, build_docx, flood_docx, p, r, table
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evalflow.domain.errors import InvalidInput
-from evalflow.domain.workdays import (
+from evalflow.shared.errors import InvalidInput
+from evalflow.shared.workdays import (
     LIBRARY_LAST_YEAR,
     MAX_WORKING_DAYS,
     clean_extra_day,

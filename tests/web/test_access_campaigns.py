@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.access import Role
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import Campaign, Seat, SeatRole, Unit
-from evalflow.services import accounts
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from tests.helpers import bearer, office_token
 
 

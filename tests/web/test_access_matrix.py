@@ -21,11 +21,14 @@ from typing import Any
 import pytest
 from werkzeug.security import generate_password_hash
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign, Seat, SeatRole, User
-from evalflow.services import accounts
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.phases import Phase
 from tests.helpers import add_unit, bearer
 
 ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED = (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.access import Role
 from evalflow.extensions import db
-from evalflow.models import Campaign, Unit
-from evalflow.services import accounts
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.campaigns.models import Campaign, Unit
 from tests.factories import login
 from tests.helpers import make_office
 

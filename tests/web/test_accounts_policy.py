@@ -9,12 +9,13 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from evalflow.domain.access import Role
-from evalflow.domain.errors import Duplicate, InvalidInput
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Campaign, Unit, User
-from evalflow.services import accounts
+from evalflow.shared.access import Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.errors import Duplicate, InvalidInput
+from evalflow.shared.phases import Phase
 from tests.conftest import csrf_from
 from tests.helpers import OFFICE_PASSWORD, make_office
 from tests.web.test_html_auth import login

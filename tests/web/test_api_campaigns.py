@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.campaigns.models import Campaign
 from tests.helpers import add_unit, bearer, office_token
 
 DEFAULT_SCALE_POINTS = [("好", 100), ("较好", 80), ("一般", 60)]

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import ApiToken
+from evalflow.shared.accounts.models import ApiToken
 from tests.helpers import OFFICE_PASSWORD, bearer, make_office, office_token
 
 

@@ -30,9 +30,9 @@ from jsonschema import Draft202012Validator
 from schemathesis import GenerationMode
 
 from evalflow import create_app
-from evalflow.domain.phases import Phase as CampaignPhase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.phases import Phase as CampaignPhase
 from tests import factories as make
 from tests.contract import check_response
 from tests.factories import make_config

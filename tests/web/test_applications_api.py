@@ -7,7 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Application, AuditEntry, Campaign
+from evalflow.intake.models import Application
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Campaign
 from tests.intake_steps import SECRET_TEXT, review, submit, submitted, write_report
 from tests.intake_world import (
     PDF,

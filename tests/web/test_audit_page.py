@@ -6,11 +6,12 @@ import csv
 import io
 from datetime import timedelta
 
-from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
-from evalflow.models import Campaign, Unit, User
-from evalflow.services import audit
-from evalflow.services.clock import today
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts.models import User
+from evalflow.shared.audit import record as audit
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.clock import today
 from tests.helpers import make_office
 from tests.web.test_html_auth import login
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
+from evalflow.briefing import seats
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import Ballot, Campaign
-from evalflow.services import accounts, seats
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
 from tests.briefing_world import BriefingWorld, build
 from tests.helpers import bearer, office_actor
 
@@ -119,7 +121,7 @@ def test_ballot_audit_entries_verify_whatever_the_grade_labels(client, labels):
     """On PostgreSQL the database writes the entry's canonical JSON and hashes it (the grade it
     replaced is known only to the statement): it must match Python's byte for byte, whatever the
     labels hold. The chain verifies after casts and changes on both engines."""
-    from evalflow.services import audit
+    from evalflow.shared.audit import record as audit
 
     w = build(client)
     scale = [{"label": label, "points": 3 - i, "criteria": ""} for i, label in enumerate(labels)]
@@ -135,7 +137,7 @@ def test_ballot_audit_entries_verify_whatever_the_grade_labels(client, labels):
         assert _vote(client, w, grade).status_code == 200, grade
     for role in ("cadre", "public"):
         assert _vote(client, w, labels[2], w.seat_headers(2, role)).status_code == 200
-    from evalflow.models import AuditEntry
+    from evalflow.shared.audit.models import AuditEntry
 
     entries = db.session.execute(
         sa.select(AuditEntry.action, AuditEntry.from_state, AuditEntry.to_state)

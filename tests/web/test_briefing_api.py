@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.briefing import draw_order
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Ballot, Presentation
+from evalflow.briefing.rules import draw_order
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Ballot, Campaign, Presentation
-from evalflow.services import clock
+from evalflow.shared import clock
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
 from tests.briefing_world import BriefingWorld, build
 
 
@@ -91,7 +93,7 @@ def test_closed_presentation_is_never_reopened(client, world):
 
 
 def test_open_needs_briefing_phase(client, world):
-    from evalflow.domain.phases import Phase
+    from evalflow.shared.phases import Phase
 
     world.campaign.phase = Phase.REVIEW
     db.session.commit()

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
+from evalflow.briefing.models import Ballot, Presentation
 from evalflow.extensions import db
-from evalflow.models import Ballot, Presentation
 from tests.briefing_world import BriefingWorld, build
 from tests.conftest import csrf_from
 from tests.training_world import UNIT_PASSWORD

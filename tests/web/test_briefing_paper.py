@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.models import Ballot
 from tests.briefing_world import BriefingWorld, build
 
 

@@ -12,7 +12,7 @@ from PIL import Image
 from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 
-from evalflow.pdf.cards import COLS, ROWS, Card, build_cards
+from evalflow.briefing.cards import COLS, ROWS, Card, build_cards
 from tests.training_world import World, build
 
 WQY = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"

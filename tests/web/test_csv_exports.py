@@ -1,4 +1,4 @@
-"""Every CSV the app writes goes through one writer (evalflow.csvfile): no cell a spreadsheet would
+"""Every CSV the app writes goes through one writer (evalflow.shared.files.csvfile): no cell a spreadsheet would
 run as a formula, ``Content-Type: text/csv; charset=utf-8`` once; the sealed ballot export still
 verifies with formula-like unit names and grade labels."""
 
@@ -10,10 +10,12 @@ import zipfile
 
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
+from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.models import Ballot, Presentation, PresentationStatus, TallySeal
-from evalflow.services import phases, tally
+from evalflow.office import transitions as phases
+from evalflow.shared.phases import Phase
+from evalflow.tally import service as tally
+from evalflow.tally.models import TallySeal
 from tests.backup_world import final_world
 from tests.factories import login
 from tests.helpers import office_actor

@@ -126,7 +126,8 @@ def test_database_connection_dying_at_commit_is_503_then_recovers(app, kind):
 def test_database_ballot_dying_at_its_statement_keeps_the_last_acknowledged_grade(app):
     """The phone's ballot whose one statement (the seat card is remembered: no lookup) meets a dead
     connection changes nothing — neither the grade nor the audit log; its retry stores it, once."""
-    from evalflow.models import AuditEntry, Ballot
+    from evalflow.briefing.models import Ballot
+    from evalflow.shared.audit.models import AuditEntry
 
     scene = _scene(app)
     assert scene.ballot("好").get_json()["grade"] == "好"
@@ -152,7 +153,7 @@ def test_database_statement_bug_stays_a_500(app, monkeypatch):
     def broken(*_args: Any, **_kw: Any) -> None:
         db.session.execute(sa.text("SELECT * FROM no_such_table"))
 
-    monkeypatch.setattr("evalflow.services.briefing_live.seat_view", broken)
+    monkeypatch.setattr("evalflow.briefing.live.seat_view", broken)
     response = scene.requests["html_page"]()
     assert response.status_code == 500
     assert "服务器出错了" in response.get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""One way to send a stored file or a generated PDF (``services.files.send_stored`` / ``send_pdf``):
+"""One way to send a stored file or a generated PDF (``shared.files.store.send_stored`` / ``send_pdf``):
 404 when the stored file is gone, never cached, the Chinese file name kept."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from urllib.parse import quote
 
 import pytest
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus
-from evalflow.services import files
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.files import store as files
+from evalflow.shared.phases import Phase
 from tests import factories as make
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 
@@ -34,7 +34,7 @@ def material(client, auth):
 
 
 def _remove_from_disk(fid: int) -> None:
-    from evalflow.models import StoredFile
+    from evalflow.shared.files.models import StoredFile
 
     files.path_of(db.session.get(StoredFile, fid)).unlink()
 
@@ -87,7 +87,7 @@ def test_send_pdf_inline_shows_the_public_notice_in_the_browser(app):
 
 
 def test_no_view_builds_its_own_download_headers():
-    """Every generated download of the app uses services.files (no view builds its own headers)."""
+    """Every generated download of the app uses shared.files.store (no view builds its own headers)."""
     from pathlib import Path
 
     import evalflow

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import redirect
 
-from evalflow.domain.errors import Conflict
-from evalflow.domain.messages import msg
 from evalflow.extensions import db
-from evalflow.models import Campaign
-from evalflow.web.feedback import flash_failure
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.errors import Conflict
+from evalflow.shared.messages import msg
+from evalflow.shared.web.feedback import flash_failure
 
 
 def test_flash_failure_rolls_back_before_the_redirect_commits(app, client):

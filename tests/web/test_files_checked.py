@@ -8,10 +8,10 @@ import re
 
 import pytest
 
-from evalflow.domain.intake import human_size
 from evalflow.extensions import db
-from evalflow.models import StoredFile
-from evalflow.services import files
+from evalflow.shared.files import store as files
+from evalflow.shared.files.models import StoredFile
+from evalflow.shared.files.rules import human_size
 from tests.intake_world import PDF, PNG, World, build, file_rows, pdf_bytes, raw_upload, stored_files, upload
 from tests.web.test_intake_html import as_office, as_unit, post_file
 
@@ -161,7 +161,7 @@ def test_portal_over_cap_attachment_is_refused_with_message(client, app, world):
 
 
 def test_refused_body_is_read_to_its_end_before_answering(app):
-    from evalflow.web import drain
+    from evalflow.shared.web import drain
 
     body = io.BytesIO(b"x" * (3 * 1024 * 1024))
     with app.test_request_context("/unit/application/attachments", method="POST", input_stream=body,
@@ -171,7 +171,7 @@ def test_refused_body_is_read_to_its_end_before_answering(app):
 
 
 def test_endless_body_is_not_drained(app):
-    from evalflow.web import drain
+    from evalflow.shared.web import drain
 
     declared = drain.DRAIN_FACTOR * app.config["MAX_CONTENT_LENGTH"] + 1
     body = io.BytesIO(b"x" * 1024)

@@ -1,5 +1,5 @@
 """Hostile input through the HTML forms: every case is a clean 4xx (or a flashed refusal), nothing is
-stored, on SQLite and PostgreSQL alike. The same rule as the API: evalflow.domain.text."""
+stored, on SQLite and PostgreSQL alike. The same rule as the API: evalflow.shared.text."""
 
 from __future__ import annotations
 
@@ -15,11 +15,20 @@ from wtforms import DateTimeField, FieldList, Form, FormField, IntegerField
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import NumberRange
 
-import evalflow.web
-from evalflow.domain.bounds import MAX_ID
+import evalflow.shared.web
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus, Campaign, Unit, User
-from evalflow.web.forms import DayInRange, IdField, IdMultipleField, IdSelectField, SafeForm, SafeSubForm
+from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.shared.accounts.models import User
+from evalflow.shared.bounds import MAX_ID
+from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.web.forms import (
+    DayInRange,
+    IdField,
+    IdMultipleField,
+    IdSelectField,
+    SafeForm,
+    SafeSubForm,
+)
 from tests.conftest import csrf_from
 from tests.intake_world import UNIT_PASSWORD, build
 from tests.web.test_html_auth import login
@@ -121,8 +130,8 @@ def _all_subclasses(cls: type) -> set[type]:
 
 def test_every_form_of_the_app_checks_its_text():
     """A form added later that forgets SafeForm fails here (its text fields would take NUL bytes)."""
-    for module in pkgutil.iter_modules(evalflow.web.__path__):
-        importlib.import_module(f"evalflow.web.{module.name}")
+    for module in pkgutil.iter_modules(evalflow.shared.web.__path__):
+        importlib.import_module(f"evalflow.shared.web.{module.name}")
     ours = [
         f
         for f in _all_subclasses(FlaskForm) | _all_subclasses(Form)
@@ -159,10 +168,10 @@ def _bound_fields(form: Any) -> list[Any]:
 
 
 def test_every_form_bounds_its_ids_numbers_and_dates(app):
-    """The same bounds as the API (domain/bounds.py): an id field is an IdField or IdSelectField, any
+    """The same bounds as the API (shared/bounds.py): an id field is an IdField or IdSelectField, any
     other whole number has an upper bound, every date field gets DayInRange (through SafeForm)."""
-    for module in pkgutil.iter_modules(evalflow.web.__path__):
-        importlib.import_module(f"evalflow.web.{module.name}")
+    for module in pkgutil.iter_modules(evalflow.shared.web.__path__):
+        importlib.import_module(f"evalflow.shared.web.{module.name}")
     forms = [f for f in _all_subclasses(SafeForm) if f.__module__.startswith("evalflow.")]
     problems, dates, ids = [], 0, 0
     with app.test_request_context():
@@ -214,7 +223,10 @@ def _world(app: Any, client: Any, kind: str) -> dict[str, Any]:
 
 
 def _rows() -> tuple[int, ...]:
-    from evalflow.models import Ballot, CalendarDay, Notice, Objection, Training, VetoIncident
+    from evalflow.briefing.models import Ballot
+    from evalflow.intake.models import VetoIncident
+    from evalflow.notice.models import CalendarDay, Notice, Objection
+    from evalflow.training.models import Training
 
     count = lambda model: db.session.scalar(sa.select(sa.func.count()).select_from(model))  # noqa: E731
     starts = db.session.scalar(sa.select(sa.func.count()).where(Training.starts_at.is_not(None)))

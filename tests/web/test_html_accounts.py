@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import User
+from evalflow.shared.accounts.models import User
 from tests.factories import csrf_from, login
 from tests.helpers import OFFICE_PASSWORD, make_office
 

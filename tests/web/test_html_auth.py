@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.access import Actor, Role
 from evalflow.extensions import db
-from evalflow.models import User
-from evalflow.services import accounts
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts.models import User
 from tests.factories import csrf_from, login
 from tests.helpers import OFFICE_PASSWORD, make_office
 
@@ -97,7 +97,7 @@ def test_logout_requires_csrf(client, office):
 
 def test_office_pages_refuse_anonymous_and_unit(app, client):
     assert client.get("/office/").status_code == 302
-    from evalflow.models import Campaign, Unit
+    from evalflow.shared.campaigns.models import Campaign, Unit
 
     campaign = Campaign(title="c")
     db.session.add(campaign)

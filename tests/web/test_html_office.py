@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus, Campaign
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
 from tests.factories import csrf_from, login
 from tests.helpers import add_unit, make_office
 
@@ -152,8 +153,8 @@ def test_scale_editor_refused_after_draft(signed_in):
 
 
 def test_activity_log_shows_states_in_words(signed_in):
-    from evalflow.domain.access import Actor, Role
-    from evalflow.services import audit
+    from evalflow.shared.access import Actor, Role
+    from evalflow.shared.audit import record as audit
 
     new_campaign(signed_in)
     campaign = db.session.query(Campaign).one()
@@ -169,9 +170,9 @@ def test_activity_log_shows_states_in_words(signed_in):
 
 
 def test_activity_log_names_the_unit_acted_on(signed_in):
-    from evalflow.domain.access import Actor, Role
-    from evalflow.models import Application
-    from evalflow.services import audit
+    from evalflow.intake.models import Application
+    from evalflow.shared.access import Actor, Role
+    from evalflow.shared.audit import record as audit
 
     new_campaign(signed_in)
     campaign = db.session.query(Campaign).one()

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from evalflow.briefing.models import Ballot, PaperEntry
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Ballot, Notice, Objection, PaperEntry, Training
+from evalflow.notice.models import Notice, Objection
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.training.models import Training
 from tests import factories as make
 from tests.briefing_world import build as briefing_world
 from tests.conftest import csrf_from
@@ -180,8 +183,8 @@ def test_training_form_starting_in_year_1_says_why(client, auth):
 
 def _audit_world(auth) -> None:
     campaign = make.campaign()
-    from evalflow.domain.access import Actor, Role
-    from evalflow.services import audit
+    from evalflow.shared.access import Actor, Role
+    from evalflow.shared.audit import record as audit
 
     audit.record(Actor(Role.OFFICE, label="alice"), "campaign.create", campaign_id=campaign.id, reason="第一")
     auth.browser(make.office("clerk"))

@@ -144,7 +144,7 @@ def test_access_matrix_status_and_no_leak(client, world, endpoint, who):
 
 
 def test_every_intake_route_is_in_the_matrix(app):
-    from evalflow.api.common import SPEC_PATHS
+    from evalflow.shared.api.routes import SPEC_PATHS
 
     covered = {
         ("/campaigns/{cid}/units", "post"), ("/campaigns/{cid}/units", "get"),

@@ -11,7 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus, AuditEntry, Unit, User, VetoIncident
+from evalflow.intake.models import Application, ApplicationStatus, VetoIncident
+from evalflow.shared.accounts.models import User
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Unit
 from tests.factories import csrf_from, login
 from tests.intake_world import EXE, PDF, UNIT_PASSWORD, World, build, docx_bytes, file_rows, stored_files
 
@@ -352,7 +355,7 @@ def test_office_withdraws_veto_with_reason(client, app, world):
 
 
 def test_office_sees_diff_between_versions(client, world):
-    from evalflow.models import ApplicationVersion
+    from evalflow.intake.models import ApplicationVersion
 
     application = app_row(world.a)
     db.session.add_all([

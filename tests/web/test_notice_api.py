@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from evalflow import create_app
 from evalflow.extensions import db
-from evalflow.models import Objection, ObjectionFile
+from evalflow.notice.models import Objection, ObjectionFile
 from tests.conftest import make_config
 from tests.helpers import OFFICE_PASSWORD, bearer
 from tests.intake_world import PDF, PNG

@@ -15,10 +15,11 @@ from PIL import Image
 from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Objection
-from evalflow.services import notice, phases
+from evalflow.notice import service as notice
+from evalflow.notice.models import Objection
+from evalflow.office import transitions as phases
+from evalflow.shared.phases import Phase
 from tests.conftest import csrf_from
 from tests.helpers import OFFICE_PASSWORD
 from tests.intake_world import JPEG, PDF, PNG

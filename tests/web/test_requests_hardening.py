@@ -59,7 +59,7 @@ def test_gunicorn_access_log_redacts_seat_tokens():
 
     from gunicorn.config import Config
 
-    from evalflow.accesslog import RedactingLogger
+    from evalflow.shared.accesslog import RedactingLogger
 
     environ = {
         "REQUEST_METHOD": "GET",

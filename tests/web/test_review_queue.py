@@ -1,13 +1,13 @@
-"""The review queue's status filter, parsed once (``schemas.applications.QueueQuery``) for the API
+"""The review queue's status filter, parsed once (``intake.schemas.QueueQuery``) for the API
 and the office's page: a status that does not exist is a 400 in the API and a message on the page."""
 
 from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import ApplicationStatus
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.phases import Phase
 from tests import factories as make
 
 

@@ -13,7 +13,8 @@ import io
 import pytest
 
 from evalflow.extensions import db
-from evalflow.models import FaqEntry, Seat
+from evalflow.shared.campaigns.models import Seat
+from evalflow.training.models import FaqEntry
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import World, build
 

@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Seat
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Seat
+from evalflow.shared.phases import Phase
 from tests.training_world import World, build, set_phase
 
 
@@ -185,7 +186,7 @@ def test_seat_token_is_not_stored_and_depends_on_the_secret_key(client, world, a
 
 
 def test_seat_of_rejected_unit_is_refused(client, world):
-    from evalflow.models import Application, ApplicationStatus
+    from evalflow.intake.models import Application, ApplicationStatus
 
     app_row = db.session.scalar(sa.select(Application).where(Application.unit_id == world.pending.id))
     app_row.status = ApplicationStatus.REJECTED

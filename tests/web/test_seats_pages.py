@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask import g
 
 from evalflow.extensions import db
-from evalflow.models import Attendance, Seat
+from evalflow.shared.campaigns.models import Seat
+from evalflow.training.models import Attendance
 from tests.factories import csrf_from, login
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import UNIT_PASSWORD, World, build

@@ -10,10 +10,10 @@ import uuid
 import pytest
 
 from evalflow import create_app
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Campaign
+from evalflow.shared.access import Role
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
 from tests.conftest import csrf_from, make_config
 from tests.helpers import add_unit
 from tests.training_world import UNIT_PASSWORD, make_user

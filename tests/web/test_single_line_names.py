@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Campaign, Unit
+from evalflow.shared.campaigns.models import Campaign, Unit
 from tests.factories import csrf_from, login
 from tests.intake_world import UNIT_PASSWORD, build
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Application, ApplicationStatus
+from evalflow.intake.models import Application, ApplicationStatus
 from tests.conftest import csrf_from
 from tests.intake_world import UNIT_PASSWORD, build
 from tests.web.test_html_auth import login

@@ -9,9 +9,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from evalflow.domain.phases import Phase
-from evalflow.domain.tally_seal import verify_export
-from evalflow.models import SeatRole
+from evalflow.briefing.models import SeatRole
+from evalflow.shared.phases import Phase
+from evalflow.tally.seal_rules import verify_export
 from tests.tally_world import build, set_phase
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]

@@ -9,11 +9,13 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from evalflow.domain.access import Role
-from evalflow.domain.phases import Phase
-from evalflow.domain.tally_seal import verify_export
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, SeatRole, TallySettings
+from evalflow.shared.access import Role
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.phases import Phase
+from evalflow.tally.models import TallySettings
+from evalflow.tally.seal_rules import verify_export
 from tests.conftest import csrf_from
 from tests.tally_world import build, set_phase
 from tests.training_world import UNIT_PASSWORD, make_user

@@ -13,10 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from evalflow.domain.tally_seal import digest, verify_export
+from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
-from evalflow.models import SeatRole
-from evalflow.services import tally
+from evalflow.tally import service as tally
+from evalflow.tally.seal_rules import digest, verify_export
 from tests.factories import csrf_from, login
 from tests.helpers import office_actor
 from tests.sealed_tally import delete_ballot, restore_grade, seal_of, sealed_world, tamper_grade

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Attendance, AuditEntry, FaqEntry, StoredFile, Training
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.files.models import StoredFile
+from evalflow.shared.phases import Phase
+from evalflow.training.models import Attendance, FaqEntry, Training
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 from tests.training_world import World, build, set_phase
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.domain.phases import Phase
 from evalflow.extensions import db
-from evalflow.models import Training
+from evalflow.shared.phases import Phase
+from evalflow.training.models import Training
 from tests import factories as make
 
 

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, Unit, User
+from evalflow.shared.accounts.models import User
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Unit
 from tests.intake_steps import token_for
 from tests.intake_world import (
     PNG,

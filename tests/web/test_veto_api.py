@@ -9,7 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import AuditEntry, VetoIncident
+from evalflow.intake.models import VetoIncident
+from evalflow.shared.audit.models import AuditEntry
 from tests.intake_steps import record_veto, review, submitted
 from tests.intake_world import (
     EXE,
@@ -169,7 +170,7 @@ def test_veto_on_accepted_unit_in_intake_withdraws_acceptance(client, app, world
 
 
 def test_veto_after_intake_keeps_status_but_marks_unit(client, app, world):
-    from evalflow.services.veto import vetoed_unit_ids
+    from evalflow.intake.veto import vetoed_unit_ids
 
     app.config["FROZEN_TODAY"] = "2026-11-28"
     submitted(client, world)

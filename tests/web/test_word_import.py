@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.models import Application
+from evalflow.intake.models import Application
 from tests.intake_world import World, build, docx_bytes, file_rows, stored_files
 from tests.web.test_intake_html import as_unit, post_file
 from tests.word_docs import CHINESE_OUTLINE, build_docx, flood_docx, p, table

@@ -1,1 +1,0 @@
-"""PDF builders (reportlab): plain data in, bytes out. Nothing here touches the database or Flask."""

@@ -1,0 +1,1 @@
+"""Accounts and who is calling: users, passwords, API tokens, sessions, seat cards, sign-in throttling."""

@@ -1,0 +1,28 @@
+"""TODO docstring"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    HiddenField,
+    PasswordField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from evalflow.shared.web.forms import SafeForm
+
+
+class LoginForm(SafeForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    password = PasswordField(_l("密码"), validators=[DataRequired(_l("请填写密码。"))])
+    next = HiddenField()
+
+
+class AccountForm(SafeForm):
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[DataRequired(_l("请填写密码。")), Length(min=10, message=_l("密码至少 10 个字符。"))],
+    )

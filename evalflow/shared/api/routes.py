@@ -1,0 +1,363 @@
+"""Request plumbing of the API: who is calling, the JSON body, and documented routes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from flask import Response, g, jsonify, request
+from flask_login import current_user
+from flask_wtf.csrf import validate_csrf
+from pydantic import BaseModel, TypeAdapter
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.validators import ValidationError as CSRFInvalid
+
+from evalflow.database import without_transaction
+from evalflow.shared.access import PUBLIC, Actor
+from evalflow.shared.accounts import service as accounts
+from evalflow.shared.api import bp
+from evalflow.shared.api.schemas import parse_query, validate_json
+from evalflow.shared.campaigns.guard import UNSAFE, refuse_writes_after_final
+from evalflow.shared.converters import MAX_ID
+from evalflow.shared.errors import DomainError, InvalidInput, Unauthenticated
+from evalflow.shared.files import store as files
+from evalflow.shared.messages import N_, msg
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    if header:
+        raise Unauthenticated(msg(N_("无法识别的认证方式,请使用 Bearer 令牌。")))
+    return None
+
+
+def authenticate_request() -> None:
+    """Set ``g.actor``: a bearer token (user or seat), else the browser session, else public; then
+    refuse a write to a finished campaign (write_guard.py).
+
+    A bad token is a 401 at once. Cookie-authenticated writes must carry the CSRF token. A route
+    declared ``single_statement`` runs without a transaction on PostgreSQL (database.py).
+    """
+    if request.endpoint in SINGLE_STATEMENT:
+        without_transaction()
+    _authenticate(remembered=request.endpoint in CHECKS_SEAT_CARD)
+    refuse_writes_after_final()
+
+
+def reauthenticate() -> Actor:
+    """Authenticate again from the database, for a view whose write refused a remembered seat card
+    (``route(checks_seat_card=True)``): the card is forgotten, and the request goes on as if it had
+    never been remembered — 401 when the card is no longer valid (a good one is remembered again)."""
+    card = g.pop("seat_card", None)
+    if card is not None:
+        accounts.forget_card(card)
+    g.pop("campaign_facts", None)
+    _authenticate(remembered=True, fresh=True)
+    refuse_writes_after_final()
+    return g.actor
+
+
+def _authenticate(remembered: bool = False, fresh: bool = False) -> None:
+    raw = _bearer()
+    if raw is not None:
+        found = accounts.bearer(raw, remembered=remembered, fresh=fresh)
+        if isinstance(found, accounts.SeatCard):  # its campaign was read by the same query
+            g.actor, g.campaign_facts, g.seat_card = found.actor, found.facts, found
+            return
+        if found is not None:
+            g.actor = accounts.actor_for_user(found)
+            return
+        raise Unauthenticated(msg(N_("令牌无效或已过期,请重新登录。")))
+    if current_user.is_authenticated:
+        if request.method in UNSAFE:
+            try:
+                validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
+            except CSRFInvalid:
+                raise DomainError(msg(N_("缺少或无效的安全令牌(CSRF)。")), code="csrf_failed") from None
+        g.actor = accounts.actor_for_user(current_user)
+        return
+    g.actor = PUBLIC
+
+
+bp.before_request(authenticate_request)
+
+
+def actor() -> Actor:
+    return g.actor
+
+
+def require_login() -> Actor:
+    if g.actor is PUBLIC:
+        raise Unauthenticated()
+    return g.actor
+
+
+def json_body() -> Any:
+    """The request's JSON document, or a 400 in the contract's shape. Nesting too deep for the
+    parser is malformed input, not a crash."""
+    raw = request.get_data(cache=True)
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (ValueError, RecursionError):
+        raise InvalidInput(msg(N_("请求体不是有效的 JSON。"))) from None
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or a 400 in the contract's shape (routes not yet typed)."""
+    data = json_body()
+    if not isinstance(data, dict):
+        raise InvalidInput(msg(N_("请求体必须是 JSON 对象。")))
+    return data
+
+
+def upload(name: str = "file") -> Any:
+    """The uploaded file of a multipart request; an oversized body is a 413 in the contract's shape."""
+    try:
+        return request.files.get(name)
+    except RequestEntityTooLarge:
+        raise files.too_large(files.max_file_bytes()) from None
+
+
+def multipart_body(
+    field: str = "file", *, optional: bool = False, form: type[BaseModel] | None = None
+) -> dict[str, Any]:
+    """The JSON Schema of a multipart upload of *field* (plus the fields of *form*), for ``route``."""
+    schema: dict[str, Any] = {"type": "object", "properties": {field: {"type": "string", "format": "binary"}}}
+    required = [] if optional else [field]
+    if form is not None:
+        fields = form.model_json_schema()
+        schema["properties"].update(fields.get("properties", {}))
+        required += fields.get("required", [])
+    schema["required"] = required
+    return schema
+
+
+def reply(data: Any, status: int = 200) -> Response:
+    response = jsonify(data)
+    response.status_code = status
+    return response
+
+
+# --- documented routes -------------------------------------------------------------------
+
+SPEC_PATHS: dict[str, dict[str, Any]] = {}
+# Endpoints whose view writes with at most one statement (``route(single_statement=True)``).
+SINGLE_STATEMENT: set[str] = set()
+# Endpoints whose view checks a seat's card in its own write (``route(checks_seat_card=True)``).
+CHECKS_SEAT_CARD: set[str] = set()
+# Every type a route declares (bodies, queries, responses), for the document's components.
+DECLARED: list[tuple[Any, str]] = []
+PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+Responses = dict[int, Any]
+
+
+def openapi_path(rule: str) -> str:
+    return PATH_PARAM.sub(r"{\1}", rule)
+
+
+def route(
+    rule: str,
+    method: str,
+    *,
+    summary: str,
+    tag: str,
+    auth: str = "bearer",
+    body: type[BaseModel] | None = None,
+    body_optional: bool = False,
+    query: type[BaseModel] | None = None,
+    responses: Responses | None = None,
+    request_schema: dict[str, Any] | None = None,
+    multipart: dict[str, Any] | None = None,
+    single_statement: bool = False,
+    checks_seat_card: bool = False,
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
+
+    *auth*: ``"bearer"`` (the default) needs a signed-in caller — a seat, a unit or the office — and
+    answers an anonymous request 401 before its body or query is looked at; ``"public"`` lets anyone
+    call (a bad token is still a 401). Which role may do what is the view's service's decision.
+
+    *body* and *query* are validated before the view runs and passed to it under those names; the
+    view returns an output object (or ``(object, status)``, or a ready ``Response``), which is
+    serialized through the type declared for that status. ``responses`` maps a status to an output
+    type, ``list[Type]``, or a description. With *body_optional*, an empty request body means the
+    model's defaults. *multipart* documents a file upload (see :func:`multipart_body`).
+
+    *single_statement*: the view writes with at most one statement that stands alone, so on
+    PostgreSQL the request runs without a transaction (``database.without_transaction``): two
+    round trips fewer. A view that writes twice must not say so — its writes would not be atomic.
+
+    *checks_seat_card*: the view's write checks the caller's seat card (``g.seat_card``) in its own
+    statement and calls :func:`reauthenticate` when it is refused, so authentication may use a card
+    this process remembers instead of a query (``accounts.bearer``): one round trip fewer.
+    """
+    declared = responses or {200: "OK"}
+    outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def endpoint(**kwargs: Any) -> Any:
+            if auth != "public":
+                require_login()  # who is calling is settled before what they sent: 401, not field errors
+            if body is not None:
+                raw = request.get_data(cache=True)
+                kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)
+            if query is not None:
+                kwargs["query"] = parse_query(query, request.args)
+            return _render(view(**kwargs), outputs)
+
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
+        if single_statement:
+            SINGLE_STATEMENT.add(f"{bp.name}.{view.__name__}")
+        if checks_seat_card:
+            CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
+        _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
+        operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
+        if body_optional and "requestBody" in operation:
+            operation["requestBody"]["required"] = False
+        if multipart is not None:
+            content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
+            content["multipart/form-data"] = {"schema": multipart}
+        return endpoint
+
+    return decorator
+
+
+def _render(result: Any, outputs: Responses) -> Any:
+    if isinstance(result, Response):
+        return result
+    status = None
+    if isinstance(result, tuple):
+        result, status = result
+    if status is None:
+        status = min((s for s in outputs if 200 <= s < 300), default=200)
+    spec = outputs.get(status)
+    if spec is None:
+        return reply(result, status)
+    adapter = _adapter(spec)
+    value = adapter.validate_python(result, from_attributes=True)
+    return reply(adapter.dump_python(value, mode="json"), status)
+
+
+@functools.cache
+def _adapter(spec: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(spec)
+
+
+def _document(
+    rule: str,
+    method: str,
+    name: str,
+    summary: str,
+    tag: str,
+    auth: str,
+    body: type[BaseModel] | None,
+    query: type[BaseModel] | None,
+    declared: Responses,
+    request_schema: dict[str, Any] | None,
+) -> None:
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "operationId": name}
+    params = [
+        {
+            "name": p,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        }
+        for p in PATH_PARAM.findall(rule)
+    ]
+    if query is not None:
+        params += _query_parameters(query)
+    if params:
+        operation["parameters"] = params
+    if auth == "public":
+        operation["security"] = []
+    if body is not None:
+        DECLARED.append((body, "validation"))
+        request_schema = schema_ref(body, "validation")
+    if request_schema is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": request_schema}},
+        }
+    operation["responses"] = _responses({**_common_errors(rule, method, auth), **declared})
+    SPEC_PATHS.setdefault("/api/v1" + openapi_path(rule), {})[method.lower()] = operation
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    COMPONENT_DEFS.update(schema.get("$defs", {}))
+    required = set(schema.get("required", []))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": _not_null(prop)}
+        for name, prop in schema.get("properties", {}).items()
+    ]
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is left out rather than sent as null: document only its value's type."""
+    branches = [b for b in prop.get("anyOf", []) if b != {"type": "null"}]
+    if len(branches) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**rest, **branches[0]}
+
+
+def _common_errors(rule: str, method: str, auth: str) -> Responses:
+    """The errors any operation may answer, whatever its view does: a malformed request, a bad
+    bearer token (checked before every route, public ones too), a refused CSRF token or role, an
+    unknown id in the path, a body over the size limit, a database that cannot be reached."""
+    errors: Responses = {400: "invalid input", 401: "unauthenticated (missing or bad credentials)"}
+    if auth != "public" or method in UNSAFE:
+        errors[403] = "forbidden (or csrf_failed for a browser session)"
+    if PATH_PARAM.search(rule):
+        errors[404] = "not found, or not visible to this caller"
+    if method in UNSAFE:
+        errors[413] = "request too large"
+    errors[503] = "database unavailable: send again after Retry-After"
+    return errors
+
+
+def _responses(responses: Responses) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for status, spec in responses.items():
+        if isinstance(spec, str):
+            out[str(status)] = {"description": spec}
+        elif isinstance(spec, dict):
+            out[str(status)] = {
+                "description": spec.get("description", "OK"),
+                "content": {"application/json": {"schema": spec["schema"]}},
+            }
+        else:
+            DECLARED.append((spec, "serialization"))
+            out[str(status)] = {
+                "description": "OK",
+                "content": {"application/json": {"schema": schema_ref(spec, "serialization")}},
+            }
+        if status >= 400:
+            out[str(status)].setdefault(
+                "content", {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+            )
+    return out
+
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+# JSON Schemas of every model the routes declare, keyed by model name.
+COMPONENT_DEFS: dict[str, Any] = {}
+
+
+def schema_ref(spec: Any, mode: str) -> dict[str, Any]:
+    """The JSON Schema of *spec* for the document, its models hoisted into the components."""
+    schema = TypeAdapter(spec).json_schema(ref_template=REF_TEMPLATE, mode=mode)  # type: ignore[arg-type]
+    defs = schema.pop("$defs", {})
+    COMPONENT_DEFS.update(defs)
+    if isinstance(spec, type) and issubclass(spec, BaseModel):
+        COMPONENT_DEFS[spec.__name__] = schema
+        return {"$ref": REF_TEMPLATE.format(model=spec.__name__)}
+    return schema
