@@ -46,14 +46,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import sqlalchemy as sa
 
 from evalflow import create_app
-from evalflow.briefing.models import Ballot, SeatRole
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
+from evalflow.tally import checks
 from evalflow.tally import service as tally
 
 UNITS, ROLES = 100, list(SeatRole)
@@ -181,8 +183,8 @@ def bench(url: str, runs: int, tmp: str, vacuum: bool = False) -> dict[str, Any]
             "tally": median_ms(lambda: tally.compute_tally(office, campaign(), by_role=False), runs),
             "tally_roles": median_ms(lambda: tally.compute_tally(office, campaign()), runs),
             "api": median_ms(api, runs),
-            "report": median_ms(lambda: tally.tally_report(office, campaign(), with_digest=False), few),
-            "digest": median_ms(lambda: tally.tally_report(office, campaign()), few),
+            "report": median_ms(lambda: checks.tally_report(office, campaign(), with_digest=False), few),
+            "digest": median_ms(lambda: checks.tally_report(office, campaign()), few),
             "page_live": median_ms(page, few),
             "statements_live": statements(page),
         }

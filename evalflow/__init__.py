@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the package root stays importable without Flask, so the domain core is pure
     from flask import Flask
 
-__version__ = "0.1.0"
+from evalflow.version import VERSION as __version__  # noqa: F401 - the package's version
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application factory. *test_config* replaces the instance file and environment."""
     from flask import Flask
 
-    from evalflow import cli
+    from evalflow import briefing, cli, intake, notice, office, tally, training
     from evalflow.config import load_config
     from evalflow.database import register_database, register_request_commit
     from evalflow.shared import answers as errors
-    from evalflow.shared import i18n, security, web
+    from evalflow.shared import i18n, security, signin, web
     from evalflow.shared.api import register_api
     from evalflow.shared.campaigns.guard import register_write_guard
     from evalflow.shared.converters import IdConverter
@@ -40,11 +40,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     web.register_web(app)
     register_write_guard(app)  # after register_web: its first hook starts each request's state
+    for part in (signin, office, intake, training, briefing, tally, notice):
+        part.register(app)  # each phase serves its own API routes and pages
     register_api(app)
     cli.register_cli(app)
     errors.register_error_handlers(app)
     from evalflow.shared.observability import register_observability
 
     register_observability(app)
-    register_request_commit(app)  # last registered, so the first to run after each view
+    # Registered last, so it is the first to run after each view.
+    register_request_commit(app, conflict=errors.conflict_response, lost=errors.database_unavailable_response)
     return app

@@ -6,6 +6,7 @@ import os
 import select
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -133,6 +134,21 @@ WRITE_LOCK_POLL = 0.0002  # seconds between tries while another connection write
 WRITE_LOCK_PATIENCE = 15.0  # then leave the waiting to SQLite's busy timeout
 
 
+def _wait_for_lock(fd: int) -> bool:
+    """Take the exclusive lock on *fd*, polling; False after :data:`WRITE_LOCK_PATIENCE` seconds."""
+    import fcntl
+
+    deadline = time.monotonic() + WRITE_LOCK_PATIENCE
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(WRITE_LOCK_POLL)
+
+
 def queue_sqlite_writers(engine: sa.Engine, database: str) -> None:
     """SQLite has one writer at a time; a second writer sleeps in SQLite's busy handler in growing
     steps (1, 2, 5, 10 … 100 ms) and its CPU idles meanwhile — under a burst of ballots that costs
@@ -167,17 +183,8 @@ def queue_sqlite_writers(engine: sa.Engine, database: str) -> None:
         info = conn.connection.info
         if info.get(_LOCKED) or not statement.lstrip()[:7].upper().startswith(_WRITES):
             return
-        fd, deadline = lock_fd(info), time.monotonic() + WRITE_LOCK_PATIENCE
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    return
-                time.sleep(WRITE_LOCK_POLL)
-                continue
+        if _wait_for_lock(lock_fd(info)):
             info[_LOCKED] = True
-            return
 
     def unlock(info: dict[str, Any]) -> None:
         if info.pop(_LOCKED, False):
@@ -265,13 +272,17 @@ class DriverStatement:
         return conn.exec_driver_sql(self.sql, self.params(values))
 
 
-def register_request_commit(app: Flask) -> None:
+def register_request_commit(
+    app: Flask, *, conflict: Callable[[Exception], Response], lost: Callable[[Exception], Response]
+) -> None:
     """Commit once per successful request; roll back on any error response.
 
     Registered after every other ``after_request`` function, so Flask runs it before them: a write
     transaction (on SQLite, the database's single writer lock) ends as soon as the view is done
     rather than after the headers, cookies and request log, and the request log shows the status
-    the client gets (a commit that fails turns a 200 into a 409).
+    the client gets (a commit that fails turns a 200 into a 409). *conflict* and *lost* answer a
+    commit that lost a race (409) and one whose connection died (503); the app passes them in
+    (shared/answers.py), so this module stays below everything that uses it.
     """
 
     @app.after_request
@@ -282,14 +293,12 @@ def register_request_commit(app: Flask) -> None:
         try:
             db.session.commit()
         except DBAPIError as exc:
-            from evalflow.shared.answers import conflict_response, database_unavailable_response
-
             if unavailable(exc):  # the database went away or is busy: 503, the client tries again
-                answer = database_unavailable_response(exc)  # before the rollback expires the user
+                answer = lost(exc)  # before the rollback expires the user
                 db.session.rollback()
                 return answer
             db.session.rollback()
             if isinstance(exc, IntegrityError | OperationalError):
-                return conflict_response(exc)
+                return conflict(exc)
             raise
         return response

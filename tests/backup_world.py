@@ -18,8 +18,9 @@ from werkzeug.datastructures import FileStorage
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, VetoIncident
+from evalflow.notice import objections
 from evalflow.notice import service as notice
-from evalflow.office import transitions as phases
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.files import store as files
 from evalflow.shared.phases import Phase
 from tests.intake_world import JPEG, PNG, pdf_bytes
@@ -59,22 +60,22 @@ def final_world(app: Any, unit_name: str = "甲单位", reply: str = "经核查,
         world.office, world.campaign, {"unit_ids": [world.a.id, world.b.id, world.c.id], "contact": CONTACT}
     )
     notice.publish(world.office, world.campaign)
-    by_unit = notice.file_objection(
+    by_unit = objections.file_objection(
         item.id,
         {"kind": "unit", "unit_id": world.b.id, "name": "某某社区居委会", "contact_name": "王五",
          "phone": "13800000005", "content": "该单位门前长期占道经营,影响通行,多次反映未解决。"},
         seal=_upload(SEAL_PNG, "公章.png"),
         evidence=[_upload(EVIDENCE_PDF, "照片说明.pdf"), _upload(EVIDENCE_JPEG, "现场照片.jpg")],
     )  # fmt: skip
-    notice.resolve_objection(
+    objections.resolve_objection(
         world.office, by_unit.id, {"outcome": "dismissed", "reply": "经核查,已整改到位。"}
     )
-    individual = notice.file_objection(
+    individual = objections.file_objection(
         item.id,
         {"unit_id": world.a.id, "name": "李明", "phone": "13800000001",
          "content": "该单位服务窗口态度生硬,群众反映较多,请予核查。"},
     )  # fmt: skip
-    notice.resolve_objection(world.office, individual.id, {"outcome": "upheld", "reply": reply})
+    objections.resolve_objection(world.office, individual.id, {"outcome": "upheld", "reply": reply})
     set_today(app, date(2026, 10, 20))
     phases.advance_phase(world.office, world.campaign, Phase.FINAL, "公示期满")
     db.session.commit()

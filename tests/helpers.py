@@ -7,6 +7,7 @@ from typing import Any
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.training.models import Attendance, AttendanceStatus
@@ -21,7 +22,7 @@ def make_office(username: str = "office") -> tuple[Any, Actor]:
     """An office login created as ``create-admin`` does (real hashing settings)."""
     user = accounts.create_admin(username, OFFICE_PASSWORD)
     db.session.commit()
-    return user, accounts.actor_for_user(user)
+    return user, actors.actor_for_user(user)
 
 
 def office_token(client: Any, username: str = "office") -> str:

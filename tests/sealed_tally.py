@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.office import transitions as phases
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySeal
 from tests.helpers import office_actor

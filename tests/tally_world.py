@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from evalflow.briefing.models import Ballot, SeatRole
+from evalflow.briefing.models import Ballot
 from evalflow.briefing.rules import BallotSource
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from tests.helpers import add_unit, bearer
 from tests.training_world import _token

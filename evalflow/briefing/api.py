@@ -39,7 +39,8 @@ from evalflow.briefing.schemas import (
     SheetEntryOut,
     SheetQuery,
 )
-from evalflow.shared.api.routes import reauthenticate, reply, require_login, route
+from evalflow.shared.api.caller import reauthenticate, require_login
+from evalflow.shared.api.routes import reply, route
 from evalflow.shared.errors import DomainError, NotFound
 from evalflow.shared.files import store as files
 from evalflow.shared.messages import N_, msg

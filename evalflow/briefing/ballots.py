@@ -23,8 +23,9 @@ from evalflow.database import DriverStatement
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
-from evalflow.shared.accounts.service import SeatCard
+from evalflow.shared.accounts.actors import SeatCard
 from evalflow.shared.audit import record as audit
+from evalflow.shared.audit import statement
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.campaigns.service import CampaignFacts, require
 from evalflow.shared.errors import Conflict
@@ -98,7 +99,7 @@ def _upsert_statement(
             sub = sub.with_for_update(read=True)
         values = values.where(sub.exists())
         if need_head:
-            values = values.where(audit.head_exists())
+            values = values.where(statement.head_exists())
         if card_check:
             values = values.where(_card_still_good())
     else:
@@ -152,7 +153,7 @@ def _upsert_appending_statement(card_check: bool) -> Any:
     )
     old = written.c.previous_grade
     computed = {"action": sa.case((old.is_(None), CAST), else_=CHANGE), "from_state": old}
-    return audit.appending(written, old.is_distinct_from(written.c.grade), computed)
+    return statement.appending(written, old.is_distinct_from(written.c.grade), computed)
 
 
 def upsert_ballot(
@@ -208,11 +209,11 @@ def _upsert_online(
     checks = {} if card is None else {
         "card_digest": card.digest, "card_unit_id": card.actor.unit_id, "card_scale": card.scale_text
     }  # fmt: skip
-    if dialect_name() != "postgresql" or not audit.can_append_in_statement():
+    if dialect_name() != "postgresql" or not statement.can_append_in_statement():
         stmt = _upsert_statement(dialect_name(), True, None, card_check=card is not None)
         row = _execute(stmt, actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, **checks)
         return (row[0], row[1], False) if row is not None else None
-    entry = audit.appending_params(
+    entry = statement.appending_params(
         actor,
         campaign_id=campaign_id,
         subject=("seat", actor.seat_id),

@@ -1,7 +1,6 @@
-"""The briefing: delegations (seats), presentations and their order, ballots, paper double entry.
+"""The briefing's tables: presentations and their order, ballots, paper double entry.
 
-Training, Attendance and FaqEntry live in :mod:`evalflow.training.models` (re-exported here).
-"""
+The delegates' seats are :class:`evalflow.shared.campaigns.models.Seat` (every phase may name them)."""
 
 from __future__ import annotations
 
@@ -13,23 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from evalflow.briefing.rules import BallotSource
 from evalflow.extensions import db
-from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
-from evalflow.training.models import Attendance, AttendanceStatus, FaqEntry, Training
-
-__all__ = [
-    "Attendance",
-    "AttendanceStatus",
-    "Ballot",
-    "BriefingDraw",
-    "FaqEntry",
-    "PaperEntry",
-    "Presentation",
-    "PresentationStatus",
-    "Seat",
-    "SeatRole",
-    "Training",
-]
 
 
 class PresentationStatus(enum.StrEnum):

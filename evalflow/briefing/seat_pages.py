@@ -18,7 +18,7 @@ from evalflow.briefing import ballots, seats
 from evalflow.briefing import live as briefing_live
 from evalflow.extensions import csrf, db
 from evalflow.shared import bounds
-from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts import actors
 from evalflow.shared.errors import DomainError
 from evalflow.shared.phases import Phase
 from evalflow.shared.security import no_referrer
@@ -67,7 +67,7 @@ def ballot(token: str) -> tuple[str, int] | Response:
     unit_id = bounds.parse_id(request.form.get("unit_id")) or 0  # 0 names no unit: a 404 failure
     try:
         result = ballots.cast_ballot(
-            accounts.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
+            actors.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
         )
     except DomainError as exc:
         db.session.rollback()

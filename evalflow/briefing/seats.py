@@ -29,6 +29,7 @@ from evalflow.briefing.cards import Card, CardText, build_cards
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Action, Actor
+from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
@@ -207,7 +208,7 @@ class Credential:
 
 def credential(token: str) -> Credential | None:
     """The seat a ballot URL's token belongs to, with its unit and campaign; None when unknown."""
-    seat = accounts.seat_for_token(token)
+    seat = actors.seat_for_token(token)
     return _credential_of(seat) if seat is not None else None
 
 

@@ -9,7 +9,8 @@ from flask import Response
 from evalflow.briefing import seats
 from evalflow.briefing.seat_schemas import IssuedSeatOut, SeatIn, SeatMeOut, SeatOut, SeatRename
 from evalflow.briefing.seats import IssuedSeat
-from evalflow.shared.api.routes import require_login, route
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import route
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Seat
 from evalflow.shared.errors import Forbidden

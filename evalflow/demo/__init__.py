@@ -23,11 +23,11 @@ from evalflow.demo import (
     training as demo_training,
 )
 from evalflow.extensions import db
-from evalflow.office import transitions as phases
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
 

@@ -16,10 +16,10 @@ from evalflow.briefing import ballots, seats
 from evalflow.briefing import order as briefing_order
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from evalflow.office import transitions as phases
 from evalflow.shared.access import Actor
-from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts import actors
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.phases import Phase
 from evalflow.training.models import Attendance, AttendanceStatus
@@ -58,7 +58,7 @@ def _vote(campaign: Campaign, unit_id: int, voters: list[Seat], share: float) ->
     """Some of the other units' seats grade *unit_id* (deterministic, so the demo is reproducible)."""
     eligible = [s for s in voters if s.unit_id != unit_id]
     for i, seat in enumerate(eligible[: int(len(eligible) * share)]):
-        ballots.cast_ballot(accounts.actor_for_seat(seat), campaign, unit_id, GRADES[(i + unit_id) % 3])
+        ballots.cast_ballot(actors.actor_for_seat(seat), campaign, unit_id, GRADES[(i + unit_id) % 3])
 
 
 def _run(office: Actor, campaign: Campaign) -> None:

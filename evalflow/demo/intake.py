@@ -15,10 +15,11 @@ from evalflow.extensions import db
 from evalflow.intake import applications as intake
 from evalflow.intake import units
 from evalflow.shared.access import Actor
+from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Unit
 
-DATA = Path(__file__).parent / "demo_data"
+DATA = Path(__file__).parent / "data"
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _unit_actor(unit: Unit, username: str, password: str) -> Actor:
     user.username = username
     user.password_hash = accounts.hash_password(password)
     db.session.flush()
-    return accounts.actor_for_user(user)
+    return actors.actor_for_user(user)
 
 
 def _apply(office: Actor, campaign: Campaign, spec: DemoUnit, password: str) -> None:

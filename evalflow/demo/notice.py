@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.notice import objections
 from evalflow.notice import service as notice
 from evalflow.notice.models import Notice
-from evalflow.office import transitions as phases
 from evalflow.shared import clock
 from evalflow.shared.access import Actor
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from evalflow.training.models import Attendance, AttendanceStatus
@@ -92,13 +93,13 @@ def _open_campaign(office: Actor) -> Campaign:
     units = _units(campaign, OPEN_UNITS)
     _to_review(office, campaign, units)
     item = _publish(office, campaign, units[:4])  # the fifth unit was not proposed
-    received = notice.file_objection(
+    received = objections.file_objection(
         item.id,
         {"unit_id": units[1].id, "name": "李明", "phone": "13800000001",
          "content": "该医院门诊大厅秩序混乱,挂号排队时间长,与文明单位称号不符,请予核查。"},
     )  # fmt: skip
-    notice.start_investigation(office, received.id, "已请卫健委协助核查")
-    notice.file_objection(
+    objections.start_investigation(office, received.id, "已请卫健委协助核查")
+    objections.file_objection(
         item.id,
         {"unit_id": units[3].id, "name": "陈芳", "phone": "13800000002",
          "content": "该集团下属工地夜间施工噪音扰民,多次反映未解决。"},
@@ -113,22 +114,22 @@ def _final_campaign(office: Actor) -> Campaign:
     units = _units(campaign, FINAL_UNITS)
     _to_review(office, campaign, units)
     item = _publish(office, campaign, units)
-    upheld = notice.file_objection(
+    upheld = objections.file_objection(
         item.id,
         {"unit_id": units[3].id, "name": "张华", "phone": "13800000003",
          "content": "该分公司今年发生一起重大交通安全责任事故,已被通报。"},
     )  # fmt: skip
-    notice.resolve_objection(
+    objections.resolve_objection(
         office,
         upheld.id,
         {"outcome": "upheld", "reply": "经核实,该单位今年发生安全责任事故,不予表彰。感谢您的监督。"},
     )
-    dismissed = notice.file_objection(
+    dismissed = objections.file_objection(
         item.id,
         {"unit_id": units[0].id, "name": "赵强", "phone": "13800000004",
          "content": "博物馆周末讲解员不足,服务不到位。"},
     )  # fmt: skip
-    notice.resolve_objection(
+    objections.resolve_objection(
         office, dismissed.id, {"outcome": "dismissed", "reply": "经核查,周末已增设志愿讲解员,服务符合要求。"}
     )
     # Demo only: the period ended a week ago, so the notice → final guard holds today.

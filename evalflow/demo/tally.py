@@ -19,10 +19,10 @@ from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.briefing.rules import BallotSource
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from evalflow.office import transitions as phases
 from evalflow.shared import clock
 from evalflow.shared.access import Actor
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.phases import Phase
 from evalflow.tally import proposals

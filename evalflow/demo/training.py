@@ -14,12 +14,12 @@ import sqlalchemy as sa
 from evalflow.briefing import seats
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from evalflow.office import transitions as phases
 from evalflow.shared import clock
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from evalflow.training import faq

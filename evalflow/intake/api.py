@@ -23,10 +23,11 @@ from evalflow.intake.schemas import (
     VersionOut,
 )
 from evalflow.intake.units_api import campaign_of
-from evalflow.shared.api.routes import actor, multipart_body, route, upload
+from evalflow.shared.api.caller import actor
+from evalflow.shared.api.file_schemas import FileOut
+from evalflow.shared.api.routes import multipart_body, route, upload
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.files import store as files
-from evalflow.shared.files.schemas import FileOut
 from evalflow.shared.i18n import tr_all
 
 

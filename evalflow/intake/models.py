@@ -1,4 +1,4 @@
-"""Report intake (申报): units, their applications, submitted versions, files and veto records."""
+"""Report intake (申报): applications, their submitted versions, and veto records."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from evalflow.extensions import db
 from evalflow.intake.rules import Status as ApplicationStatus
 from evalflow.shared.campaigns.models import Unit
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
-
-__all__ = ["Application", "ApplicationStatus", "ApplicationVersion", "StoredFile", "Unit", "VetoIncident"]
 
 
 class Application(db.Model):

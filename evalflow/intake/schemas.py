@@ -9,10 +9,10 @@ from typing import Literal
 from pydantic import ConfigDict, Field
 
 from evalflow.intake.rules import MAX_COMMENT, MAX_REPORT, MAX_TITLE, Decision, Status, TitleAction
+from evalflow.shared.api.file_schemas import FileOut
 from evalflow.shared.api.schemas import Day, Input, Output, Query, Timestamp, text
 from evalflow.shared.bounds import MAX_ID
 from evalflow.shared.campaigns.rules import MAX_REASON
-from evalflow.shared.files.schemas import FileOut
 
 
 class ApplicationIn(Input):

@@ -18,7 +18,8 @@ from evalflow.intake.unit_schemas import (
     UnitIn,
     UnitOut,
 )
-from evalflow.shared.api.routes import actor, multipart_body, require_login, route, upload
+from evalflow.shared.api.caller import actor, require_login
+from evalflow.shared.api.routes import multipart_body, route, upload
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.errors import InvalidInput, NotFound

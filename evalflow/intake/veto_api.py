@@ -9,10 +9,11 @@ from flask import Response, request
 from evalflow.intake import veto
 from evalflow.intake.units_api import campaign_of
 from evalflow.intake.veto_schemas import IncidentOut, VetoIn, VetoListOut, WithdrawIn
-from evalflow.shared.api.routes import actor, multipart_body, route, schema_ref, upload
+from evalflow.shared.api.caller import actor
+from evalflow.shared.api.file_schemas import FileOut
+from evalflow.shared.api.routes import multipart_body, route, schema_ref, upload
 from evalflow.shared.api.schemas import validate_json
 from evalflow.shared.files import store as files
-from evalflow.shared.files.schemas import FileOut
 
 ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
 

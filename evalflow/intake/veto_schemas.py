@@ -7,8 +7,8 @@ from datetime import date
 from pydantic import Field
 
 from evalflow.intake.rules import MAX_VETO_DESCRIPTION, MAX_VETO_KIND, MAX_WITHDRAWAL_REASON
+from evalflow.shared.api.file_schemas import FileOut
 from evalflow.shared.api.schemas import Day, Input, Output, Timestamp, text
-from evalflow.shared.files.schemas import FileOut
 
 
 class VetoIn(Input):

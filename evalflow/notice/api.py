@@ -9,6 +9,7 @@ from flask import request
 from pydantic import ValidationError
 
 from evalflow.intake.units_api import upload
+from evalflow.notice import commendation, objections
 from evalflow.notice import documents as notice_docs
 from evalflow.notice import service as svc
 from evalflow.notice.models import Notice, Objection
@@ -24,7 +25,8 @@ from evalflow.notice.schemas import (
     ReceiptOut,
     ResolveIn,
 )
-from evalflow.shared.api.routes import multipart_body, require_login, route
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import multipart_body, route
 from evalflow.shared.api.schemas import invalid_input
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign
@@ -48,7 +50,7 @@ def notice_out(item: Notice, campaign: Campaign) -> NoticeOut:
     )
 
 
-def objection_out(view: svc.ObjectionView) -> ObjectionOut:
+def objection_out(view: objections.ObjectionView) -> ObjectionOut:
     o = view.objection
     return ObjectionOut(
         id=o.id, notice_id=o.notice_id, unit_id=o.unit_id, unit_name=view.unit.name, kind=o.kind.value,
@@ -88,7 +90,7 @@ def create_notice(cid: int, body: NoticeIn) -> tuple[NoticeOut, int]:
 )
 def get_notice(nid: int) -> NoticeOut:
     item = svc.public_notice(nid)
-    return notice_out(item, svc.campaign_of_notice(item))
+    return notice_out(item, commendation.campaign_of_notice(item))
 
 
 @route(
@@ -102,7 +104,7 @@ def get_notice(nid: int) -> NoticeOut:
                409: "notice_not_open", 429: "rate_limited"},
 )  # fmt: skip
 def post_objection(nid: int, body: ObjectionIn) -> tuple[ReceiptOut, int]:
-    return receipt_out(svc.file_objection(nid, body.model_dump())), 201
+    return receipt_out(objections.file_objection(nid, body.model_dump())), 201
 
 
 def receipt_out(objection: Objection) -> ReceiptOut:
@@ -139,7 +141,7 @@ def post_objection_upload(nid: int) -> tuple[ReceiptOut, int]:
         data = ObjectionIn.model_validate(form, strict=False)
     except ValidationError as exc:
         raise invalid_input(exc) from None
-    objection = svc.file_objection(
+    objection = objections.file_objection(
         nid, data.model_dump(), seal=upload("seal"), evidence=request.files.getlist("evidence")
     )
     return receipt_out(objection), 201
@@ -155,7 +157,7 @@ def post_objection_upload(nid: int) -> tuple[ReceiptOut, int]:
 def list_objections(cid: int) -> list[ObjectionOut]:
     who = require_login()
     campaign = campaigns.get_campaign(who, cid)
-    return [objection_out(v) for v in svc.list_objections(who, campaign)]
+    return [objection_out(v) for v in objections.list_objections(who, campaign)]
 
 
 @route(
@@ -168,7 +170,7 @@ def list_objections(cid: int) -> list[ObjectionOut]:
                409: "already_investigating, already_resolved or wrong_phase"},
 )  # fmt: skip
 def investigate_objection(oid: int, body: InvestigateIn) -> ObjectionOut:
-    return objection_out(svc.start_investigation(require_login(), oid, body.note))
+    return objection_out(objections.start_investigation(require_login(), oid, body.note))
 
 
 @route(
@@ -181,7 +183,7 @@ def investigate_objection(oid: int, body: InvestigateIn) -> ObjectionOut:
                409: "already_resolved or wrong_phase"},
 )  # fmt: skip
 def resolve_objection(oid: int, body: ResolveIn) -> ObjectionOut:
-    return objection_out(svc.resolve_objection(require_login(), oid, body.model_dump()))
+    return objection_out(objections.resolve_objection(require_login(), oid, body.model_dump()))
 
 
 @route(
@@ -193,7 +195,7 @@ def resolve_objection(oid: int, body: ResolveIn) -> ObjectionOut:
     responses={200: CommendationOut, 404: "not_found"},
 )
 def get_commendation(cid: int) -> CommendationOut:
-    campaign, units = svc.public_commendation(cid)
+    campaign, units = commendation.public_commendation(cid)
     return CommendationOut(
         campaign_id=campaign.id, title=notice_docs.commendation_title(campaign), units=units
     )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app, has_request_context, url_for
 
 from evalflow.extensions import db
-from evalflow.notice import rules
+from evalflow.notice import commendation, objections, rules
 from evalflow.notice import service as notice
 from evalflow.notice.models import Notice
 from evalflow.notice.pdf import Certificate, FormalDoc, Group, build_certificates, build_formal
@@ -74,7 +74,7 @@ class NoticeText:
 def notice_text(item: Notice, translate: Callable[[str], str] | None = None) -> NoticeText:
     """The standard text of *item*: Chinese as printed (PDF, feed), or in the reader's language when
     *translate* is given (the HTML page). User text (titles, names, addresses) is never translated."""
-    campaign = notice.campaign_of_notice(item)
+    campaign = commendation.campaign_of_notice(item)
     units = notice.units_of(item)
     contact = item.contact or {}
     t = translate or (lambda s: s)
@@ -160,7 +160,7 @@ def commendation_title(campaign: Campaign) -> str:
 
 
 def commendation_pdf(campaign: Campaign, units: list[Unit]) -> bytes:
-    item = notice.final_notice(campaign)
+    item = commendation.final_notice(campaign)
     period = ""
     if item is not None:
         period = msg(
@@ -258,7 +258,7 @@ def _units_csv(campaign: Campaign, commended: set[int]) -> bytes:
     return csvfile.data(itertools.chain([["id", "name", "category", "commended"]], rows))
 
 
-def _objections_csv(views: list[notice.ObjectionView]) -> bytes:
+def _objections_csv(views: list[objections.ObjectionView]) -> bytes:
     rows = [["id", "unit", "kind", "state", "received", "reply_due_on", "resolved", "reply"]]
     for v in views:
         o = v.objection
@@ -284,8 +284,8 @@ def archive_zip(actor: Actor, campaign: Campaign) -> bytes:
     certificate PDFs, the tally (PDF, CSV) and the ballots with their digest, the units, objections
     and audit log as CSV."""
     require(actor, Action.ARCHIVE_DOWNLOAD, campaign)
-    commended = notice.commended_units(campaign)
-    item = notice.final_notice(campaign)
+    commended = commendation.commended_units(campaign)
+    item = commendation.final_notice(campaign)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         if item is not None:
@@ -295,7 +295,7 @@ def archive_zip(actor: Actor, campaign: Campaign) -> bytes:
         for name, content in _tally_files(actor, campaign).items():
             archive.writestr(name, content)
         archive.writestr("units.csv", _units_csv(campaign, {u.id for u in commended}))
-        archive.writestr("objections.csv", _objections_csv(notice.list_objections(actor, campaign)))
+        archive.writestr("objections.csv", _objections_csv(objections.list_objections(actor, campaign)))
         archive.writestr("audit_log.csv", _audit_csv(campaign.id))
         archive.writestr(
             "campaign.json",

@@ -12,13 +12,14 @@ from werkzeug.wrappers import Response as WResponse
 from wtforms import SelectChoice
 
 from evalflow.extensions import db
+from evalflow.notice import commendation, rules
 from evalflow.notice import documents as notice_docs
-from evalflow.notice import rules
+from evalflow.notice import objections as objection_cases
 from evalflow.notice import service as svc
 from evalflow.notice.forms import ExtraDayForm, InvestigateForm, NoticeForm, ResolveForm
-from evalflow.office import transitions as phases
 from evalflow.shared import clock, workdays
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import DomainError
 from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr_all
@@ -151,7 +152,7 @@ def calendar_delete(day: str) -> WResponse:
 def objections(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    views = svc.list_objections(actor, campaign)
+    views = objection_cases.list_objections(actor, campaign)
     return render_template(
         "office/objections.html", campaign=campaign, views=views, labels=rules.STATE_LABELS,
         resolve_forms={v.objection.id: ResolveForm(prefix=f"o{v.objection.id}") for v in views},
@@ -167,7 +168,7 @@ def investigate(cid: int, oid: int) -> WResponse:
         flash(form_errors(form) or _("页面已过期,请刷新后重试。"), "error")
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
-        svc.start_investigation(current_actor(), oid, form.note.data or "")
+        objection_cases.start_investigation(current_actor(), oid, form.note.data or "")
     except DomainError as exc:
         flash_failure(exc)
     else:
@@ -184,7 +185,9 @@ def resolve(cid: int, oid: int) -> WResponse:
         flash(form_errors(form), "error")
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
-        svc.resolve_objection(current_actor(), oid, {"outcome": form.outcome.data, "reply": form.reply.data})
+        objection_cases.resolve_objection(
+            current_actor(), oid, {"outcome": form.outcome.data, "reply": form.reply.data}
+        )
     except DomainError as exc:
         flash_failure(exc)
     else:
@@ -196,7 +199,7 @@ def resolve(cid: int, oid: int) -> WResponse:
 @bp.route("/campaigns/<int:cid>/objections/<int:oid>/files/<int:fid>")
 @office_only
 def objection_file(cid: int, oid: int, fid: int) -> Response:
-    stored = svc.get_objection_file(current_actor(), oid, fid)
+    stored = objection_cases.get_objection_file(current_actor(), oid, fid)
     return files.send_stored(stored)  # type: ignore[arg-type]
 
 
@@ -205,7 +208,7 @@ def objection_file(cid: int, oid: int, fid: int) -> Response:
 def certificates(cid: int) -> Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    _, units = svc.public_commendation(campaign.id)
+    _, units = commendation.public_commendation(campaign.id)
     return files.send_pdf(notice_docs.certificates_pdf(campaign, units), f"certificates-{campaign.id}.pdf")
 
 

@@ -14,8 +14,8 @@ from limits import parse as parse_limit
 from wtforms import SelectChoice
 
 from evalflow.extensions import db, limiter
+from evalflow.notice import commendation, objections, rules
 from evalflow.notice import documents as notice_docs
-from evalflow.notice import rules
 from evalflow.notice import service as svc
 from evalflow.notice.forms import ObjectionForm, ReceiptForm
 from evalflow.shared import bounds
@@ -102,7 +102,7 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
     status = 200
     if form.validate_on_submit():
         try:
-            objection = svc.file_objection(
+            objection = objections.file_objection(
                 nid, _objection_data(form), seal=form.seal.data, evidence=request.files.getlist("evidence")
             )
         except DomainError as exc:
@@ -135,7 +135,7 @@ def objection_lookup() -> str | Response:
 
 @bp.route("/objections/<receipt>")
 def objection_status(receipt: str) -> str:
-    view = svc.by_receipt(receipt)
+    view = objections.by_receipt(receipt)
     return render_template(
         "public/objection_status.html",
         view=view,
@@ -146,19 +146,19 @@ def objection_status(receipt: str) -> str:
 
 @bp.route("/commendations/<int:cid>")
 def commendation_page(cid: int) -> str:
-    campaign, units = svc.public_commendation(cid)
+    campaign, units = commendation.public_commendation(cid)
     return render_template(
         "public/commendation.html",
         campaign=campaign,
         title=notice_docs.commendation_title(campaign),
         groups=svc.grouped(units),
         count=len(units),
-        notice=svc.final_notice(campaign),
+        notice=commendation.final_notice(campaign),
     )
 
 
 @bp.route("/commendations/<int:cid>.pdf")
 def commendation_pdf(cid: int) -> Response:
-    campaign, units = svc.public_commendation(cid)
+    campaign, units = commendation.public_commendation(cid)
     pdf = notice_docs.commendation_pdf(campaign, units)
     return files.send_pdf(pdf, f"commendation-{campaign.id}.pdf", inline=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from evalflow.office import transitions as phases
 from evalflow.office.schemas import CampaignCreate, CampaignOut, CampaignPatch, TransitionIn
-from evalflow.shared.api.routes import require_login, route
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import route
 from evalflow.shared.campaigns import service as svc
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.i18n import tr, tr_all
 from evalflow.shared.phases import parse_phase

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import Length, NumberRange, Optional
 
+from evalflow.office import audit_log
 from evalflow.shared.audit import record as audit
 from evalflow.shared.audit.chain import canonical_json
 from evalflow.shared.audit.models import AuditEntry
@@ -47,11 +48,11 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=office_tz())
 
 
-def _filter(form: AuditFilterForm) -> audit.LogFilter | None:
+def _filter(form: AuditFilterForm) -> audit_log.LogFilter | None:
     """The filters asked for, or ``None`` when one is refused (the form then holds every reason)."""
     if not form.validate():
         return None
-    return audit.LogFilter(
+    return audit_log.LogFilter(
         actor=(form.actor.data or "").strip(),
         action=(form.action.data or "").strip(),
         campaign_id=form.campaign.data,
@@ -67,12 +68,12 @@ def index() -> tuple[str, int]:
     return _page(form, _filter(form))
 
 
-def _page(form: AuditFilterForm, flt: audit.LogFilter | None) -> tuple[str, int]:
+def _page(form: AuditFilterForm, flt: audit_log.LogFilter | None) -> tuple[str, int]:
     """The log page; with a refused filter (``flt`` is ``None``) no entry at all, each reason on its
     field and the user's input kept: 400."""
     actor = current_actor()
     page = form.page.data if flt is not None and form.page.data else 1
-    log, total = audit.search(actor, flt, page=page, per_page=PER_PAGE) if flt is not None else ([], 0)
+    log, total = audit_log.search(actor, flt, page=page, per_page=PER_PAGE) if flt is not None else ([], 0)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
@@ -83,9 +84,9 @@ def _page(form: AuditFilterForm, flt: audit.LogFilter | None) -> tuple[str, int]
         page=page,
         pages=pages,
         args=args,
-        subjects=audit.subject_names(log),
+        subjects=audit_log.subject_names(log),
         campaigns={c.id: c.title for c in campaign_svc.list_campaigns(actor)},
-        actions=audit.actions(),
+        actions=audit_log.actions(),
     ), (400 if flt is None else 200)
 
 
@@ -107,5 +108,5 @@ def export() -> Response | tuple[str, int]:
     flt = _filter(form)
     if flt is None:
         return _page(form, None)
-    entries = audit.iter_matching(current_actor(), flt)
+    entries = audit_log.iter_matching(current_actor(), flt)
     return files.send_csv(stream_with_context(csvfile.lines(_csv_rows(entries))), "audit-log.csv")

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""WTForms of the office's desk: a campaign, its scale (评定表), a phase change."""
 
 from __future__ import annotations
 

@@ -8,10 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
-from evalflow.office import transitions as phases
+from evalflow.office import audit_log
 from evalflow.office.forms import CampaignForm, ScaleForm, TransitionForm
-from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns import service as svc
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import DomainError
 from evalflow.shared.i18n import tr, tr_all
 from evalflow.shared.phases import parse_phase
@@ -70,7 +70,7 @@ def campaign(cid: int) -> str:
     item = svc.get_campaign(actor, cid)
     options = phases.transition_options(item)
     edit_form = CampaignForm(obj=item)
-    log = audit.entries(item.id, limit=30)
+    log = audit_log.entries(item.id, limit=30)
     return render_template(
         "office/campaign.html",
         campaign=item,
@@ -78,7 +78,7 @@ def campaign(cid: int) -> str:
         forms={o.target.value: TransitionForm(to=o.target.value) for o in options},
         edit_form=edit_form,
         log=log,
-        subjects=audit.subject_names(log),
+        subjects=audit_log.subject_names(log),
     )
 
 

@@ -17,7 +17,6 @@ from datetime import date
 
 from evalflow.shared.errors import InvalidTransition, TransitionBlocked
 from evalflow.shared.messages import N_, Message, msg
-from evalflow.tally.seal_check_rules import SEAL_BROKEN
 
 
 class Phase(enum.StrEnum):
@@ -218,3 +217,9 @@ def parse_phase(value: object) -> Phase:
         return Phase(str(value))
     except ValueError:
         raise InvalidTransition(msg(N_("未知的阶段:%(value)s。"), value=str(value))) from None
+
+
+# Why nothing is built on a tally whose seal is broken (the proposed list, the notice).
+SEAL_BROKEN = N_(
+    "选票在封存后被改动(当前选票与封存摘要不符),不能据此确定拟表彰对象或发布公示;请查明原因,将选票恢复为封存时的状态。"
+)

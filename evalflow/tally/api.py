@@ -9,10 +9,11 @@ from typing import Any
 from flask import Response
 
 from evalflow.intake.units_api import campaign_of
-from evalflow.shared.api.routes import require_login, route
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import route
 from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr
-from evalflow.tally import proposals
+from evalflow.tally import checks, proposals, settings
 from evalflow.tally import reports as tally_reports
 from evalflow.tally import service as tally
 from evalflow.tally.bias import SIGNAL_LABELS, Signal
@@ -126,7 +127,7 @@ def signal_out(signal: Signal) -> dict[str, Any]:
     responses={200: ChecksOut, **ERRORS},
 )
 def get_tally_checks(cid: int) -> ChecksOut:
-    report = tally.tally_report(require_login(), campaign_of(cid))
+    report = checks.tally_report(require_login(), campaign_of(cid))
     check = report.tally.check
     return ChecksOut(
         digest=report.digest,
@@ -156,7 +157,7 @@ def settings_out(settings: TallySettings) -> SettingsOut:
     responses={200: SettingsOut, 401: "unauthenticated", 403: "forbidden", 404: "not found"},
 )
 def get_tally_settings(cid: int) -> SettingsOut:
-    return settings_out(tally.get_settings(require_login(), campaign_of(cid)))
+    return settings_out(settings.get_settings(require_login(), campaign_of(cid)))
 
 
 @route(
@@ -169,7 +170,7 @@ def get_tally_settings(cid: int) -> SettingsOut:
 )
 def put_tally_settings(cid: int, body: SettingsIn) -> SettingsOut:
     changes = body.model_dump(exclude_none=True, mode="json")
-    return settings_out(tally.update_settings(require_login(), campaign_of(cid), changes))
+    return settings_out(settings.update_settings(require_login(), campaign_of(cid), changes))
 
 
 def proposal_out(p: proposals.Proposal) -> ProposalOut:

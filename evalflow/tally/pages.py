@@ -18,17 +18,18 @@ from evalflow.shared.errors import DomainError
 from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr
 from evalflow.shared.messages import msg
+from evalflow.shared.phases import SEAL_BROKEN
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
 from evalflow.shared.web.feedback import flash_failure
 from evalflow.shared.web.forms import SafeForm, form_errors
-from evalflow.tally import proposals
+from evalflow.tally import checks, proposals
 from evalflow.tally import reports as tally_reports
 from evalflow.tally import service as tally
+from evalflow.tally import settings as tally_settings
 from evalflow.tally.bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from evalflow.tally.chart import Bar, bars, ticks
 from evalflow.tally.rules import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, Method, display
-from evalflow.tally.seal_check_rules import SEAL_BROKEN
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -76,7 +77,7 @@ class Chart:
     top: int = TOP
 
 
-def chart_for(report: tally.Report) -> Chart:
+def chart_for(report: checks.Report) -> Chart:
     found = bars(report.tally.results, report.tally.scale)
     height = TOP + ROW_H * max(len(found), 1) + BOTTOM
     return Chart(LABEL_W + BAR_W + SCORE_W, height, found, ticks(report.tally.scale))
@@ -90,7 +91,7 @@ def page(cid: int) -> str:
     # No digest of the live ballot set: it changes with every ballot while the briefing runs, and
     # hashing every ballot cost the page about 75 ms. The sealed digest is shown from review on.
     # Once sealed, the report carries the seal's check against the current ballots (every request).
-    report = tally.tally_report(actor, campaign, with_digest=False)
+    report = checks.tally_report(actor, campaign, with_digest=False)
     proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
     form = ProposalForm(data=_proposal_defaults(proposal))
     return render_template(
@@ -165,15 +166,17 @@ def propose(cid: int) -> Response:
 def settings(cid: int) -> str | Response:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
-    current = tally.get_settings(actor, campaign)
+    current = tally_settings.get_settings(actor, campaign)
     form = SettingsForm(obj=current)
     if form.validate_on_submit():
         names = ("method", "flat_min_ballots", "reciprocity_margin", "downgrade_margin", "leading_units")
         try:
-            tally.update_settings(actor, campaign, {name: getattr(form, name).data for name in names})
+            tally_settings.update_settings(
+                actor, campaign, {name: getattr(form, name).data for name in names}
+            )
         except DomainError as exc:
             flash_failure(exc)  # rolled back: read the settings again for the page
-            current = tally.get_settings(actor, campaign)
+            current = tally_settings.get_settings(actor, campaign)
         else:
             flash(_("计分方法与偏差提示阈值已保存。"), "success")
             return redirect(url_for("tally.settings", cid=cid))

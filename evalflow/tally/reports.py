@@ -20,9 +20,10 @@ from evalflow.shared.i18n import tr
 from evalflow.shared.messages import N_
 from evalflow.tally.bias import SIGNAL_LABELS
 from evalflow.tally.chart import bars, ticks
+from evalflow.tally.checks import Report, tally_report
 from evalflow.tally.pdf import ReportText, Row, TallyDocument, render
 from evalflow.tally.rules import METHOD_LABELS, UnitResult, display, exact_text
-from evalflow.tally.service import Report, sealed_ballots, tally_report
+from evalflow.tally.service import sealed_ballots
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

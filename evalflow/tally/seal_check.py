@@ -21,8 +21,9 @@ from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.shared.errors import Conflict
 from evalflow.shared.messages import msg
+from evalflow.shared.phases import SEAL_BROKEN
 from evalflow.tally.models import TallySeal
-from evalflow.tally.seal_check_rules import SEAL_BROKEN, SealCheck, digest_of_groups
+from evalflow.tally.seal_check_rules import SealCheck, digest_of_groups
 from evalflow.tally.seal_rules import pseudonym
 
 _SOURCE = sa.type_coerce(Ballot.source, sa.String)

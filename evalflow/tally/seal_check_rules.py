@@ -54,9 +54,3 @@ class SealCheck:
             N_("封存校验未通过:选票在封存后被改动。当前选票 %(n)d 张,摘要 %(digest)s;封存时 %(sealed_n)d 张,摘要 %(sealed)s。以下结果按当前选票计算,不能作为评定依据。"),
             n=self.ballots, digest=self.digest, sealed_n=self.sealed_ballots, sealed=self.sealed_digest,
         )  # fmt: skip
-
-
-# Why nothing is built on a tally whose seal is broken (the proposed list, the notice).
-SEAL_BROKEN = N_(
-    "选票在封存后被改动(当前选票与封存摘要不符),不能据此确定拟表彰对象或发布公示;请查明原因,将选票恢复为封存时的状态。"
-)

@@ -4,7 +4,7 @@
   seat role, source and grade), plus the units and seat counts; the arithmetic is the domain's.
 - :func:`tally_report` — the tally plus participation, bias signals and the digest of the ballot
   set (ballots read grouped, never as ORM objects: tally.seal_check.current_digest).
-- :func:`seal` — called by :func:`office.transitions.advance_phase` on briefing → review.
+- :func:`seal` — called by :func:`shared.campaigns.transitions.advance_phase` on briefing → review.
 - :func:`seal_check` — once sealed, the sealed digest against the current ballots, on every view of
   the tally (:attr:`Tally.check`; tally.seal_check).
 - :func:`update_settings` — method and thresholds, office only, only in draft.
@@ -15,15 +15,10 @@ Only the office sees any of this, from the briefing on (``Action.TALLY_VIEW``).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.briefing.models import Ballot
 from evalflow.briefing.rules import BallotSource
@@ -38,19 +33,11 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.campaigns.scale import Grade
 from evalflow.shared.campaigns.service import require
 from evalflow.tally import rules
-from evalflow.tally.bias import (
-    Aggregates,
-    Signal,
-    Thresholds,
-    parse_thresholds,
-    scale_factor,
-    scaled_points,
-    signals,
-)
 from evalflow.tally.models import ProposedEntry, TallySeal, TallySettings
 from evalflow.tally.seal_check import check_against, current_digest
 from evalflow.tally.seal_check_rules import SealCheck
 from evalflow.tally.seal_rules import ExportHeader, SealedBallot, digest, export_csv, pseudonym
+from evalflow.tally.settings import settings_of
 
 ROLES = [r.value for r in SeatRole]
 SOURCES = [s.value for s in BallotSource]
@@ -58,63 +45,6 @@ SYSTEM = Actor(Role.OFFICE, label="system")
 
 
 # --- settings ----------------------------------------------------------------------------------
-
-
-def settings_of(campaign: Campaign) -> TallySettings:
-    """The campaign's tally settings, created with the defaults (one statement) on first use."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(TallySettings).values(
-        campaign_id=campaign.id,
-        method=rules.Method.TRIMMED_MEAN,
-        flat_min_ballots=5,
-        reciprocity_margin=Decimal(15),
-        downgrade_margin=Decimal(15),
-        leading_units=5,
-        pseudonym_salt=secrets.token_hex(16),
-        updated_at=clock.now(),
-    )
-    db.session.execute(stmt.on_conflict_do_nothing(index_elements=[TallySettings.campaign_id]))
-    return db.session.scalar(
-        sa.select(TallySettings)
-        .where(TallySettings.campaign_id == campaign.id)
-        .execution_options(populate_existing=True)
-    )  # type: ignore[return-value]
-
-
-def thresholds_of(settings: TallySettings) -> Thresholds:
-    return Thresholds(
-        flat_min_ballots=settings.flat_min_ballots,
-        reciprocity_margin=Decimal(settings.reciprocity_margin),
-        downgrade_margin=Decimal(settings.downgrade_margin),
-        leading_units=settings.leading_units,
-    )
-
-
-def get_settings(actor: Actor, campaign: Campaign) -> TallySettings:
-    require(actor, Action.CAMPAIGN_EDIT, campaign)
-    return settings_of(campaign)
-
-
-def update_settings(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> TallySettings:
-    """Change the method and/or the bias thresholds (office, draft only); audited."""
-    require(actor, Action.TALLY_SETTINGS, campaign)
-    settings = settings_of(campaign)
-    method = rules.parse_method(data["method"]) if data.get("method") is not None else settings.method
-    thresholds = parse_thresholds(data, thresholds_of(settings))
-    values = {"method": method, **thresholds.__dict__}
-    before = {
-        "method": settings.method.value,
-        **{k: str(v) for k, v in thresholds_of(settings).__dict__.items()},
-    }
-    for key, value in values.items():
-        setattr(settings, key, value)
-    db.session.flush()
-    after = {"method": method.value, **{k: str(v) for k, v in thresholds.__dict__.items()}}
-    audit.record(
-        actor, "tally.settings", campaign_id=campaign.id, subject=("campaign", campaign.id),
-        data={"before": before, "after": after},
-    )  # fmt: skip
-    return settings
 
 
 # --- the tally ---------------------------------------------------------------------------------
@@ -237,120 +167,6 @@ def tally_of(
 # --- the full report: participation, signals, digest -----------------------------------------------
 
 
-@dataclass
-class Report:
-    tally: Tally
-    settings: TallySettings
-    ballots: int
-    digest: str | None  # of the current ballot set; None when not asked for
-    missing: list[rules.Missing]
-    signals: list[Signal]
-
-    @property
-    def names(self) -> dict[int, str]:
-        return {r.unit_id: r.name for r in self.tally.results}
-
-
-def _seats(campaign_id: int, salt: str) -> dict[int, tuple[str, int, str]]:
-    """seat id → (pseudonym, the seat's unit, role) for every seat of the campaign."""
-    stmt = (
-        sa.select(Seat.id, Seat.unit_id, _ROLE)
-        .join(Unit, Unit.id == Seat.unit_id)
-        .where(Unit.campaign_id == campaign_id)
-    )
-    return {i: (pseudonym(salt, i), u, r) for i, u, r in db.session.execute(stmt)}
-
-
-def _seat_grades(unit_ids: list[int]) -> list[tuple[int, str, int]]:
-    """Ballots per (seat, grade): at most seats × grades rows."""
-    stmt = (
-        sa.select(Ballot.seat_id, Ballot.grade, sa.func.count())
-        .where(_of_units(unit_ids))
-        .group_by(Ballot.seat_id, Ballot.grade)
-    )
-    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
-
-
-def _pair_sums(unit_ids: list[int], points: dict[str, int]) -> list[tuple[int, int, int, int]]:
-    """Per (delegation, unit): the sum of points × factor and the number of ballots, in SQL."""
-    value = sa.case(points, value=Ballot.grade, else_=None)
-    stmt = (
-        sa.select(Seat.unit_id, Ballot.unit_id, sa.func.sum(value), sa.func.count(value))
-        .join(Seat, Seat.id == Ballot.seat_id)
-        .where(_of_units(unit_ids))
-        .group_by(Seat.unit_id, Ballot.unit_id)
-    )
-    return [(g, u, int(t or 0), n) for g, u, t, n in db.session.execute(stmt)]
-
-
-def _cast_by(seat_ids: list[int]) -> list[tuple[int, int]]:
-    if not seat_ids:
-        return []
-    stmt = sa.select(Ballot.seat_id, Ballot.unit_id).where(Ballot.seat_id.in_(seat_ids))
-    return [tuple(row) for row in db.session.execute(stmt)]  # type: ignore[misc]
-
-
-def _participation(
-    tally: Tally, seats: dict[int, tuple[str, int, str]], per_seat: dict[int, int]
-) -> list[rules.Missing]:
-    """Only the seats that cast fewer ballots than units to score are looked at ballot by ballot."""
-    unit_ids = [r.unit_id for r in tally.results]
-    in_tally = set(unit_ids)
-    short = [sid for sid, (_, unit, _) in seats.items() if per_seat.get(sid, 0) < len(in_tally - {unit})]
-    cast = [(seats[sid][0], unit) for sid, unit in _cast_by(short)]
-    return rules.participation([seats[sid] for sid in short], unit_ids, cast)
-
-
-def _aggregates(
-    unit_ids: list[int], scale: tuple[Grade, ...], seats: dict[int, tuple[str, int, str]]
-) -> Aggregates:
-    seat_grades: dict[str, tuple[int, dict[str, int]]] = {}
-    for seat_id, grade, n in _seat_grades(unit_ids):
-        if seat_id in seats:
-            name, unit, _ = seats[seat_id]
-            seat_grades.setdefault(name, (unit, {}))[1][grade] = n
-    pairs = {(g, u): (t, n) for g, u, t, n in _pair_sums(unit_ids, scaled_points(scale)) if n}
-    delegations: dict[int, list[str]] = {}
-    for name, unit, _ in seats.values():
-        delegations.setdefault(unit, []).append(name)
-    return Aggregates(
-        seat_grades, pairs, scale_factor(scale), {u: tuple(sorted(s)) for u, s in delegations.items()}
-    )
-
-
-def tally_report(actor: Actor, campaign: Campaign, *, with_digest: bool | None = True) -> Report:
-    """The tally with participation and bias signals, from aggregate queries; the digest of the
-    current ballot set (every ballot, fetched as plain tuples) only when *with_digest* — or, when it
-    is None, only while the ballots are not sealed (the page then shows the sealed digest).
-
-    The settings, the campaign's seats and the tally's unit ids are read once and shared by the
-    tally, the signals, participation and the digest."""
-    require(actor, Action.TALLY_VIEW, campaign)
-    settings = settings_of(campaign)
-    seats = _seats(campaign.id, settings.pseudonym_salt)
-    per_unit: dict[int, int] = {}
-    for _, unit, _ in seats.values():
-        per_unit[unit] = per_unit.get(unit, 0) + 1
-    tally = tally_of(campaign, settings=settings, seats=per_unit, pseudonyms=seats)
-    unit_ids = [r.unit_id for r in tally.results]
-    agg = _aggregates(unit_ids, tally.scale, seats)
-    per_seat = {
-        sid: sum(agg.seat_grades[name][1].values())
-        for sid, (name, _, _) in seats.items()
-        if name in agg.seat_grades
-    }
-    leading = [r.unit_id for r in tally.results if r.score is not None]
-    found = signals(agg, leading, thresholds_of(settings))
-    if with_digest is None:
-        with_digest = tally.seal is None
-    if tally.check is not None:
-        digest_text: str | None = tally.check.digest  # taken for the seal's check anyway
-    else:
-        digest_text = current_digest(unit_ids, seats, settings.pseudonym_salt)[0] if with_digest else None
-    ballots = sum(r.ballots for r in tally.results)
-    return Report(tally, settings, ballots, digest_text, _participation(tally, seats, per_seat), found)
-
-
 def _ballot_rows(
     unit_ids: list[int], seats: dict[int, tuple[str, int, str]], salt: str
 ) -> list[tuple[int, str, str, str, str]]:
@@ -442,3 +258,13 @@ def proposed_unit_ids(campaign: Campaign) -> list[int]:
     )
     vetoed = vetoed_unit_ids(campaign.id)
     return [u for u in db.session.scalars(stmt) if u not in vetoed]
+
+
+def _seats(campaign_id: int, salt: str) -> dict[int, tuple[str, int, str]]:
+    """seat id → (pseudonym, the seat's unit, role) for every seat of the campaign."""
+    stmt = (
+        sa.select(Seat.id, Seat.unit_id, _ROLE)
+        .join(Unit, Unit.id == Seat.unit_id)
+        .where(Unit.campaign_id == campaign_id)
+    )
+    return {i: (pseudonym(salt, i), u, r) for i, u, r in db.session.execute(stmt)}

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Response, url_for
 
 from evalflow.shared.access import Actor
-from evalflow.shared.api.routes import multipart_body, require_login, route, upload
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.file_schemas import FileOut
+from evalflow.shared.api.routes import multipart_body, route, upload
 from evalflow.shared.api.schemas import Done
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
-from evalflow.shared.files.schemas import FileOut
 from evalflow.shared.i18n import tr_if_constant
 from evalflow.training import faq
 from evalflow.training import service as training

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from evalflow.shared.api.file_schemas import FileOut
 from evalflow.shared.api.schemas import Input, Output, Query, Timestamp, text
 from evalflow.shared.bounds import FIRST_DAY, LAST_DAY
-from evalflow.shared.files.schemas import FileOut
 from evalflow.training.rules import (
     CHECKIN_MAX_MINUTES,
     MAX_AGENDA_ITEM,

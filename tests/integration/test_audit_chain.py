@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.audit import record as audit
+from evalflow.shared.audit import verify
 from evalflow.shared.audit.chain import GENESIS, canonical_form, entry_hash
 from evalflow.shared.audit.models import AuditChainHead, AuditEntry
 from evalflow.shared.campaigns.models import Campaign
@@ -201,7 +202,7 @@ def test_audit_concurrent_appends_never_fork_the_chain(app, chains):
             sa.select(AuditEntry.seq).where(AuditEntry.chain == cid).order_by(AuditEntry.seq)
         )
         assert list(seqs) == list(range(1, 40 // chains + 1))
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())
 
 
 def test_audit_migration_chains_existing_entries_and_guards_postgres(db_url, tmp_path):
@@ -224,11 +225,11 @@ def test_audit_migration_chains_existing_entries_and_guards_postgres(db_url, tmp
                     {"c": cid, "a": f"old.{i}", "t": f"2026-11-29 08:0{i}:00.123456"},
                 )  # fmt: skip
         upgrade()
-        assert all(r.broken is None for r in audit.verify())
-        assert [(r.chain, r.length) for r in audit.verify()] == [(0, 1), (1, 2)]
+        assert all(r.broken is None for r in verify.verify())
+        assert [(r.chain, r.length) for r in verify.verify()] == [(0, 1), (1, 2)]
         audit.record(OFFICE, "new", campaign_id=1)
         db.session.commit()
-        assert [(r.chain, r.length, r.broken) for r in audit.verify()] == [(0, 1, None), (1, 3, None)]
+        assert [(r.chain, r.length, r.broken) for r in verify.verify()] == [(0, 1, None), (1, 3, None)]
         db.session.commit()  # end the read transaction: TRUNCATE would wait for its locks
         if db.engine.dialect.name == "postgresql":
             for sql in (
@@ -285,7 +286,7 @@ def test_audit_append_waits_for_no_row_lock_held_elsewhere(app):
     assert errors == []
     db.session.expire_all()
     assert db.session.get(Campaign, cid).description in {"A", "B"}
-    (report,) = audit.verify([cid])
+    (report,) = verify.verify([cid])
     assert (report.length, report.broken) == (2, None)
 
 
@@ -304,7 +305,7 @@ def test_audit_entry_is_sealed_only_at_commit_and_rollback_leaves_no_trace(app):
         sa.select(AuditEntry).where(AuditEntry.chain == cid).order_by(AuditEntry.id)
     ).all()
     assert [(r.action, r.seq) for r in rows] == [("test.one", 1), ("test.two", 2)]
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())
 
 
 def test_verify_audit_reports_an_unsealed_entry(app):
@@ -362,7 +363,7 @@ def test_record_last_starts_a_new_chain_and_rolls_back_cleanly(app):
     db.session.commit()
     row = db.session.scalar(sa.select(AuditEntry))
     assert (row.seq, row.prev_hash) == (1, GENESIS)
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())
 
 
 def test_record_last_and_record_racing_never_fork_the_chain(app):
@@ -378,4 +379,4 @@ def test_record_last_and_record_racing_never_fork_the_chain(app):
         sa.select(AuditEntry.seq).where(AuditEntry.chain == cid).order_by(AuditEntry.seq)
     )
     assert list(seqs) == list(range(1, 41))
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())

@@ -19,12 +19,13 @@ from evalflow.extensions import db
 from evalflow.intake.models import Application, VetoIncident
 from evalflow.notice.models import CalendarDay, ObjectionFile
 from evalflow.office import backup
-from evalflow.shared.audit import record as audit
+from evalflow.shared.audit import verify
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.files.store import upload_dir
 from evalflow.tally import service as tally
+from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest
 from tests.backup_craft import empty_target
 from tests.backup_world import final_world
@@ -58,9 +59,9 @@ def _snapshot(campaign_id: int) -> tuple[Any, ...]:
         row["stored_name"]: (upload_dir() / row["stored_name"]).read_bytes()
         for row in documents["stored_file"]
     }
-    chains = [(r.chain, r.length, r.head, r.broken) for r in audit.verify([campaign_id])]
+    chains = [(r.chain, r.length, r.head, r.broken) for r in verify.verify([campaign_id])]
     campaign = db.session.get(Campaign, campaign_id)
-    ballots = tally.sealed_ballots(campaign, tally.settings_of(campaign).pseudonym_salt)
+    ballots = tally.sealed_ballots(campaign, settings.settings_of(campaign).pseudonym_salt)
     seal = tally.current_seal(campaign_id)
     tallied = (repr(tally.tally_of(campaign).results), digest(ballots), seal.digest if seal else "")
     return documents, files, chains, tallied

@@ -20,8 +20,9 @@ from evalflow.briefing import ballots
 from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
-from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts import actors
 from evalflow.shared.audit import record as audit
+from evalflow.shared.audit import statement, verify
 from evalflow.shared.audit.models import AuditChainHead, AuditEntry
 from evalflow.shared.campaigns.models import Campaign, Seat
 from evalflow.shared.phases import Phase
@@ -256,7 +257,7 @@ def test_ballot_statements_and_audit_entry(app, client):
     assert head.seq == 2
     first = db.session.scalar(sa.select(AuditEntry.entry_hash).where(AuditEntry.seq == 1))
     assert head.prev_hash == first  # the hash the head held before its last move
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())
 
 
 def test_ballot_after_unsealed_entries_of_its_transaction_keeps_their_order(app, client):
@@ -272,11 +273,11 @@ def test_ballot_after_unsealed_entries_of_its_transaction_keeps_their_order(app,
     )
     campaign = db.session.get(Campaign, world.cid)
     audit.record(Actor(Role.OFFICE, label="wmb"), "test.before", campaign_id=campaign.id)
-    assert audit.can_append_in_statement() is False
-    seat = accounts.actor_for_seat(db.session.get(Seat, world.seat_ids[(1, "reporter")]))
+    assert statement.can_append_in_statement() is False
+    seat = actors.actor_for_seat(db.session.get(Seat, world.seat_ids[(1, "reporter")]))
     ballots.cast_ballot(seat, campaign, target, "好")
     db.session.commit()
-    assert audit.can_append_in_statement() is True
+    assert statement.can_append_in_statement() is True
     tail = db.session.scalars(
         sa.select(AuditEntry.action)
         .where(AuditEntry.chain == world.cid)
@@ -284,7 +285,7 @@ def test_ballot_after_unsealed_entries_of_its_transaction_keeps_their_order(app,
         .limit(2)
     ).all()
     assert tail == ["ballot.cast", "test.before"]
-    assert all(r.broken is None for r in audit.verify())
+    assert all(r.broken is None for r in verify.verify())
 
 
 # --- PostgreSQL: the phone's ballot is one statement, outside a transaction ---------------------------
@@ -361,7 +362,7 @@ def test_postgres_ballot_statement_is_atomic_when_its_audit_entry_fails(tmp_path
         db.session.execute(sa.text("ALTER TABLE audit_entry DROP CONSTRAINT test_no_change"))
         db.session.commit()
         assert client.put(path, json={"grade": "一般"}, headers=world.seat_headers(1)).status_code == 200
-        assert all(r.broken is None for r in audit.verify())
+        assert all(r.broken is None for r in verify.verify())
 
 
 def test_postgres_driver_statement_binds_what_sqlalchemy_binds(tmp_path):

@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from evalflow.shared.audit import verify
 from tests.conftest import PG_URL, make_config, pg_schema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -412,11 +413,10 @@ def test_nginx_write_burst_across_both_servers_loses_nothing(stack):
     # every write was audited, and the two servers kept one unbroken chain
     from evalflow import create_app
     from evalflow.extensions import db
-    from evalflow.shared.audit import record as audit
 
     app = create_app(make_config(stack.db_url, stack.tmp))
     with app.app_context():
-        (report,) = audit.verify([cid])
+        (report,) = verify.verify([cid])
         assert (report.length, report.broken) == (BURST + 1, None)
         db.session.remove()
         db.engine.dispose()
@@ -430,7 +430,6 @@ def test_nginx_ballot_burst_across_both_servers_loses_nothing(stack):
     from evalflow import create_app
     from evalflow.briefing.models import Ballot
     from evalflow.extensions import db
-    from evalflow.shared.audit import record as audit
     from tests.briefing_world import build
 
     grades = ("好", "较好", "一般")
@@ -471,7 +470,7 @@ def test_nginx_ballot_burst_across_both_servers_loses_nothing(stack):
             db.session.execute(sa.select(Ballot.seat_id, Ballot.grade).where(Ballot.unit_id == target)).all()
         )
         assert rows == {seat_id: plan[-1] for seat_id, plan in plans.items()}
-        (report,) = audit.verify([cid])
+        (report,) = verify.verify([cid])
         assert report.broken is None and report.length > 3 * len(voters)
         db.session.remove()
         db.engine.dispose()

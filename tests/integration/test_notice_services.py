@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
 from evalflow.extensions import db
+from evalflow.notice import commendation, objections
 from evalflow.notice import service as notice
 from evalflow.notice.models import Notice, ObjectionFile, ObjectionStatus
-from evalflow.office import transitions as phases
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import ProposedEntry
@@ -157,12 +158,12 @@ def test_status_scheduled_open_closed(app):
 
 def test_file_objection_individual_receipt_and_deadline(app):
     world, item = published_world(app)
-    objection = notice.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
+    objection = objections.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
     db.session.commit()
     assert len(objection.receipt) >= 24
     # 15 working days after 09-29: 09-30, 10-08, 10-09, 10-10 (make-up Saturday), 10-12..16, 10-19..23, 10-26
     assert objection.reply_due_on == date(2026, 10, 26)
-    view = notice.by_receipt(objection.receipt)
+    view = objections.by_receipt(objection.receipt)
     assert view.state == "received" and view.unit.name == "甲单位"
     audit = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "objection.file"))
     assert audit.to_state == "received"
@@ -171,7 +172,7 @@ def test_file_objection_individual_receipt_and_deadline(app):
 def test_file_objection_anonymous_refused_with_reason(app):
     world, item = published_world(app)
     with pytest.raises(InvalidInput) as exc:
-        notice.file_objection(
+        objections.file_objection(
             item.id, {"unit_id": world.a.id, "name": "匿名", "phone": "", "content": "x" * 20}
         )
     assert {"name", "phone"} <= set(exc.value.fields)
@@ -181,14 +182,14 @@ def test_file_objection_anonymous_refused_with_reason(app):
 def test_file_objection_unit_not_on_notice_refused(app):
     world, item = published_world(app)
     with pytest.raises(InvalidInput) as exc:
-        notice.file_objection(item.id, {**OBJECTION, "unit_id": world.d.id})
+        objections.file_objection(item.id, {**OBJECTION, "unit_id": world.d.id})
     assert list(exc.value.fields) == ["unit_id"]
 
 
 def test_file_objection_outside_period_conflict(app):
     world, item = published_world(app, starts_on=date(2026, 10, 8))
     with pytest.raises(Conflict) as exc:
-        notice.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
+        objections.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
     assert exc.value.code == "notice_not_open"
 
 
@@ -202,10 +203,10 @@ def test_file_objection_unit_needs_seal_image(app):
         "unit_id": world.b.id,
     }
     with pytest.raises(InvalidInput) as exc:
-        notice.file_objection(item.id, data)
+        objections.file_objection(item.id, data)
     assert "seal" in exc.value.fields
     seal = FileStorage(io.BytesIO(PNG), filename="公章.png")
-    objection = notice.file_objection(item.id, data, seal=seal)
+    objection = objections.file_objection(item.id, data, seal=seal)
     db.session.commit()
     stored = db.session.scalars(
         sa.select(ObjectionFile).where(ObjectionFile.objection_id == objection.id)
@@ -215,44 +216,46 @@ def test_file_objection_unit_needs_seal_image(app):
 
 def test_objection_queue_investigate_resolve_audited(app):
     world, item = published_world(app)
-    objection = notice.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
-    view = notice.start_investigation(world.office, objection.id, "已联系属地核查")
+    objection = objections.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
+    view = objections.start_investigation(world.office, objection.id, "已联系属地核查")
     assert view.state == "investigating"
     with pytest.raises(Conflict):
-        notice.start_investigation(world.office, objection.id)
+        objections.start_investigation(world.office, objection.id)
     with pytest.raises(InvalidInput) as exc:
-        notice.resolve_objection(world.office, objection.id, {"outcome": "upheld", "reply": " "})
+        objections.resolve_objection(world.office, objection.id, {"outcome": "upheld", "reply": " "})
     assert "reply" in exc.value.fields
-    view = notice.resolve_objection(
+    view = objections.resolve_objection(
         world.office, objection.id, {"outcome": "upheld", "reply": "经核实,情况属实。"}
     )
     db.session.commit()
     assert view.objection.status is ObjectionStatus.UPHELD and view.state == "upheld"
     with pytest.raises(Conflict) as exc2:
-        notice.resolve_objection(world.office, objection.id, {"outcome": "dismissed", "reply": "再次"})
+        objections.resolve_objection(world.office, objection.id, {"outcome": "dismissed", "reply": "再次"})
     assert exc2.value.code == "already_resolved"
     actions = db.session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert actions[-3:] == ["objection.file", "objection.investigate", "objection.resolve"]
-    assert [u.name for u in notice.commended_units(world.campaign)] == ["丙公司", "乙单位"]
+    assert [u.name for u in commendation.commended_units(world.campaign)] == ["丙公司", "乙单位"]
 
 
 def test_final_guard_period_and_unresolved(app):
     world, item = published_world(app)
-    objection = notice.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
+    objection = objections.file_objection(item.id, {**OBJECTION, "unit_id": world.a.id})
     db.session.commit()
     set_today(app, date(2026, 10, 12))
     with pytest.raises(TransitionBlocked) as exc:
         phases.advance_phase(world.office, world.campaign, Phase.FINAL)
     assert len(exc.value.reasons) == 1 and "异议" in str(exc.value.reasons[0])
     db.session.rollback()
-    notice.resolve_objection(world.office, objection.id, {"outcome": "dismissed", "reply": "经核实,不属实。"})
+    objections.resolve_objection(
+        world.office, objection.id, {"outcome": "dismissed", "reply": "经核实,不属实。"}
+    )
     phases.advance_phase(world.office, world.campaign, Phase.FINAL)
     db.session.commit()
-    campaign, units = notice.public_commendation(world.campaign.id)
+    campaign, units = commendation.public_commendation(world.campaign.id)
     assert campaign.phase is Phase.FINAL and len(units) == 3
 
 
 def test_public_commendation_before_final_not_found(app):
     world, _ = published_world(app)
     with pytest.raises(NotFound):
-        notice.public_commendation(world.campaign.id)
+        commendation.public_commendation(world.campaign.id)

@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from evalflow.briefing.models import Presentation
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
-from evalflow.office import transitions as phases
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.errors import Conflict, Forbidden, InvalidTransition, TransitionBlocked
 from evalflow.shared.phases import Phase

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Presentation, PresentationStatus, SeatRole
+from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.office import transitions as phases
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
+from evalflow.tally import checks
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
 from tests.helpers import office_actor
@@ -58,7 +60,7 @@ def test_demo_loads_a_sealed_tally_with_signals_and_a_proposed_list(app):
     assert result.exit_code == 0, result.output
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.title.like("%综合评定演示%")))
     assert campaign.phase is Phase.REVIEW
-    report = tally.tally_report(office_actor(), campaign)
+    report = checks.tally_report(office_actor(), campaign)
     assert report.tally.seal.digest == report.digest and report.tally.seal.ballots == report.ballots == 167
     assert {s.kind for s in report.signals} == {"flat", "reciprocity", "downgrade"}
     assert len(tally.proposed_unit_ids(campaign)) == 4

@@ -4,7 +4,8 @@ both engines — the assumption the seal check's fast path rests on."""
 
 from __future__ import annotations
 
-from evalflow.briefing.models import SeatRole
+from evalflow.shared.campaigns.rules import SeatRole
+from evalflow.tally import checks, settings
 from evalflow.tally import service as tally
 from evalflow.tally.seal_check import current_digest
 from evalflow.tally.seal_rules import digest
@@ -22,10 +23,10 @@ def grade_of(giver, role, unit):
 
 def test_current_digest_grouped_in_sql_equals_the_digest_of_every_row(app):
     world = build(NAMES, grade_of, paper=lambda giver, role, unit: (giver + unit) % 2 == 0)
-    salt = tally.settings_of(world.campaign).pseudonym_salt
+    salt = settings.settings_of(world.campaign).pseudonym_salt
     ballots = tally.sealed_ballots(world.campaign, salt)
     unit_ids = [u.id for u in world.units]
-    seats = tally._seats(world.campaign.id, salt)
+    seats = checks._seats(world.campaign.id, salt)
     assert len(ballots) > 50 and {b.source for b in ballots} == {"online", "paper"}
     assert current_digest(unit_ids, seats, salt) == (digest(ballots), len(ballots))
     # a seat the pseudonym map does not hold gets its pseudonym from the salt, as in the export

@@ -8,17 +8,19 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus, SeatRole
+from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
 from evalflow.intake.models import VetoIncident
-from evalflow.office import transitions as phases
 from evalflow.shared.access import PUBLIC, Actor, Role
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Seat, Unit
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.errors import Forbidden, InvalidInput, NotFound, WrongPhase
 from evalflow.shared.phases import Phase
-from evalflow.tally import proposals
+from evalflow.tally import checks, proposals
 from evalflow.tally import service as tally
+from evalflow.tally import settings as tally_settings
 from evalflow.tally.models import TallySeal
 from evalflow.tally.rules import Method
 from tests.helpers import office_actor
@@ -78,12 +80,12 @@ def test_tally_report_names_missing_seats_and_flat_raters(app):
         return ladder(giver, role, unit)
 
     world = build(NAMES, grade_of)
-    report = tally.tally_report(office_actor(), world.campaign)
+    report = checks.tally_report(office_actor(), world.campaign)
     assert [(m.seat_unit_id, m.role, m.unit_ids) for m in report.missing] == [
         (world.units[1].id, "public", (world.units[3].id,))
     ]
     assert report.ballots == 35
-    assert report.digest == tally.tally_report(office_actor(), world.campaign).digest
+    assert report.digest == checks.tally_report(office_actor(), world.campaign).digest
     flat = [s for s in report.signals if s.kind == "flat"]
     assert flat == []  # nobody graded 5 units: only 3 others each
     assert len(tally.sealed_ballots(world.campaign, report.settings.pseudonym_salt)) == 35
@@ -115,7 +117,7 @@ def test_compute_tally_before_briefing_is_wrong_phase(app):
 
 def test_update_settings_only_in_draft_and_audited(app):
     world = build(NAMES, ladder, phase=Phase.DRAFT)
-    settings = tally.update_settings(
+    settings = tally_settings.update_settings(
         office_actor(), world.campaign, {"method": "mean", "flat_min_ballots": 3}
     )
     assert (settings.method, settings.flat_min_ballots) == (Method.MEAN, 3)
@@ -125,10 +127,10 @@ def test_update_settings_only_in_draft_and_audited(app):
     t = tally.compute_tally(office_actor(), world.campaign)
     assert t.method is Method.MEAN and t.results[1].score == Fraction(780, 9)
     with pytest.raises(WrongPhase):
-        tally.update_settings(office_actor(), world.campaign, {"method": "median"})
+        tally_settings.update_settings(office_actor(), world.campaign, {"method": "median"})
     with pytest.raises(InvalidInput):
         set_phase(world.campaign, Phase.DRAFT)
-        tally.update_settings(office_actor(), world.campaign, {"method": "max"})
+        tally_settings.update_settings(office_actor(), world.campaign, {"method": "max"})
 
 
 def test_advance_to_review_seals_the_ballot_set(app):
@@ -138,7 +140,7 @@ def test_advance_to_review_seals_the_ballot_set(app):
             Presentation(campaign_id=world.campaign.id, unit_id=unit.id, status=PresentationStatus.CLOSED)
         )
     db.session.commit()
-    live = tally.tally_report(office_actor(), world.campaign).digest
+    live = checks.tally_report(office_actor(), world.campaign).digest
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
     db.session.commit()
     seal = db.session.scalar(sa.select(TallySeal))
@@ -238,7 +240,7 @@ def test_seat_of_a_unit_outside_the_tally_counts_as_expected_and_its_ballots_cou
     db.session.flush()
     db.session.add(Ballot(seat_id=seat.id, unit_id=world.units[0].id, grade="一般"))
     db.session.commit()
-    report = tally.tally_report(office_actor(), world.campaign)
+    report = checks.tally_report(office_actor(), world.campaign)
     first = next(r for r in report.tally.results if r.unit_id == world.units[0].id)
     assert (first.ballots, first.expected, first.counts["一般"]) == (4, 4, 1)
     assert [(m.seat_unit_id, m.unit_ids) for m in report.missing] == [(outsider.id, (world.units[1].id,))]

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
 from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
 from tests.helpers import office_actor

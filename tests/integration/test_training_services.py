@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from evalflow.briefing import seats
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
-from evalflow.office import transitions as phases
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign, Seat
 from evalflow.shared.errors import (
     Conflict,

@@ -4,12 +4,20 @@ names are the ones ``new_stored_name`` makes."""
 
 from __future__ import annotations
 
-import evalflow.models  # noqa: F401 - every table in the metadata
+import pytest
 
+from evalflow import create_app
 from evalflow.extensions import db
 from evalflow.office.backup_rows import file_columns
 from evalflow.shared.files import store as files
 from tests.backup_craft import FILE_COLUMNS
+from tests.factories import make_config
+
+
+@pytest.fixture(autouse=True, scope="module")
+def every_table(tmp_path_factory):
+    """The factory registers every phase, so every table is in the metadata."""
+    create_app(make_config("sqlite://", tmp_path_factory.mktemp("app")))
 
 
 def test_stored_file_columns_are_found_from_the_models():

@@ -6,6 +6,7 @@ import pytest
 
 from evalflow.intake import rules
 from evalflow.intake.rules import TitleAction
+from evalflow.shared.files import rules as file_rules
 from evalflow.shared.files.rules import FileKind
 
 
@@ -40,23 +41,23 @@ def test_split_title_notice_names_the_kept_title_and_first_line():
     ],
 )
 def test_sniff_accepts_word_packages_whatever_the_main_part_name(head, names, expected):
-    assert rules.sniff(head, names) is expected
+    assert file_rules.sniff(head, names) is expected
 
 
 @pytest.mark.parametrize(
     ("head", "names", "words"),
     [
-        (rules.OLE_MAGIC + b"\x00" * 8, None, ".doc"),
+        (file_rules.OLE_MAGIC + b"\x00" * 8, None, ".doc"),
         (b"PK\x03\x04", ["mimetype", "content.xml", "META-INF/manifest.xml"], ".odt"),
     ],
 )
 def test_office_hint_tells_to_save_as_docx(head, names, words):
-    hint = str(rules.office_hint(head, names))
+    hint = str(file_rules.office_hint(head, names))
     assert words in hint and "另存为” .docx" in hint
 
 
 def test_office_hint_is_none_for_other_files():
-    assert rules.office_hint(b"%PDF-1.4", None) is None
+    assert file_rules.office_hint(b"%PDF-1.4", None) is None
 
 
 @pytest.mark.parametrize(
@@ -71,4 +72,4 @@ def test_office_hint_is_none_for_other_files():
     ],
 )
 def test_clean_filename_extension_follows_detected_type(name, kind, expected):
-    assert rules.clean_filename(name, kind) == expected
+    assert file_rules.clean_filename(name, kind) == expected

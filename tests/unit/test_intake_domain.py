@@ -9,6 +9,7 @@ import pytest
 from evalflow.intake import rules
 from evalflow.intake.rules import Decision, Heading, Status
 from evalflow.shared.errors import Conflict, InvalidInput
+from evalflow.shared.files import rules as file_rules
 from evalflow.shared.files.rules import FileKind
 
 
@@ -47,7 +48,7 @@ def test_outline_empty_without_headings():
     ],
 )
 def test_sniff_recognises_content_not_names(head, names, expected):
-    assert rules.sniff(head, names) is expected
+    assert file_rules.sniff(head, names) is expected
 
 
 @pytest.mark.parametrize(
@@ -61,11 +62,11 @@ def test_sniff_recognises_content_not_names(head, names, expected):
     ],
 )
 def test_clean_filename_strips_paths_and_controls(name, kind, expected):
-    assert rules.clean_filename(name, kind) == expected
+    assert file_rules.clean_filename(name, kind) == expected
 
 
 def test_clean_filename_limits_length_keeping_extension():
-    name = rules.clean_filename("长" * 300 + ".pdf", FileKind.PDF)
+    name = file_rules.clean_filename("长" * 300 + ".pdf", FileKind.PDF)
     assert len(name) <= 200 and name.endswith(".pdf")
 
 

@@ -1,5 +1,5 @@
 """The phase guards refuse to publish the notice, or to finish the campaign, from ballots changed since
-the seal (office.transitions gathers the fact from tally.service.seal_check)."""
+the seal (shared.campaigns.transitions gathers the fact from tally.service.seal_check)."""
 
 from __future__ import annotations
 

@@ -13,9 +13,9 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types
-import evalflow.schemas
 from pydantic import BaseModel
 
+import evalflow
 from evalflow.shared.api.schemas import Day, Id, Input, Query
 from evalflow.shared.bounds import MAX_ID
 
@@ -23,8 +23,9 @@ ID_NAME = re.compile(r"(^|_)ids?$|^seat$")
 
 
 def _requests() -> list[type[BaseModel]]:
-    for module in pkgutil.iter_modules(evalflow.schemas.__path__):
-        importlib.import_module(f"evalflow.schemas.{module.name}")
+    for module in pkgutil.walk_packages(evalflow.__path__, "evalflow."):
+        if module.name.rsplit(".", 1)[-1].endswith("schemas"):  # schemas.py, units_schemas.py …
+            importlib.import_module(module.name)
     found: set[type[BaseModel]] = set()
     todo = [Input, Query]
     while todo:

@@ -9,7 +9,9 @@ import docx
 import pytest
 
 from evalflow.intake.rules import outline
-from evalflow.intake.wordtext import Limits, format_number, read_docx, render_table
+from evalflow.intake.word_numbering import format_number
+from evalflow.intake.word_package import Limits
+from evalflow.intake.wordtext import read_docx, render_table
 from evalflow.shared.errors import InvalidInput, TooLarge
 from tests.word_docs import CHINESE_OUTLINE, base_docx, build_docx, flood_docx, p, r, table
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.campaigns.rules import SeatRole
 from tests.helpers import bearer, office_token
 
 

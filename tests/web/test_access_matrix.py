@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from werkzeug.security import generate_password_hash
 
-from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from tests.helpers import add_unit, bearer
 

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from evalflow.briefing import seats
 from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
-from evalflow.shared.accounts import service as accounts
+from evalflow.shared.accounts import actors
+from evalflow.shared.audit import verify
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
 from tests.briefing_world import BriefingWorld, build
@@ -45,7 +46,7 @@ def _grade(w: BriefingWorld) -> str | None:
 
 
 def _remembered(client) -> int:
-    return len(client.application.extensions.get(accounts.CARD_MEMORY, {}))
+    return len(client.application.extensions.get(actors.CARD_MEMORY, {}))
 
 
 def test_first_ballot_remembers_the_card_only_in_the_briefing(client, world):
@@ -121,7 +122,6 @@ def test_ballot_audit_entries_verify_whatever_the_grade_labels(client, labels):
     """On PostgreSQL the database writes the entry's canonical JSON and hashes it (the grade it
     replaced is known only to the statement): it must match Python's byte for byte, whatever the
     labels hold. The chain verifies after casts and changes on both engines."""
-    from evalflow.shared.audit import record as audit
 
     w = build(client)
     scale = [{"label": label, "points": 3 - i, "criteria": ""} for i, label in enumerate(labels)]
@@ -151,4 +151,4 @@ def test_ballot_audit_entries_verify_whatever_the_grade_labels(client, labels):
         ("ballot.cast", None, labels[2]),
         ("ballot.cast", None, labels[2]),
     ]
-    assert [r.broken for r in audit.verify()] == [None] * len(audit.verify())
+    assert [r.broken for r in verify.verify()] == [None] * len(verify.verify())

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.office import transitions as phases
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal

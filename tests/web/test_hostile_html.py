@@ -3,8 +3,6 @@ stored, on SQLite and PostgreSQL alike. The same rule as the API: evalflow.share
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +13,6 @@ from wtforms import DateTimeField, FieldList, Form, FormField, IntegerField
 from wtforms.fields.choices import SelectFieldBase
 from wtforms.validators import NumberRange
 
-import evalflow.shared.web
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared.accounts.models import User
@@ -29,6 +26,7 @@ from evalflow.shared.web.forms import (
     SafeForm,
     SafeSubForm,
 )
+from tests import app_modules
 from tests.conftest import csrf_from
 from tests.intake_world import UNIT_PASSWORD, build
 from tests.web.test_html_auth import login
@@ -130,8 +128,7 @@ def _all_subclasses(cls: type) -> set[type]:
 
 def test_every_form_of_the_app_checks_its_text():
     """A form added later that forgets SafeForm fails here (its text fields would take NUL bytes)."""
-    for module in pkgutil.iter_modules(evalflow.shared.web.__path__):
-        importlib.import_module(f"evalflow.shared.web.{module.name}")
+    assert len(app_modules.import_all("forms", "pages")) > 10
     ours = [
         f
         for f in _all_subclasses(FlaskForm) | _all_subclasses(Form)
@@ -170,8 +167,7 @@ def _bound_fields(form: Any) -> list[Any]:
 def test_every_form_bounds_its_ids_numbers_and_dates(app):
     """The same bounds as the API (shared/bounds.py): an id field is an IdField or IdSelectField, any
     other whole number has an upper bound, every date field gets DayInRange (through SafeForm)."""
-    for module in pkgutil.iter_modules(evalflow.shared.web.__path__):
-        importlib.import_module(f"evalflow.shared.web.{module.name}")
+    assert len(app_modules.import_all("forms", "pages")) > 10
     forms = [f for f in _all_subclasses(SafeForm) if f.__module__.startswith("evalflow.")]
     problems, dates, ids = [], 0, 0
     with app.test_request_context():

@@ -16,9 +16,10 @@ from pypdf import PdfReader
 from pyzbar.pyzbar import decode
 
 from evalflow.extensions import db
+from evalflow.notice import objections
 from evalflow.notice import service as notice
 from evalflow.notice.models import Objection
-from evalflow.office import transitions as phases
+from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from tests.conftest import csrf_from
 from tests.helpers import OFFICE_PASSWORD
@@ -109,7 +110,7 @@ def test_objection_form_to_receipt_to_reply(app, client):
     html = client.get(receipt_url).get_data(as_text=True)
     assert "已受理" in html and "乙单位" in html
     objection = db.session.query(Objection).one()
-    notice.resolve_objection(
+    objections.resolve_objection(
         world.office, objection.id, {"outcome": "dismissed", "reply": "经核实,<b>不属实</b>。"}
     )
     db.session.commit()
@@ -240,7 +241,7 @@ def test_objection_form_unit_with_seal_and_evidence_office_downloads(app, client
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     objection = db.session.query(Objection).one()
-    view = notice.get_objection(world.office, objection.id)
+    view = objections.get_objection(world.office, objection.id)
     assert [(f.role.value, f.filename) for f in view.files] == [
         ("seal", "公章.png"),
         ("evidence", "证明.pdf"),
@@ -268,7 +269,7 @@ def test_objection_form_unit_without_seal_refused(app, client):
 
 def test_objection_files_not_public(app, client):
     world, item = published_world(app)
-    objection = notice.file_objection(
+    objection = objections.file_objection(
         item.id,
         {"unit_id": world.a.id, "name": "张三", "phone": "13800138000", "content": "情况属实请核查处理。"},
     )
@@ -282,7 +283,7 @@ def test_objection_files_not_public(app, client):
 
 def test_office_resolve_without_reply_flashes_not_500(app, client):
     world, item = published_world(app)
-    objection = notice.file_objection(
+    objection = objections.file_objection(
         item.id,
         {"unit_id": world.a.id, "name": "张三", "phone": "13800138000", "content": "情况属实请核查处理。"},
     )

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from evalflow.briefing.models import SeatRole
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from evalflow.tally.seal_rules import verify_export
 from tests.tally_world import build, set_phase

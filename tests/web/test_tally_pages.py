@@ -9,10 +9,10 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
 from evalflow.shared.access import Role
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySettings
 from evalflow.tally.seal_rules import verify_export

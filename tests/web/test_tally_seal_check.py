@@ -13,9 +13,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from evalflow.briefing.models import SeatRole
 from evalflow.extensions import db
+from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.tally import service as tally
+from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest, verify_export
 from tests.factories import csrf_from, login
 from tests.helpers import office_actor
@@ -38,7 +39,7 @@ def world(app):
 
 
 def current_digest(world) -> str:
-    salt = tally.settings_of(world.campaign).pseudonym_salt
+    salt = settings.settings_of(world.campaign).pseudonym_salt
     return digest(tally.sealed_ballots(world.campaign, salt))
 
 

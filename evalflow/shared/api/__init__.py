@@ -1,7 +1,5 @@
-"""The public JSON API v1 (contract: shared/contract/api-v1.md).
-
-Views here parse input, call one service and serialize; rules live in services and the domain.
-"""
+"""The JSON API v1's blueprint. Each phase declares its routes on it (``<phase>/*api.py``, with
+``routes.route``); views parse input, call one use case and serialize (docs/api.md)."""
 
 from __future__ import annotations
 
@@ -13,17 +11,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 def register_api(app: Flask) -> None:
-    from evalflow.briefing import api as briefing
-    from evalflow.briefing import seats_api as seats
-    from evalflow.intake import api as applications
-    from evalflow.intake import units_api as units
-    from evalflow.intake import veto_api as veto
-    from evalflow.notice import api as notices
-    from evalflow.office import api as campaigns
-    from evalflow.shared.accounts import api as auth
-    from evalflow.shared.api import openapi
-    from evalflow.tally import api as tally
-    from evalflow.training import api as training
+    """Serve the API: call after every phase declared its routes (``<phase>.register``)."""
+    from evalflow.shared.api import caller, openapi  # noqa: F401 - authentication; GET /openapi.json
 
     csrf.exempt(bp)
     app.register_blueprint(bp)

@@ -6,10 +6,9 @@ from typing import Any
 
 from flask import Response
 
-from evalflow import __version__
-from evalflow.shared.api.legacy_schemas import COMPONENTS
 from evalflow.shared.api.routes import COMPONENT_DEFS, SPEC_PATHS, reply, route, schema_ref
 from evalflow.shared.api.schemas import Done, Error
+from evalflow.version import VERSION
 
 HEALTH = {
     "get": {
@@ -31,14 +30,14 @@ def document() -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {
             "title": "evalflow API",
-            "version": __version__,
+            "version": VERSION,
             "description": "文明单位评选 — the public JSON API v1. Errors: {error: {code, message, fields?, reasons?}}.",
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": {"/healthz": HEALTH, **dict(sorted(SPEC_PATHS.items()))},
         "components": {
-            "schemas": {**COMPONENTS, **dict(sorted(COMPONENT_DEFS.items()))},
+            "schemas": dict(sorted(COMPONENT_DEFS.items())),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -3,117 +3,20 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, g, jsonify, request
-from flask_login import current_user
-from flask_wtf.csrf import validate_csrf
+from flask import Response, jsonify, request
 from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms.validators import ValidationError as CSRFInvalid
 
-from evalflow.database import without_transaction
-from evalflow.shared.access import PUBLIC, Actor
-from evalflow.shared.accounts import service as accounts
 from evalflow.shared.api import bp
+from evalflow.shared.api.caller import CHECKS_SEAT_CARD, SINGLE_STATEMENT, require_login
 from evalflow.shared.api.schemas import parse_query, validate_json
-from evalflow.shared.campaigns.guard import UNSAFE, refuse_writes_after_final
+from evalflow.shared.campaigns.guard import UNSAFE
 from evalflow.shared.converters import MAX_ID
-from evalflow.shared.errors import DomainError, InvalidInput, Unauthenticated
 from evalflow.shared.files import store as files
-from evalflow.shared.messages import N_, msg
-
-
-def _bearer() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    if header:
-        raise Unauthenticated(msg(N_("无法识别的认证方式,请使用 Bearer 令牌。")))
-    return None
-
-
-def authenticate_request() -> None:
-    """Set ``g.actor``: a bearer token (user or seat), else the browser session, else public; then
-    refuse a write to a finished campaign (write_guard.py).
-
-    A bad token is a 401 at once. Cookie-authenticated writes must carry the CSRF token. A route
-    declared ``single_statement`` runs without a transaction on PostgreSQL (database.py).
-    """
-    if request.endpoint in SINGLE_STATEMENT:
-        without_transaction()
-    _authenticate(remembered=request.endpoint in CHECKS_SEAT_CARD)
-    refuse_writes_after_final()
-
-
-def reauthenticate() -> Actor:
-    """Authenticate again from the database, for a view whose write refused a remembered seat card
-    (``route(checks_seat_card=True)``): the card is forgotten, and the request goes on as if it had
-    never been remembered — 401 when the card is no longer valid (a good one is remembered again)."""
-    card = g.pop("seat_card", None)
-    if card is not None:
-        accounts.forget_card(card)
-    g.pop("campaign_facts", None)
-    _authenticate(remembered=True, fresh=True)
-    refuse_writes_after_final()
-    return g.actor
-
-
-def _authenticate(remembered: bool = False, fresh: bool = False) -> None:
-    raw = _bearer()
-    if raw is not None:
-        found = accounts.bearer(raw, remembered=remembered, fresh=fresh)
-        if isinstance(found, accounts.SeatCard):  # its campaign was read by the same query
-            g.actor, g.campaign_facts, g.seat_card = found.actor, found.facts, found
-            return
-        if found is not None:
-            g.actor = accounts.actor_for_user(found)
-            return
-        raise Unauthenticated(msg(N_("令牌无效或已过期,请重新登录。")))
-    if current_user.is_authenticated:
-        if request.method in UNSAFE:
-            try:
-                validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token"))
-            except CSRFInvalid:
-                raise DomainError(msg(N_("缺少或无效的安全令牌(CSRF)。")), code="csrf_failed") from None
-        g.actor = accounts.actor_for_user(current_user)
-        return
-    g.actor = PUBLIC
-
-
-bp.before_request(authenticate_request)
-
-
-def actor() -> Actor:
-    return g.actor
-
-
-def require_login() -> Actor:
-    if g.actor is PUBLIC:
-        raise Unauthenticated()
-    return g.actor
-
-
-def json_body() -> Any:
-    """The request's JSON document, or a 400 in the contract's shape. Nesting too deep for the
-    parser is malformed input, not a crash."""
-    raw = request.get_data(cache=True)
-    try:
-        return json.loads(raw.decode("utf-8")) if raw else None
-    except (ValueError, RecursionError):
-        raise InvalidInput(msg(N_("请求体不是有效的 JSON。"))) from None
-
-
-def body() -> dict[str, Any]:
-    """The request's JSON object, or a 400 in the contract's shape (routes not yet typed)."""
-    data = json_body()
-    if not isinstance(data, dict):
-        raise InvalidInput(msg(N_("请求体必须是 JSON 对象。")))
-    return data
 
 
 def upload(name: str = "file") -> Any:
@@ -147,10 +50,6 @@ def reply(data: Any, status: int = 200) -> Response:
 # --- documented routes -------------------------------------------------------------------
 
 SPEC_PATHS: dict[str, dict[str, Any]] = {}
-# Endpoints whose view writes with at most one statement (``route(single_statement=True)``).
-SINGLE_STATEMENT: set[str] = set()
-# Endpoints whose view checks a seat's card in its own write (``route(checks_seat_card=True)``).
-CHECKS_SEAT_CARD: set[str] = set()
 # Every type a route declares (bodies, queries, responses), for the document's components.
 DECLARED: list[tuple[Any, str]] = []
 PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
@@ -193,9 +92,8 @@ def route(
     PostgreSQL the request runs without a transaction (``database.without_transaction``): two
     round trips fewer. A view that writes twice must not say so — its writes would not be atomic.
 
-    *checks_seat_card*: the view's write checks the caller's seat card (``g.seat_card``) in its own
-    statement and calls :func:`reauthenticate` when it is refused, so authentication may use a card
-    this process remembers instead of a query (``accounts.bearer``): one round trip fewer.
+    *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
+    calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -218,15 +116,20 @@ def route(
         if checks_seat_card:
             CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
-        operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
-        if body_optional and "requestBody" in operation:
-            operation["requestBody"]["required"] = False
-        if multipart is not None:
-            content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
-            content["multipart/form-data"] = {"schema": multipart}
+        _document_body(rule, method, body_optional, multipart)
         return endpoint
 
     return decorator
+
+
+def _document_body(rule: str, method: str, optional: bool, multipart: dict[str, Any] | None) -> None:
+    """An optional JSON body, and a file upload's multipart form, in the operation's document."""
+    operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
+    if optional and "requestBody" in operation:
+        operation["requestBody"]["required"] = False
+    if multipart is not None:
+        content = operation.setdefault("requestBody", {"required": True, "content": {}})["content"]
+        content["multipart/form-data"] = {"schema": multipart}
 
 
 def _render(result: Any, outputs: Responses) -> Any:

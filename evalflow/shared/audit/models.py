@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The audit trail's tables: hash-chained entries and each chain's head."""
 
 from __future__ import annotations
 

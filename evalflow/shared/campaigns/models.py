@@ -1,19 +1,23 @@
-"""The campaign (评选活动) and its audit trail."""
+"""The campaign (评选活动), its applicant units (申报单位) and their delegates' seats (代表席位).
+
+Every phase reads these; the tables of each phase live in its own package."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evalflow.extensions import db
-from evalflow.intake.models import Application
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.campaigns.scale import DEFAULT_SCALE, Grade, scale_from_json, scale_to_json
 from evalflow.shared.phases import Phase
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
+
+if TYPE_CHECKING:  # the application is intake's table; the relationship is resolved by name
+    from evalflow.intake.models import Application
 
 
 def _default_scale() -> list[dict[str, Any]]:
@@ -26,7 +30,7 @@ class Campaign(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    # Written only by office.transitions.advance_phase (compare-and-set).
+    # Written only by shared.campaigns.transitions.advance_phase (compare-and-set).
     phase: Mapped[Phase] = mapped_column(str_enum(Phase, "campaign_phase"), default=Phase.DRAFT)
     notice_working_days: Mapped[int] = mapped_column(default=5)
     scale_json: Mapped[list[dict[str, Any]]] = mapped_column("scale", sa.JSON, default=_default_scale)

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""A stored file: its generated name on disk, the original name, size, type and SHA-256."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""Pure rules of uploaded files: the kinds we accept, recognised by their magic bytes, and safe names."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The HTML interface, one blueprint per audience; views are thin wrappers over the services."""
+"""The HTML pages' machinery: request state, sign-in sessions, template filters and globals.
+
+The pages themselves live with their phase (``<phase>/*pages.py``), one blueprint per audience."""
 
 from __future__ import annotations
 
@@ -7,15 +9,19 @@ from flask_login import current_user
 
 from evalflow.extensions import login_manager
 from evalflow.shared.access import PUBLIC, Action, Actor, can
+from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.answers import DATABASE_UNAVAILABLE
+from evalflow.shared.clock import local
+from evalflow.shared.files.rules import human_size
 from evalflow.shared.phases import ORDER, Phase
+from evalflow.shared.web import drain
 
 
 def current_actor() -> Actor:
     if "actor" not in g:
-        g.actor = accounts.actor_for_user(current_user) if current_user.is_authenticated else PUBLIC
+        g.actor = actors.actor_for_user(current_user) if current_user.is_authenticated else PUBLIC
     return g.actor
 
 
@@ -28,19 +34,8 @@ def load_user(session_id: str) -> User | None:
 
 
 def register_web(app: Flask) -> None:
-    from evalflow.briefing import pages as briefing_pages
-    from evalflow.briefing import seat_pages as seat
-    from evalflow.briefing import seats_pages as seats
-    from evalflow.intake import office_pages as intake_office
-    from evalflow.intake import unit_pages as unit
-    from evalflow.notice import office_pages as notice_office
-    from evalflow.notice import public_pages as notices
-    from evalflow.office import pages as office
-    from evalflow.office import public_pages as public
-    from evalflow.shared.accounts import office_pages as office_accounts
-    from evalflow.shared.accounts import pages as auth
-    from evalflow.tally import pages as tally_pages
-    from evalflow.training import pages as training
+    """What every page needs: fresh request state, sign-in sessions, template filters and globals.
+    Each phase registers its own blueprints (``<phase>.register``)."""
 
     @app.before_request
     def fresh_request_state() -> None:
@@ -54,31 +49,11 @@ def register_web(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
-    for module in (public, auth, office, office_accounts, unit, training, seats, seat, intake_office):
-        app.register_blueprint(module.bp)
-    app.register_blueprint(briefing_pages.bp)
-    app.register_blueprint(tally_pages.bp)
-    for module in (notices, notice_office):
-        app.register_blueprint(module.bp)
-    from evalflow.office import audit_pages as office_audit
-
-    app.register_blueprint(office_audit.bp)
-
-    from evalflow.office.labels import audit_action, state_label
-
-    app.add_template_filter(audit_action, "audit_action")
-    app.add_template_filter(state_label, "state_label")
-    from evalflow.shared.files.rules import human_size
-
     app.add_template_filter(human_size, "filesize")
-    from evalflow.shared.web import drain
-
     drain.register(app)
 
     @app.template_filter("localtime")
     def localtime(moment: object) -> str:
-        from evalflow.shared.clock import local
-
         return local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""  # type: ignore[arg-type]
 
     @app.context_processor

@@ -7,9 +7,9 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from evalflow.shared.accounts import service as accounts
-from evalflow.shared.accounts.forms import AccountForm
 from evalflow.shared.errors import DomainError
 from evalflow.shared.i18n import tr, tr_all
+from evalflow.shared.signin.forms import AccountForm
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
 from evalflow.shared.web.feedback import flash_failure

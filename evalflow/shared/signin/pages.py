@@ -11,9 +11,9 @@ from werkzeug.wrappers import Response
 
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
-from evalflow.shared.accounts.forms import LoginForm
 from evalflow.shared.errors import RateLimited, Unauthenticated
 from evalflow.shared.i18n import tr
+from evalflow.shared.signin.forms import LoginForm
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.forms import EmptyForm
 

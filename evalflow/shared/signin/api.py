@@ -5,9 +5,10 @@ from __future__ import annotations
 from evalflow.extensions import db
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
-from evalflow.shared.accounts.schemas import TokenIn, TokenOut
-from evalflow.shared.api.routes import require_login, route
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import route
 from evalflow.shared.api.schemas import Done
+from evalflow.shared.signin.schemas import TokenIn, TokenOut
 
 
 @route(

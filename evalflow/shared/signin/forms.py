@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""WTForms of signing in and of the office's accounts."""
 
 from __future__ import annotations
 
