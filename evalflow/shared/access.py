@@ -18,6 +18,8 @@ class Role(enum.StrEnum):
     UNIT = "unit"
     SEAT = "seat"
     PUBLIC = "public"
+    REVIEWER = "reviewer"  # scores 材料审核 sheets of the units assigned to them
+    INSPECTOR = "inspector"  # a member of a 实地考察 group
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Accounts: office and unit users, and the bearer tokens of the API."""
+"""Accounts: office, unit, reviewer and inspector users, and the bearer tokens of the API."""
 
 from __future__ import annotations
 
@@ -30,6 +30,11 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), index=True)
+    # A reviewer's or inspector's employer among the applicant units (never acted for: that is
+    # ``unit_id``, a unit's own login); such a person is never assigned to score that unit.
+    affiliation_unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("unit.id", ondelete="SET NULL"), index=True
+    )
     display_name: Mapped[str] = mapped_column(sa.String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
@@ -38,8 +43,11 @@ class User(db.Model):
     unit = relationship("Unit", foreign_keys=[unit_id])
 
     __table_args__ = (
-        sa.CheckConstraint("role IN ('office', 'unit')", name="login_role"),
+        sa.CheckConstraint("role IN ('office', 'unit', 'reviewer', 'inspector')", name="login_role"),
         sa.CheckConstraint("(role = 'unit') = (unit_id IS NOT NULL)", name="unit_user_has_unit"),
+        sa.CheckConstraint(
+            "affiliation_unit_id IS NULL OR role IN ('reviewer', 'inspector')", name="affiliation_of_assessor"
+        ),
     )
 
     @validates("username")
