@@ -29,4 +29,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve the 测评体系: its routes on the API blueprint and its pages' blueprints."""
-    from evalflow.assessment import models  # noqa: F401 - tables
+    from evalflow.assessment import api, models, pages, reviewer_pages, reviewers_pages, sheets_api  # noqa: F401
+
+    for part in (pages, reviewers_pages, reviewer_pages):
+        app.register_blueprint(part.bp)

@@ -78,6 +78,15 @@ class Action(enum.StrEnum):
     OBJECTION_VIEW = "objection.view"
     CALENDAR_MANAGE = "calendar.manage"
     ARCHIVE_DOWNLOAD = "archive.download"
+    # the 测评体系 (evalflow/assessment)
+    INDICATORS_VIEW = "indicators.view"
+    INDICATORS_EDIT = "indicators.edit"
+    REVIEWERS_MANAGE = "reviewers.manage"
+    SHEETS_VIEW = "sheets.view"
+    SHEET_VIEW_OWN = "sheet.view_own"
+    SHEET_SCORE = "sheet.score"
+    DIVERGENCE_RESOLVE = "divergence.resolve"
+    SOURCE_CLOSE = "source.close"
 
 
 @dataclass(frozen=True)
@@ -91,9 +100,14 @@ def _rule(*roles: Role, phases: tuple[Phase, ...] | None = None, own_unit: bool 
     return Rule(frozenset(roles), frozenset(phases) if phases is not None else None, own_unit)
 
 
-OFFICE, UNIT, SEAT = Role.OFFICE, Role.UNIT, Role.SEAT
+OFFICE, UNIT, SEAT, REVIEWER = Role.OFFICE, Role.UNIT, Role.SEAT, Role.REVIEWER
 FROM_BRIEFING = (Phase.BRIEFING, Phase.REVIEW, Phase.NOTICE, Phase.FINAL)
 BEFORE_BRIEFING = (Phase.DRAFT, Phase.INTAKE, Phase.TRAINING)
+BEFORE_REVIEW = (*BEFORE_BRIEFING, Phase.BRIEFING)
+SCORING = (Phase.TRAINING, Phase.BRIEFING)  # the assessment's sources are scored then (the contract)
+# Roles that belong to one campaign (and a unit of it). A reviewer's or an inspector's reach is the
+# units assigned to them, which their use cases check.
+CAMPAIGN_ROLES = frozenset({Role.UNIT, Role.SEAT})
 
 RULES: dict[Action, Rule] = {
     Action.CAMPAIGN_CREATE: _rule(OFFICE),
@@ -135,6 +149,15 @@ RULES: dict[Action, Rule] = {
     Action.OBJECTION_VIEW: _rule(OFFICE),
     Action.CALENDAR_MANAGE: _rule(OFFICE),
     Action.ARCHIVE_DOWNLOAD: _rule(OFFICE, phases=(Phase.FINAL,)),
+    Action.INDICATORS_VIEW: _rule(OFFICE),
+    # From draft until frozen (once a source has a score: evalflow/assessment/tree.py).
+    Action.INDICATORS_EDIT: _rule(OFFICE, phases=BEFORE_REVIEW),
+    Action.REVIEWERS_MANAGE: _rule(OFFICE, phases=BEFORE_REVIEW),
+    Action.SHEETS_VIEW: _rule(OFFICE),
+    Action.SHEET_VIEW_OWN: _rule(REVIEWER),
+    Action.SHEET_SCORE: _rule(REVIEWER, phases=SCORING),
+    Action.DIVERGENCE_RESOLVE: _rule(OFFICE, phases=SCORING),
+    Action.SOURCE_CLOSE: _rule(OFFICE, phases=SCORING),
 }
 
 # After 审定表彰 a campaign is a closed record: every write to it is refused (409), reads stay open.
@@ -166,13 +189,14 @@ def decide(
     """Decide whether *actor* may perform *action* on a thing of *campaign_id* / *unit_id* in *phase*.
 
     Office staff act on every campaign. A unit or seat acts only inside its own campaign and, for
-    ``own_unit`` rules, only on its own unit. Phase is checked last, so that a stranger learns
-    nothing about the phase of a thing that is not theirs.
+    ``own_unit`` rules, only on its own unit. A reviewer or inspector may act where their use case
+    finds them assigned (the assignment is a fact of the database, not of the actor). Phase is
+    checked last, so that a stranger learns nothing about the phase of a thing that is not theirs.
     """
     rule = RULES[action]
     if actor.role not in rule.roles:
         return Decision.FORBIDDEN
-    if actor.role not in (Role.OFFICE, Role.PUBLIC):  # the public belongs to no campaign
+    if actor.role in CAMPAIGN_ROLES:  # the office and the public belong to no campaign, nor do reviewers
         if campaign_id is not None and actor.campaign_id != campaign_id:
             return Decision.FORBIDDEN
         if rule.own_unit and unit_id is not None and actor.unit_id != unit_id:

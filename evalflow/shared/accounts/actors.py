@@ -121,8 +121,10 @@ def seat_for_token(raw: str) -> Seat | None:
 
 
 def actor_for_user(user: User) -> Actor:
-    if user.role is Role.OFFICE:
-        return Actor(Role.OFFICE, user_id=user.id, label=user.username)
+    """The actor of a signed-in account. A reviewer or inspector acts for no unit and no campaign
+    (their ``affiliation_unit_id`` is whom they work for, which only keeps them off that unit)."""
+    if user.role in (Role.OFFICE, Role.REVIEWER, Role.INSPECTOR):
+        return Actor(user.role, user_id=user.id, label=user.username)
     unit = db.session.get(Unit, user.unit_id)
     return Actor(
         Role.UNIT,

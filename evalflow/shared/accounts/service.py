@@ -177,10 +177,15 @@ def add_office_account(actor: Actor, username: str, password: str, display_name:
     return user
 
 
+# Accounts the office's account page lists and may disable: its own, reviewers' and inspectors'.
+MANAGED_ROLES = frozenset({Role.OFFICE, Role.REVIEWER, Role.INSPECTOR})
+
+
 def office_account(actor: Actor, user_id: int) -> User:
+    """An account the office manages on its account page (office, reviewer or inspector)."""
     require_office(actor)
     user = db.session.get(User, user_id)
-    if user is None or user.role is not Role.OFFICE:
+    if user is None or user.role not in MANAGED_ROLES:
         raise NotFound()
     return user
 

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve sign-in: the token endpoint, the sign-in pages and the office's account pages."""
-    from evalflow.shared.signin import api, office_pages, pages  # noqa: F401 - routes
+    from evalflow.shared.signin import accounts_api, api, office_pages, pages  # noqa: F401 - routes
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(office_pages.bp)

@@ -1,4 +1,4 @@
-"""WTForms of signing in and of the office's accounts."""
+"""WTForms of signing in and of the office's accounts (its own, reviewers' and inspectors')."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     PasswordField,
+    SelectField,
     StringField,
 )
 from wtforms.validators import DataRequired, Length, Optional
@@ -22,6 +23,19 @@ class LoginForm(SafeForm):
 class AccountForm(SafeForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
+    password = PasswordField(
+        _l("初始密码"),
+        validators=[DataRequired(_l("请填写密码。")), Length(min=10, message=_l("密码至少 10 个字符。"))],
+    )
+
+
+class AssessorForm(SafeForm):
+    """A reviewer's or inspector's account; the affiliation is chosen from the campaigns' units."""
+
+    username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
+    name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=120)])
+    role = SelectField(_l("角色"), choices=[("reviewer", _l("评审专家")), ("inspector", _l("考察组成员"))])
+    unit = SelectField(_l("所在单位(回避该单位)"), choices=[], validate_choice=True)
     password = PasswordField(
         _l("初始密码"),
         validators=[DataRequired(_l("请填写密码。")), Length(min=10, message=_l("密码至少 10 个字符。"))],

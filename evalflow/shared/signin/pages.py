@@ -32,8 +32,17 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
+# Where each kind of account lands after signing in (reviewers and inspectors: their assignments).
+HOMES = {
+    Role.OFFICE: "office.dashboard",
+    Role.UNIT: "unit.home",
+    Role.REVIEWER: "assessor.home",
+    Role.INSPECTOR: "assessor.home",
+}
+
+
 def home_for(role: Role) -> str:
-    return url_for("office.dashboard") if role is Role.OFFICE else url_for("unit.home")
+    return url_for(HOMES[role])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -1,0 +1,105 @@
+"""Reviewers' and inspectors' accounts (contract: ``POST /api/v1/accounts``): the office makes them with
+the unit they work for; they sign in, act for no unit, and land on their own page."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from evalflow.extensions import db
+from evalflow.intake.models import ApplicationStatus
+from evalflow.shared.access import Role
+from evalflow.shared.accounts.models import User
+from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.phases import Phase
+from tests import factories
+
+PASSWORD = "expert-pass-2026!"
+
+
+@pytest.fixture
+def setup(app):
+    campaign = factories.campaign(phase=Phase.TRAINING)
+    unit = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    office = factories.office()
+    login = factories.user("unit-a", Role.UNIT, unit)
+    tokens = {"office": factories.token(office), "unit": factories.token(login)}
+    db.session.commit()
+    return unit, tokens
+
+
+def create(client, tokens, who="office", **body):
+    data = {"username": "expert1", "password": PASSWORD, "name": "赵专家", "role": "reviewer", **body}
+    return client.post("/api/v1/accounts", json=data, headers=factories.bearer(tokens[who]))
+
+
+def test_accounts_create_a_reviewer_who_works_for_a_unit(client, setup):
+    unit, tokens = setup
+    response = create(client, tokens, unit_id=unit.id)
+    assert response.status_code == 201
+    body = response.get_json()
+    assert {k: body[k] for k in ("username", "role", "name", "unit_id", "active")} == {
+        "username": "expert1", "role": "reviewer", "name": "赵专家", "unit_id": unit.id, "active": True,
+    }  # fmt: skip
+    user = db.session.get(User, body["id"])
+    assert (user.role, user.unit_id, user.affiliation_unit_id) == (Role.REVIEWER, None, unit.id)
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "account.create_reviewer")
+    ).one()
+    assert (entry.subject_id, entry.data) == (user.id, {"unit_id": unit.id})
+    listed = client.get(
+        "/api/v1/accounts?role=reviewer", headers=factories.bearer(tokens["office"])
+    ).get_json()
+    assert [a["username"] for a in listed] == ["expert1"]
+
+
+def test_accounts_inspector_signs_in_and_acts_for_no_unit(client, setup):
+    _, tokens = setup
+    assert create(client, tokens, role="inspector", username="insp").status_code == 201
+    token = client.post("/api/v1/auth/token", json={"username": "insp", "password": PASSWORD})
+    assert token.status_code == 201
+    assert (token.get_json()["role"], token.get_json()["unit_id"]) == ("inspector", None)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"role": "office"}, "role"),
+        ({"role": "unit"}, "role"),
+        ({"unit_id": 999999}, "unit_id"),
+        ({"unit_id": 2**63}, "unit_id"),
+        ({"name": ""}, "name"),
+        ({"name": "张\n三"}, "name"),
+        ({"password": "short"}, "password"),
+    ],
+)
+def test_accounts_bad_input_is_400(client, setup, body, field):
+    _, tokens = setup
+    response = create(client, tokens, **body)
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["fields"]
+    assert db.session.scalar(sa.select(User).where(User.username == "expert1")) is None
+
+
+def test_accounts_duplicate_username_and_strangers(client, setup):
+    _, tokens = setup
+    assert create(client, tokens).status_code == 201
+    again = create(client, tokens, username="EXPERT1")
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "duplicate"
+    assert create(client, tokens, who="unit", username="x2").status_code == 403
+    anonymous = client.post("/api/v1/accounts", json={})
+    assert anonymous.status_code == 401
+
+
+def test_reviewer_signs_in_on_the_normal_page_and_lands_on_their_assignments(client, setup):
+    _, tokens = setup
+    create(client, tokens)
+    page = client.get("/login")
+    csrf = factories.csrf_from(page.get_data(as_text=True))
+    response = client.post("/login", data={"username": "expert1", "password": PASSWORD, "csrf_token": csrf})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/review/"
+    home = client.get("/review/")
+    assert home.status_code == 200
+    assert "我的评审任务" in home.get_data(as_text=True)
+    assert client.get("/office/").status_code == 403
