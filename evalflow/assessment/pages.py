@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
+from wtforms import SelectChoice
 
 from evalflow.assessment import tree, tree_form
 from evalflow.assessment.api import XLSX
@@ -22,7 +23,7 @@ from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.errors import DomainError, InvalidInput
 from evalflow.shared.files import store as files
-from evalflow.shared.i18n import tr
+from evalflow.shared.i18n import tr, tr_all
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
@@ -40,11 +41,19 @@ def _back(cid: int) -> BaseResponse:
     return redirect(url_for("assessment.indicators", cid=cid))
 
 
+def _categories() -> list[SelectChoice]:
+    return [SelectChoice(c, tr(tree.DEFAULT_LABELS[c])) for c in tree.DEFAULT_CATEGORIES]
+
+
+def _campaigns(campaign: Campaign) -> list[SelectChoice]:
+    return [SelectChoice(str(c.id), c.title) for c in tree.trees_to_copy(current_actor(), campaign)]
+
+
 def _side_forms(campaign: Campaign) -> dict[str, Any]:
     default = DefaultForm(formdata=None)
-    default.category.choices = [(c, _(c)) for c in tree.DEFAULT_CATEGORIES]
+    default.category.choices = _categories()
     copy = CopyForm(formdata=None)
-    copy.campaign.choices = [(c.id, c.title) for c in tree.trees_to_copy(current_actor(), campaign)]
+    copy.campaign.choices = _campaigns(campaign)
     return {"default_form": default, "copy_form": copy, "upload_form": UploadForm(formdata=None)}
 
 
@@ -66,7 +75,7 @@ def _render(
         rows=rows + [dict.fromkeys(tree_form.COLUMNS, "") for _ in range(3 if editable else 0)],
         settings=settings,
         categories=categories,
-        errors=errors or tree_form.FormErrors(),
+        errors=_shown(errors or tree_form.FormErrors()),
         frozen=[tr(r) for r in frozen],
         editable=editable,
         form=EmptyForm(),
@@ -78,6 +87,15 @@ def _render(
         max_upload=MAX_FILE_BYTES,
         totals=stored.totals() if stored else None,
         **_side_forms(campaign),
+    )
+
+
+def _shown(errors: tree_form.FormErrors) -> tree_form.FormErrors:
+    """The problems in the user's language (templates show text, they translate nothing)."""
+    return tree_form.FormErrors(
+        {place: tr_all(found) for place, found in errors.cells.items()},
+        {name: tr_all(found) for name, found in errors.settings.items()},
+        tr_all(errors.general),  # type: ignore[arg-type]
     )
 
 
@@ -174,7 +192,7 @@ def indicators_template(cid: int) -> Response:
 def copy_indicators(cid: int) -> BaseResponse:
     campaign = _campaign(cid)
     form = CopyForm()
-    form.campaign.choices = [(c.id, c.title) for c in tree.trees_to_copy(current_actor(), campaign)]
+    form.campaign.choices = _campaigns(campaign)
     if form.validate_on_submit():
         attempt(
             lambda: tree.copy_from(current_actor(), campaign, form.campaign.data),
@@ -190,7 +208,7 @@ def copy_indicators(cid: int) -> BaseResponse:
 def default_indicators(cid: int) -> BaseResponse:
     campaign = _campaign(cid)
     form = DefaultForm()
-    form.category.choices = [(c, c) for c in tree.DEFAULT_CATEGORIES]
+    form.category.choices = _categories()
     if form.validate_on_submit():
         attempt(
             lambda: tree.from_default(current_actor(), campaign, form.category.data),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from evalflow.assessment import divergence, sheets
 from evalflow.assessment import reviewers as assignments
@@ -42,6 +43,10 @@ def _proposal(campaign: Campaign) -> dict[int, tuple[int, ...]] | None:
         return None
 
 
+def _reviewer_choices(rows: list[assignments.ReviewerRow]) -> list[SelectChoice]:
+    return [SelectChoice(str(r.user.id), f"{r.user.display_name}({r.user.username})") for r in rows]
+
+
 @bp.route("/reviewers")
 @office_only
 def reviewers(cid: int) -> str:
@@ -49,8 +54,8 @@ def reviewers(cid: int) -> str:
     rows = assignments.reviewers(current_actor(), campaign)
     units = assignments.units_to_review(campaign.id)
     conflict = ConflictForm(formdata=None)
-    conflict.reviewer.choices = [(r.user.id, f"{r.user.display_name}({r.user.username})") for r in rows]
-    conflict.unit.choices = units
+    conflict.reviewer.choices = _reviewer_choices(rows)
+    conflict.unit.choices = [SelectChoice(str(uid), name) for uid, name in units]
     return render_template(
         "office/assessment_reviewers.html",
         campaign=campaign,
@@ -108,8 +113,10 @@ def add_conflict(cid: int) -> Response:
     actor = current_actor()
     rows = assignments.reviewers(actor, campaign)
     form = ConflictForm()
-    form.reviewer.choices = [(r.user.id, r.user.username) for r in rows]
-    form.unit.choices = assignments.units_to_review(campaign.id)
+    form.reviewer.choices = _reviewer_choices(rows)
+    form.unit.choices = [
+        SelectChoice(str(uid), name) for uid, name in assignments.units_to_review(campaign.id)
+    ]
     if not form.validate_on_submit():
         flash_form(form)
     else:
@@ -141,6 +148,7 @@ def divergences(cid: int) -> str:
         decision_form=DecisionForm(formdata=None),
         form=EmptyForm(),
         has_tree=load_tree(campaign.id) is not None,
+        shown=lambda value: str(plain(value)),
     )
 
 
@@ -178,9 +186,7 @@ def decide(cid: int) -> Response:
 def third(cid: int) -> Response:
     campaign = _campaign(cid)
     form = ThirdForm()
-    form.reviewer.choices = [
-        (r.user.id, r.user.username) for r in assignments.reviewers(current_actor(), campaign)
-    ]
+    form.reviewer.choices = _reviewer_choices(assignments.reviewers(current_actor(), campaign))
     if not form.validate_on_submit():
         flash_form(form)
     else:

@@ -10,15 +10,27 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from pydantic import Field
 
 from evalflow.assessment.review import MAX_PER_UNIT, MIN_PER_UNIT
-from evalflow.assessment.rules import MAX_CODE, MAX_CRITERIA, MAX_RUBRIC_LABEL, MAX_TITLE, Method, Mode
+from evalflow.assessment.rules import (
+    MAX_CODE,
+    MAX_CRITERIA,
+    MAX_MAGNITUDE,
+    MAX_RUBRIC_LABEL,
+    MAX_TITLE,
+    Method,
+    Mode,
+)
 from evalflow.assessment.sheet_rules import MAX_COMMENT, MAX_ENTRIES, MAX_REASON
 from evalflow.shared.api.schemas import Id, Input, Output, Query, Timestamp, line, text
 from evalflow.shared.phases import Phase
 
 Number = int | float
+# A number a request sends: bounded here (far above any points value); the range that matters (0 to a
+# leaf's points) is checked against the tree, keyed by the leaf's code.
+Points = Annotated[int | float, Ge(-MAX_MAGNITUDE), Le(MAX_MAGNITUDE)]
 Code = Annotated[str, Field(max_length=MAX_CODE)]
 MAX_UNITS = 1000
 
@@ -156,7 +168,7 @@ Label = Annotated[str, Field(max_length=MAX_RUBRIC_LABEL)]
 class SheetIn(Input):
     """Codes not named keep their marks; ``null`` points clear one. ``submit`` locks the sheet."""
 
-    scores: dict[Code, Number | None] | None = Field(None, max_length=MAX_ENTRIES)
+    scores: dict[Code, Points | None] | None = Field(None, max_length=MAX_ENTRIES)
     comments: dict[Code, Annotated[str, Field(max_length=MAX_COMMENT * 2)]] | None = Field(
         None, max_length=MAX_ENTRIES
     )
@@ -232,7 +244,7 @@ class DivergenceOut(Output):
 
 class DecisionIn(Input):
     code: Code
-    points: Number
+    points: Points
     reason: text(MAX_REASON)  # type: ignore[valid-type]
 
 

@@ -37,6 +37,11 @@ from evalflow.shared.errors import Conflict, InvalidInput, NotFound
 from evalflow.shared.messages import N_, Message, msg
 
 DEFAULT_CATEGORIES = (defaults.COMMUNITY, defaults.PUBLIC_BODY, defaults.ENTERPRISE)
+DEFAULT_LABELS = {
+    defaults.COMMUNITY: N_("社区"),
+    defaults.PUBLIC_BODY: N_("机关事业单位"),
+    defaults.ENTERPRISE: N_("企业"),
+}
 
 # Sources whose scores freeze the tree, each a probe (campaign id, old tree, new tree) → reason or
 # None. Later sources (the survey's answers, the inspection's sheets) add theirs here.

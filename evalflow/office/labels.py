@@ -64,6 +64,18 @@ AUDIT_ACTIONS = {
     "ballot.change": N_("更改评分"),
     "ballot.paper": N_("录入纸质评分"),
     "paper.entry": N_("录入纸质评定表"),
+    # the 测评体系: accounts, the tree, reviewers, sheets, divergences, closed sources
+    "account.create_reviewer": N_("创建评审专家账号"),
+    "account.create_inspector": N_("创建考察组成员账号"),
+    "indicators.save": N_("保存测评体系"),
+    "reviewers.assign": N_("分配材料审核评审专家"),
+    "reviewers.conflicts": N_("登记评审专家回避"),
+    "sheet.save": N_("保存材料审核评分"),
+    "sheet.submit": N_("提交材料审核评分表"),
+    "divergence.decide": N_("认定分歧条目的得分"),
+    "divergence.third_reviewer": N_("请第三位评审专家"),
+    "source.close": N_("关闭测评来源"),
+    "source.reopen": N_("重新开放测评来源"),
 }
 
 

@@ -1,7 +1,8 @@
 """The access matrix: every route, HTML and API, × every actor, against one table of who may use it.
 
 Actors: anonymous, the office, the unit itself (甲), another unit of the same campaign (乙), a seat of
-甲, a seat of 乙, and a disabled office account. For each route the table names the actors that may
+甲, a seat of 乙, a disabled office account, a reviewer assigned to 甲 and a reviewer assigned to no unit.
+For each route the table names the actors that may
 use it. Any other actor that gets a 2xx (or a redirect onwards rather than to sign-in) fails the
 test; allowed actors must not be refused (401, 403, or a redirect to sign-in; a 404 for an id the
 world does not hold, a 400 for the empty body, or a 409 for the phase are fine). No request may
@@ -21,6 +22,9 @@ from typing import Any
 import pytest
 from werkzeug.security import generate_password_hash
 
+from evalflow.assessment.models import ReviewerAssignment
+from evalflow.assessment.parse import parse_tree
+from evalflow.assessment.tree_rows import write_tree
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
@@ -29,9 +33,10 @@ from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Seat
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
+from tests.assessment_trees import small_data
 from tests.helpers import add_unit, bearer
 
-ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED = (
+ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER = (
     "anonymous",
     "office",
     "unit",
@@ -39,12 +44,14 @@ ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED = (
     "seat",
     "other_seat",
     "disabled",
+    "reviewer",  # a 材料审核 reviewer assigned to 甲
+    "other_reviewer",  # a reviewer assigned to no unit
 )
-ACTORS = (ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED)
+ACTORS = (ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER)
 
 # Who may use a route. A disabled account is never allowed: its bearer token is refused at once
 # (401) and its browser session is gone, so it is anonymous to pages.
-EVERYONE = frozenset({ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT})
+EVERYONE = frozenset({ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER})
 PAGE_EVERYONE = EVERYONE | {DISABLED}  # pages: a dead session is just an anonymous visitor
 OFFICE_ONLY = frozenset({OFFICE})
 OFFICE_OR_SELF = frozenset({OFFICE, UNIT})
@@ -52,7 +59,9 @@ SELF_ONLY = frozenset({UNIT})
 MEMBERS = frozenset({OFFICE, UNIT, OTHER_UNIT})  # the office and every unit of the campaign
 UNITS = frozenset({UNIT, OTHER_UNIT})  # a unit acting on itself (HTML /unit/…)
 SEATS = frozenset({SEAT, OTHER_SEAT})
-SIGNED_IN = frozenset({OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT})
+SIGNED_IN = frozenset({OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER})
+REVIEWERS = frozenset({REVIEWER, OTHER_REVIEWER})
+ASSIGNED = frozenset({REVIEWER})  # the reviewer of 甲 (``uid``)
 
 MATRIX: dict[str, frozenset[str]] = {
     # --- public ------------------------------------------------------------------------------
@@ -250,6 +259,49 @@ MATRIX: dict[str, frozenset[str]] = {
     "notice_office.calendar_delete": OFFICE_ONLY,
     "notice_office.certificates": OFFICE_ONLY,
     "notice_office.archive": OFFICE_ONLY,
+    # --- the 测评体系: accounts, the tree, reviewers, sheets, divergences, closed sources --------------
+    "api.create_account": OFFICE_ONLY,
+    "api.list_accounts": OFFICE_ONLY,
+    "api.get_indicators": OFFICE_ONLY,
+    "api.put_indicators": OFFICE_ONLY,
+    "api.indicators_xlsx": OFFICE_ONLY,
+    "api.put_indicators_xlsx": OFFICE_ONLY,
+    "api.indicators_template": OFFICE_ONLY,
+    "api.copy_indicators": OFFICE_ONLY,
+    "api.default_indicators": OFFICE_ONLY,
+    "api.list_reviewers": OFFICE_ONLY,
+    "api.put_reviewer": OFFICE_ONLY,
+    "api.put_conflicts": OFFICE_ONLY,
+    "api.reviewer_proposal": OFFICE_ONLY,
+    "api.get_materials_sheet": ASSIGNED,
+    "api.put_materials_sheet": ASSIGNED,
+    "api.list_materials_sheets": OFFICE_ONLY,
+    "api.my_reviews": REVIEWERS,
+    "api.list_divergences": OFFICE_ONLY,
+    "api.decide_divergence": OFFICE_ONLY,
+    "api.third_reviewer": OFFICE_ONLY,
+    "api.list_closures": OFFICE_ONLY,
+    "api.close_source": OFFICE_ONLY,
+    "api.reopen_source": OFFICE_ONLY,
+    "accounts.add_assessor": OFFICE_ONLY,
+    "assessment.indicators": OFFICE_ONLY,
+    "assessment.save_indicators": OFFICE_ONLY,
+    "assessment.import_indicators": OFFICE_ONLY,
+    "assessment.indicators_xlsx": OFFICE_ONLY,
+    "assessment.indicators_template": OFFICE_ONLY,
+    "assessment.copy_indicators": OFFICE_ONLY,
+    "assessment.default_indicators": OFFICE_ONLY,
+    "assessment_office.reviewers": OFFICE_ONLY,
+    "assessment_office.save_reviewers": OFFICE_ONLY,
+    "assessment_office.add_conflict": OFFICE_ONLY,
+    "assessment_office.divergences": OFFICE_ONLY,
+    "assessment_office.decide": OFFICE_ONLY,
+    "assessment_office.third": OFFICE_ONLY,
+    "assessment_office.unit_sheets": OFFICE_ONLY,
+    "assessor.home": REVIEWERS,
+    "assessor.sheet": ASSIGNED,
+    "assessor.save": ASSIGNED,
+    "assessor.attachment": ASSIGNED,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes
@@ -257,7 +309,23 @@ MATRIX: dict[str, frozenset[str]] = {
 INTAKE_WORDS = ("application", "attachment", "docx", "register", "registration", "unit", "veto", "deadline")
 
 
+ASSESSMENT_SOURCES = (
+    "sheet",
+    "divergence",
+    "third",
+    "closure",
+    "reopen",
+    "close_source",
+    "assessor.",
+    "decide",
+)
+
+
 def phases_for(endpoint: str) -> tuple[Phase, ...]:
+    if any(word in endpoint for word in ASSESSMENT_SOURCES):  # scored from training through briefing
+        return (Phase.TRAINING, Phase.BRIEFING, Phase.REVIEW)
+    if "indicators" in endpoint:  # edited from draft until frozen
+        return (Phase.DRAFT, Phase.BRIEFING)
     if any(word in endpoint for word in ("notice", "objection", "commendation", "certificates", "archive")):
         return (Phase.NOTICE, Phase.FINAL)
     if any(word in endpoint for word in ("tally", "propos", "ballots_csv", "export_ballots")):
@@ -305,7 +373,11 @@ def build(phase: Phase) -> World:
         UNIT: _user("unit-a", Role.UNIT, a.id),
         OTHER_UNIT: _user("unit-b", Role.UNIT, b.id),
         DISABLED: _user("gone", Role.OFFICE),
+        REVIEWER: _user("reviewer-a", Role.REVIEWER),
+        OTHER_REVIEWER: _user("reviewer-x", Role.REVIEWER),
     }
+    write_tree(campaign.id, parse_tree(small_data()))
+    db.session.add(ReviewerAssignment(campaign_id=campaign.id, unit_id=a.id, reviewer_id=users[REVIEWER].id))
     tokens = {actor: accounts.issue_token(user) for actor, user in users.items()}
     tokens.update({SEAT: raw_a, OTHER_SEAT: raw_b})
     users[DISABLED].active = False

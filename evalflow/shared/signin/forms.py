@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import (
     HiddenField,
     PasswordField,
+    SelectChoice,
     SelectField,
     StringField,
 )
@@ -34,7 +35,10 @@ class AssessorForm(SafeForm):
 
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请填写用户名。")), Length(max=80)])
     name = StringField(_l("姓名"), validators=[DataRequired(_l("请填写姓名。")), Length(max=120)])
-    role = SelectField(_l("角色"), choices=[("reviewer", _l("评审专家")), ("inspector", _l("考察组成员"))])
+    role = SelectField(
+        _l("角色"),
+        choices=[SelectChoice("reviewer", _l("评审专家")), SelectChoice("inspector", _l("考察组成员"))],
+    )
     unit = SelectField(_l("所在单位(回避该单位)"), choices=[], validate_choice=True)
     password = PasswordField(
         _l("初始密码"),

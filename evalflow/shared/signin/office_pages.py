@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import assessors
@@ -45,10 +46,10 @@ def index() -> str | Response | tuple[str, int]:
 def assessor_form(submitted: bool = False) -> AssessorForm:
     """The reviewer/inspector form; its units are grouped by campaign (``<optgroup>``)."""
     form = AssessorForm() if submitted else AssessorForm(formdata=None)
-    choices: dict[str, list[tuple[str, str]]] = {_("无"): [("", _("不在申报单位工作"))]}
+    choices = [SelectChoice("", _("不在申报单位工作"))]
     for group, units in assessors.affiliation_choices():
-        choices[group] = [(str(uid), name) for uid, name in units]
-    form.unit.choices = choices  # type: ignore[assignment]
+        choices += [SelectChoice(str(uid), name, optgroup=group) for uid, name in units]
+    form.unit.choices = choices
     return form
 
 
