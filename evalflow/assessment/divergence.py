@@ -99,13 +99,13 @@ def _thirds(campaign_id: int) -> dict[tuple[int, str], tuple[ThirdReview, str]]:
     return {(t.unit_id, code): (t, name) for t, code, name in db.session.execute(stmt)}
 
 
-def divergences(actor: Actor, campaign: Campaign) -> list[Flag]:
-    """Every flagged leaf of the campaign, unit by unit in tree order (the office)."""
+def divergences(actor: Actor, campaign: Campaign, unit_id: int | None = None) -> list[Flag]:
+    """Every flagged leaf of the campaign (or of one unit), unit by unit in tree order (the office)."""
     require(actor, Action.SHEETS_VIEW, campaign)
     tree = load_tree(campaign.id)
     if tree is None:
         return []
-    marks = submitted_marks(campaign.id, Method.MATERIALS)
+    marks = submitted_marks(campaign.id, Method.MATERIALS, unit_id)
     decisions = _decision_rows(campaign.id)
     decided: dict[int, dict[str, bool]] = {}
     for unit_id, code in decisions:
@@ -140,8 +140,8 @@ def _flag(actor: Actor, campaign: Campaign, unit_id: int, code: str) -> Flag:
     """The flagged leaf *code* of the unit, for a resolution (the office, while scoring runs)."""
     require(actor, Action.DIVERGENCE_RESOLVE, campaign)
     unit = unit_of(campaign, unit_id)
-    for flag in divergences(actor, campaign):
-        if flag.unit_id == unit.id and flag.item.code == code:
+    for flag in divergences(actor, campaign, unit.id):
+        if flag.item.code == code:
             return flag
     raise NotFound(msg(N_("该单位的这一条目没有评分分歧。")))
 

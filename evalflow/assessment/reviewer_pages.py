@@ -17,7 +17,6 @@ from werkzeug.wrappers import Response
 from evalflow.assessment import sheets
 from evalflow.assessment.rules import Item, Method, Tree, plain
 from evalflow.assessment.sheet_rules import MAX_COMMENT, exact_decimal
-from evalflow.assessment.sheets_api import campaign_row
 from evalflow.extensions import db
 from evalflow.intake.applications import attachments, peek_application
 from evalflow.shared.access import Action, Role, can
@@ -72,7 +71,7 @@ def _path(tree: Tree, leaf: Item) -> str:
 def _render(
     cid: int, uid: int, current: sheets.SheetState, posted: dict | None = None, errors: dict | None = None
 ):
-    campaign = campaign_row(cid)
+    campaign = sheets.campaign_row(cid)
     application = peek_application(current.unit)
     tree = current.tree
     leaves = tree.leaves(method=Method.MATERIALS) if tree else []
@@ -102,7 +101,7 @@ def _render(
 @bp.route("/campaigns/<int:cid>/units/<int:uid>")
 @assessor_only
 def sheet(cid: int, uid: int) -> str:
-    return _render(cid, uid, sheets.my_sheet(current_actor(), campaign_row(cid), uid))
+    return _render(cid, uid, sheets.my_sheet(current_actor(), sheets.campaign_row(cid), uid))
 
 
 def _posted_body(leaves: list[Item]) -> dict[str, dict[str, object]]:
@@ -140,7 +139,7 @@ def _errors_by_code(exc: DomainError) -> dict[str, list[str]]:
 def save(cid: int, uid: int) -> str | Response | tuple[str, int]:
     """The sheet without JavaScript: every field at once; ``action=submit`` also locks it."""
     actor = current_actor()
-    campaign = campaign_row(cid)
+    campaign = sheets.campaign_row(cid)
     if not EmptyForm().validate_on_submit():
         flash_stale()
         return redirect(url_for("assessor.sheet", cid=cid, uid=uid))
@@ -167,7 +166,7 @@ def save(cid: int, uid: int) -> str | Response | tuple[str, int]:
 @assessor_only
 def attachment(cid: int, uid: int, fid: int) -> Response:
     """An attachment of the unit's application: PDFs and images open in the browser, the rest download."""
-    current = sheets.my_sheet(current_actor(), campaign_row(cid), uid)
+    current = sheets.my_sheet(current_actor(), sheets.campaign_row(cid), uid)
     application = peek_application(current.unit)
     stored = db.session.get(StoredFile, fid)
     if (

@@ -62,6 +62,14 @@ class SheetState:
         return {code: plain(s.points) for code, s in self.scores.items() if s.points is not None}
 
 
+def campaign_row(campaign_id: int) -> Campaign:
+    """The campaign of a reviewer's request (a reviewer is no member of it: the assignment decides)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(msg(N_("评选活动不存在。")))
+    return campaign
+
+
 def unit_of(campaign: Campaign, unit_id: int) -> Unit:
     unit = db.session.get(Unit, unit_id)
     if unit is None or unit.campaign_id != campaign.id:
@@ -253,10 +261,12 @@ def sheets_of_unit(
     return [SheetRow(sheet, user, _scores(sheet)) for sheet, user in db.session.execute(stmt)]
 
 
-def submitted_marks(campaign_id: int, method: Method | None = None) -> dict[int, dict[str, list[Mark]]]:
-    """Per unit, per leaf code, the marks of the submitted sheets (of *method*, or of every method),
-    each named by its scorer's username and its sheet's id — what the composite and the divergence
-    rule read. Marks without points (a comment only) are left out."""
+def submitted_marks(
+    campaign_id: int, method: Method | None = None, unit_id: int | None = None
+) -> dict[int, dict[str, list[Mark]]]:
+    """Per unit, per leaf code, the marks of the submitted sheets (of *method*, or of every method;
+    of one unit, or of all), each named by its scorer's username and its sheet's id — what the
+    composite and the divergence rule read. Marks without points (a comment only) are left out."""
     stmt = (
         sa.select(ScoreSheet.unit_id, Indicator.code, User.username, SheetScore.points, ScoreSheet.id)
         .join(SheetScore, SheetScore.sheet_id == ScoreSheet.id)
@@ -271,6 +281,8 @@ def submitted_marks(campaign_id: int, method: Method | None = None) -> dict[int,
     )
     if method is not None:
         stmt = stmt.where(ScoreSheet.method == method)
+    if unit_id is not None:
+        stmt = stmt.where(ScoreSheet.unit_id == unit_id)
     out: dict[int, dict[str, list[Mark]]] = {}
     for unit_id, code, scorer, points, sheet_id in db.session.execute(stmt):
         out.setdefault(unit_id, {}).setdefault(code, []).append(Mark(scorer, plain(points), sheet_id))

@@ -17,24 +17,12 @@ from evalflow.assessment.schemas import (
     SheetOut,
     ThirdIn,
 )
-from evalflow.extensions import db
 from evalflow.intake.units_api import campaign_of
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import route
 from evalflow.shared.api.schemas import Done
-from evalflow.shared.campaigns.models import Campaign
-from evalflow.shared.errors import NotFound
-from evalflow.shared.messages import N_, msg
 
 ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
-
-
-def campaign_row(cid: int) -> Campaign:
-    """The campaign for a reviewer's request (a reviewer is no member: the assignment decides)."""
-    campaign = db.session.get(Campaign, cid)
-    if campaign is None:
-        raise NotFound(msg(N_("评选活动不存在。")))
-    return campaign
 
 
 def sheet_fields(scores: dict) -> dict:
@@ -64,7 +52,7 @@ def sheet_out(current: sheets.SheetState) -> SheetOut:
     responses={200: SheetOut, **ERRORS},
 )
 def get_materials_sheet(cid: int, uid: int) -> SheetOut:
-    return sheet_out(sheets.my_sheet(require_login(), campaign_row(cid), uid))
+    return sheet_out(sheets.my_sheet(require_login(), sheets.campaign_row(cid), uid))
 
 
 @route(
@@ -81,7 +69,9 @@ def get_materials_sheet(cid: int, uid: int) -> SheetOut:
 )
 def put_materials_sheet(cid: int, uid: int, body: SheetIn) -> SheetOut:
     given = {"scores": body.scores, "comments": body.comments, "grades": body.grades, "found": body.found}
-    return sheet_out(sheets.save_sheet(require_login(), campaign_row(cid), uid, given, submit=body.submit))
+    return sheet_out(
+        sheets.save_sheet(require_login(), sheets.campaign_row(cid), uid, given, submit=body.submit)
+    )
 
 
 @route(

@@ -103,3 +103,36 @@ def test_reviewer_signs_in_on_the_normal_page_and_lands_on_their_assignments(cli
     assert home.status_code == 200
     assert "我的评审任务" in home.get_data(as_text=True)
     assert client.get("/office/").status_code == 403
+
+
+def test_office_makes_a_reviewer_on_the_accounts_page(client, setup, auth):
+    unit, _ = setup
+    office = db.session.scalar(sa.select(User).where(User.username == "office"))
+    browser = auth.browser(office)
+    page = browser.get("/office/accounts/").get_data(as_text=True)
+    assert "评审专家与考察组成员" in page and f'<option value="{unit.id}">甲社区</option>' in page
+    form = {
+        "username": "expert2", "name": "钱专家", "role": "reviewer", "unit": str(unit.id),
+        "password": PASSWORD, "csrf_token": factories.csrf_from(page),
+    }  # fmt: skip
+    response = browser.post("/office/accounts/assessors", data=form)
+    assert response.status_code == 302
+    user = db.session.scalar(sa.select(User).where(User.username == "expert2"))
+    assert (user.role, user.display_name, user.affiliation_unit_id) == (Role.REVIEWER, "钱专家", unit.id)
+    listed = browser.get("/office/accounts/").get_data(as_text=True)
+    assert "钱专家" in listed and "甲社区" in listed.split("评审专家与考察组成员")[1]
+    crafted = browser.post(
+        "/office/accounts/assessors", data={**form, "username": "expert3", "unit": "999999"}
+    )
+    assert crafted.status_code == 400
+    assert db.session.scalar(sa.select(User).where(User.username == "expert3")) is None
+
+
+def test_inspector_lands_on_an_empty_task_list(client, setup):
+    _, tokens = setup
+    create(client, tokens, role="inspector", username="insp2")
+    page = client.get("/login")
+    csrf = factories.csrf_from(page.get_data(as_text=True))
+    client.post("/login", data={"username": "insp2", "password": PASSWORD, "csrf_token": csrf})
+    home = client.get("/review/").get_data(as_text=True)
+    assert "目前没有分配给您的评审任务" in home
