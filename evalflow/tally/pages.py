@@ -21,8 +21,8 @@ from evalflow.shared.messages import msg
 from evalflow.shared.phases import SEAL_BROKEN
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
-from evalflow.shared.web.feedback import flash_failure
-from evalflow.shared.web.forms import SafeForm, form_errors
+from evalflow.shared.web.feedback import flash_failure, flash_form
+from evalflow.shared.web.forms import SafeForm
 from evalflow.tally import checks, proposals
 from evalflow.tally import reports as tally_reports
 from evalflow.tally import service as tally
@@ -136,7 +136,7 @@ def propose(cid: int) -> Response:
     campaign = campaigns.get_campaign(actor, cid)
     form = ProposalForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(url_for("tally.page", cid=cid, _anchor="proposal"))
     data: dict[str, object] = {
         "rule": form.rule.data,

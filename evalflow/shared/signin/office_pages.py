@@ -8,11 +8,10 @@ from werkzeug.wrappers import Response
 
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.errors import DomainError
-from evalflow.shared.i18n import tr, tr_all
 from evalflow.shared.signin.forms import AccountForm
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
-from evalflow.shared.web.feedback import flash_failure
+from evalflow.shared.web.feedback import flash_failure, show_on_form
 from evalflow.shared.web.forms import EmptyForm
 
 bp = Blueprint("accounts", __name__, url_prefix="/office/accounts")
@@ -29,10 +28,7 @@ def index() -> str | Response | tuple[str, int]:
                 actor, form.username.data or "", form.password.data or "", form.display_name.data or ""
             )
         except DomainError as exc:
-            for name, reasons in exc.fields.items():
-                getattr(form, name).errors = tr_all(reasons)
-            if not exc.fields:
-                form.username.errors = [tr(exc.message)]
+            show_on_form(form, exc, under="username")
         else:
             flash(_("账号已创建。"), "success")
             return redirect(url_for("accounts.index"))
