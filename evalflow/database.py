@@ -305,8 +305,8 @@ def refuse_writes_that_need_company(engine: sa.Engine) -> None:
 class DriverStatement:
     """A Core statement compiled once for a dialect with named parameters, then run as driver SQL
     (``Connection.exec_driver_sql``): for the hottest statement, the phone's ballot on PostgreSQL,
-    it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (about 0.07 ms of the
-    worker's ~1.1 ms a ballot). The bound values still go through their types' bind processors
+    it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (what that saves a
+    ballot: bench/README.md, *Figures behind the code*). The bound values still go through their types' bind processors
     (JSON, enums, timestamps), events still fire; result rows come back as the driver gives them.
     """
 

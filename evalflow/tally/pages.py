@@ -89,7 +89,8 @@ def page(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
     # No digest of the live ballot set: it changes with every ballot while the briefing runs, and
-    # hashing every ballot cost the page about 75 ms. The sealed digest is shown from review on.
+    # hashing every ballot would cost each view of the page (docs/tally.md, Performance). The
+    # sealed digest is shown from review on.
     # Once sealed, the report carries the seal's check against the current ballots (every request).
     report = checks.tally_report(actor, campaign, with_digest=False)
     proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
