@@ -16,7 +16,8 @@ from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, bearer, office_actor
+from tests import factories
+from tests.factories import bearer, office_actor
 from tests.training_world import _token
 
 NAMES = ("甲社区", "乙社区", "丙社区")
@@ -48,7 +49,7 @@ class BriefingWorld:
 
 
 def _unit_with_seats(campaign: Campaign, name: str, index: int, world: BriefingWorld) -> Unit:
-    unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
+    unit = factories.unit(campaign, name, ApplicationStatus.ACCEPTED)
     for role in ROLES:
         issued = seats.create_seat(
             office_actor(), campaign, unit.id, {"role": role, "name": f"{name[0]}{role}"}
@@ -68,8 +69,8 @@ def build(client: Any, names: tuple[str, ...] = NAMES, with_seats: bool = True) 
         if with_seats:
             world.units.append(_unit_with_seats(campaign, name, i, world))
         else:
-            world.units.append(add_unit(campaign, name, ApplicationStatus.ACCEPTED))
-    stranger = add_unit(other, "外社区", ApplicationStatus.ACCEPTED)
+            world.units.append(factories.unit(campaign, name, ApplicationStatus.ACCEPTED))
+    stranger = factories.unit(other, "外社区", ApplicationStatus.ACCEPTED)
     world.stranger_seat = seats.create_seat(
         office_actor(), other, stranger.id, {"role": "reporter", "name": "外人"}
     ).token

@@ -11,7 +11,7 @@ from evalflow.extensions import db
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySeal
-from tests.helpers import office_actor
+from tests.factories import office_actor
 from tests.tally_world import GradeOf, TallyWorld, build
 
 

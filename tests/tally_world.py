@@ -19,7 +19,8 @@ from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, bearer
+from tests import factories
+from tests.factories import bearer
 from tests.training_world import _token
 
 ROLES = list(SeatRole)
@@ -54,10 +55,10 @@ def build(
     db.session.flush()
     units = []
     for name in names:
-        unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
+        unit = factories.unit(campaign, name, ApplicationStatus.ACCEPTED)
         unit.category = (categories or {}).get(name, "")
         units.append(unit)
-    add_unit(campaign, "未通过", ApplicationStatus.SUBMITTED)  # not in the tally
+    factories.unit(campaign, "未通过", ApplicationStatus.SUBMITTED)  # not in the tally
     seats: dict[tuple[int, SeatRole], Seat] = {}
     secrets: dict[str, str] = {}
     for index, unit in enumerate(units):

@@ -17,7 +17,6 @@ from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.factories import bearer
-from tests.helpers import add_unit
 
 UNIT_PASSWORD = factories.PASSWORD
 
@@ -50,10 +49,10 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     """Built with ``tests.factories`` (this module is the training tests' older entry point)."""
     campaign = factories.campaign(phase=phase)
     other = factories.campaign("另一次评选", phase=phase)
-    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
-    pending = add_unit(campaign, "丙社区", ApplicationStatus.SUBMITTED)
-    stranger = add_unit(other, "外社区", ApplicationStatus.ACCEPTED)
+    a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    pending = factories.unit(campaign, "丙社区", ApplicationStatus.SUBMITTED)
+    stranger = factories.unit(other, "外社区", ApplicationStatus.ACCEPTED)
     _, seat_token = factories.seat(a)
     tokens = {
         "seat": seat_token,

@@ -209,7 +209,7 @@ def test_audit_migration_chains_existing_entries_and_guards_postgres(db_url, tmp
     from flask_migrate import upgrade
 
     from evalflow import create_app
-    from tests.conftest import make_config
+    from tests.factories import make_config
 
     application = create_app(make_config(db_url, tmp_path))
     with application.app_context():

@@ -29,8 +29,8 @@ from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest
 from tests.backup_craft import empty_target
 from tests.backup_world import final_world
-from tests.conftest import PG_URL, make_config, pg_schema
-from tests.factories import login
+from tests.conftest import PG_URL, pg_schema
+from tests.factories import login, make_config
 
 PDF = b"%PDF-1.4\n" + "培训材料".encode() * 100 + b"\n%%EOF\n"
 

@@ -14,7 +14,7 @@ from evalflow.shared.phases import Phase
 from evalflow.tally import checks
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
-from tests.helpers import office_actor
+from tests.factories import office_actor
 from tests.tally_world import build
 
 NAMES = ["甲社区", "乙社区", "丙社区"]

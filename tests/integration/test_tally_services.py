@@ -23,7 +23,7 @@ from evalflow.tally import service as tally
 from evalflow.tally import settings as tally_settings
 from evalflow.tally.models import TallySeal
 from evalflow.tally.rules import Method
-from tests.helpers import office_actor
+from tests.factories import office_actor
 from tests.tally_world import build, set_phase, uniform
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]

@@ -9,7 +9,7 @@ from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.campaigns.rules import SeatRole
-from tests.helpers import bearer, office_token
+from tests.factories import bearer, office_token
 
 
 @pytest.fixture

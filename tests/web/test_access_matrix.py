@@ -29,7 +29,8 @@ from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Seat
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, bearer
+from tests import factories
+from tests.factories import bearer
 
 ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED = (
     "anonymous",
@@ -296,8 +297,8 @@ def build(phase: Phase) -> World:
     campaign = Campaign(title="矩阵评选", phase=phase)
     db.session.add(campaign)
     db.session.flush()
-    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
     seat_a, raw_a = _seat(a.id, "张三")
     _, raw_b = _seat(b.id, "李四")
     users = {

@@ -8,8 +8,8 @@ from evalflow.extensions import db
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Unit
+from tests import factories
 from tests.factories import login
-from tests.helpers import make_office
 
 PAGES = ["/office/", "/office/campaigns/new", "/office/campaigns/{cid}", "/office/campaigns/{cid}/scale"]
 POSTS = [
@@ -21,7 +21,7 @@ POSTS = [
 
 @pytest.fixture
 def cid(app):
-    make_office()
+    factories.admin()
     campaign = Campaign(title="本活动")
     db.session.add(campaign)
     db.session.flush()

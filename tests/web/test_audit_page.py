@@ -12,12 +12,12 @@ from evalflow.shared.accounts.models import User
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.clock import today
-from tests.helpers import make_office
-from tests.web.test_html_auth import login
+from tests import factories
+from tests.factories import login
 
 
 def _world(n_extra: int = 0) -> tuple[int, int]:
-    make_office()
+    factories.admin()
     first, second = Campaign(title="甲活动"), Campaign(title="乙活动")
     db.session.add_all([first, second])
     db.session.flush()

@@ -11,9 +11,8 @@ from flask import g
 from evalflow.briefing.models import Ballot, Presentation
 from evalflow.extensions import db
 from tests.briefing_world import BriefingWorld, build
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.training_world import UNIT_PASSWORD
-from tests.web.test_html_auth import login
 
 
 @pytest.fixture

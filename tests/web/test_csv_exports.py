@@ -17,8 +17,7 @@ from evalflow.shared.phases import Phase
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
 from tests.backup_world import final_world
-from tests.factories import login
-from tests.helpers import office_actor
+from tests.factories import login, office_actor
 from tests.tally_world import build
 
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "@a", "-2", 'x,=HYPERLINK("y")']

@@ -27,9 +27,8 @@ from evalflow.shared.web.forms import (
     SafeSubForm,
 )
 from tests import app_modules
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.intake_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
 
 NUL = "标题\x00注入"
 INVISIBLE = "\ufeff"

@@ -8,13 +8,13 @@ from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
-from tests.factories import csrf_from, login
-from tests.helpers import OFFICE_PASSWORD, make_office
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, login
 
 
 @pytest.fixture
 def office(app):
-    return make_office()[0]
+    return factories.admin()
 
 
 def test_login_with_csrf_token_redirects_to_dashboard(client, office):
@@ -26,7 +26,7 @@ def test_login_with_csrf_token_redirects_to_dashboard(client, office):
 
 
 def test_login_without_csrf_token_is_refused(client, office):
-    response = client.post("/login", data={"username": "office", "password": OFFICE_PASSWORD})
+    response = client.post("/login", data={"username": "office", "password": PASSWORD})
     assert response.status_code == 400
     assert "安全令牌" in response.get_data(as_text=True)
     assert client.get("/office/").status_code == 302
@@ -44,7 +44,7 @@ def test_login_ignores_offsite_next(client, office):
         "/login",
         data={
             "username": "office",
-            "password": OFFICE_PASSWORD,
+            "password": PASSWORD,
             "csrf_token": token,
             "next": "https://evil.example/",
         },
@@ -62,7 +62,7 @@ def test_session_cookie_secure_over_https(client, office):
     token = csrf_from(client.get("/login", base_url="https://localhost").get_data(as_text=True))
     response = client.post(
         "/login",
-        data={"username": "office", "password": OFFICE_PASSWORD, "csrf_token": token},
+        data={"username": "office", "password": PASSWORD, "csrf_token": token},
         base_url="https://localhost",
         headers={"Referer": "https://localhost/login"},
     )

@@ -14,8 +14,8 @@ from evalflow.extensions import db
 from evalflow.shared.access import Role
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
-from tests.conftest import csrf_from, make_config
-from tests.helpers import add_unit
+from tests import factories
+from tests.factories import csrf_from, make_config
 from tests.training_world import UNIT_PASSWORD, make_user
 
 REDIS_URL = os.environ.get("EVALFLOW_TEST_REDIS_URL", "")
@@ -36,7 +36,7 @@ def venue(count: int) -> list[str]:
     db.session.flush()
     names = []
     for i in range(count):
-        unit = add_unit(campaign, f"单位{i:02d}")
+        unit = factories.unit(campaign, f"单位{i:02d}", None)
         make_user(f"unit{i:02d}", Role.UNIT, unit)
         names.append(f"unit{i:02d}")
     db.session.commit()

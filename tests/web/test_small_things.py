@@ -7,9 +7,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.intake_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
 
 
 def _submitted_world():

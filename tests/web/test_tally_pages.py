@@ -16,10 +16,9 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySettings
 from evalflow.tally.seal_rules import verify_export
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.tally_world import build, set_phase
 from tests.training_world import UNIT_PASSWORD, make_user
-from tests.web.test_html_auth import login
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]
 

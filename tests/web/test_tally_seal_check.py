@@ -18,8 +18,7 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.tally import service as tally
 from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest, verify_export
-from tests.factories import csrf_from, login
-from tests.helpers import office_actor
+from tests.factories import csrf_from, login, office_actor
 from tests.sealed_tally import delete_ballot, restore_grade, seal_of, sealed_world, tamper_grade
 from tests.training_world import UNIT_PASSWORD
 

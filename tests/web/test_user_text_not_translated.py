@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from flask import g
 
-from tests.conftest import csrf_from
+from tests.factories import csrf_from, login
 from tests.training_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
 
 TEMPLATES = Path(__file__).parents[2] / "templates"
 # _() / tr() of something that is not a string literal is allowed only for the labels of fixed
