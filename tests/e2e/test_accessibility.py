@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from tests.e2e.conftest import serious_violations, shot
+from tests.e2e.steps import serious_violations, shot
 from tests.intake_world import UNIT_PASSWORD, build
 
 pytestmark = pytest.mark.e2e
