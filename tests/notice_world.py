@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.intake.models import ApplicationStatus, VetoIncident
+from evalflow.intake.models import ApplicationStatus
 from evalflow.notice import service as notice
 from evalflow.shared.access import Actor
 from evalflow.shared.campaigns import service as campaigns
@@ -62,9 +62,7 @@ def review_world(app: Any, title: str = "2026年度文明单位评选") -> Notic
     e = factories.unit(campaign, "戊单位", ApplicationStatus.REJECTED)
     a.category = b.category = "机关事业单位"
     c.category = "企业"
-    db.session.add(
-        VetoIncident(unit_id=d.id, kind="发生群体性事件", occurred_on=date(2026, 3, 1), description="事件")
-    )
+    factories.veto(d, date(2026, 3, 1), "发生群体性事件", "事件")
     set_phase(campaign, Phase.REVIEW)
     db.session.commit()
     return NoticeWorld(office, campaign, a, b, c, d, e)

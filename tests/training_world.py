@@ -12,13 +12,10 @@ from typing import Any
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
-from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.factories import bearer
-
-UNIT_PASSWORD = factories.PASSWORD
 
 
 @dataclass
@@ -34,10 +31,6 @@ class World:
     def headers(self, who: str) -> dict[str, str]:
         """``office``, ``a``, ``b``, ``stranger``, ``seat`` (of 甲) or ``public`` (no header)."""
         return bearer(self.tokens[who]) if who in self.tokens else {}
-
-
-def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
-    return factories.user(username, role, unit)
 
 
 def set_phase(campaign: Campaign, phase: Phase) -> None:
@@ -63,8 +56,3 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     }
     db.session.commit()
     return World(campaign, other, a, b, pending, stranger, tokens)
-
-
-def _token(username: str, role: Role, unit: Unit | None = None) -> str:
-    """A bearer token of a new account (kept for the tally and notice worlds)."""
-    return factories.token(factories.user(username, role, unit))

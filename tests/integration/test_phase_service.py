@@ -19,6 +19,7 @@ from evalflow.shared.errors import Conflict, Forbidden, InvalidTransition, Trans
 from evalflow.shared.phases import Phase
 from evalflow.training.models import AttendanceStatus
 from tests import factories
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -118,8 +119,6 @@ def test_stale_phase_loses_compare_and_set(campaign, office):
 
 def test_concurrent_transitions_exactly_one_wins(app, campaign):
     """Two admins click "next" at the same moment: one 200, the other 409, one audit entry."""
-    from tests.factories import PASSWORD
-
     factories.admin("second")
     tokens = []
     for name in ("office", "second"):

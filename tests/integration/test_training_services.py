@@ -14,7 +14,7 @@ from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import transitions as phases
-from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.campaigns.models import Seat
 from evalflow.shared.errors import (
     Conflict,
     Duplicate,
@@ -33,9 +33,7 @@ from tests.factories import office_actor
 
 @pytest.fixture
 def setup(app):
-    campaign = Campaign(title="评选", phase=Phase.TRAINING)
-    db.session.add(campaign)
-    db.session.flush()
+    campaign = factories.campaign("评选", Phase.TRAINING)
     a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
     b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
     rejected = factories.unit(campaign, "丁社区", ApplicationStatus.REJECTED)

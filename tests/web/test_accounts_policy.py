@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from evalflow.extensions import db
-from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit
@@ -39,9 +38,8 @@ def test_username_differing_only_in_case_is_refused(app):
 
 def test_database_refuses_usernames_differing_only_in_case(app):
     factories.admin("admin")
-    db.session.add(User(username="Admin", password_hash="x", role=Role.OFFICE))
     with pytest.raises(IntegrityError):
-        db.session.flush()
+        factories.office("Admin")
     db.session.rollback()
 
 
@@ -101,8 +99,7 @@ def test_office_page_shows_password_policy_under_the_field(client):
 def register(client, username, password=STRONG, name="丁社区"):
     campaign = db.session.scalar(sa.select(Campaign))
     if campaign is None:
-        campaign = Campaign(title="评选", phase=Phase.INTAKE)
-        db.session.add(campaign)
+        campaign = factories.campaign("评选", Phase.INTAKE)
         db.session.commit()
     token = csrf_from(client.get("/unit/register").get_data(as_text=True))
     data = {"campaign": str(campaign.id), "name": name, "username": username, "password": password}

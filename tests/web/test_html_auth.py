@@ -8,6 +8,7 @@ from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
+from evalflow.shared.phases import Phase
 from tests import factories
 from tests.factories import PASSWORD, csrf_from, login
 
@@ -97,17 +98,10 @@ def test_logout_requires_csrf(client, office):
 
 def test_office_pages_refuse_anonymous_and_unit(app, client):
     assert client.get("/office/").status_code == 302
-    from evalflow.shared.campaigns.models import Campaign, Unit
-
-    campaign = Campaign(title="c")
-    db.session.add(campaign)
-    db.session.flush()
-    unit = Unit(campaign_id=campaign.id, name="乌山社区")
-    db.session.add(unit)
-    db.session.flush()
-    accounts.create_user("unit1", "unit-pass-123", Role.UNIT, unit_id=unit.id)
+    campaign = factories.campaign("c", Phase.DRAFT)
+    factories.user("unit1", Role.UNIT, factories.unit(campaign, "乌山社区", None))
     db.session.commit()
-    login(client, "unit1", "unit-pass-123")
+    login(client, "unit1")
     response = client.get("/office/")
     assert response.status_code == 403
     assert "没有权限" in response.get_data(as_text=True)

@@ -14,9 +14,10 @@ from evalflow.intake.models import Application, ApplicationStatus, VetoIncident
 from evalflow.shared.accounts.models import User
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns.models import Unit
-from tests.factories import csrf, csrf_from, login
+from tests import factories
+from tests.factories import PASSWORD, csrf, csrf_from, login
 from tests.intake_steps import as_office, as_unit, post_file
-from tests.intake_world import EXE, PDF, UNIT_PASSWORD, World, build, docx_bytes, file_rows, stored_files
+from tests.intake_world import EXE, PDF, World, build, docx_bytes, file_rows, stored_files
 
 
 @pytest.fixture
@@ -222,7 +223,7 @@ def test_office_password_reset_page(client, world):
     )
     assert "密码已重置" in page and "unit-a" in page
     client.post("/logout", data={"csrf_token": csrf(client, url)})
-    assert login(client, "unit-a", UNIT_PASSWORD).status_code == 400
+    assert login(client, "unit-a", PASSWORD).status_code == 400
 
 
 def test_office_approves_registration(client, world):
@@ -306,10 +307,7 @@ def test_office_records_veto_and_cannot_accept(client, app, world):
 def test_office_withdraws_veto_with_reason(client, app, world):
     app.config["FROZEN_TODAY"] = "2026-11-28"
     _submit_a(world)
-    incident = VetoIncident(
-        unit_id=world.a.id, kind="发生重大安全生产事故", occurred_on=date(2026, 5, 1), description="仓库火灾"
-    )
-    db.session.add(incident)
+    incident = factories.veto(world.a, date(2026, 5, 1), "发生重大安全生产事故", "仓库火灾")
     db.session.commit()
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
@@ -336,13 +334,9 @@ def test_office_withdraws_veto_with_reason(client, app, world):
 
 
 def test_office_sees_diff_between_versions(client, world):
-    from evalflow.intake.models import ApplicationVersion
-
     application = app_row(world.a)
-    db.session.add_all([
-        ApplicationVersion(application_id=application.id, number=1, report_title="t", report_text="一\n旧的一句", attachment_names=[]),
-        ApplicationVersion(application_id=application.id, number=2, report_title="t", report_text="一\n新的一句", attachment_names=["照片.png"]),
-    ])  # fmt: skip
+    factories.version(application, 1, "一\n旧的一句")
+    factories.version(application, 2, "一\n新的一句", ["照片.png"])
     db.session.commit()
     as_office(client)
     page = client.get(

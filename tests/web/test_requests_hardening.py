@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories
+from tests.factories import PASSWORD, bearer, csrf_from, login, office_token
+
 
 @pytest.mark.parametrize(
     "referer",
@@ -91,9 +94,6 @@ def test_gunicorn_config_uses_the_redacting_logger():
 
 
 def test_signed_in_pages_and_api_are_not_cached(client):
-    from tests import factories
-    from tests.factories import login, office_token
-
     anonymous = client.get("/")
     token = office_token(client, "api-office")
     api = [
@@ -114,8 +114,6 @@ def test_signed_in_pages_and_api_are_not_cached(client):
 
 @pytest.mark.parametrize("big", [2**63, 2**63 - 1, 2**64 + 5, 10**40])
 def test_huge_ids_in_paths_are_404_not_500(client, big):
-    from tests.factories import bearer, login, office_token
-
     token = office_token(client)
     login(client)
     api = [
@@ -132,9 +130,6 @@ def test_huge_ids_in_paths_are_404_not_500(client, big):
 
 @pytest.mark.parametrize("target", ["/\\evil.example/x", "/\\/evil.example", "/%09/evil", "/\t/evil.example"])
 def test_login_next_never_leaves_the_site(client, target):
-    from tests import factories
-    from tests.factories import PASSWORD, csrf_from
-
     factories.admin()
     token = csrf_from(client.get("/login").get_data(as_text=True))
     data = {"username": "office", "password": PASSWORD, "csrf_token": token, "next": target}
