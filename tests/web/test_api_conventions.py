@@ -157,7 +157,7 @@ def _operations(document: dict) -> list[tuple[str, str, bool]]:
 
 def test_every_protected_operation_answers_anonymous_401_before_looking_at_the_body(client):
     """An anonymous ``{}`` is told to sign in, never which fields it lacks (nor a 404 that says
-    whether an id exists): authentication comes before validation (api/common.route)."""
+    whether an id exists): authentication comes before validation (shared/api/routes.py, ``route``)."""
     operations = _operations(client.get("/api/v1/openapi.json").get_json())
     protected = [(method, path) for method, path, public in operations if not public]
     answers = {
