@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import select
 import sqlite3
 import time
@@ -222,6 +223,7 @@ def register_database(app: Flask) -> None:
                 queue_sqlite_writers(engine, engine.url.database)
         else:
             ping_idle_connections(engine)
+            refuse_writes_that_need_company(engine)
 
     @app.teardown_request
     def rollback_on_exception(exc: BaseException | None) -> None:
@@ -229,25 +231,82 @@ def register_database(app: Flask) -> None:
             db.session.rollback()
 
 
-def without_transaction() -> None:
+def without_transaction(route: str) -> None:
     """PostgreSQL: let each statement of this request commit on its own (the driver's autocommit),
     saving the ``BEGIN`` and ``COMMIT`` round trips of a transaction.
 
     Only for a request that writes with at most one statement that must stand or fall alone (the
-    phone's ballot: ``api.common.route(single_statement=True)``): a single statement is atomic by
-    itself, and READ COMMITTED gives each statement its own snapshot either way, so the reads before
-    it see what they would have seen. Called before the request's first statement; the connection
-    goes back to the pool with its usual transaction mode. SQLite has no round trips to save.
+    phone's ballot: ``shared.api.routes.route(single_statement=True)``): a single statement is atomic
+    by itself, and READ COMMITTED gives each statement its own snapshot either way, so the reads
+    before it see what they would have seen. Called before the request's first statement; the
+    connection goes back to the pool with its usual transaction mode. SQLite has no round trips to
+    save. Any other write of the request is refused (:func:`refuse_writes_that_need_company`); the
+    exception names *route*.
     """
     if db.engine.dialect.name == "postgresql" and not db.session().in_transaction():
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        db.session.connection(
+            execution_options={"isolation_level": "AUTOCOMMIT", SINGLE_STATEMENT_ROUTE: route}
+        )
+
+
+# --- a request without a transaction writes only statements that stand alone ----------------------
+
+SINGLE_STATEMENT_ROUTE = "evalflow_single_statement_route"  # connection option: the route it serves
+STANDS_ALONE = "evalflow_stands_alone"  # statement option: a write that may commit by itself
+# A statement that writes, or locks rows for a later one (FOR UPDATE / FOR SHARE): bound values never
+# appear in the SQL text, so only the statement's own words can match.
+_WRITES_OR_LOCKS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|SHARE)\b", re.IGNORECASE)
+
+
+class SingleStatementBroken(RuntimeError):
+    """A request declared single-statement ran a write that does not stand alone: a bug (500)."""
+
+
+def stands_alone(stmt: Any) -> Any:
+    """Mark *stmt* as a write that may commit by itself: complete on its own, it leaves nothing for
+    a later statement to finish (the ballot that seals its own audit entry, creating a chain's head).
+    Kept by :class:`DriverStatement`."""
+    return stmt.execution_options(**{STANDS_ALONE: True})
+
+
+def refuse_writes_that_need_company(engine: sa.Engine) -> None:
+    """Under :func:`without_transaction` every statement commits at once, so a write that needs
+    another statement to be complete would commit half a change: an ORM flush, an audit entry
+    recorded to be sealed at commit (``shared/audit/record.py``), and worst the ballot's fallback,
+    ``record_last``, whose claim of the chain's next number and move of its head would commit apart
+    and could fork the audit chain. Such a write raises :class:`SingleStatementBroken`, naming the
+    route, before it reaches the database; only statements marked :func:`stands_alone` may write.
+
+    A dialect-level hook (``do_execute``): SQLAlchemy's connection events would make every
+    statement of every request pay for their dispatch; this costs one dictionary lookup.
+    """
+
+    def check(statement: str, context: Any) -> None:
+        options = context.execution_options
+        route = options.get(SINGLE_STATEMENT_ROUTE)
+        if route is not None and not options.get(STANDS_ALONE) and _WRITES_OR_LOCKS.search(statement):
+            raise SingleStatementBroken(
+                f"{route} is declared single_statement (on PostgreSQL it runs without a transaction, "
+                f"each statement committing by itself), so it may write only with statements that "
+                f"stand alone (database.stands_alone); refused: {' '.join(statement.split())[:200]}"
+            )
+
+    def one(_cursor: Any, statement: str, _params: Any, context: Any) -> None:
+        check(statement, context)
+
+    def no_params(_cursor: Any, statement: str, context: Any) -> None:
+        check(statement, context)
+
+    sa.event.listen(engine, "do_execute", one)
+    sa.event.listen(engine, "do_executemany", one)
+    sa.event.listen(engine, "do_execute_no_params", no_params)
 
 
 class DriverStatement:
     """A Core statement compiled once for a dialect with named parameters, then run as driver SQL
     (``Connection.exec_driver_sql``): for the hottest statement, the phone's ballot on PostgreSQL,
-    it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (about 0.07 ms of the
-    worker's ~1.1 ms a ballot). The bound values still go through their types' bind processors
+    it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (what that saves a
+    ballot: bench/README.md, *Figures behind the code*). The bound values still go through their types' bind processors
     (JSON, enums, timestamps), events still fire; result rows come back as the driver gives them.
     """
 
@@ -256,6 +315,7 @@ class DriverStatement:
             raise ValueError(f"positional parameters ({dialect.paramstyle}) are not supported")
         self._compiled = stmt.compile(dialect=dialect)
         self.sql = self._compiled.string
+        self._options = stmt.get_execution_options() or None  # e.g. stands_alone()
         self._processors = {
             name: processor
             for bind, name in self._compiled.bind_names.items()
@@ -269,7 +329,7 @@ class DriverStatement:
         return params
 
     def execute(self, conn: sa.Connection, values: dict[str, Any]) -> sa.CursorResult[Any]:
-        return conn.exec_driver_sql(self.sql, self.params(values))
+        return conn.exec_driver_sql(self.sql, self.params(values), self._options)
 
 
 def register_request_commit(

@@ -7,9 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from evalflow.assessment.models import ReviewerAssignment
-from evalflow.assessment.parse import parse_tree
-from evalflow.assessment.tree_rows import write_tree
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
@@ -41,14 +38,6 @@ class World:
         return f"/api/v1/campaigns/{self.cid}/units/{(unit or self.a).id}/materials-sheet"
 
 
-def reviewer(username: str, name: str, works_for: Unit | None = None) -> User:
-    user = factories.user(username, Role.REVIEWER)
-    user.display_name = name
-    user.affiliation_unit_id = works_for.id if works_for else None
-    db.session.flush()
-    return user
-
-
 def build(
     phase: Phase = Phase.TRAINING,
     tree: dict[str, Any] | None = None,
@@ -62,19 +51,17 @@ def build(
     b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED, report=True)
     users = {
         "office": factories.office(),
-        "zhang": reviewer("zhang", "张评审"),
-        "li": reviewer("li", "李评审"),
-        "wang": reviewer("wang", "王评审", works_for=a),
+        "zhang": factories.reviewer("zhang", "张评审"),
+        "li": factories.reviewer("li", "李评审"),
+        "wang": factories.reviewer("wang", "王评审", works_for=a),
         "unit": factories.user("unit-a", Role.UNIT, a),
     }
     if with_tree:
-        write_tree(campaign.id, parse_tree(tree if tree is not None else small_data()))
+        factories.indicators(campaign, tree if tree is not None else small_data())
     if assign:
         for name in ("zhang", "li"):
             for unit in (a, b):
-                db.session.add(
-                    ReviewerAssignment(campaign_id=campaign.id, unit_id=unit.id, reviewer_id=users[name].id)
-                )
+                factories.assignment(unit, users[name])
     db.session.flush()
     tokens = {name: factories.token(user) for name, user in users.items()}
     db.session.commit()

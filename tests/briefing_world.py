@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalflow.briefing import seats
-from evalflow.briefing.models import Presentation
+from evalflow.briefing.door import create_presentations
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
-from evalflow.shared.access import Role
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, bearer, office_actor
-from tests.training_world import _token
+from tests import factories
+from tests.factories import bearer, office_actor
 
 NAMES = ("甲社区", "乙社区", "丙社区")
 ROLES = ("reporter", "cadre", "public")
@@ -48,7 +47,7 @@ class BriefingWorld:
 
 
 def _unit_with_seats(campaign: Campaign, name: str, index: int, world: BriefingWorld) -> Unit:
-    unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
+    unit = factories.unit(campaign, name, ApplicationStatus.ACCEPTED)
     for role in ROLES:
         issued = seats.create_seat(
             office_actor(), campaign, unit.id, {"role": role, "name": f"{name[0]}{role}"}
@@ -59,24 +58,21 @@ def _unit_with_seats(campaign: Campaign, name: str, index: int, world: BriefingW
 
 
 def build(client: Any, names: tuple[str, ...] = NAMES, with_seats: bool = True) -> BriefingWorld:
-    campaign = Campaign(title="2026年度评选", phase=Phase.TRAINING)
-    other = Campaign(title="另一次评选", phase=Phase.BRIEFING)
-    db.session.add_all([campaign, other])
-    db.session.flush()
+    campaign = factories.campaign(phase=Phase.TRAINING)
+    other = factories.campaign("另一次评选", Phase.BRIEFING)
     world = BriefingWorld(campaign, [], "")
     for i, name in enumerate(names):
         if with_seats:
             world.units.append(_unit_with_seats(campaign, name, i, world))
         else:
-            world.units.append(add_unit(campaign, name, ApplicationStatus.ACCEPTED))
-    stranger = add_unit(other, "外社区", ApplicationStatus.ACCEPTED)
+            world.units.append(factories.unit(campaign, name, ApplicationStatus.ACCEPTED))
+    stranger = factories.unit(other, "外社区", ApplicationStatus.ACCEPTED)
     world.stranger_seat = seats.create_seat(
         office_actor(), other, stranger.id, {"role": "reporter", "name": "外人"}
     ).token
-    db.session.add(Presentation(campaign_id=other.id, unit_id=stranger.id))
-    for unit in world.units:
-        db.session.add(Presentation(campaign_id=campaign.id, unit_id=unit.id))
+    create_presentations(other)
+    create_presentations(campaign)  # as entering the briefing does
     campaign.phase = Phase.BRIEFING
-    world.office = _token("office", Role.OFFICE)
+    world.office = factories.token(factories.office())
     db.session.commit()
     return world

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from evalflow import create_app
 from evalflow.extensions import db
 from tests.contract import ContractClient
-from tests.factories import Auth, csrf_from, make_config  # noqa: F401 - csrf_from: older tests
+from tests.factories import Auth, make_config
 
 PG_URL = os.environ.get("EVALFLOW_TEST_DATABASE_URL", "")
 ENGINES = ["sqlite", "postgres"]

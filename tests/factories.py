@@ -1,27 +1,44 @@
-"""The one place tests build their data: campaigns, units (with an application), logins, seats.
+"""The one place tests build their data: campaigns, units (with an application), logins, seats, and
+the rows a phase leaves behind (attendance, presentations, ballots, vetoes, versions, list entries).
 
 Every factory writes through the ORM session and flushes (call ``db.session.commit()`` when a
-request must see the data); it works the same on SQLite and PostgreSQL. Sign-in helpers for the API
-(bearer headers) and the HTML pages (a browser session) live here too, and the ``auth`` fixture of
-``tests/conftest.py`` wraps them.
+request must see the data); it works the same on SQLite and PostgreSQL. Only this module calls a
+model's constructor: ``tests/unit/test_test_suite_rules.py`` fails on any other test module that
+does. Where a use case makes the row as the product makes it (an office account from
+``create-admin``), the factory calls that use case. Sign-in helpers for the API (bearer headers) and
+the HTML pages (a browser session) live here too, and the ``auth`` fixture of ``tests/conftest.py``
+wraps them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
 from werkzeug.security import generate_password_hash
 
+from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore
+from evalflow.assessment.parse import parse_tree
+from evalflow.assessment.rules import Method
+from evalflow.assessment.tree_rows import indicator_ids, write_tree
+from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.intake.models import Application, ApplicationStatus
-from evalflow.shared.access import Role
+from evalflow.intake.models import Application, ApplicationStatus, ApplicationVersion, VetoIncident
+from evalflow.shared.access import Actor, Role
+from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.campaigns.rules import SeatRole
+from evalflow.shared.files import store
+from evalflow.shared.files.models import StoredFile
 from evalflow.shared.phases import Phase
+from evalflow.tally.models import ProposedEntry
+from evalflow.training.models import Attendance, AttendanceStatus
 
 PASSWORD = "test-pass-1234"
 # A cheap hash: tests are about rules and access, not about password hashing (tested elsewhere).
@@ -41,15 +58,16 @@ def unit(
     status: ApplicationStatus | None = ApplicationStatus.DRAFT,
     *,
     category: str = "社区",
-    report: bool = False,
+    report: bool | None = None,
 ) -> Unit:
-    """A unit of *of* with an application in *status* (``None``: no application row at all);
-    with *report*, the application has a title (the unit's name) and a text."""
+    """A unit of *of* with an application in *status* (``None``: no application row at all). With
+    *report* (by default: once the application has left the draft), the application has a title (the
+    unit's name) and a text."""
     made = Unit(campaign_id=of.id, name=name, category=category)
     db.session.add(made)
     db.session.flush()
     if status is not None:
-        application(made, status, report=report)
+        application(made, status, report=status is not ApplicationStatus.DRAFT if report is None else report)
     return made
 
 
@@ -74,6 +92,24 @@ def office(username: str = "office") -> User:
     return user(username, Role.OFFICE)
 
 
+def admin(username: str = "office") -> User:
+    """An office login made as ``flask create-admin`` makes it (the use case, its audit entry and the
+    app's password hashing), committed; its password is :data:`PASSWORD`."""
+    made = accounts.create_admin(username, PASSWORD)
+    db.session.commit()
+    return made
+
+
+def actor(login_: User) -> Actor:
+    """Who *login_* is to the use cases, as a request signed in as it would be."""
+    return actors.actor_for_user(login_)
+
+
+def office_actor() -> Actor:
+    """The office, for calling a use case directly (no login row behind it)."""
+    return Actor(Role.OFFICE, user_id=None, label="test")
+
+
 def seat(of: Unit, role: SeatRole = SeatRole.REPORTER, name: str = "张三") -> tuple[Seat, str]:
     """A seat of *of* and its bearer token."""
     token = accounts.new_secret()
@@ -86,6 +122,134 @@ def seat(of: Unit, role: SeatRole = SeatRole.REPORTER, name: str = "张三") -> 
 def token(login: User) -> str:
     """A bearer token for *login* (issued through the service, as ``POST /auth/token`` does)."""
     return accounts.issue_token(login)
+
+
+def office_token(client: Any, username: str = "office") -> str:
+    """A new :func:`admin` signed in through ``POST /api/v1/auth/token``; its bearer token."""
+    admin(username)
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["token"]
+
+
+# --- what the phases leave behind ---------------------------------------------------------------------
+
+
+def attendance(of: Unit, status: AttendanceStatus = AttendanceStatus.ATTENDED, note: str = "") -> Attendance:
+    made = Attendance(unit_id=of.id, status=status, note=note)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def presentation(of: Unit, status: PresentationStatus = PresentationStatus.PENDING) -> Presentation:
+    """*of*'s presentation at the briefing (``CLOSED``: presented, scoring over)."""
+    made = Presentation(campaign_id=of.campaign_id, unit_id=of.id, status=status)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def ballots(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Ballots written as rows (``seat_id``, ``unit_id``, ``grade``, optionally ``source``), all in one
+    statement: the set-up of tally tests, not the ballot use case (which needs scoring open)."""
+    rows = list(rows)
+    if rows:
+        db.session.execute(Ballot.__table__.insert(), rows)
+        db.session.flush()
+
+
+def veto(
+    of: Unit, occurred_on: date, kind: str = "发生重大安全生产事故", description: str = ""
+) -> VetoIncident:
+    """A 一票否决 incident of *of*, as a row only (the use case also withdraws an acceptance)."""
+    made = VetoIncident(unit_id=of.id, kind=kind, occurred_on=occurred_on, description=description)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def version(of: Application, number: int, text: str, attachments: Iterable[str] = ()) -> ApplicationVersion:
+    """Submission *number* of *of*, frozen with *text* and these attachment names."""
+    made = ApplicationVersion(
+        application_id=of.id,
+        number=number,
+        report_title="t",
+        report_text=text,
+        attachment_names=list(attachments),
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def proposed_entry(of: Unit, position: int, included: bool = True, reason: str = "") -> ProposedEntry:
+    """*of* on its campaign's proposed list; left off (``included=False``) is a deviation with *reason*."""
+    made = ProposedEntry(
+        campaign_id=of.campaign_id,
+        unit_id=of.id,
+        included=included,
+        position=position,
+        deviation=not included,
+        reason=reason,
+    )
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def stored_file(of: Campaign, content: bytes, filename: str, purpose: str = "training") -> StoredFile:
+    """*content* stored under a generated name in the upload folder, with its row (no content check:
+    the upload use cases and their tests do that)."""
+    name = store.new_stored_name()
+    (store.upload_dir() / name).write_bytes(content)
+    made = StoredFile(
+        campaign_id=of.id, purpose=purpose, filename=filename, stored_name=name, size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(), content_type="application/pdf",
+    )  # fmt: skip
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+# --- the 测评体系 -------------------------------------------------------------------------------------
+
+
+def reviewer(username: str, name: str = "", works_for: Unit | None = None) -> User:
+    """A reviewer's login (password :data:`PASSWORD`), working for *works_for* if given."""
+    made = user(username, Role.REVIEWER)
+    made.display_name = name or username
+    made.affiliation_unit_id = works_for.id if works_for else None
+    db.session.flush()
+    return made
+
+
+def indicators(of: Campaign, data: Mapping[str, Any]) -> None:
+    """The campaign's 测评体系 from an API body (validated by ``parse_tree``), without the use case's
+    phase rule or audit entry."""
+    write_tree(of.id, parse_tree(data))
+
+
+def assignment(of: Unit, reviewer_: User) -> ReviewerAssignment:
+    made = ReviewerAssignment(campaign_id=of.campaign_id, unit_id=of.id, reviewer_id=reviewer_.id)
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def sheet_marks(
+    of: Unit, scorer: User, marks: Mapping[str, Any], method: Method = Method.MATERIALS
+) -> ScoreSheet:
+    """A draft score sheet of *scorer* for *of* with points per leaf code (the tree must have them)."""
+    made = ScoreSheet(campaign_id=of.campaign_id, unit_id=of.id, method=method, scorer_id=scorer.id)
+    db.session.add(made)
+    db.session.flush()
+    ids = indicator_ids(of.campaign_id)
+    db.session.add_all(
+        SheetScore(sheet_id=made.id, indicator_id=ids[code], points=p) for code, p in marks.items()
+    )
+    db.session.flush()
+    return made
 
 
 def bearer(raw: str) -> dict[str, str]:

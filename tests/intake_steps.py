@@ -1,10 +1,14 @@
-"""Steps through the intake API that several test modules take: write and submit a report,
-review it, record a veto. Not a test module: tests import these, never each other."""
+"""Steps of the intake that several test modules take. Through the API: write and submit a report,
+review it, record a veto. Through the pages (the test client as a browser): sign in as a unit or the
+office, post a file with the form's CSRF token. Not a test module: tests import these, never each
+other."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from tests.factories import PASSWORD, csrf, login
 from tests.intake_world import World
 
 SECRET_TEXT = "甲社区的机密汇报正文"
@@ -47,3 +51,25 @@ def record_veto(client, world, occurred_on, unit=None):
         json={"kind": "申报材料弄虚作假", "occurred_on": occurred_on, "description": "伪造活动照片"},
         headers=world.headers("office"),
     )
+
+
+# --- the pages ---------------------------------------------------------------------------------------
+
+
+def as_unit(client: Any, username: str = "unit-a") -> Any:
+    """*client* signed in as a unit login of :func:`tests.intake_world.build`."""
+    assert login(client, username, PASSWORD).status_code == 302
+    return client
+
+
+def as_office(client: Any) -> Any:
+    assert login(client, "office", PASSWORD).status_code == 302
+    return client
+
+
+def post_file(
+    client: Any, url: str, content: bytes, name: str, page: str = "/unit/", field: str = "file", **extra: Any
+) -> Any:
+    """Post *content* as the file field of the form on *page* (its CSRF token read from that page)."""
+    data = {field: (io.BytesIO(content), name), "csrf_token": csrf(client, page), **extra}
+    return client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True)

@@ -17,14 +17,11 @@ from pypdf import PdfWriter
 
 from evalflow.extensions import db
 from evalflow.shared.access import Role
-from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.factories import bearer
-
-UNIT_PASSWORD = factories.PASSWORD
 
 
 def pdf_bytes(pages: int = 1, password: str | None = None) -> bytes:
@@ -72,10 +69,6 @@ class World:
     def app_url(self, unit: Unit | None = None, suffix: str = "") -> str:
         unit = unit or self.a
         return f"/api/v1/campaigns/{unit.campaign_id}/units/{unit.id}/application{suffix}"
-
-
-def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
-    return factories.user(username, role, unit)
 
 
 def build(phase: Phase = Phase.INTAKE) -> World:

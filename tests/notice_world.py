@@ -13,13 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.intake.models import ApplicationStatus, VetoIncident
+from evalflow.intake.models import ApplicationStatus
 from evalflow.notice import service as notice
 from evalflow.shared.access import Actor
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, make_office
+from tests import factories
 
 CONTACT = {
     "phone": "0591-87654321",
@@ -53,18 +53,16 @@ def set_today(app: Any, day: date) -> None:
 
 def review_world(app: Any, title: str = "2026年度文明单位评选") -> NoticeWorld:
     set_today(app, TODAY)
-    office = make_office()[1]
+    office = factories.actor(factories.admin())
     campaign = campaigns.create_campaign(office, {"title": title})
-    a = add_unit(campaign, "甲单位", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙单位", ApplicationStatus.ACCEPTED)
-    c = add_unit(campaign, "丙公司", ApplicationStatus.ACCEPTED)
-    d = add_unit(campaign, "丁单位", ApplicationStatus.ACCEPTED)
-    e = add_unit(campaign, "戊单位", ApplicationStatus.REJECTED)
+    a = factories.unit(campaign, "甲单位", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙单位", ApplicationStatus.ACCEPTED)
+    c = factories.unit(campaign, "丙公司", ApplicationStatus.ACCEPTED)
+    d = factories.unit(campaign, "丁单位", ApplicationStatus.ACCEPTED)
+    e = factories.unit(campaign, "戊单位", ApplicationStatus.REJECTED)
     a.category = b.category = "机关事业单位"
     c.category = "企业"
-    db.session.add(
-        VetoIncident(unit_id=d.id, kind="发生群体性事件", occurred_on=date(2026, 3, 1), description="事件")
-    )
+    factories.veto(d, date(2026, 3, 1), "发生群体性事件", "事件")
     set_phase(campaign, Phase.REVIEW)
     db.session.commit()
     return NoticeWorld(office, campaign, a, b, c, d, e)

@@ -6,23 +6,19 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySeal
-from tests.helpers import office_actor
-from tests.tally_world import GradeOf, TallyWorld, build
+from tests.factories import office_actor
+from tests.tally_world import GradeOf, TallyWorld, build, present_all
 
 
 def sealed_world(names: list[str], grade_of: GradeOf) -> TallyWorld:
     """A campaign built by :func:`tests.tally_world.build` (with tokens), every presentation closed,
     moved to review — which seals the ballot set — and committed."""
     world = build(names, grade_of, tokens=True)
-    for unit in world.units:
-        db.session.add(
-            Presentation(campaign_id=world.campaign.id, unit_id=unit.id, status=PresentationStatus.CLOSED)
-        )
+    present_all(world)
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
     db.session.commit()
     return world

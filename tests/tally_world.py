@@ -1,4 +1,5 @@
-"""A campaign at the briefing with seats and ballots written directly, for the tally tests.
+"""A campaign at the briefing with seats and ballots written as rows (``tests.factories``), for the
+tally tests.
 
 ``build(names, grade_of)`` makes one accepted unit per name, three seats each, and ballots from
 ``grade_of(giver_unit_index, seat_role, unit_index)`` (None: no ballot). A submitted but not accepted
@@ -10,17 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from evalflow.briefing.models import Ballot
+from evalflow.briefing.models import PresentationStatus
 from evalflow.briefing.rules import BallotSource
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
-from evalflow.shared.accounts import service as accounts
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
-from tests.helpers import add_unit, bearer
-from tests.training_world import _token
+from tests import factories
+from tests.factories import bearer
 
 ROLES = list(SeatRole)
 GradeOf = Callable[[int, SeatRole, int], str | None]
@@ -49,31 +49,19 @@ def build(
     paper: Callable[[int, SeatRole, int], bool] | None = None,
     tokens: bool = False,
 ) -> TallyWorld:
-    campaign = Campaign(title="2026年度评选", phase=phase)
-    db.session.add(campaign)
-    db.session.flush()
-    units = []
-    for name in names:
-        unit = add_unit(campaign, name, ApplicationStatus.ACCEPTED)
-        unit.category = (categories or {}).get(name, "")
-        units.append(unit)
-    add_unit(campaign, "未通过", ApplicationStatus.SUBMITTED)  # not in the tally
+    campaign = factories.campaign(phase=phase)
+    units = [
+        factories.unit(campaign, name, ApplicationStatus.ACCEPTED, category=(categories or {}).get(name, ""))
+        for name in names
+    ]
+    factories.unit(campaign, "未通过", ApplicationStatus.SUBMITTED, category="")  # not in the tally
     seats: dict[tuple[int, SeatRole], Seat] = {}
     secrets: dict[str, str] = {}
     for index, unit in enumerate(units):
         for role in ROLES:
-            secret = accounts.new_secret()
-            seat = Seat(
-                unit_id=unit.id,
-                role=role,
-                name=f"{unit.name}{role.value}",
-                token_hash=accounts.token_digest(secret),
-            )
-            db.session.add(seat)
-            seats[(index, role)] = seat
+            seats[(index, role)], secret = factories.seat(unit, role, f"{unit.name}{role.value}")
             if index == 0 and role is SeatRole.REPORTER:
                 secrets["seat"] = secret
-    db.session.flush()
     rows = []
     for (giver, role), seat in seats.items():
         for target, unit in enumerate(units):
@@ -83,18 +71,23 @@ def build(
             if grade is not None:
                 source = BallotSource.PAPER if paper and paper(giver, role, target) else BallotSource.ONLINE
                 rows.append({"seat_id": seat.id, "unit_id": unit.id, "grade": grade, "source": source})
-    if rows:
-        db.session.execute(Ballot.__table__.insert(), rows)
+    factories.ballots(rows)
     db.session.commit()
     world = TallyWorld(campaign, units, seats)
     if tokens:
         world.tokens = {
             **secrets,
-            "office": _token("office", Role.OFFICE),
-            "unit": _token("unit-a", Role.UNIT, units[0]),
+            "office": factories.token(factories.office()),
+            "unit": factories.token(factories.user("unit-a", Role.UNIT, units[0])),
         }
         db.session.commit()
     return world
+
+
+def present_all(world: TallyWorld) -> None:
+    """Every unit of the tally has presented and its scoring is closed: the briefing is done."""
+    for unit in world.units:
+        factories.presentation(unit, PresentationStatus.CLOSED)
 
 
 def set_phase(campaign: Campaign, phase: Phase) -> None:

@@ -12,14 +12,10 @@ from typing import Any
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
-from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.factories import bearer
-from tests.helpers import add_unit
-
-UNIT_PASSWORD = factories.PASSWORD
 
 
 @dataclass
@@ -37,10 +33,6 @@ class World:
         return bearer(self.tokens[who]) if who in self.tokens else {}
 
 
-def make_user(username: str, role: Role, unit: Unit | None = None) -> User:
-    return factories.user(username, role, unit)
-
-
 def set_phase(campaign: Campaign, phase: Phase) -> None:
     campaign.phase = phase
     db.session.commit()
@@ -50,10 +42,10 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     """Built with ``tests.factories`` (this module is the training tests' older entry point)."""
     campaign = factories.campaign(phase=phase)
     other = factories.campaign("另一次评选", phase=phase)
-    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
-    pending = add_unit(campaign, "丙社区", ApplicationStatus.SUBMITTED)
-    stranger = add_unit(other, "外社区", ApplicationStatus.ACCEPTED)
+    a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    pending = factories.unit(campaign, "丙社区", ApplicationStatus.SUBMITTED)
+    stranger = factories.unit(other, "外社区", ApplicationStatus.ACCEPTED)
     _, seat_token = factories.seat(a)
     tokens = {
         "seat": seat_token,
@@ -64,8 +56,3 @@ def build(client: Any, phase: Phase = Phase.TRAINING) -> World:
     }
     db.session.commit()
     return World(campaign, other, a, b, pending, stranger, tokens)
-
-
-def _token(username: str, role: Role, unit: Unit | None = None) -> str:
-    """A bearer token of a new account (kept for the tally and notice worlds)."""
-    return factories.token(factories.user(username, role, unit))

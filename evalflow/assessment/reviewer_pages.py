@@ -25,7 +25,7 @@ from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.i18n import tr, tr_all
 from evalflow.shared.web import current_actor
-from evalflow.shared.web.feedback import flash_failure, flash_stale
+from evalflow.shared.web.feedback import flash_failure, flash_stale, undo
 from evalflow.shared.web.forms import EmptyForm
 
 bp = Blueprint("assessor", __name__, url_prefix="/review")
@@ -149,12 +149,11 @@ def save(cid: int, uid: int) -> str | Response | tuple[str, int]:
     submit = request.form.get("action") == "submit"
     try:
         sheets.save_sheet(actor, campaign, uid, body, submit=submit)
-    except InvalidInput as exc:
-        db.session.rollback()
-        flash(tr(exc.message), "error")
-        return _render(
-            cid, uid, sheets.my_sheet(actor, campaign, uid), request.form, _errors_by_code(exc)
-        ), 400
+    except InvalidInput as refused:
+        exc = undo(refused)  # the page says why: the message on top, each reason on its leaf
+        errors = _errors_by_code(exc)
+        errors.setdefault("", []).insert(0, tr(exc.message))
+        return _render(cid, uid, sheets.my_sheet(actor, campaign, uid), request.form, errors), 400
     except DomainError as exc:
         flash_failure(exc)
         return redirect(url_for("assessor.sheet", cid=cid, uid=uid))

@@ -71,7 +71,7 @@ def _panel(cid: int) -> Response:
 def panel(cid: int) -> str:
     actor = current_actor()
     campaign = _campaign(cid)
-    briefing.close_expired(campaign.id)
+    # a countdown that ran out reads as closed (agenda.state_of); a GET writes nothing
     agenda = briefing.agenda(actor, campaign)
     live = briefing_live.live(actor, campaign)
     return render_template(

@@ -16,12 +16,13 @@ from werkzeug.wrappers import Response
 
 from evalflow.briefing import ballots, seats
 from evalflow.briefing import live as briefing_live
-from evalflow.extensions import csrf, db
+from evalflow.extensions import csrf
 from evalflow.shared import bounds
 from evalflow.shared.accounts import actors
 from evalflow.shared.errors import DomainError
 from evalflow.shared.phases import Phase
 from evalflow.shared.security import no_referrer
+from evalflow.shared.web.feedback import undo
 
 bp = Blueprint("seat", __name__)
 
@@ -70,8 +71,8 @@ def ballot(token: str) -> tuple[str, int] | Response:
             actors.actor_for_seat(cred.seat), cred.campaign, unit_id, request.form.get("grade")
         )
     except DomainError as exc:
-        db.session.rollback()
-        return redirect(url_for("seat.landing", token=token, failure=exc.code, unit=unit_id) + "#ballot")
+        failure = undo(exc).code
+        return redirect(url_for("seat.landing", token=token, failure=failure, unit=unit_id) + "#ballot")
     return redirect(url_for("seat.landing", token=token, saved=result.grade) + "#ballot")
 
 

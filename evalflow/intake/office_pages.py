@@ -11,7 +11,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from evalflow.extensions import db
 from evalflow.intake import applications as intake
 from evalflow.intake import units, veto
 from evalflow.intake.forms import (
@@ -40,6 +39,7 @@ from evalflow.shared.web.feedback import (
     flash_stale,
     flash_too_large,
     show_on_form,
+    undo,
 )
 
 bp = Blueprint("intake_office", __name__, url_prefix="/office/campaigns/<int:cid>")
@@ -123,9 +123,8 @@ def import_units(cid: int) -> str | tuple[str, int] | Response:
     try:
         report = units.import_units(current_actor(), campaign, upload.filename or "", upload.read())
     except ImportRefused as exc:
-        db.session.rollback()
         return render_template(
-            "office/units_import.html", campaign=campaign, rows=exc.rows, refused=True
+            "office/units_import.html", campaign=campaign, rows=undo(exc).rows, refused=True
         ), 400
     except DomainError as exc:
         flash_failure(exc)

@@ -1,7 +1,8 @@
 """The text of a .docx report, read in one bounded streaming pass: nothing lost, nothing unbounded.
 
 Why not python-docx or mammoth: both build the whole document in memory before anything can be
-counted (a 171 KB file with 1.4 million empty paragraphs took 31 s and 1.4 GB), and neither renders
+counted (what a small file of empty paragraphs cost that way: bench/README.md, *Figures behind the
+code*), and neither renders
 Word's automatic numbering as the reader sees it ("一、", "(一)", "1.1") — python-docx drops it,
 mammoth turns it into ``<ol>`` whose numbers depend on the browser. The report body is plain text
 (the review page, the version diff and the PDF outputs all show plain text), so the import writes a

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WResponse
 from wtforms import SelectChoice
 
-from evalflow.extensions import db
 from evalflow.notice import commendation, rules
 from evalflow.notice import documents as notice_docs
 from evalflow.notice import objections as objection_cases
@@ -26,8 +25,7 @@ from evalflow.shared.i18n import tr_all
 from evalflow.shared.phases import Phase
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
-from evalflow.shared.web.feedback import flash_failure
-from evalflow.shared.web.forms import form_errors
+from evalflow.shared.web.feedback import flash_failure, flash_form
 
 bp = Blueprint("notice_office", __name__, url_prefix="/office")
 
@@ -74,7 +72,6 @@ def notice_form(cid: int) -> str | tuple[str, int] | WResponse:
                 if key in form:
                     form[key].errors = tr_all(problems)
         else:
-            db.session.commit()
             flash(_("公示草稿已保存。核对无误后点击“发布公示”。"), "success")
             return redirect(url_for("notice_office.notice_form", cid=cid))
     asked = form.starts_on.data if not form.starts_on.errors else None  # a refused day has no period
@@ -107,7 +104,6 @@ def publish(cid: int) -> WResponse:
     except DomainError as exc:
         flash_failure(exc)
     else:
-        db.session.commit()
         flash(_("公示已发布。"), "success")
     return redirect(url_for("notice_office.notice_form", cid=cid))
 
@@ -123,7 +119,6 @@ def calendar() -> str | tuple[str, int] | WResponse:
         except DomainError as exc:
             flash_failure(exc)
         else:
-            db.session.commit()
             flash(_("已保存。"), "success")
             return redirect(url_for("notice_office.calendar"))
     rows = svc.list_extra_days(actor)
@@ -142,7 +137,6 @@ def calendar_delete(day: str) -> WResponse:
     except DomainError as exc:
         flash_failure(exc)
     else:
-        db.session.commit()
         flash(_("已删除。"), "success")
     return redirect(url_for("notice_office.calendar"))
 
@@ -165,14 +159,13 @@ def objections(cid: int) -> str:
 def investigate(cid: int, oid: int) -> WResponse:
     form = InvestigateForm()
     if not form.validate_on_submit():
-        flash(form_errors(form) or _("页面已过期,请刷新后重试。"), "error")
+        flash_form(form)
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
         objection_cases.start_investigation(current_actor(), oid, form.note.data or "")
     except DomainError as exc:
         flash_failure(exc)
     else:
-        db.session.commit()
         flash(_("已转入调查核实。"), "success")
     return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
 
@@ -182,7 +175,7 @@ def investigate(cid: int, oid: int) -> WResponse:
 def resolve(cid: int, oid: int) -> WResponse:
     form = ResolveForm(prefix=f"o{oid}")
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
     try:
         objection_cases.resolve_objection(
@@ -191,7 +184,6 @@ def resolve(cid: int, oid: int) -> WResponse:
     except DomainError as exc:
         flash_failure(exc)
     else:
-        db.session.commit()
         flash(_("已答复。答复内容在异议人的回执页面可见。"), "success")
     return redirect(url_for("notice_office.objections", cid=cid) + f"#o{oid}")
 

@@ -13,7 +13,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse as parse_limit
 from wtforms import SelectChoice
 
-from evalflow.extensions import db, limiter
+from evalflow.extensions import limiter
 from evalflow.notice import commendation, objections, rules
 from evalflow.notice import documents as notice_docs
 from evalflow.notice import service as svc
@@ -21,8 +21,9 @@ from evalflow.notice.forms import ObjectionForm, ReceiptForm
 from evalflow.shared import bounds
 from evalflow.shared.errors import DomainError
 from evalflow.shared.files import store as files
-from evalflow.shared.i18n import tr, tr_all
+from evalflow.shared.i18n import tr
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.web.feedback import place_on_form
 
 bp = Blueprint("notices", __name__)
 
@@ -106,16 +107,8 @@ def objection_form(nid: int) -> str | tuple[str, int] | Response:
                 nid, _objection_data(form), seal=form.seal.data, evidence=request.files.getlist("evidence")
             )
         except DomainError as exc:
-            db.session.rollback()
-            status = exc.status
-            reasons = tr_all(exc.reasons) + ([] if exc.fields else tr_all([exc.message]))
-            for name, problems in exc.fields.items():
-                if name in form:
-                    form[name].errors = tr_all(problems)
-                else:
-                    reasons += tr_all(problems)
+            status, reasons = exc.status, place_on_form(form, exc)
         else:
-            db.session.commit()
             return redirect(url_for("notices.objection_status", receipt=objection.receipt, new=1))
     if form.errors and status == 200:
         status = 400

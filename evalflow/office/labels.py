@@ -1,7 +1,8 @@
 """Human words for audit actions, shown in the office's activity log (unknown codes show as is).
 
 Every action a service records (``audit.record(actor, "topic.verb", ...)``) gets its label here, in
-this one dict: a new use case adds its line below, grouped by topic.
+this one dict: a new use case adds its line below, grouped by topic
+(``tests/unit/test_docs_are_true.py`` fails on a recorded action without one).
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ AUDIT_ACTIONS = {
     "ballot.change": N_("更改评分"),
     "ballot.paper": N_("录入纸质评分"),
     "paper.entry": N_("录入纸质评定表"),
+    # the notice, its calendar and objections
+    "calendar.set": N_("录入节假日或调休上班日"),
+    "calendar.delete": N_("删除节假日或调休上班日"),
+    "notice.create": N_("保存公示草稿"),
+    "objection.file": N_("提出异议"),
+    "objection.investigate": N_("异议转入调查核实"),
+    "objection.resolve": N_("答复异议"),
     # the 测评体系: accounts, the tree, reviewers, sheets, divergences, closed sources
     "account.create_reviewer": N_("创建评审专家账号"),
     "account.create_inspector": N_("创建考察组成员账号"),

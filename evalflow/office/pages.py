@@ -13,23 +13,16 @@ from evalflow.office.forms import CampaignForm, ScaleForm, TransitionForm
 from evalflow.shared.campaigns import service as svc
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import DomainError
-from evalflow.shared.i18n import tr, tr_all
+from evalflow.shared.i18n import tr
 from evalflow.shared.phases import parse_phase
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
-from evalflow.shared.web.feedback import flash_failure, flash_form, flash_stale
+from evalflow.shared.web.feedback import flash_failure, flash_form, flash_stale, place_on_form, show_on_form
 from evalflow.shared.web.forms import error_list
 
 bp = Blueprint("office", __name__, url_prefix="/office")
 
 BLANK_GRADE_ROWS = 2
-
-
-def _apply_field_errors(form: CampaignForm, exc: DomainError) -> None:
-    for name, reasons in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is not None:
-            field.errors = tr_all(reasons)
 
 
 @bp.route("/")
@@ -47,7 +40,7 @@ def new_campaign() -> str | Response | tuple[str, int]:
         try:
             campaign = svc.create_campaign(current_actor(), _campaign_data(form))
         except DomainError as exc:
-            _apply_field_errors(form, exc)
+            show_on_form(form, exc)
         else:
             flash(_("评选活动已创建。"), "success")
             return redirect(url_for("office.campaign", cid=campaign.id))
@@ -136,7 +129,7 @@ def scale(cid: int) -> str | Response | tuple[str, int]:
         try:
             svc.update_campaign(actor, item, {"scale": _grades(form)})
         except DomainError as exc:
-            errors = tr_all(exc.fields.get("scale", [])) or [tr(exc.message)]
+            errors = place_on_form(form, exc)
         else:
             flash(_("评定表已保存。"), "success")
             return redirect(url_for("office.campaign", cid=cid))

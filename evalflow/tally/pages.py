@@ -21,8 +21,8 @@ from evalflow.shared.messages import msg
 from evalflow.shared.phases import SEAL_BROKEN
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
-from evalflow.shared.web.feedback import flash_failure
-from evalflow.shared.web.forms import SafeForm, form_errors
+from evalflow.shared.web.feedback import flash_failure, flash_form
+from evalflow.shared.web.forms import SafeForm
 from evalflow.tally import checks, proposals
 from evalflow.tally import reports as tally_reports
 from evalflow.tally import service as tally
@@ -89,7 +89,8 @@ def page(cid: int) -> str:
     actor = current_actor()
     campaign = campaigns.get_campaign(actor, cid)
     # No digest of the live ballot set: it changes with every ballot while the briefing runs, and
-    # hashing every ballot cost the page about 75 ms. The sealed digest is shown from review on.
+    # hashing every ballot would cost each view of the page (docs/tally.md, Performance). The
+    # sealed digest is shown from review on.
     # Once sealed, the report carries the seal's check against the current ballots (every request).
     report = checks.tally_report(actor, campaign, with_digest=False)
     proposal = proposals.get_proposal(actor, campaign, tally=report.tally)
@@ -136,7 +137,7 @@ def propose(cid: int) -> Response:
     campaign = campaigns.get_campaign(actor, cid)
     form = ProposalForm()
     if not form.validate_on_submit():
-        flash(form_errors(form), "error")
+        flash_form(form)
         return redirect(url_for("tally.page", cid=cid, _anchor="proposal"))
     data: dict[str, object] = {
         "rule": form.rule.data,

@@ -78,8 +78,8 @@ def _of_units(unit_ids: list[int]) -> sa.ColumnElement[bool]:
     the unit and application tables have no statistics yet (new tables, or autovacuum not yet
     caught up after the briefing's inserts) and plans a nested loop: one bitmap scan of the ballots
     per unit, each visiting nearly every page of the table (ballots arrive seat by seat, so one
-    unit's are spread over all pages) — 23,800 page visits for a 238-page table in the bench, 25 ms
-    per aggregate. With the list of ids it reads the ballots once (seq scan or index scan) in every
+    unit's are spread over all pages), so each aggregate reads the table once per unit (the plans
+    and their cost: docs/tally.md, Performance). With the list of ids it reads the ballots once (seq scan or index scan) in every
     case. One statement less to plan, too; a campaign's units are a few hundred ids at most."""
     return Ballot.unit_id.in_(unit_ids)
 

@@ -3,24 +3,25 @@
 Playwright's own browser download does not work everywhere, so these tests use the Chromium the
 machine has (``/usr/bin/chromium``, or ``EVALFLOW_CHROMIUM``). Without one they skip with a reason
 on a user's machine; with ``EVALFLOW_E2E_REQUIRED=1`` (set by .ci/run) a missing browser fails.
+
+Only fixtures live here; the steps the browser tests share (screenshots, the axe-core check, signing
+in …) are in ``tests/e2e/steps.py``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
 from evalflow.extensions import db
+from tests.e2e.steps import AXE
 
-SCREENSHOTS = Path(os.environ.get("EVALFLOW_SCREENSHOTS", "/tmp/evalflow-screenshots"))
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -89,17 +90,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-def shot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-
-
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE.exists():
@@ -107,20 +97,3 @@ def axe_source() -> str:
             pytest.fail("axe-core is missing: run `npm ci --prefix tests/e2e`")
         pytest.skip("axe-core not installed: run `npm ci --prefix tests/e2e` to run the accessibility checks")
     return AXE.read_text(encoding="utf-8")
-
-
-def serious_violations(page: Any, axe_source: str) -> list[str]:
-    page.evaluate(axe_source)  # evaluated by the test driver, so the page's strict CSP allows it
-    result = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        TAGS,
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(
-            json.dumps(n["target"]) + " " + n.get("failureSummary", "").replace("\n", " ")
-            for n in v["nodes"][:3]
-        )
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]

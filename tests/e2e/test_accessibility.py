@@ -14,8 +14,9 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from tests.e2e.conftest import serious_violations, shot
-from tests.intake_world import UNIT_PASSWORD, build
+from tests.e2e.steps import serious_violations, shot
+from tests.factories import PASSWORD
+from tests.intake_world import build
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +45,7 @@ def pages(app, live_server) -> dict[str, str]:
 def sign_in(page: Any, base: str, username: str, landing: str) -> None:
     page.goto(base + "/login")
     page.fill("#username", username)
-    page.fill("#password", UNIT_PASSWORD)
+    page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(landing)
 

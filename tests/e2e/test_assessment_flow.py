@@ -19,7 +19,6 @@ from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.assessment_trees import small_data
-from tests.assessment_world import reviewer
 from tests.e2e.conftest import serious_violations, shot
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +32,8 @@ def _world() -> dict[str, Any]:
         a
     ).report_text = "一、组织领导\n社区党委牵头,制度健全,台账完整。\n二、阵地建设\n新建新时代文明实践站。"
     factories.office()
-    reviewer("zhang", "张评审")
-    reviewer("li", "李评审")
+    factories.reviewer("zhang", "张评审")
+    factories.reviewer("li", "李评审")
     db.session.commit()
     return {"cid": campaign.id, "uid": a.id}
 

@@ -22,8 +22,7 @@ from playwright.sync_api import expect
 from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from tests.briefing_world import ROLES, build
-from tests.e2e.conftest import serious_violations, shot
-from tests.e2e.test_training_flow import sign_in
+from tests.e2e.steps import serious_violations, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 

@@ -6,21 +6,13 @@ the unit revises; the office sees what changed and accepts."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import shot
-from tests.intake_world import EXE, PNG, UNIT_PASSWORD, build, docx_bytes
+from tests.e2e.steps import shot, sign_in
+from tests.intake_world import EXE, PNG, build, docx_bytes
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Any, base: str, username: str, password: str = UNIT_PASSWORD) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
 
 
 def test_intake_flow_in_the_browser(app, live_server, browser, page, tmp_path: Path):

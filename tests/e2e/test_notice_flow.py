@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from evalflow.extensions import db
 from evalflow.shared.phases import Phase
-from tests.e2e.conftest import shot
-from tests.helpers import OFFICE_PASSWORD
+from tests.e2e.steps import shot
+from tests.factories import PASSWORD
 from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
 
 
@@ -25,7 +25,7 @@ def app_config() -> dict[str, Any]:
 def sign_in(page: Any, live_server: str) -> None:
     page.goto(f"{live_server}/login")
     page.fill("#username", "office")
-    page.fill("#password", OFFICE_PASSWORD)
+    page.fill("#password", PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page).not_to_have_url(re.compile(r"/login"))
 

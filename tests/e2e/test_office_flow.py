@@ -3,26 +3,17 @@ open intake, and see exactly why the campaign cannot yet leave intake."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from tests.e2e.conftest import shot
-from tests.helpers import OFFICE_PASSWORD, make_office
+from tests import factories
+from tests.e2e.steps import shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def sign_in(page: Any, base: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", "office")
-    page.fill("#password", OFFICE_PASSWORD)
-    page.click("button[type=submit]")
-
-
 def test_office_creates_campaign_and_sees_blocked_reasons(app, live_server, page):
-    make_office()
-    sign_in(page, live_server)
+    factories.admin()
+    sign_in(page, live_server, "office")
     assert page.url.endswith("/office/")
     page.click("text=新建评选活动")
     page.fill("#title", "2026年度社区文明单位评选")

@@ -16,7 +16,7 @@ from evalflow.demo.tally import TITLE
 from evalflow.extensions import db
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.tally.models import TallySeal
-from tests.e2e.conftest import shot
+from tests.e2e.steps import shot
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "demo-pass-1234"

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from tests.e2e.conftest import shot
-from tests.training_world import UNIT_PASSWORD, build
+from tests.e2e.steps import shot, sign_in
+from tests.training_world import build
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", UNIT_PASSWORD)
-    page.click("button[type=submit]")
 
 
 def test_training_flow_in_the_browser(app, client, live_server, browser, page, tmp_path: Path):

@@ -7,7 +7,7 @@ from pathlib import Path
 from evalflow import create_app
 from evalflow.shared.api.guide import render, type_of
 from evalflow.shared.api.openapi import document
-from tests.conftest import make_config
+from tests.factories import make_config
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 

@@ -15,16 +15,15 @@ from evalflow.shared.audit import verify
 from evalflow.shared.audit.chain import GENESIS, canonical_form, entry_hash
 from evalflow.shared.audit.models import AuditChainHead, AuditEntry
 from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
+from tests import factories
 from tests.conftest import is_postgres
 
 OFFICE = Actor(Role.OFFICE, label="wmb")
 
 
 def _campaign(title: str = "2026 年度") -> int:
-    campaign = Campaign(title=title)
-    db.session.add(campaign)
-    db.session.flush()
-    return campaign.id
+    return factories.campaign(title, Phase.DRAFT).id
 
 
 def _fill(campaign_id: int | None, n: int) -> None:
@@ -209,7 +208,7 @@ def test_audit_migration_chains_existing_entries_and_guards_postgres(db_url, tmp
     from flask_migrate import upgrade
 
     from evalflow import create_app
-    from tests.conftest import make_config
+    from tests.factories import make_config
 
     application = create_app(make_config(db_url, tmp_path))
     with application.app_context():

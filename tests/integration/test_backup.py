@@ -7,7 +7,6 @@ import hashlib
 import json
 import uuid
 import zipfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,21 @@ from evalflow import create_app
 from evalflow.demo.tally import TITLE
 from evalflow.extensions import db
 from evalflow.intake.models import Application, VetoIncident
-from evalflow.notice.models import CalendarDay, ObjectionFile
+from evalflow.notice import service as notice
+from evalflow.notice.models import ObjectionFile
 from evalflow.office import backup
 from evalflow.shared.audit import verify
 from evalflow.shared.campaigns.models import Campaign
-from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.files.store import upload_dir
 from evalflow.tally import service as tally
 from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest
+from tests import factories
 from tests.backup_craft import empty_target
 from tests.backup_world import final_world
-from tests.conftest import PG_URL, make_config, pg_schema
-from tests.factories import login
+from tests.conftest import PG_URL, pg_schema
+from tests.factories import login, make_config
 
 PDF = b"%PDF-1.4\n" + "培训材料".encode() * 100 + b"\n%%EOF\n"
 
@@ -39,15 +39,8 @@ def _source_world(app: Any) -> int:
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.title == TITLE))
-    name = files.new_stored_name()
-    (upload_dir() / name).write_bytes(PDF)
-    db.session.add(
-        StoredFile(
-            campaign_id=campaign.id, purpose="training", filename="培训材料.pdf", stored_name=name,
-            size=len(PDF), sha256=hashlib.sha256(PDF).hexdigest(), content_type="application/pdf",
-        )
-    )  # fmt: skip
-    db.session.add(CalendarDay(day=date(2026, 10, 11), is_workday=True, note="国庆调休上班"))
+    factories.stored_file(campaign, PDF, "培训材料.pdf")
+    notice.set_extra_day(factories.office_actor(), "2026-10-11", True, "国庆调休上班")
     db.session.commit()
     return campaign.id
 
@@ -79,8 +72,7 @@ def _restore_into(
             cid = json.loads(zipfile.ZipFile(archive).read("manifest.json"))["campaign_id"]
             restored = _snapshot(cid)
             # the sequences moved on: a new row gets a fresh id
-            extra = Campaign(title="恢复后新建")
-            db.session.add(extra)
+            extra = factories.campaign("恢复后新建")
             db.session.commit()
             assert extra.id > cid
             verified = target.test_cli_runner().invoke(args=["verify-audit"])

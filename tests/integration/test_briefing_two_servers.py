@@ -26,7 +26,8 @@ from evalflow import create_app
 from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from tests.briefing_world import build
-from tests.conftest import make_config, pg_schema
+from tests.conftest import pg_schema
+from tests.factories import make_config
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = ("甲社区", "乙社区", "丙社区", "丁社区", "戊社区")

@@ -26,6 +26,7 @@ from evalflow.shared.audit import statement, verify
 from evalflow.shared.audit.models import AuditChainHead, AuditEntry
 from evalflow.shared.campaigns.models import Campaign, Seat
 from evalflow.shared.phases import Phase
+from tests import factories
 from tests.briefing_world import build
 from tests.conftest import is_postgres, pg_schema
 from tests.factories import make_config
@@ -58,15 +59,12 @@ def test_sqlite_write_transaction_holds_the_lock_file_until_commit_or_rollback(s
     path = db.engine.url.database
     db.session.execute(sa.select(Campaign)).all()
     assert _lock_is_free(path), "a read takes no write lock"
-    db.session.add(Campaign(title="甲"))
-    db.session.flush()
+    factories.campaign("甲")
     assert not _lock_is_free(path), "the first write of the transaction takes it"
-    db.session.add(Campaign(title="乙"))
-    db.session.flush()
+    factories.campaign("乙")
     db.session.commit()
     assert _lock_is_free(path)
-    db.session.add(Campaign(title="丙"))
-    db.session.flush()
+    factories.campaign("丙")
     assert not _lock_is_free(path)
     db.session.rollback()
     assert _lock_is_free(path)
@@ -92,8 +90,7 @@ def test_sqlite_second_writer_waits_for_the_first_to_commit(sqlite_app):
 
     def first() -> None:
         with app.app_context():
-            db.session.add(Campaign(title="先"))
-            db.session.flush()
+            factories.campaign("先")
             first_wrote.set()
             time.sleep(0.3)
             order.append("first commits")
@@ -104,8 +101,7 @@ def test_sqlite_second_writer_waits_for_the_first_to_commit(sqlite_app):
         first_wrote.wait(5)
         with app.app_context():
             db.session.execute(sa.text("PRAGMA busy_timeout = 50"))  # SQLite waits 50 ms at most
-            db.session.add(Campaign(title="后"))
-            db.session.flush()
+            factories.campaign("后")
             order.append("second wrote")
             db.session.commit()
             db.session.remove()
@@ -126,7 +122,7 @@ def test_sqlite_writer_does_not_hang_on_a_lock_nobody_releases(sqlite_app, monke
     with open(db.engine.url.database + ".writelock", "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         started = time.monotonic()
-        db.session.add(Campaign(title="甲"))
+        factories.campaign("甲")  # its flush waits for the lock
         db.session.commit()
         waited = time.monotonic() - started
     assert waited >= 0.2

@@ -21,6 +21,7 @@ from evalflow.shared.errors import Conflict, InvalidInput, TooLarge, Unsupported
 from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.files.rules import FileKind
+from tests import factories
 from tests.intake_world import EXE, PDF, World, build, stored_files
 
 OFFICE = Actor(Role.OFFICE, user_id=None, label="test")
@@ -132,13 +133,9 @@ def test_versions_are_numbered_per_submission(app, world):
 
 def test_vetoed_unit_ids_respect_window_and_campaign(app, world):
     app.config["FROZEN_TODAY"] = date(2026, 11, 28)
-    db.session.add_all(
-        [
-            VetoIncident(unit_id=world.a.id, kind="x", occurred_on=date(2026, 1, 1)),
-            VetoIncident(unit_id=world.b.id, kind="x", occurred_on=date(2023, 1, 1)),
-            VetoIncident(unit_id=world.stranger.id, kind="x", occurred_on=date(2026, 1, 1)),
-        ]
-    )
+    factories.veto(world.a, date(2026, 1, 1), "x")
+    factories.veto(world.b, date(2023, 1, 1), "x")
+    factories.veto(world.stranger, date(2026, 1, 1), "x")
     db.session.commit()
     assert veto.vetoed_unit_ids(world.campaign.id) == {world.a.id}
     app.config["VETO_LOOKBACK_MONTHS"] = 48

@@ -28,7 +28,8 @@ from typing import Any
 import pytest
 
 from evalflow.shared.audit import verify
-from tests.conftest import PG_URL, make_config, pg_schema
+from tests.conftest import PG_URL, pg_schema
+from tests.factories import make_config
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Nginx-Test-Passw0rd-2026"

@@ -17,7 +17,7 @@ from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
 from evalflow.shared.phases import Phase
-from evalflow.tally.models import ProposedEntry
+from tests import factories
 from tests.intake_world import PNG
 from tests.notice_world import CONTACT, TODAY, published_world, review_world, set_phase, set_today
 
@@ -32,16 +32,7 @@ def test_proposed_unit_ids_accepted_not_vetoed(app):
 def test_proposed_unit_ids_follow_the_tallys_list_once_chosen(app):
     world = review_world(app)
     for position, (unit, included) in enumerate([(world.c, True), (world.a, False), (world.d, True)]):
-        db.session.add(
-            ProposedEntry(
-                campaign_id=world.campaign.id,
-                unit_id=unit.id,
-                included=included,
-                position=position,
-                deviation=not included,
-                reason="" if included else "另行推荐",
-            )
-        )
+        factories.proposed_entry(unit, position, included, "" if included else "另行推荐")
     db.session.commit()
     # 丙 is on the list, 甲 was left out, 丁 is vetoed and never reaches the notice.
     assert notice.proposed_unit_ids(world.campaign) == [world.c.id]

@@ -18,12 +18,13 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.errors import Conflict, Forbidden, InvalidTransition, TransitionBlocked
 from evalflow.shared.phases import Phase
 from evalflow.training.models import AttendanceStatus
-from tests.helpers import add_unit, attend, make_office
+from tests import factories
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
 def office(app):
-    return make_office()[1]
+    return factories.actor(factories.admin())
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_advance_phase_moves_and_audits(campaign, office):
 
 def test_advance_phase_blocked_lists_reasons_and_changes_nothing(campaign, office):
     phases.advance_phase(office, campaign, Phase.INTAKE)
-    add_unit(campaign, "乌山社区", ApplicationStatus.SUBMITTED)
+    factories.unit(campaign, "乌山社区", ApplicationStatus.SUBMITTED)
     db.session.commit()
     with pytest.raises(TransitionBlocked) as info:
         phases.advance_phase(office, campaign, Phase.TRAINING)
@@ -74,11 +75,11 @@ def test_advance_phase_refuses_unit_actor(campaign):
 
 def test_training_guard_names_units_without_attendance(campaign, office):
     phases.advance_phase(office, campaign, Phase.INTAKE)
-    a = add_unit(campaign, "五塔北街社区", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "乌山社区", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "被退回社区", ApplicationStatus.RETURNED)
+    a = factories.unit(campaign, "五塔北街社区", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "乌山社区", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "被退回社区", ApplicationStatus.RETURNED)
     phases.advance_phase(office, campaign, Phase.TRAINING)
-    attend(a)
+    factories.attendance(a)
     facts = phases.gather_facts(campaign)
     assert facts.untrained_units == ("乌山社区",)
     assert facts.accepted_units == 2
@@ -86,10 +87,10 @@ def test_training_guard_names_units_without_attendance(campaign, office):
 
 def test_entering_briefing_creates_pending_presentations(campaign, office):
     phases.advance_phase(office, campaign, Phase.INTAKE)
-    units = [add_unit(campaign, n, ApplicationStatus.ACCEPTED) for n in ("甲社区", "乙社区")]
+    units = [factories.unit(campaign, n, ApplicationStatus.ACCEPTED) for n in ("甲社区", "乙社区")]
     phases.advance_phase(office, campaign, Phase.TRAINING)
-    attend(units[0])
-    attend(units[1], AttendanceStatus.EXCUSED, "因公出差")
+    factories.attendance(units[0])
+    factories.attendance(units[1], AttendanceStatus.EXCUSED, "因公出差")
     phases.advance_phase(office, campaign, Phase.BRIEFING)
     db.session.commit()
     rows = db.session.execute(sa.select(Presentation.unit_id, Presentation.status)).all()
@@ -100,8 +101,8 @@ def test_entering_briefing_creates_pending_presentations(campaign, office):
 def test_stale_phase_loses_compare_and_set(campaign, office):
     """A request that read the old phase cannot write over a change made meanwhile."""
     phases.advance_phase(office, campaign, Phase.INTAKE)
-    add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
     db.session.commit()
     assert campaign.phase is Phase.INTAKE  # loaded into the session
     with db.engine.begin() as other:
@@ -118,12 +119,10 @@ def test_stale_phase_loses_compare_and_set(campaign, office):
 
 def test_concurrent_transitions_exactly_one_wins(app, campaign):
     """Two admins click "next" at the same moment: one 200, the other 409, one audit entry."""
-    from tests.helpers import OFFICE_PASSWORD
-
-    make_office("second")
+    factories.admin("second")
     tokens = []
     for name in ("office", "second"):
-        r = app.test_client().post("/api/v1/auth/token", json={"username": name, "password": OFFICE_PASSWORD})
+        r = app.test_client().post("/api/v1/auth/token", json={"username": name, "password": PASSWORD})
         tokens.append(r.get_json()["token"])
     cid = campaign.id
     barrier = threading.Barrier(2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Presentation, PresentationStatus
 from evalflow.extensions import db
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.campaigns.models import Campaign
@@ -14,18 +13,15 @@ from evalflow.shared.phases import Phase
 from evalflow.tally import checks
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
-from tests.helpers import office_actor
-from tests.tally_world import build
+from tests.factories import office_actor
+from tests.tally_world import build, present_all
 
 NAMES = ["甲社区", "乙社区", "丙社区"]
 
 
 def sealed_export(tmp_path):
     world = build(NAMES, lambda giver, role, unit: "好" if role is SeatRole.REPORTER or unit == 0 else "较好")
-    for unit in world.units:
-        db.session.add(
-            Presentation(campaign_id=world.campaign.id, unit_id=unit.id, status=PresentationStatus.CLOSED)
-        )
+    present_all(world)
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
     db.session.commit()
     path = tmp_path / "ballots.csv"

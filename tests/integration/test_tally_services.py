@@ -8,13 +8,11 @@ from fractions import Fraction
 import pytest
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
-from evalflow.intake.models import VetoIncident
 from evalflow.shared.access import PUBLIC, Actor, Role
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import transitions as phases
-from evalflow.shared.campaigns.models import Seat, Unit
+from evalflow.shared.campaigns.models import Unit
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.errors import Forbidden, InvalidInput, NotFound, WrongPhase
 from evalflow.shared.phases import Phase
@@ -23,8 +21,9 @@ from evalflow.tally import service as tally
 from evalflow.tally import settings as tally_settings
 from evalflow.tally.models import TallySeal
 from evalflow.tally.rules import Method
-from tests.helpers import office_actor
-from tests.tally_world import build, set_phase, uniform
+from tests import factories
+from tests.factories import office_actor
+from tests.tally_world import build, present_all, set_phase, uniform
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]
 
@@ -135,10 +134,7 @@ def test_update_settings_only_in_draft_and_audited(app):
 
 def test_advance_to_review_seals_the_ballot_set(app):
     world = build(NAMES, ladder)
-    for unit in world.units:
-        db.session.add(
-            Presentation(campaign_id=world.campaign.id, unit_id=unit.id, status=PresentationStatus.CLOSED)
-        )
+    present_all(world)
     db.session.commit()
     live = checks.tally_report(office_actor(), world.campaign).digest
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
@@ -167,11 +163,11 @@ def test_propose_top_k_takes_the_best_and_feeds_the_notice(app):
 
 def test_propose_vetoed_unit_is_left_out_automatically(app):
     world = review_world()
-    db.session.add(VetoIncident(unit_id=world.units[0].id, kind="安全生产事故", occurred_on=date.today()))
+    factories.veto(world.units[0], date.today(), "安全生产事故")
     db.session.commit()
     proposal = proposals.propose(office_actor(), world.campaign, {"rule": "top_k", "k": 2})
     assert proposal.included == [world.units[1].id, world.units[2].id]
-    db.session.add(VetoIncident(unit_id=world.units[2].id, kind="安全生产事故", occurred_on=date.today()))
+    factories.veto(world.units[2], date.today(), "安全生产事故")
     db.session.commit()
     assert tally.proposed_unit_ids(world.campaign) == [world.units[1].id]  # vetoed after the choice
     with pytest.raises(InvalidInput) as exc:
@@ -235,10 +231,8 @@ def test_propose_outside_review_is_wrong_phase_and_invalid_rule_400(app):
 def test_seat_of_a_unit_outside_the_tally_counts_as_expected_and_its_ballots_count(app):
     world = build(NAMES[:2], uniform("好"))
     outsider = db.session.query(Unit).filter_by(name="未通过").one()
-    seat = Seat(unit_id=outsider.id, role=SeatRole.PUBLIC, name="外", token_hash="x" * 64)
-    db.session.add(seat)
-    db.session.flush()
-    db.session.add(Ballot(seat_id=seat.id, unit_id=world.units[0].id, grade="一般"))
+    seat, _ = factories.seat(outsider, SeatRole.PUBLIC, "外")
+    factories.ballots([{"seat_id": seat.id, "unit_id": world.units[0].id, "grade": "一般"}])
     db.session.commit()
     report = checks.tally_report(office_actor(), world.campaign)
     first = next(r for r in report.tally.results if r.unit_id == world.units[0].id)

@@ -12,7 +12,7 @@ from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
-from tests.helpers import office_actor
+from tests.factories import office_actor
 from tests.sealed_tally import sealed_world
 
 SEPARATORS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1e", "\r", "\n"]

@@ -14,7 +14,7 @@ from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import transitions as phases
-from evalflow.shared.campaigns.models import Campaign, Seat
+from evalflow.shared.campaigns.models import Seat
 from evalflow.shared.errors import (
     Conflict,
     Duplicate,
@@ -27,17 +27,16 @@ from evalflow.shared.phases import Phase
 from evalflow.training import faq
 from evalflow.training import service as training
 from evalflow.training.models import Attendance, AttendanceStatus, Training
-from tests.helpers import add_unit, attend, office_actor
+from tests import factories
+from tests.factories import office_actor
 
 
 @pytest.fixture
 def setup(app):
-    campaign = Campaign(title="评选", phase=Phase.TRAINING)
-    db.session.add(campaign)
-    db.session.flush()
-    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
-    rejected = add_unit(campaign, "丁社区", ApplicationStatus.REJECTED)
+    campaign = factories.campaign("评选", Phase.TRAINING)
+    a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    rejected = factories.unit(campaign, "丁社区", ApplicationStatus.REJECTED)
     db.session.commit()
     return campaign, a, b, rejected
 
@@ -48,7 +47,7 @@ def unit_actor(unit) -> Actor:
 
 def test_mark_attendance_updates_existing_row_and_audits_the_change(setup):
     campaign, a, _, _ = setup
-    attend(a, AttendanceStatus.EXCUSED, "病假")
+    factories.attendance(a, AttendanceStatus.EXCUSED, "病假")
     training.mark_attendance(office_actor(), campaign, a.id, {"status": "attended"})
     rows = db.session.scalars(sa.select(Attendance)).all()
     assert [(r.unit_id, r.status, r.note) for r in rows] == [(a.id, AttendanceStatus.ATTENDED, "")]
@@ -106,7 +105,7 @@ def test_checkin_current_code_matches_opened_code_until_expiry(setup):
 
 def test_checkin_turns_an_excuse_into_attended(setup):
     campaign, a, _, _ = setup
-    attend(a, AttendanceStatus.EXCUSED, "可能迟到")
+    factories.attendance(a, AttendanceStatus.EXCUSED, "可能迟到")
     code, _ = training.open_checkin(office_actor(), campaign)
     row = training.check_in(unit_actor(a), code)
     assert (row.status, row.note) == (AttendanceStatus.ATTENDED, "")

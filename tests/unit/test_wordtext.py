@@ -1,4 +1,4 @@
-"""The bounded .docx reader (services/wordtext): order, numbering, notes, revisions, bounds."""
+"""The bounded .docx reader (intake/wordtext.py): order, numbering, notes, revisions, bounds."""
 
 from __future__ import annotations
 

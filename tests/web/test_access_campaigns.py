@@ -6,33 +6,24 @@ import pytest
 
 from evalflow.extensions import db
 from evalflow.shared.access import Role
-from evalflow.shared.accounts import service as accounts
-from evalflow.shared.campaigns.models import Campaign, Seat, Unit
-from evalflow.shared.campaigns.rules import SeatRole
-from tests.helpers import bearer, office_token
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import PASSWORD, bearer, office_token
 
 
 @pytest.fixture
 def world(client):
     """Two campaigns; a unit account and a seat in the first; tokens for every role."""
     office = office_token(client)
-    mine = Campaign(title="本活动")
-    other = Campaign(title="别的活动")
-    db.session.add_all([mine, other])
-    db.session.flush()
-    unit = Unit(campaign_id=mine.id, name="乌山社区")
-    db.session.add(unit)
-    db.session.flush()
-    accounts.create_user("unit1", "unit-pass-123", Role.UNIT, unit_id=unit.id)
-    seat_token = accounts.new_secret()
-    db.session.add(
-        Seat(
-            unit_id=unit.id, role=SeatRole.REPORTER, name="张三", token_hash=accounts.token_digest(seat_token)
-        )
-    )
+    mine = factories.campaign("本活动", Phase.DRAFT)
+    other = factories.campaign("别的活动", Phase.DRAFT)
+    unit = factories.unit(mine, "乌山社区", None)
+    factories.user("unit1", Role.UNIT, unit)
+    _, seat_token = factories.seat(unit)
     db.session.commit()
     unit_token = client.post(
-        "/api/v1/auth/token", json={"username": "unit1", "password": "unit-pass-123"}
+        "/api/v1/auth/token", json={"username": "unit1", "password": PASSWORD}
     ).get_json()
     return {
         "tokens": {"office": office, "unit": unit_token["token"], "seat": seat_token, "public": None},

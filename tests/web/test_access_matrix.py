@@ -20,21 +20,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from werkzeug.security import generate_password_hash
 
-from evalflow.assessment.models import ReviewerAssignment
-from evalflow.assessment.parse import parse_tree
-from evalflow.assessment.tree_rows import write_tree
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
-from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
-from evalflow.shared.campaigns.models import Campaign, Seat
-from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
+from tests import factories
 from tests.assessment_trees import small_data
-from tests.helpers import add_unit, bearer
+from tests.factories import bearer
 
 ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER = (
     "anonymous",
@@ -335,9 +329,6 @@ def phases_for(endpoint: str) -> tuple[Phase, ...]:
     return (Phase.BRIEFING,)
 
 
-_HASH = generate_password_hash("matrix-pass-123", method="pbkdf2:sha256:1000")
-
-
 @dataclass
 class World:
     ids: dict[str, Any]
@@ -345,40 +336,23 @@ class World:
     users: dict[str, User]  # accounts with a browser session (HTML) by actor
 
 
-def _user(username: str, role: Role, unit_id: int | None = None) -> User:
-    user = User(username=username, password_hash=_HASH, role=role, unit_id=unit_id)
-    db.session.add(user)
-    db.session.flush()
-    return user
-
-
-def _seat(unit_id: int, name: str) -> tuple[Seat, str]:
-    raw = accounts.new_secret()
-    seat = Seat(unit_id=unit_id, role=SeatRole.REPORTER, name=name, token_hash=accounts.token_digest(raw))
-    db.session.add(seat)
-    db.session.flush()
-    return seat, raw
-
-
 def build(phase: Phase) -> World:
-    campaign = Campaign(title="矩阵评选", phase=phase)
-    db.session.add(campaign)
-    db.session.flush()
-    a = add_unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
-    b = add_unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
-    seat_a, raw_a = _seat(a.id, "张三")
-    _, raw_b = _seat(b.id, "李四")
+    campaign = factories.campaign("矩阵评选", phase)
+    a = factories.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
+    b = factories.unit(campaign, "乙社区", ApplicationStatus.ACCEPTED)
+    seat_a, raw_a = factories.seat(a, name="张三")
+    _, raw_b = factories.seat(b, name="李四")
     users = {
-        OFFICE: _user("office", Role.OFFICE),
-        UNIT: _user("unit-a", Role.UNIT, a.id),
-        OTHER_UNIT: _user("unit-b", Role.UNIT, b.id),
-        DISABLED: _user("gone", Role.OFFICE),
-        REVIEWER: _user("reviewer-a", Role.REVIEWER),
-        OTHER_REVIEWER: _user("reviewer-x", Role.REVIEWER),
+        OFFICE: factories.office(),
+        UNIT: factories.user("unit-a", Role.UNIT, a),
+        OTHER_UNIT: factories.user("unit-b", Role.UNIT, b),
+        DISABLED: factories.office("gone"),
+        REVIEWER: factories.reviewer("reviewer-a"),
+        OTHER_REVIEWER: factories.reviewer("reviewer-x"),
     }
-    write_tree(campaign.id, parse_tree(small_data()))
-    db.session.add(ReviewerAssignment(campaign_id=campaign.id, unit_id=a.id, reviewer_id=users[REVIEWER].id))
-    tokens = {actor: accounts.issue_token(user) for actor, user in users.items()}
+    factories.indicators(campaign, small_data())
+    factories.assignment(a, users[REVIEWER])
+    tokens = {actor: factories.token(user) for actor, user in users.items()}
     tokens.update({SEAT: raw_a, OTHER_SEAT: raw_b})
     users[DISABLED].active = False
     db.session.commit()

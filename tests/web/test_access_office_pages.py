@@ -6,10 +6,10 @@ import pytest
 
 from evalflow.extensions import db
 from evalflow.shared.access import Role
-from evalflow.shared.accounts import service as accounts
-from evalflow.shared.campaigns.models import Campaign, Unit
-from tests.factories import login
-from tests.helpers import make_office
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import csrf_from, login
 
 PAGES = ["/office/", "/office/campaigns/new", "/office/campaigns/{cid}", "/office/campaigns/{cid}/scale"]
 POSTS = [
@@ -21,14 +21,9 @@ POSTS = [
 
 @pytest.fixture
 def cid(app):
-    make_office()
-    campaign = Campaign(title="本活动")
-    db.session.add(campaign)
-    db.session.flush()
-    unit = Unit(campaign_id=campaign.id, name="乌山社区")
-    db.session.add(unit)
-    db.session.flush()
-    accounts.create_user("unit1", "unit-pass-123", Role.UNIT, unit_id=unit.id)
+    factories.admin()
+    campaign = factories.campaign("本活动", Phase.DRAFT)
+    factories.user("unit1", Role.UNIT, factories.unit(campaign, "乌山社区", None))
     db.session.commit()
     return campaign.id
 
@@ -37,7 +32,7 @@ def cid(app):
 @pytest.mark.parametrize(("who", "expected"), [(None, 302), ("unit1", 403), ("office", 200)])
 def test_office_page_access(client, cid, path, who, expected):
     if who:
-        login(client, who, "unit-pass-123") if who == "unit1" else login(client)
+        login(client, who)
     response = client.get(path.format(cid=cid))
     assert response.status_code == expected
     if expected == 302:
@@ -48,8 +43,7 @@ def test_office_page_access(client, cid, path, who, expected):
 
 @pytest.mark.parametrize("path", POSTS)
 def test_office_posts_refused_for_unit(client, cid, path):
-    login(client, "unit1", "unit-pass-123")
-    from tests.factories import csrf_from
+    login(client, "unit1")
 
     token = csrf_from(client.get("/unit/").get_data(as_text=True))
     response = client.post(path.format(cid=cid), data={"csrf_token": token, "to": "intake", "title": "改"})

@@ -10,15 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from evalflow.extensions import db
-from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.errors import Duplicate, InvalidInput
 from evalflow.shared.phases import Phase
-from tests.conftest import csrf_from
-from tests.helpers import OFFICE_PASSWORD, make_office
-from tests.web.test_html_auth import login
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, login
 
 STRONG = "lantern-maple-4821"
 WEAK = ["1234567890", "qwertyuiop", "woaini1314", "P@ssw0rd123", "password12", "aaaaaaaaaaaa"]
@@ -32,27 +30,26 @@ def field_errors(page: str, name: str) -> list[str]:
 
 
 def test_username_differing_only_in_case_is_refused(app):
-    make_office("admin")
+    factories.admin("admin")
     with pytest.raises(Duplicate) as caught:
         accounts.create_admin("ADMIN", STRONG)
     assert caught.value.fields["username"][0].render() == "用户名“ADMIN”已被使用。"
 
 
 def test_database_refuses_usernames_differing_only_in_case(app):
-    make_office("admin")
-    db.session.add(User(username="Admin", password_hash="x", role=Role.OFFICE))
+    factories.admin("admin")
     with pytest.raises(IntegrityError):
-        db.session.flush()
+        factories.office("Admin")
     db.session.rollback()
 
 
 def test_sign_in_ignores_letter_case(client):
-    make_office("office")
-    assert login(client, "OFFICE", OFFICE_PASSWORD).status_code == 302
+    factories.admin("office")
+    assert login(client, "OFFICE", PASSWORD).status_code == 302
 
 
 def test_office_page_shows_duplicate_username_under_the_field(client):
-    make_office("office")
+    factories.admin("office")
     login(client)
     token = csrf_from(client.get("/office/accounts/").get_data(as_text=True))
     data = {"username": "Office", "password": STRONG, "csrf_token": token}
@@ -84,7 +81,7 @@ def test_password_made_of_the_username_is_refused(app):
 
 
 def test_office_page_shows_password_policy_under_the_field(client):
-    make_office("office")
+    factories.admin("office")
     login(client)
     token = csrf_from(client.get("/office/accounts/").get_data(as_text=True))
     response = client.post(
@@ -102,8 +99,7 @@ def test_office_page_shows_password_policy_under_the_field(client):
 def register(client, username, password=STRONG, name="丁社区"):
     campaign = db.session.scalar(sa.select(Campaign))
     if campaign is None:
-        campaign = Campaign(title="评选", phase=Phase.INTAKE)
-        db.session.add(campaign)
+        campaign = factories.campaign("评选", Phase.INTAKE)
         db.session.commit()
     token = csrf_from(client.get("/unit/register").get_data(as_text=True))
     data = {"campaign": str(campaign.id), "name": name, "username": username, "password": password}
@@ -111,7 +107,7 @@ def register(client, username, password=STRONG, name="丁社区"):
 
 
 def test_registration_with_taken_username_says_unavailable_under_the_field(client):
-    make_office("office")
+    factories.admin("office")
     response = register(client, "OFFICE")
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -122,7 +118,7 @@ def test_registration_with_taken_username_says_unavailable_under_the_field(clien
 
 def test_registration_answer_does_not_prove_an_account_exists(client):
     """A taken name and a reserved name (no such account) get the same answer."""
-    make_office("office")
+    factories.admin("office")
     taken = register(client, "office")
     reserved = register(client, "admin")
     assert db.session.scalar(sa.select(User.id).where(User.username_key == "admin")) is None

@@ -7,7 +7,8 @@ import pytest
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.campaigns.models import Campaign
-from tests.helpers import add_unit, bearer, office_token
+from tests import factories
+from tests.factories import bearer, office_token
 
 DEFAULT_SCALE_POINTS = [("好", 100), ("较好", 80), ("一般", 60)]
 
@@ -133,8 +134,8 @@ def test_transition_blocked_lists_every_reason(client, token):
     cid = create(client, token).get_json()["id"]
     client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "intake"}, headers=bearer(token))
     campaign = db.session.get(Campaign, cid)
-    add_unit(campaign, "乌山社区", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "五塔北街社区", ApplicationStatus.SUBMITTED)
+    factories.unit(campaign, "乌山社区", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "五塔北街社区", ApplicationStatus.SUBMITTED)
     db.session.commit()
     response = client.post(
         f"/api/v1/campaigns/{cid}/transitions", json={"to": "training"}, headers=bearer(token)
@@ -154,9 +155,9 @@ def test_transition_intake_to_training_when_guard_holds(client, token):
     cid = create(client, token).get_json()["id"]
     client.post(f"/api/v1/campaigns/{cid}/transitions", json={"to": "intake"}, headers=bearer(token))
     campaign = db.session.get(Campaign, cid)
-    add_unit(campaign, "甲", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "乙", ApplicationStatus.ACCEPTED)
-    add_unit(campaign, "丙", ApplicationStatus.REJECTED)
+    factories.unit(campaign, "甲", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "乙", ApplicationStatus.ACCEPTED)
+    factories.unit(campaign, "丙", ApplicationStatus.REJECTED)
     db.session.commit()
     response = client.post(
         f"/api/v1/campaigns/{cid}/transitions", json={"to": "training"}, headers=bearer(token)

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.shared.accounts.models import ApiToken
-from tests.helpers import OFFICE_PASSWORD, bearer, make_office, office_token
+from tests import factories
+from tests.factories import PASSWORD, bearer, office_token
 
 
 def test_healthz_is_ok(client):
@@ -29,8 +30,8 @@ def test_json_keeps_chinese_unescaped(client):
 
 
 def test_token_issued_for_office(client):
-    make_office()
-    response = client.post("/api/v1/auth/token", json={"username": "office", "password": OFFICE_PASSWORD})
+    factories.admin()
+    response = client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
     body = response.get_json()
     assert response.status_code == 201
     assert body["role"] == "office"
@@ -39,7 +40,7 @@ def test_token_issued_for_office(client):
 
 
 def test_token_refused_for_bad_password_in_contract_shape(client):
-    make_office()
+    factories.admin()
     response = client.post("/api/v1/auth/token", json={"username": "office", "password": "wrong-password"})
     assert response.status_code == 401
     assert response.get_json() == {"error": {"code": "unauthenticated", "message": "用户名或密码错误。"}}
@@ -156,7 +157,7 @@ def _operations(document: dict) -> list[tuple[str, str, bool]]:
 
 def test_every_protected_operation_answers_anonymous_401_before_looking_at_the_body(client):
     """An anonymous ``{}`` is told to sign in, never which fields it lacks (nor a 404 that says
-    whether an id exists): authentication comes before validation (api/common.route)."""
+    whether an id exists): authentication comes before validation (shared/api/routes.py, ``route``)."""
     operations = _operations(client.get("/api/v1/openapi.json").get_json())
     protected = [(method, path) for method, path, public in operations if not public]
     answers = {

@@ -54,7 +54,7 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 @pytest.fixture
 def office_headers(app):
     campaign = make.campaign(phase=CampaignPhase.INTAKE)
-    make.unit(campaign, "甲社区", ApplicationStatus.SUBMITTED, report=True)
+    make.unit(campaign, "甲社区", ApplicationStatus.SUBMITTED)
     make.unit(campaign, "乙社区", ApplicationStatus.DRAFT)
     headers = make.bearer(make.token(make.office()))
     db.session.commit()

@@ -217,7 +217,7 @@ def test_divergence_decided_with_a_reason(client, diverged):
 
 def test_divergence_third_reviewer_resolves_it_with_their_sheet(client, diverged):
     world = diverged
-    chen = assessment_world.reviewer("chen", "陈评审")
+    chen = factories.reviewer("chen", "陈评审")
     db.session.commit()
     url = f"/api/v1/campaigns/{world.cid}/units/{world.a.id}/divergences/third-reviewer"
     for who, status in (("wang", 409), ("li", 409)):

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from evalflow.assessment.defaults import default_data
-from evalflow.assessment.models import Indicator, ScoreSheet, SheetScore
+from evalflow.assessment.models import Indicator
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.tree_json import tree_to_json
 from evalflow.assessment.tree_rows import load_tree
-from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.phases import Phase
@@ -108,13 +107,7 @@ def test_indicators_after_the_briefing_are_wrong_phase(client, world):
 
 
 def _mark(world) -> None:
-    ids = dict(db.session.execute(sa.select(Indicator.code, Indicator.id)).all())
-    sheet = ScoreSheet(
-        campaign_id=world.cid, unit_id=world.a.id, method="materials", scorer_id=world.users["zhang"].id
-    )
-    db.session.add(sheet)
-    db.session.flush()
-    db.session.add(SheetScore(sheet_id=sheet.id, indicator_id=ids["A1"], points=5))
+    factories.sheet_marks(world.a, world.users["zhang"], {"A1": 5})
     db.session.commit()
 
 
@@ -133,7 +126,7 @@ def test_indicators_are_frozen_once_a_sheet_has_a_mark(client, world):
 def test_indicators_are_frozen_by_ballots_only_with_briefing_leaves(client, world):
     assessment_world.set_phase(world, Phase.BRIEFING)
     seat, _ = factories.seat(world.b)
-    db.session.add(Ballot(seat_id=seat.id, unit_id=world.a.id, grade="好"))
+    factories.ballots([{"seat_id": seat.id, "unit_id": world.a.id, "grade": "好"}])
     db.session.commit()
     no_briefing = default_data("社区")
     no_briefing["items"] = [i for i in small_data()["items"] if i["code"] in ("A", "C")]

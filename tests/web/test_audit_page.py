@@ -8,19 +8,17 @@ from datetime import timedelta
 
 from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
-from evalflow.shared.accounts.models import User
 from evalflow.shared.audit import record as audit
-from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.clock import today
-from tests.helpers import make_office
-from tests.web.test_html_auth import login
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import login
 
 
 def _world(n_extra: int = 0) -> tuple[int, int]:
-    make_office()
-    first, second = Campaign(title="甲活动"), Campaign(title="乙活动")
-    db.session.add_all([first, second])
-    db.session.flush()
+    factories.admin()
+    first, second = factories.campaign("甲活动", Phase.DRAFT), factories.campaign("乙活动", Phase.DRAFT)
     audit.record(Actor(Role.OFFICE, label="alice"), "campaign.create", campaign_id=first.id, reason="第一")
     audit.record(Actor(Role.OFFICE, label="bob"), "campaign.edit", campaign_id=second.id, reason="第二")
     for i in range(n_extra):
@@ -83,11 +81,8 @@ def test_audit_export_csv_has_filtered_entries_with_hashes(client):
 
 def test_audit_page_refuses_a_unit_account_and_anonymous(client):
     first, _ = _world()
-    unit = Unit(campaign_id=first, name="某单位", approved=True)
-    db.session.add(unit)
-    db.session.flush()
-    user = User(username="unit1", password_hash="x", role=Role.UNIT, unit_id=unit.id, display_name="某单位")
-    db.session.add(user)
+    campaign = db.session.get(Campaign, first)
+    user = factories.user("unit1", Role.UNIT, factories.unit(campaign, "某单位", None))
     db.session.commit()
     assert client.get("/office/audit/").status_code == 302
     assert client.get("/office/audit/export.csv").status_code == 302

@@ -16,7 +16,7 @@ from evalflow.shared.audit import verify
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
 from tests.briefing_world import BriefingWorld, build
-from tests.helpers import bearer, office_actor
+from tests.factories import bearer, office_actor
 
 
 @pytest.fixture

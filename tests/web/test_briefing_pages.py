@@ -11,9 +11,7 @@ from flask import g
 from evalflow.briefing.models import Ballot, Presentation
 from evalflow.extensions import db
 from tests.briefing_world import BriefingWorld, build
-from tests.conftest import csrf_from
-from tests.training_world import UNIT_PASSWORD
-from tests.web.test_html_auth import login
+from tests.factories import PASSWORD, csrf_from, login
 
 
 @pytest.fixture
@@ -25,7 +23,7 @@ def world(client) -> BriefingWorld:
 def office(app, world):
     browser = app.test_client()
     g.pop("csrf_token", None)
-    login(browser, "office", UNIT_PASSWORD)
+    login(browser, "office", PASSWORD)
     return browser
 
 

@@ -10,16 +10,15 @@ import zipfile
 
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
+from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally import service as tally
 from evalflow.tally.models import TallySeal
 from tests.backup_world import final_world
-from tests.factories import login
-from tests.helpers import office_actor
-from tests.tally_world import build
+from tests.factories import login, office_actor
+from tests.tally_world import build, present_all
 
 FORMULAS = ['=HYPERLINK("http://x")', "+1", "@a", "-2", 'x,=HYPERLINK("y")']
 SCALE = [{"label": "=好", "points": "100"}, {"label": "+较好", "points": "80"},
@@ -56,10 +55,7 @@ def _sealed_world_with_formula_cells():
     world = build(FORMULAS, lambda giver, role, unit: SCALE[(giver + unit + role.value.__len__()) % 4]["label"],
                   tokens=True)  # fmt: skip
     world.campaign.scale_json = SCALE
-    for unit in world.units:
-        db.session.add(
-            Presentation(campaign_id=world.campaign.id, unit_id=unit.id, status=PresentationStatus.CLOSED)
-        )
+    present_all(world)
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
     db.session.commit()
     return world

@@ -20,7 +20,7 @@ from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
 def material(client, auth):
     """A training material (培训讲义.pdf) uploaded by the office; a unit login of the campaign."""
     campaign = make.campaign(phase=Phase.TRAINING)
-    unit = make.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED, report=True)
+    unit = make.unit(campaign, "甲社区", ApplicationStatus.ACCEPTED)
     office, member = make.office(), make.user("unit-a", of=unit)
     db.session.commit()
     response = client.post(

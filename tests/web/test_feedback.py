@@ -9,13 +9,13 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.errors import Conflict
 from evalflow.shared.messages import msg
 from evalflow.shared.web.feedback import flash_failure
+from tests import factories
 
 
 def test_flash_failure_rolls_back_before_the_redirect_commits(app, client):
     @app.route("/_half_done")
     def half_done():
-        db.session.add(Campaign(title="半途而废"))
-        db.session.flush()
+        factories.campaign("半途而废")
         try:
             raise Conflict(msg("第二步失败。"), reasons=[msg("原因一。")])
         except Conflict as exc:

@@ -12,8 +12,8 @@ from evalflow.extensions import db
 from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.files.rules import human_size
+from tests.intake_steps import as_office, as_unit, post_file
 from tests.intake_world import PDF, PNG, World, build, file_rows, pdf_bytes, raw_upload, stored_files, upload
-from tests.web.test_intake_html import as_office, as_unit, post_file
 
 
 @pytest.fixture

@@ -27,9 +27,8 @@ from evalflow.shared.web.forms import (
     SafeSubForm,
 )
 from tests import app_modules
-from tests.conftest import csrf_from
-from tests.intake_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
+from tests.factories import PASSWORD, csrf_from, login
+from tests.intake_world import build
 
 NUL = "标题\x00注入"
 INVISIBLE = "\ufeff"
@@ -90,7 +89,7 @@ CASES = [
     Case("registration name invisible", None, "/unit/register", "/unit/register",
          {**REGISTER, "name": ZERO_WIDTH}, ONLY_INVISIBLE, _unit_names),
     Case("login username with NUL", None, "/login", "/login",
-         {"username": "office\x00", "password": UNIT_PASSWORD}, BAD_CHARACTER, lambda: []),
+         {"username": "office\x00", "password": PASSWORD}, BAD_CHARACTER, lambda: []),
     Case("review comment with NUL", "office", "/office/", "/office/campaigns/{cid}/units/{uid}/application/review",
          {"decision": "return", "comment": NUL}, BAD_CHARACTER, _review),
 ]  # fmt: skip
@@ -103,7 +102,7 @@ def test_hostile_form_input_is_refused_and_not_stored(client, case):
     application.status = ApplicationStatus.SUBMITTED if "review" in case.name else ApplicationStatus.DRAFT
     db.session.commit()
     if case.who:
-        assert login(client, case.who, UNIT_PASSWORD).status_code == 302
+        assert login(client, case.who, PASSWORD).status_code == 302
     url = case.url.format(cid=world.campaign.id, uid=world.a.id)
     data = dict(case.data)
     if "campaign" not in data and "register" in url:
@@ -144,12 +143,12 @@ def test_faq_search_with_nul_or_surrogate_is_not_a_500(client):
     from tests.training_world import build as training_build
 
     world = training_build(client)
-    assert login(client, "unit-a", UNIT_PASSWORD).status_code == 302
+    assert login(client, "unit-a", PASSWORD).status_code == 302
     for query in ("%00", "a%00b", "%ED%A0%80", "%C0%80"):
         response = client.get(f"/unit/faq?q={query}")
         assert response.status_code == 200, query
     office = client.application.test_client()
-    assert login(office, "office", UNIT_PASSWORD).status_code == 302
+    assert login(office, "office", PASSWORD).status_code == 302
     response = office.get(f"/office/campaigns/{world.campaign.id}/faq?q=%00")
     assert response.status_code == 200
 
@@ -277,7 +276,7 @@ BOUNDS = [
 def test_ids_and_days_out_of_bounds_are_refused_with_the_reason_and_not_stored(app, client, case):
     ids = _world(app, client, case.world)
     if case.office:
-        assert login(client, "office", UNIT_PASSWORD).status_code == 302
+        assert login(client, "office", PASSWORD).status_code == 302
     data = {
         k: [x.format(**ids) for x in v] if isinstance(v, list) else v.format(**ids)
         for k, v in case.data.items()
@@ -308,14 +307,14 @@ def test_ids_and_days_out_of_bounds_are_refused_with_the_reason_and_not_stored(a
 )
 def test_hostile_query_strings_and_paths_of_pages_are_not_500(app, client, path, status):
     ids = _world(app, client, "notice")
-    assert login(client, "office", UNIT_PASSWORD).status_code == 302
+    assert login(client, "office", PASSWORD).status_code == 302
     response = client.get(path.format(**ids))
     assert response.status_code == status, response.get_data(as_text=True)[:300]
 
 
 def test_paper_sheets_pdf_with_a_seat_past_the_range_says_why(app, client):
     ids = _world(app, client, "briefing")
-    assert login(client, "office", UNIT_PASSWORD).status_code == 302
+    assert login(client, "office", PASSWORD).status_code == 302
     response = client.get(
         f"/office/campaigns/{ids['cid']}/briefing/paper/sheets.pdf?seat={BIG}", follow_redirects=True
     )

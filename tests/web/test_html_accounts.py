@@ -6,12 +6,12 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.shared.accounts.models import User
-from tests.factories import csrf_from, login
-from tests.helpers import OFFICE_PASSWORD, make_office
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, login
 
 
 def test_office_adds_account_that_can_sign_in(app, client):
-    make_office()
+    factories.admin()
     login(client)
     token = csrf_from(client.get("/office/accounts/").get_data(as_text=True))
     response = client.post(
@@ -26,7 +26,7 @@ def test_office_adds_account_that_can_sign_in(app, client):
 
 
 def test_office_account_duplicate_and_short_password_refused(client):
-    make_office()
+    factories.admin()
     login(client)
     token = csrf_from(client.get("/office/accounts/").get_data(as_text=True))
     response = client.post(
@@ -43,10 +43,10 @@ def test_office_account_duplicate_and_short_password_refused(client):
 
 
 def test_disabling_account_ends_its_live_session(app, client):
-    make_office()
-    make_office("second")
+    factories.admin()
+    factories.admin("second")
     victim = app.test_client()
-    login(victim, "second", OFFICE_PASSWORD)
+    login(victim, "second", PASSWORD)
     assert victim.get("/office/").status_code == 200
     login(client)
     second = db.session.scalar(sa.select(User).where(User.username == "second"))
@@ -55,13 +55,13 @@ def test_disabling_account_ends_its_live_session(app, client):
     db.session.expire_all()
     assert db.session.get(User, second.id).active is False
     assert victim.get("/office/").status_code == 302
-    refused = login(victim, "second", OFFICE_PASSWORD)
+    refused = login(victim, "second", PASSWORD)
     assert refused.status_code == 400
     assert "该账号已停用,请联系文明办。" in refused.get_data(as_text=True)
 
 
 def test_cannot_disable_own_account(client):
-    me, _ = make_office()
+    me = factories.admin()
     login(client)
     token = csrf_from(client.get("/office/accounts/").get_data(as_text=True))
     response = client.post(

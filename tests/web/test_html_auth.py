@@ -8,13 +8,14 @@ from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
-from tests.factories import csrf_from, login
-from tests.helpers import OFFICE_PASSWORD, make_office
+from evalflow.shared.phases import Phase
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, login
 
 
 @pytest.fixture
 def office(app):
-    return make_office()[0]
+    return factories.admin()
 
 
 def test_login_with_csrf_token_redirects_to_dashboard(client, office):
@@ -26,7 +27,7 @@ def test_login_with_csrf_token_redirects_to_dashboard(client, office):
 
 
 def test_login_without_csrf_token_is_refused(client, office):
-    response = client.post("/login", data={"username": "office", "password": OFFICE_PASSWORD})
+    response = client.post("/login", data={"username": "office", "password": PASSWORD})
     assert response.status_code == 400
     assert "安全令牌" in response.get_data(as_text=True)
     assert client.get("/office/").status_code == 302
@@ -44,7 +45,7 @@ def test_login_ignores_offsite_next(client, office):
         "/login",
         data={
             "username": "office",
-            "password": OFFICE_PASSWORD,
+            "password": PASSWORD,
             "csrf_token": token,
             "next": "https://evil.example/",
         },
@@ -62,7 +63,7 @@ def test_session_cookie_secure_over_https(client, office):
     token = csrf_from(client.get("/login", base_url="https://localhost").get_data(as_text=True))
     response = client.post(
         "/login",
-        data={"username": "office", "password": OFFICE_PASSWORD, "csrf_token": token},
+        data={"username": "office", "password": PASSWORD, "csrf_token": token},
         base_url="https://localhost",
         headers={"Referer": "https://localhost/login"},
     )
@@ -97,17 +98,10 @@ def test_logout_requires_csrf(client, office):
 
 def test_office_pages_refuse_anonymous_and_unit(app, client):
     assert client.get("/office/").status_code == 302
-    from evalflow.shared.campaigns.models import Campaign, Unit
-
-    campaign = Campaign(title="c")
-    db.session.add(campaign)
-    db.session.flush()
-    unit = Unit(campaign_id=campaign.id, name="乌山社区")
-    db.session.add(unit)
-    db.session.flush()
-    accounts.create_user("unit1", "unit-pass-123", Role.UNIT, unit_id=unit.id)
+    campaign = factories.campaign("c", Phase.DRAFT)
+    factories.user("unit1", Role.UNIT, factories.unit(campaign, "乌山社区", None))
     db.session.commit()
-    login(client, "unit1", "unit-pass-123")
+    login(client, "unit1")
     response = client.get("/office/")
     assert response.status_code == 403
     assert "没有权限" in response.get_data(as_text=True)

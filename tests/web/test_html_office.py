@@ -10,13 +10,13 @@ from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
+from tests import factories
 from tests.factories import csrf_from, login
-from tests.helpers import add_unit, make_office
 
 
 @pytest.fixture
 def signed_in(client):
-    make_office()
+    factories.admin()
     login(client)
     return client
 
@@ -63,7 +63,7 @@ def test_campaign_page_shows_timeline_and_blocked_reasons(signed_in):
     page = signed_in.get(f"/office/campaigns/{campaign.id}").get_data(as_text=True)
     token = csrf_from(page)
     signed_in.post(f"/office/campaigns/{campaign.id}/transition", data={"to": "intake", "csrf_token": token})
-    add_unit(campaign, "乌山社区", ApplicationStatus.SUBMITTED)
+    factories.unit(campaign, "乌山社区", ApplicationStatus.SUBMITTED)
     db.session.commit()
     page = signed_in.get(f"/office/campaigns/{campaign.id}").get_data(as_text=True)
     assert re.search(r'class="current">\s*<span class="dot">2</span><span class="name">申报', page)
@@ -176,7 +176,7 @@ def test_activity_log_names_the_unit_acted_on(signed_in):
 
     new_campaign(signed_in)
     campaign = db.session.query(Campaign).one()
-    unit = add_unit(campaign, "五塔北街社区", ApplicationStatus.SUBMITTED)
+    unit = factories.unit(campaign, "五塔北街社区", ApplicationStatus.SUBMITTED)
     application = db.session.query(Application).filter_by(unit_id=unit.id).one()
     actor = Actor(Role.OFFICE, label="office")
     audit.record(

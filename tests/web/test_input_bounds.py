@@ -13,7 +13,7 @@ from evalflow.shared.audit.models import AuditEntry
 from evalflow.training.models import Training
 from tests import factories as make
 from tests.briefing_world import build as briefing_world
-from tests.conftest import csrf_from
+from tests.factories import csrf_from
 from tests.notice_world import CONTACT, published_world, review_world
 from tests.training_world import build as training_world
 

@@ -3,7 +3,6 @@ office's units page, review queue, application page, diff, deadline and veto for
 
 from __future__ import annotations
 
-import io
 import re
 from datetime import date
 
@@ -15,32 +14,15 @@ from evalflow.intake.models import Application, ApplicationStatus, VetoIncident
 from evalflow.shared.accounts.models import User
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns.models import Unit
-from tests.factories import csrf_from, login
-from tests.intake_world import EXE, PDF, UNIT_PASSWORD, World, build, docx_bytes, file_rows, stored_files
+from tests import factories
+from tests.factories import PASSWORD, csrf, csrf_from, login
+from tests.intake_steps import as_office, as_unit, post_file
+from tests.intake_world import EXE, PDF, World, build, docx_bytes, file_rows, stored_files
 
 
 @pytest.fixture
 def world(app) -> World:
     return build()
-
-
-def as_unit(client, username="unit-a"):
-    assert login(client, username, UNIT_PASSWORD).status_code == 302
-    return client
-
-
-def as_office(client):
-    assert login(client, "office", UNIT_PASSWORD).status_code == 302
-    return client
-
-
-def token_of(client, url):
-    return csrf_from(client.get(url).get_data(as_text=True))
-
-
-def post_file(client, url, content, name, page="/unit/", field="file", **extra):
-    data = {field: (io.BytesIO(content), name), "csrf_token": token_of(client, page), **extra}
-    return client.post(url, data=data, content_type="multipart/form-data", follow_redirects=True)
 
 
 def app_row(unit):
@@ -61,7 +43,7 @@ def test_unit_saves_then_submits(client, world):
     data = {
         "report_title": "甲社区汇报",
         "report_text": "一、加强领导\n正文",
-        "csrf_token": token_of(client, "/unit/"),
+        "csrf_token": csrf(client, "/unit/"),
     }
     saved = client.post("/unit/application", data={**data, "then": "save"}, follow_redirects=True)
     assert "草稿已保存。" in saved.get_data(as_text=True)
@@ -74,7 +56,7 @@ def test_unit_saves_then_submits(client, world):
 
 def test_unit_submit_empty_shows_reason_and_keeps_draft(client, world):
     as_unit(client)
-    data = {"report_title": "", "report_text": "", "then": "submit", "csrf_token": token_of(client, "/unit/")}
+    data = {"report_title": "", "report_text": "", "then": "submit", "csrf_token": csrf(client, "/unit/")}
     page = client.post("/unit/application", data=data, follow_redirects=True).get_data(as_text=True)
     assert "标题和正文都填写后才能提交。" in page
     assert app_row(world.a).status == ApplicationStatus.DRAFT
@@ -102,7 +84,7 @@ def test_unit_attachment_upload_download_delete(client, app, world):
     download.close()
     deleted = client.post(
         f"/unit/application/attachments/{aid}/delete",
-        data={"csrf_token": token_of(client, "/unit/")},
+        data={"csrf_token": csrf(client, "/unit/")},
         follow_redirects=True,
     )
     assert "附件已删除。" in deleted.get_data(as_text=True)
@@ -118,7 +100,7 @@ def test_unit_disguised_executable_is_refused_with_message(client, app, world):
 
 def test_unit_oversized_upload_gets_clear_message(client, app, world):
     as_unit(client)
-    token = token_of(client, "/unit/")
+    token = csrf(client, "/unit/")
     boundary = "b0undary"
     body = (
         (
@@ -171,7 +153,7 @@ def test_registration_page_creates_pending_unit(client, world):
     data = {
         "campaign": str(world.campaign.id), "name": "丁社区", "category": "社区", "contact_name": "丁",
         "contact_phone": "123456", "username": "dingshequ", "password": "ding-pass-123",
-        "csrf_token": token_of(client, "/unit/register"),
+        "csrf_token": csrf(client, "/unit/register"),
     }  # fmt: skip
     page = client.post("/unit/register", data=data).get_data(as_text=True)
     assert "注册申请已提交" in page
@@ -182,7 +164,7 @@ def test_registration_page_creates_pending_unit(client, world):
 
 def test_registration_page_shows_field_errors(client, world):
     data = {"campaign": str(world.campaign.id), "name": "甲社区", "username": "x y", "password": "short",
-            "csrf_token": token_of(client, "/unit/register")}  # fmt: skip
+            "csrf_token": csrf(client, "/unit/register")}  # fmt: skip
     response = client.post("/unit/register", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -196,20 +178,20 @@ def test_registration_page_shows_field_errors(client, world):
 def test_office_adds_unit_and_sees_password_once(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units"
-    data = {"name": "乌山社区", "category": "社区", "csrf_token": token_of(client, url)}
+    data = {"name": "乌山社区", "category": "社区", "csrf_token": csrf(client, url)}
     page = client.post(url, data=data).get_data(as_text=True)
     assert "密码只显示这一次" in page
     password = re.search(r'<code class="secret">([^<]+)</code>', page).group(1)
     username = re.search(r"<td><code>([^<]+)</code></td>", page).group(1)
     assert password not in client.get(url).get_data(as_text=True)
-    client.post("/logout", data={"csrf_token": token_of(client, url)})
+    client.post("/logout", data={"csrf_token": csrf(client, url)})
     assert login(client, username, password).status_code == 302
 
 
 def test_office_add_duplicate_unit_shows_error(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units"
-    response = client.post(url, data={"name": "甲社区", "csrf_token": token_of(client, url)})
+    response = client.post(url, data={"name": "甲社区", "csrf_token": csrf(client, url)})
     assert response.status_code == 400
     assert "本次评选中已有名为“甲社区”的单位。" in response.get_data(as_text=True)
 
@@ -236,12 +218,12 @@ def test_office_import_shows_created_logins(client, world):
 def test_office_password_reset_page(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units"
-    page = client.post(f"{url}/{world.a.id}/password", data={"csrf_token": token_of(client, url)}).get_data(
+    page = client.post(f"{url}/{world.a.id}/password", data={"csrf_token": csrf(client, url)}).get_data(
         as_text=True
     )
     assert "密码已重置" in page and "unit-a" in page
-    client.post("/logout", data={"csrf_token": token_of(client, url)})
-    assert login(client, "unit-a", UNIT_PASSWORD).status_code == 400
+    client.post("/logout", data={"csrf_token": csrf(client, url)})
+    assert login(client, "unit-a", PASSWORD).status_code == 400
 
 
 def test_office_approves_registration(client, world):
@@ -251,7 +233,7 @@ def test_office_approves_registration(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units"
     assert "待审批的注册申请" in client.get(url).get_data(as_text=True)
-    page = client.post(f"{url}/{unit.id}/registration", data={"approve": "1", "csrf_token": token_of(client, url)},
+    page = client.post(f"{url}/{unit.id}/registration", data={"approve": "1", "csrf_token": csrf(client, url)},
                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "已批准“丁社区”的注册。" in page
     assert db.session.scalar(sa.select(User.active).where(User.username == "dingshequ")) is True
@@ -294,7 +276,7 @@ def test_office_return_without_comment_changes_nothing(client, world):
     _submit_a(world)
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
-    page = client.post(url + "/review", data={"decision": "return", "comment": "", "csrf_token": token_of(client, url)},
+    page = client.post(url + "/review", data={"decision": "return", "comment": "", "csrf_token": csrf(client, url)},
                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "退回或不予通过时须填写意见。" in page
     assert app_row(world.a).status == ApplicationStatus.SUBMITTED
@@ -309,13 +291,13 @@ def test_office_records_veto_and_cannot_accept(client, app, world):
         "kind": "发生重大安全生产事故",
         "occurred_on": "2026-05-01",
         "description": "仓库火灾",
-        "csrf_token": token_of(client, url),
+        "csrf_token": csrf(client, url),
     }
     page = client.post(url.replace("/application", "/vetoes"), data=data, follow_redirects=True).get_data(
         as_text=True
     )
     assert "一票否决事项已记录。" in page and "一票否决:该单位不能通过审核" in page and "仓库火灾" in page
-    accepted = client.post(url + "/review", data={"decision": "accept", "csrf_token": token_of(client, url)},
+    accepted = client.post(url + "/review", data={"decision": "accept", "csrf_token": csrf(client, url)},
                            follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "该单位有一票否决事项,不能通过审核。" in accepted
     assert app_row(world.a).status == ApplicationStatus.SUBMITTED
@@ -325,10 +307,7 @@ def test_office_records_veto_and_cannot_accept(client, app, world):
 def test_office_withdraws_veto_with_reason(client, app, world):
     app.config["FROZEN_TODAY"] = "2026-11-28"
     _submit_a(world)
-    incident = VetoIncident(
-        unit_id=world.a.id, kind="发生重大安全生产事故", occurred_on=date(2026, 5, 1), description="仓库火灾"
-    )
-    db.session.add(incident)
+    incident = factories.veto(world.a, date(2026, 5, 1), "发生重大安全生产事故", "仓库火灾")
     db.session.commit()
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
@@ -338,16 +317,16 @@ def test_office_withdraws_veto_with_reason(client, app, world):
     empty = client.post(action, data={"reason": " ", "csrf_token": csrf_from(page)}, follow_redirects=True)
     assert "请填写撤销原因。" in empty.get_data(as_text=True)
     assert db.session.get(VetoIncident, incident.id).withdrawn_at is None
-    done = client.post(action, data={"reason": "误录,应为乙社区", "csrf_token": token_of(client, url)},
+    done = client.post(action, data={"reason": "误录,应为乙社区", "csrf_token": csrf(client, url)},
                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "一票否决事项已撤销。" in done and "已撤销:误录,应为乙社区" in done
     assert '<tr class="withdrawn">' in done and f'action="{action}"' not in done
     assert "一票否决:该单位不能通过审核" not in done
-    again = client.post(action, data={"reason": "再撤", "csrf_token": token_of(client, url)},
+    again = client.post(action, data={"reason": "再撤", "csrf_token": csrf(client, url)},
                         follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "该一票否决事项已撤销。" in again
     assert db.session.get(VetoIncident, incident.id).withdrawal_reason == "误录,应为乙社区"
-    accepted = client.post(url + "/review", data={"decision": "accept", "csrf_token": token_of(client, url)},
+    accepted = client.post(url + "/review", data={"decision": "accept", "csrf_token": csrf(client, url)},
                            follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "审核结果已保存。" in accepted and app_row(world.a).status == ApplicationStatus.ACCEPTED
     log = client.get(f"/office/campaigns/{world.campaign.id}").get_data(as_text=True)
@@ -355,13 +334,9 @@ def test_office_withdraws_veto_with_reason(client, app, world):
 
 
 def test_office_sees_diff_between_versions(client, world):
-    from evalflow.intake.models import ApplicationVersion
-
     application = app_row(world.a)
-    db.session.add_all([
-        ApplicationVersion(application_id=application.id, number=1, report_title="t", report_text="一\n旧的一句", attachment_names=[]),
-        ApplicationVersion(application_id=application.id, number=2, report_title="t", report_text="一\n新的一句", attachment_names=["照片.png"]),
-    ])  # fmt: skip
+    factories.version(application, 1, "一\n旧的一句")
+    factories.version(application, 2, "一\n新的一句", ["照片.png"])
     db.session.commit()
     as_office(client)
     page = client.get(
@@ -377,7 +352,7 @@ def test_office_extends_deadline_audited(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/review"
     page = client.post(f"/office/campaigns/{world.campaign.id}/deadline",
-                       data={"deadline": "2026-12-31", "reason": "延期", "csrf_token": token_of(client, url)},
+                       data={"deadline": "2026-12-31", "reason": "延期", "csrf_token": csrf(client, url)},
                        follow_redirects=True).get_data(as_text=True)  # fmt: skip
     assert "申报截止日期已更新。" in page and "2026-12-31" in page
     assert (
@@ -443,7 +418,7 @@ def test_unit_page_access_matrix(client, world, page, who, expected):
 )
 def test_unit_cannot_post_office_actions(client, world, action):
     as_unit(client)
-    token = token_of(client, "/unit/")
+    token = csrf(client, "/unit/")
     response = client.post(action.format(c=world.campaign.id, a=world.a.id, v=1), data={"csrf_token": token})
     assert response.status_code == 403
     assert db.session.query(VetoIncident).count() == 0
@@ -463,7 +438,7 @@ def test_intake_pages_render_in_both_languages(client, world, lang):
     for url in (f"/office/campaigns/{world.campaign.id}/units", f"/office/campaigns/{world.campaign.id}/review",
                 f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"):  # fmt: skip
         assert client.get(f"{url}?lang={lang}").status_code == 200
-    client.post("/logout", data={"csrf_token": token_of(client, "/office/")})
+    client.post("/logout", data={"csrf_token": csrf(client, "/office/")})
     as_unit(client)
     assert client.get(f"/unit/?lang={lang}").status_code == 200
     assert client.get(f"/unit/register?lang={lang}").status_code == 200
@@ -474,7 +449,7 @@ def test_office_review_without_decision_is_a_message_not_a_crash(client, world):
     as_office(client)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
     response = client.post(
-        url + "/review", data={"comment": "x", "csrf_token": token_of(client, url)}, follow_redirects=True
+        url + "/review", data={"comment": "x", "csrf_token": csrf(client, url)}, follow_redirects=True
     )
     assert response.status_code == 400  # the page again, with the typed comment
     assert 'class="flash flash-error"' in response.get_data(as_text=True)

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from evalflow import create_app
 from evalflow.extensions import db
 from evalflow.notice.models import Objection, ObjectionFile
-from tests.conftest import make_config
-from tests.helpers import OFFICE_PASSWORD, bearer
+from tests.factories import PASSWORD, bearer, make_config
 from tests.intake_world import PDF, PNG
 from tests.notice_world import CONTACT, NoticeWorld, review_world, set_today
 
@@ -25,7 +24,7 @@ OBJECTION = {"name": "张三", "phone": "13800138000", "content": "该单位去�
 
 
 def token(client: Any) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", json={"username": "office", "password": OFFICE_PASSWORD})
+    response = client.post("/api/v1/auth/token", json={"username": "office", "password": PASSWORD})
     return bearer(response.get_json()["token"])
 
 

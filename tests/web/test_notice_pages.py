@@ -21,8 +21,7 @@ from evalflow.notice import service as notice
 from evalflow.notice.models import Objection
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
-from tests.conftest import csrf_from
-from tests.helpers import OFFICE_PASSWORD
+from tests.factories import PASSWORD, csrf_from
 from tests.intake_world import JPEG, PDF, PNG
 from tests.notice_world import CONTACT, published_world, review_world, set_phase, set_today
 
@@ -33,7 +32,7 @@ def login(client, username="office"):
         "/login",
         data={
             "username": username,
-            "password": OFFICE_PASSWORD,
+            "password": PASSWORD,
             "csrf_token": csrf_from(page.get_data(as_text=True)),
         },
     )

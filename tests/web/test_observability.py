@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from evalflow import create_app
-from tests.conftest import make_config
+from tests.factories import make_config
 
 
 def _app(tmp_path, **extra):

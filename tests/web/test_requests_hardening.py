@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests import factories
+from tests.factories import PASSWORD, bearer, csrf_from, login, office_token
+
 
 @pytest.mark.parametrize(
     "referer",
@@ -91,9 +94,6 @@ def test_gunicorn_config_uses_the_redacting_logger():
 
 
 def test_signed_in_pages_and_api_are_not_cached(client):
-    from tests.helpers import make_office, office_token
-    from tests.web.test_html_auth import login
-
     anonymous = client.get("/")
     token = office_token(client, "api-office")
     api = [
@@ -101,7 +101,7 @@ def test_signed_in_pages_and_api_are_not_cached(client):
         client.get("/api/v1/campaigns"),
         client.get("/api/v1/no-such-thing"),
     ]
-    make_office()
+    factories.admin()
     login(client)
     page = client.get("/office/")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
@@ -114,9 +114,6 @@ def test_signed_in_pages_and_api_are_not_cached(client):
 
 @pytest.mark.parametrize("big", [2**63, 2**63 - 1, 2**64 + 5, 10**40])
 def test_huge_ids_in_paths_are_404_not_500(client, big):
-    from tests.helpers import bearer, office_token
-    from tests.web.test_html_auth import login
-
     token = office_token(client)
     login(client)
     api = [
@@ -133,12 +130,9 @@ def test_huge_ids_in_paths_are_404_not_500(client, big):
 
 @pytest.mark.parametrize("target", ["/\\evil.example/x", "/\\/evil.example", "/%09/evil", "/\t/evil.example"])
 def test_login_next_never_leaves_the_site(client, target):
-    from tests.conftest import csrf_from
-    from tests.helpers import OFFICE_PASSWORD, make_office
-
-    make_office()
+    factories.admin()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    data = {"username": "office", "password": OFFICE_PASSWORD, "csrf_token": token, "next": target}
+    data = {"username": "office", "password": PASSWORD, "csrf_token": token, "next": target}
     response = client.post("/login", data=data)
     location = response.headers["Location"]
     assert response.status_code == 302

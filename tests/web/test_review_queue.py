@@ -14,7 +14,7 @@ from tests import factories as make
 @pytest.fixture
 def desk(app):
     campaign = make.campaign(phase=Phase.INTAKE)
-    make.unit(campaign, "甲社区", ApplicationStatus.SUBMITTED, report=True)
+    make.unit(campaign, "甲社区", ApplicationStatus.SUBMITTED)
     make.unit(campaign, "乙社区", ApplicationStatus.DRAFT)
     office = make.office()
     db.session.commit()

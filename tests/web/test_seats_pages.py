@@ -16,9 +16,9 @@ from flask import g
 from evalflow.extensions import db
 from evalflow.shared.campaigns.models import Seat
 from evalflow.training.models import Attendance
-from tests.factories import csrf_from, login
+from tests.factories import PASSWORD, csrf_from, login
 from tests.intake_world import PDF  # a real PDF: uploads are parsed (issue 8)
-from tests.training_world import UNIT_PASSWORD, World, build
+from tests.training_world import World, build
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def _fresh() -> None:
 def _browser(app, username: str):
     browser = app.test_client()
     _fresh()
-    login(browser, username, UNIT_PASSWORD)
+    login(browser, username, PASSWORD)
     return browser
 
 

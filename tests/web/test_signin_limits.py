@@ -12,16 +12,14 @@ import pytest
 from evalflow import create_app
 from evalflow.extensions import db
 from evalflow.shared.access import Role
-from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
-from tests.conftest import csrf_from, make_config
-from tests.helpers import add_unit
-from tests.training_world import UNIT_PASSWORD, make_user
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, make_config
 
 REDIS_URL = os.environ.get("EVALFLOW_TEST_REDIS_URL", "")
 
 
-def html_login(client, username, password=UNIT_PASSWORD, headers=None):
+def html_login(client, username, password=PASSWORD, headers=None):
     token = csrf_from(client.get("/login", headers=headers).get_data(as_text=True))
     return client.post(
         "/login",
@@ -31,13 +29,11 @@ def html_login(client, username, password=UNIT_PASSWORD, headers=None):
 
 
 def venue(count: int) -> list[str]:
-    campaign = Campaign(title="培训会", phase=Phase.TRAINING)
-    db.session.add(campaign)
-    db.session.flush()
+    campaign = factories.campaign("培训会", Phase.TRAINING)
     names = []
     for i in range(count):
-        unit = add_unit(campaign, f"单位{i:02d}")
-        make_user(f"unit{i:02d}", Role.UNIT, unit)
+        unit = factories.unit(campaign, f"单位{i:02d}", None)
+        factories.user(f"unit{i:02d}", Role.UNIT, unit)
         names.append(f"unit{i:02d}")
     db.session.commit()
     return names
@@ -56,7 +52,7 @@ def test_login_failures_per_account_answer_429_with_wait(client):
     venue(1)
     statuses = [html_login(client, "unit00", "wrong-password").status_code for _ in range(5)]
     assert statuses == [400] * 5
-    response = html_login(client, "UNIT00", UNIT_PASSWORD)  # even the right password now waits
+    response = html_login(client, "UNIT00", PASSWORD)  # even the right password now waits
     page = response.get_data(as_text=True)
     assert response.status_code == 429
     seconds = int(response.headers["Retry-After"])
@@ -150,7 +146,7 @@ def test_login_failures_are_shared_between_workers_through_redis(tmp_path):
 
 
 def test_registration_limit_page_says_how_long_to_wait(client):
-    db.session.add(Campaign(title="评选", phase=Phase.INTAKE))
+    factories.campaign("评选", Phase.INTAKE)
     db.session.commit()
     token = csrf_from(client.get("/unit/register").get_data(as_text=True))
     responses = [client.post("/unit/register", data={"csrf_token": token}) for _ in range(11)]

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.shared.campaigns.models import Campaign, Unit
-from tests.factories import csrf_from, login
-from tests.intake_world import UNIT_PASSWORD, build
+from tests.factories import PASSWORD, csrf_from, login
+from tests.intake_world import build
 
 ONE_LINE = "须写在一行内:不能包含换行符、制表符或 Unicode 行/段分隔符(此处含 %s)。"
 REGISTER = {"category": "社区", "username": "dingshequ", "password": "ding-pass-123"}
@@ -53,7 +53,7 @@ def test_office_unit_form_and_api_refuse_a_category_with_u2029(client, world):
         headers=world.headers("office"),
     )
     assert api.status_code == 400 and api.get_json()["error"]["fields"]["category"] == [ONE_LINE % "U+2029"]
-    assert login(client, "office", UNIT_PASSWORD).status_code == 302
+    assert login(client, "office", PASSWORD).status_code == 302
     url = f"/office/campaigns/{world.campaign.id}/units"
     data = {
         "name": "丙社区",

@@ -7,9 +7,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
-from tests.conftest import csrf_from
-from tests.intake_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
+from tests.factories import PASSWORD, csrf_from, login
+from tests.intake_world import build
 
 
 def _submitted_world():
@@ -22,7 +21,7 @@ def _submitted_world():
 
 def test_review_without_decision_keeps_the_typed_comment(client):
     world = _submitted_world()
-    login(client, "office", UNIT_PASSWORD)
+    login(client, "office", PASSWORD)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
     token = csrf_from(client.get(url).get_data(as_text=True))
     response = client.post(url + "/review", data={"comment": "请补充第三部分的数据", "csrf_token": token})
@@ -37,7 +36,7 @@ def test_review_without_decision_keeps_the_typed_comment(client):
 
 def test_review_refused_by_the_rules_keeps_the_typed_comment(client):
     world = _submitted_world()
-    login(client, "office", UNIT_PASSWORD)
+    login(client, "office", PASSWORD)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
     token = csrf_from(client.get(url).get_data(as_text=True))
     response = client.post(
@@ -49,7 +48,7 @@ def test_review_refused_by_the_rules_keeps_the_typed_comment(client):
 
 def test_review_with_decision_saves_and_returns_to_the_page(client):
     world = _submitted_world()
-    login(client, "office", UNIT_PASSWORD)
+    login(client, "office", PASSWORD)
     url = f"/office/campaigns/{world.campaign.id}/units/{world.a.id}/application"
     token = csrf_from(client.get(url).get_data(as_text=True))
     response = client.post(url + "/review", data={"decision": "accept", "comment": "", "csrf_token": token})

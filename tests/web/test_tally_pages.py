@@ -16,10 +16,9 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import TallySettings
 from evalflow.tally.seal_rules import verify_export
-from tests.conftest import csrf_from
+from tests import factories
+from tests.factories import PASSWORD, csrf_from, login
 from tests.tally_world import build, set_phase
-from tests.training_world import UNIT_PASSWORD, make_user
-from tests.web.test_html_auth import login
 
 NAMES = ["甲社区", "乙社区", "丙社区", "丁社区"]
 
@@ -39,7 +38,7 @@ def world(app):
 
 @pytest.fixture
 def office(client, world):
-    login(client, "office", UNIT_PASSWORD)
+    login(client, "office", PASSWORD)
     return client
 
 
@@ -66,7 +65,7 @@ def test_tally_page_refused_to_units_and_seats_and_public(client, world):
     path = f"/office/campaigns/{world.campaign.id}/tally"
     response = client.get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
-    login(client, "unit-a", UNIT_PASSWORD)
+    login(client, "unit-a", PASSWORD)
     assert client.get(path).status_code == 403
     assert client.get(f"/office/campaigns/{world.campaign.id}/ballots.csv").status_code == 403
 
@@ -174,9 +173,9 @@ def test_settings_form_after_draft_is_refused_with_a_reason(office, world):
 
 def test_tally_page_and_pdf_without_units_or_ballots(client, app):
     world = build([], lambda giver, role, unit: None)
-    make_user("office", Role.OFFICE)
+    factories.user("office", Role.OFFICE)
     db.session.commit()
-    login(client, "office", UNIT_PASSWORD)
+    login(client, "office", PASSWORD)
     page = client.get(f"/office/campaigns/{world.campaign.id}/tally")
     assert page.status_code == 200 and "还没有参评单位。" in page.get_data(as_text=True)
     pdf = client.get(f"/office/campaigns/{world.campaign.id}/tally.pdf")

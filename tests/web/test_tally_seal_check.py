@@ -18,10 +18,8 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.tally import service as tally
 from evalflow.tally import settings
 from evalflow.tally.seal_rules import digest, verify_export
-from tests.factories import csrf_from, login
-from tests.helpers import office_actor
+from tests.factories import PASSWORD, csrf_from, login, office_actor
 from tests.sealed_tally import delete_ballot, restore_grade, seal_of, sealed_world, tamper_grade
-from tests.training_world import UNIT_PASSWORD
 
 NAMES = ["甲社区", "乙社区", "丙社区"]
 BROKEN = "封存校验未通过:选票在封存后被改动。"
@@ -48,7 +46,7 @@ def api(client, world, path):
 
 
 def page_of(client, world) -> str:
-    assert login(client, "office", UNIT_PASSWORD).status_code == 302
+    assert login(client, "office", PASSWORD).status_code == 302
     return client.get(f"/office/campaigns/{world.campaign.id}/tally").get_data(as_text=True)
 
 

@@ -8,22 +8,21 @@ from pathlib import Path
 import pytest
 from flask import g
 
-from tests.conftest import csrf_from
-from tests.training_world import UNIT_PASSWORD, build
-from tests.web.test_html_auth import login
+from tests.factories import PASSWORD, csrf_from, login
+from tests.training_world import build
 
 TEMPLATES = Path(__file__).parents[2] / "templates"
 # _() / tr() of something that is not a string literal is allowed only for the labels of fixed
 # values (phases, statuses, roles), which are N_() constants of the code.
 CONSTANT_ARGUMENT = re.compile(r"^(\w+\.)*label$|^\w*labels\[[\w.]+\]$|^status_label$|^r$|^m$")
 # Template variables known to hold an N_() constant of the code (name: where it comes from).
-KNOWN_CONSTANTS = {"refused": "domain notice rules: ANONYMOUS_REFUSED"}
+KNOWN_CONSTANTS = {"refused": "notice/rules.py: ANONYMOUS_REFUSED"}
 
 
 def _client(app, username):
     client = app.test_client()
     g.pop("csrf_token", None)
-    assert login(client, username, UNIT_PASSWORD).status_code == 302
+    assert login(client, username, PASSWORD).status_code == 302
     return client
 
 
@@ -49,8 +48,10 @@ def test_training_agenda_with_percent_and_markup_is_shown_as_typed(app, client, 
 
 
 def test_templates_translate_only_constants():
+    templates = sorted(TEMPLATES.rglob("*.html"))
+    assert len(templates) > 40, f"the walk should see every template under {TEMPLATES}"
     offenders = []
-    for path in TEMPLATES.rglob("*.html"):
+    for path in templates:
         for match in re.finditer(r"\b(?:_|tr|gettext)\(\s*([^'\"\s)][^)]*)\)", path.read_text()):
             argument = match.group(1).strip()
             if not CONSTANT_ARGUMENT.match(argument) and argument not in KNOWN_CONSTANTS:

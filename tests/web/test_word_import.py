@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application
+from tests.intake_steps import as_unit, post_file
 from tests.intake_world import World, build, docx_bytes, file_rows, stored_files
-from tests.web.test_intake_html import as_unit, post_file
 from tests.word_docs import CHINESE_OUTLINE, build_docx, flood_docx, p, table
 
 

@@ -49,7 +49,8 @@ def add_assessor(
     user = create_user(username.strip(), password, role, display_name=clean)
     user.affiliation_unit_id = unit_id
     db.session.flush()
-    audit.record(actor, f"account.create_{role.value}", subject=("user", user.id), data={"unit_id": unit_id})
+    action = "account.create_reviewer" if role is Role.REVIEWER else "account.create_inspector"
+    audit.record(actor, action, subject=("user", user.id), data={"unit_id": unit_id})
     return user
 
 

@@ -36,7 +36,7 @@ def authenticate_request() -> None:
     declared ``single_statement`` runs without a transaction on PostgreSQL (database.py).
     """
     if request.endpoint in SINGLE_STATEMENT:
-        without_transaction()
+        without_transaction(request.endpoint)
     _authenticate(remembered=request.endpoint in CHECKS_SEAT_CARD)
     refuse_writes_after_final()
 

@@ -90,7 +90,7 @@ def route(
 
     *single_statement*: the view writes with at most one statement that stands alone, so on
     PostgreSQL the request runs without a transaction (``database.without_transaction``): two
-    round trips fewer. A view that writes twice must not say so — its writes would not be atomic.
+    round trips fewer. A view that writes twice must not say so (``database.SingleStatementBroken``).
 
     *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
     calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
+from evalflow.database import stands_alone
 from evalflow.extensions import db
 from evalflow.shared.access import Actor
 from evalflow.shared.audit.chain import (
@@ -181,7 +182,7 @@ def ensure_head(chain: int, session: Session | None = None) -> bool:
     session = session or db.session()
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = (
+    stmt = stands_alone(  # a head at the genesis hash is complete by itself
         insert(HEAD).values(chain=chain, seq=0, hash=GENESIS).on_conflict_do_nothing(index_elements=["chain"])
     )
     return bool(session.connection().execute(stmt).rowcount)

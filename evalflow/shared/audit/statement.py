@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from evalflow.database import stands_alone
 from evalflow.extensions import db
 from evalflow.shared.access import Actor
 from evalflow.shared.audit.chain import (
@@ -61,7 +62,7 @@ def appending(
         [c.key for c in ENTRY.columns if c.key != "id"],
         sa.select(*_entry_values(moved, computed)).select_from(moved.join(written, sa.true())),
     )
-    return (
+    return stands_alone(  # the write and its entry together: a request may run it without a transaction
         sa.select(*written.c, moved.c.seq)
         .select_from(written.outerjoin(moved, sa.true()))
         .add_cte(entry.cte("sealed_entry"))

@@ -33,7 +33,7 @@ class StoredFile(db.Model):
     __table_args__ = (
         sa.CheckConstraint("purpose IN ('attachment', 'training', 'veto_evidence')", name="file_purpose"),
         sa.CheckConstraint("size >= 0", name="file_size_nonnegative"),
-        # The same contents twice in one application's attachments is a mistake (issue 8).
+        # The same contents twice in one application's attachments is a mistake.
         sa.Index(
             "uq_stored_file_attachment_sha256",
             "application_id",

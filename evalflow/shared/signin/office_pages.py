@@ -12,7 +12,7 @@ from evalflow.shared.access import Role
 from evalflow.shared.accounts import assessors
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.errors import DomainError
-from evalflow.shared.i18n import tr, tr_all
+from evalflow.shared.i18n import tr
 from evalflow.shared.signin.forms import AccountForm, AssessorForm
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
@@ -33,10 +33,7 @@ def index() -> str | Response | tuple[str, int]:
                 actor, form.username.data or "", form.password.data or "", form.display_name.data or ""
             )
         except DomainError as exc:
-            for name, reasons in exc.fields.items():
-                getattr(form, name).errors = tr_all(reasons)
-            if not exc.fields:
-                form.username.errors = [tr(exc.message)]
+            show_on_form(form, exc, under="username")
         else:
             flash(_("账号已创建。"), "success")
             return redirect(url_for("accounts.index"))

@@ -12,9 +12,9 @@ from werkzeug.wrappers import Response
 from evalflow.shared.access import Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.errors import RateLimited, Unauthenticated
-from evalflow.shared.i18n import tr
 from evalflow.shared.signin.forms import LoginForm
 from evalflow.shared.web import current_actor
+from evalflow.shared.web.feedback import show_on_form
 from evalflow.shared.web.forms import EmptyForm
 
 bp = Blueprint("auth", __name__)
@@ -58,10 +58,10 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
         try:
             user = accounts.authenticate(form.username.data or "", form.password.data or "")
         except RateLimited as exc:
-            form.password.errors = [tr(exc.message)]
+            show_on_form(form, exc, under="password")
             status, headers = 429, {"Retry-After": str(exc.retry_after)}
         except Unauthenticated as exc:
-            form.password.errors = [tr(exc.message)]
+            show_on_form(form, exc, under="password")
         else:
             login_user(user)
             return redirect(_safe_next(form.next.data) or home_for(user.role))

@@ -1,8 +1,9 @@
 """How an HTML view reports a failure: undo what it wrote, then say every reason.
 
-Every HTML view that fails (a refused form, a refused use case) goes through these two functions,
-so the database is rolled back, each reason reaches the user, and the view can render the form
-again with the user's input.
+Every HTML view that fails (a refused form, a refused use case) goes through these functions, so
+the database is rolled back, each reason reaches the user, and the view can render the form again
+with the user's input. A view never rolls back or commits by itself (the request's one commit is
+``database.register_request_commit``); ``tests/unit/test_views_report_failures.py`` checks it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from evalflow.shared.web.drain import mark_too_large
 from evalflow.shared.web.forms import error_list
 
 T = TypeVar("T")
+Refusal = TypeVar("Refusal", bound=DomainError)
 
 
 def flash_failure(exc: DomainError) -> None:
@@ -32,9 +34,9 @@ def flash_failure(exc: DomainError) -> None:
 
 def flash_form(form: FlaskForm) -> None:
     """A form refused before any service ran: roll back as well, and flash every field's problem
-    (or that the page expired, when only the CSRF token failed)."""
+    (or that the page expired, when no field names one)."""
     db.session.rollback()
-    flash(" ".join(error_list(form)), "error")
+    flash(" ".join(error_list(form)) or _("页面已过期,请刷新后重试。"), "error")
 
 
 def flash_stale() -> None:
@@ -51,19 +53,38 @@ def flash_too_large() -> None:
     flash(_("文件过大:单个文件不能超过 %(mb)d MB。", mb=current_app.config["MAX_FILE_MB"]), "error")
 
 
-def show_on_form(form: FlaskForm, exc: DomainError) -> None:
-    """A use case refused a form that the view renders again (keeping the input): roll back, put
-    each field's reasons under that field, and flash the message with whatever no field shows."""
+def place_on_form(form: FlaskForm, exc: DomainError) -> list[str]:
+    """Roll back, put each field's reasons under that field, and return what no field shows — the
+    message with the other reasons; empty when the fields say it all — for a page that lists them
+    itself (the public objection form, the scale editor)."""
     db.session.rollback()
     unplaced: list[str] = []
     for name, reasons in exc.fields.items():
-        field = getattr(form, name, None)
-        if field is None:
-            unplaced += tr_all(reasons)
+        if name in form:
+            form[name].errors = tr_all(reasons)
         else:
-            field.errors = tr_all(reasons)
-    if unplaced or not exc.fields:
-        flash(" ".join([tr(exc.message), *unplaced, *tr_all(exc.reasons)]), "error")
+            unplaced += tr_all(reasons)
+    rest = [*unplaced, *tr_all(exc.reasons)]
+    return [tr(exc.message), *rest] if rest or not exc.fields else []
+
+
+def show_on_form(form: FlaskForm, exc: DomainError, under: str | None = None) -> None:
+    """A use case refused a form that the view renders again (keeping the input): roll back, put
+    each field's reasons under that field, and flash the message with whatever no field shows — or
+    put that under the field *under* (the sign-in form says a wrong password under the password)."""
+    rest = place_on_form(form, exc)
+    if rest and under is not None:
+        form[under].errors = [*form[under].errors, *rest]
+    elif rest:
+        flash(" ".join(rest), "error")
+
+
+def undo(exc: Refusal) -> Refusal:
+    """Roll back what the refused step flushed and hand the refusal back, for a page that says it
+    its own way: the seat page carries its code in the URL (a delegate's phone keeps no session to
+    flash in), the import page lists the refused rows."""
+    db.session.rollback()
+    return exc
 
 
 def attempt(step: Callable[[], T], success: str | Callable[[T], str]) -> bool:
