@@ -19,7 +19,7 @@ from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.phases import Phase
 from tests import factories
 from tests.assessment_trees import small_data
-from tests.e2e.conftest import serious_violations, shot
+from tests.e2e.steps import serious_violations, shot
 
 pytestmark = pytest.mark.e2e
 
