@@ -24,6 +24,7 @@ from evalflow.shared.audit import statement, verify
 from evalflow.shared.audit.models import AuditChainHead, AuditEntry
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
+from tests import factories
 from tests.briefing_world import BriefingWorld, build
 from tests.conftest import is_postgres
 
@@ -132,8 +133,7 @@ def test_ballot_route_with_an_entry_recorded_first_keeps_the_chain_in_order_on_s
 def test_single_statement_request_lets_reads_and_statements_standing_alone_through(app):
     if not is_postgres(app):
         pytest.skip("SQLite keeps its transaction: database.without_transaction changes nothing there")
-    campaign = Campaign(title="评选", phase=Phase.BRIEFING)
-    db.session.add(campaign)
+    campaign = factories.campaign("评选", Phase.BRIEFING)
     db.session.commit()
     database.without_transaction("test.route")
     assert db.session.scalar(sa.select(Campaign.title).where(Campaign.id == campaign.id)) == "评选"
@@ -145,7 +145,7 @@ def test_single_statement_request_lets_reads_and_statements_standing_alone_throu
     with pytest.raises(database.SingleStatementBroken, match="FOR UPDATE"):
         db.session.execute(sa.select(Campaign.id).where(Campaign.id == campaign.id).with_for_update())
     db.session.rollback()
-    db.session.add(Campaign(title="下一次", phase=Phase.INTAKE))  # an ordinary transaction again
+    factories.campaign("下一次", Phase.INTAKE)  # an ordinary transaction again
     db.session.commit()
     titles = db.session.scalars(sa.select(Campaign.title).order_by(Campaign.id)).all()
     assert titles == ["改", "下一次"]
