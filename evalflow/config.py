@@ -30,6 +30,8 @@ DEFAULTS: dict[str, Any] = {
     "BACKUP_MAX_TOTAL_MB": 65536,
     "BACKUP_MAX_ENTRIES": 100_000,
     "TOKEN_TTL_HOURS": 12,
+    # 实地考察: an announced visit is scheduled at least this many hours ahead (docs/inspection.md).
+    "VISIT_NOTICE_HOURS": 12,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
@@ -52,7 +54,7 @@ DEFAULTS: dict[str, Any] = {
 # Environment variables read as typed values (EVALFLOW_<NAME>).
 _INT_KEYS = {
     "MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS",
-    "BACKUP_MAX_TABLE_MB", "BACKUP_MAX_FILE_MB", "BACKUP_MAX_TOTAL_MB", "BACKUP_MAX_ENTRIES",
+    "BACKUP_MAX_TABLE_MB", "BACKUP_MAX_FILE_MB", "BACKUP_MAX_TOTAL_MB", "BACKUP_MAX_ENTRIES", "VISIT_NOTICE_HOURS",
 }  # fmt: skip
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 

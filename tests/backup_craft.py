@@ -26,7 +26,12 @@ from tests.conftest import PG_URL, is_postgres, pg_schema
 from tests.factories import make_config
 
 # Every column naming a stored file (tests/unit/test_backup_rules.py holds the models to this list).
-FILE_COLUMNS = [("stored_file", "stored_name"), ("objection_file", "stored_name")]
+FILE_COLUMNS = [
+    ("stored_file", "stored_name"),
+    ("objection_file", "stored_name"),
+    ("visit_photo", "stored_name"),
+    ("visit_photo_thumbnail", "stored_name"),
+]
 
 
 @dataclass

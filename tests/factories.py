@@ -27,7 +27,9 @@ from evalflow.assessment.rules import Method
 from evalflow.assessment.tree_rows import indicator_ids, write_tree
 from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
 from evalflow.extensions import db
+from evalflow.inspection.models import Visit, VisitMember
 from evalflow.intake.models import Application, ApplicationStatus, ApplicationVersion, VetoIncident
+from evalflow.shared import clock
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.accounts import actors
 from evalflow.shared.accounts import service as accounts
@@ -312,3 +314,18 @@ class Auth:
         response = login(self.client, login_.username)
         assert response.status_code == 302, response.get_data(as_text=True)
         return self.client
+
+
+def visit(of: Unit, leader: User, *members: User, announced: bool = True) -> Visit:
+    """A 实地考察 visit to *of*, starting now, led by *leader* with *members*; each has an empty
+    inspection sheet, as the use case that schedules a visit leaves them."""
+    made = Visit(campaign_id=of.campaign_id, unit_id=of.id, leader_id=leader.id, starts_at=clock.now(),
+                 announced=announced)  # fmt: skip
+    db.session.add(made)
+    db.session.flush()
+    for person in (leader, *members):
+        db.session.add(VisitMember(visit_id=made.id, inspector_id=person.id))
+        db.session.add(ScoreSheet(campaign_id=of.campaign_id, unit_id=of.id, method=Method.INSPECTION,
+                                  scorer_id=person.id, visit_id=made.id))  # fmt: skip
+    db.session.flush()
+    return made

@@ -175,9 +175,4 @@ def attachment(cid: int, uid: int, fid: int) -> Response:
         or stored.purpose != "attachment"
     ):
         raise NotFound()
-    response = files.send_stored(stored)
-    if stored.content_type in INLINE_TYPES:
-        response.headers["Content-Disposition"] = files.content_disposition(
-            files.download_name(stored), inline=True
-        )
-    return response
+    return files.send_stored(stored, inline=stored.content_type in INLINE_TYPES)

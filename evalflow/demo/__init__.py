@@ -11,6 +11,9 @@ from evalflow.demo import (
     briefing as demo_briefing,
 )
 from evalflow.demo import (
+    inspection as demo_inspection,
+)
+from evalflow.demo import (
     intake as demo_intake,
 )
 from evalflow.demo import (
@@ -59,4 +62,5 @@ def load_demo(admin_password: str) -> list[str]:
         *demo_briefing.load(actor),
         *demo_tally.load(actor),
         *demo_notice.load(actor),
+        *demo_inspection.load(actor, admin_password),
     ]

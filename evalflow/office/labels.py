@@ -84,6 +84,20 @@ AUDIT_ACTIONS = {
     "divergence.third_reviewer": N_("请第三位评审专家"),
     "source.close": N_("关闭测评来源"),
     "source.reopen": N_("重新开放测评来源"),
+    # 实地考察
+    "inspection.team_create": N_("组建考察组"),
+    "inspection.team_delete": N_("删除考察组"),
+    "inspection.conflict_declare": N_("登记考察回避关系"),
+    "inspection.conflict_remove": N_("撤销考察回避关系"),
+    "inspection.visit_create": N_("安排实地考察"),
+    "inspection.visit_move": N_("调整实地考察时间"),
+    "inspection.visit_cancel": N_("取消实地考察"),
+    "inspection.sheet_save": N_("填写实地考察评分表"),
+    "inspection.sheet_submit": N_("提交实地考察评分表"),
+    "inspection.sheet_return": N_("组长退回实地考察评分表"),
+    "inspection.photo_add": N_("上传考察照片"),
+    "inspection.sign": N_("组长签字确认实地考察"),
+    "inspection.amend": N_("签字后修改实地考察评分(文明办)"),
 }
 
 

@@ -87,6 +87,15 @@ class Action(enum.StrEnum):
     SHEET_SCORE = "sheet.score"
     DIVERGENCE_RESOLVE = "divergence.resolve"
     SOURCE_CLOSE = "source.close"
+    # 实地考察 (evalflow/inspection): an inspector's reach is the visits they are on, which its use
+    # cases check (an inspector belongs to no campaign, so they ask with the phase alone).
+    VISIT_MANAGE = "visit.manage"
+    VISIT_BOARD = "visit.board"
+    VISIT_VIEW_UNIT = "visit.view_unit"
+    VISIT_VIEW = "visit.view"
+    VISIT_SCORE = "visit.score"
+    VISIT_SIGN = "visit.sign"
+    VISIT_AMEND = "visit.amend"
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ SCORING = (Phase.TRAINING, Phase.BRIEFING)  # the assessment's sources are score
 # Roles that belong to one campaign (and a unit of it). A reviewer's or an inspector's reach is the
 # units assigned to them, which their use cases check.
 CAMPAIGN_ROLES = frozenset({Role.UNIT, Role.SEAT})
+INSPECTING = SCORING  # 实地考察 is scored when every source is
 
 RULES: dict[Action, Rule] = {
     Action.CAMPAIGN_CREATE: _rule(OFFICE),
@@ -158,6 +168,13 @@ RULES: dict[Action, Rule] = {
     Action.SHEET_SCORE: _rule(REVIEWER, phases=SCORING),
     Action.DIVERGENCE_RESOLVE: _rule(OFFICE, phases=SCORING),
     Action.SOURCE_CLOSE: _rule(OFFICE, phases=SCORING),
+    Action.VISIT_MANAGE: _rule(OFFICE, phases=(*BEFORE_BRIEFING, Phase.BRIEFING)),
+    Action.VISIT_BOARD: _rule(OFFICE),
+    Action.VISIT_VIEW_UNIT: _rule(OFFICE, UNIT, own_unit=True),
+    Action.VISIT_VIEW: _rule(OFFICE, Role.INSPECTOR),
+    Action.VISIT_SCORE: _rule(Role.INSPECTOR, phases=INSPECTING),
+    Action.VISIT_SIGN: _rule(Role.INSPECTOR, phases=INSPECTING),
+    Action.VISIT_AMEND: _rule(OFFICE, phases=INSPECTING),
 }
 
 # After 审定表彰 a campaign is a closed record: every write to it is refused (409), reads stay open.

@@ -30,7 +30,7 @@ from tests import factories
 from tests.assessment_trees import small_data
 from tests.factories import bearer
 
-ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER = (
+ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER, INSPECTOR = (
     "anonymous",
     "office",
     "unit",
@@ -40,12 +40,13 @@ ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVI
     "disabled",
     "reviewer",  # a 材料审核 reviewer assigned to 甲
     "other_reviewer",  # a reviewer assigned to no unit
+    "inspector",  # the leader of a visit to 甲 (实地考察)
 )
-ACTORS = (ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER)
+ACTORS = (ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, DISABLED, REVIEWER, OTHER_REVIEWER, INSPECTOR)
 
 # Who may use a route. A disabled account is never allowed: its bearer token is refused at once
 # (401) and its browser session is gone, so it is anonymous to pages.
-EVERYONE = frozenset({ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER})
+EVERYONE = frozenset({ANON, OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER, INSPECTOR})
 PAGE_EVERYONE = EVERYONE | {DISABLED}  # pages: a dead session is just an anonymous visitor
 OFFICE_ONLY = frozenset({OFFICE})
 OFFICE_OR_SELF = frozenset({OFFICE, UNIT})
@@ -53,9 +54,11 @@ SELF_ONLY = frozenset({UNIT})
 MEMBERS = frozenset({OFFICE, UNIT, OTHER_UNIT})  # the office and every unit of the campaign
 UNITS = frozenset({UNIT, OTHER_UNIT})  # a unit acting on itself (HTML /unit/…)
 SEATS = frozenset({SEAT, OTHER_SEAT})
-SIGNED_IN = frozenset({OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER})
+SIGNED_IN = frozenset({OFFICE, UNIT, OTHER_UNIT, SEAT, OTHER_SEAT, REVIEWER, OTHER_REVIEWER, INSPECTOR})
 REVIEWERS = frozenset({REVIEWER, OTHER_REVIEWER})
 ASSIGNED = frozenset({REVIEWER})  # the reviewer of 甲 (``uid``)
+INSPECTORS = frozenset({INSPECTOR})  # an inspector on the visit
+VISIT_READERS = frozenset({OFFICE, INSPECTOR})
 
 MATRIX: dict[str, frozenset[str]] = {
     # --- public ------------------------------------------------------------------------------
@@ -292,10 +295,53 @@ MATRIX: dict[str, frozenset[str]] = {
     "assessment_office.decide": OFFICE_ONLY,
     "assessment_office.third": OFFICE_ONLY,
     "assessment_office.unit_sheets": OFFICE_ONLY,
-    "assessor.home": REVIEWERS,
+    "assessor.home": REVIEWERS | INSPECTORS,  # an inspector may look (its list of 材料审核 tasks is empty)
     "assessor.sheet": ASSIGNED,
     "assessor.save": ASSIGNED,
     "assessor.attachment": ASSIGNED,
+    # --- 实地考察 -------------------------------------------------------------------------------------
+    "api.create_visit": OFFICE_ONLY,
+    "api.list_visits": OFFICE_ONLY,
+    "api.unit_visits": OFFICE_OR_SELF,
+    "api.inspection_results": OFFICE_ONLY,
+    "api.list_teams": OFFICE_ONLY,
+    "api.create_team": OFFICE_ONLY,
+    "api.delete_team": OFFICE_ONLY,
+    "api.list_conflicts": OFFICE_ONLY,
+    "api.declare_conflict": OFFICE_ONLY,
+    "api.remove_conflict": OFFICE_ONLY,
+    "api.get_proposal": OFFICE_ONLY,
+    "api.accept_proposal": OFFICE_ONLY,
+    "api.my_visits": INSPECTORS,
+    "api.get_visit": VISIT_READERS,
+    "api.visit_leaves": VISIT_READERS,
+    "api.patch_visit": OFFICE_ONLY,
+    "api.cancel_visit": OFFICE_ONLY,
+    "api.get_my_sheet": INSPECTORS,
+    "api.put_my_sheet": INSPECTORS,
+    "api.team_sheets": VISIT_READERS,
+    "api.return_sheet": INSPECTORS,
+    "api.amend_sheet": OFFICE_ONLY,
+    "api.sign_visit": INSPECTORS,
+    "api.add_photo": INSPECTORS,
+    "api.get_photo": VISIT_READERS,
+    "api.get_thumbnail": VISIT_READERS,
+    "api.visit_pdf": VISIT_READERS,
+    "inspector.home": INSPECTORS,
+    "inspector.sheet": INSPECTORS,
+    "inspector.team": INSPECTORS,
+    "inspector.sign": INSPECTORS,
+    "inspector.return_sheet": INSPECTORS,
+    "inspector.token": INSPECTORS,
+    "inspector.service_worker": PAGE_EVERYONE,
+    "inspection_office.board": OFFICE_ONLY,
+    "inspection_office.create_visit": OFFICE_ONLY,
+    "inspection_office.create_team": OFFICE_ONLY,
+    "inspection_office.declare_conflict": OFFICE_ONLY,
+    "inspection_office.accept_proposal": OFFICE_ONLY,
+    "inspection_office.visit": OFFICE_ONLY,
+    "inspection_office.amend": OFFICE_ONLY,
+    "inspection_unit.visits_page": UNITS,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes
@@ -349,14 +395,23 @@ def build(phase: Phase) -> World:
         DISABLED: factories.office("gone"),
         REVIEWER: factories.reviewer("reviewer-a"),
         OTHER_REVIEWER: factories.reviewer("reviewer-x"),
+        INSPECTOR: factories.user("inspector", Role.INSPECTOR),
     }
     factories.indicators(campaign, small_data())
     factories.assignment(a, users[REVIEWER])
+    vid = factories.visit(a, users[INSPECTOR]).id
     tokens = {actor: factories.token(user) for actor, user in users.items()}
     tokens.update({SEAT: raw_a, OTHER_SEAT: raw_b})
     users[DISABLED].active = False
     db.session.commit()
-    ids = {"cid": campaign.id, "uid": a.id, "sid": seat_a.id, "user_id": users[UNIT].id, "token": raw_a}
+    ids = {
+        "cid": campaign.id,
+        "uid": a.id,
+        "sid": seat_a.id,
+        "user_id": users[UNIT].id,
+        "token": raw_a,
+        "vid": vid,
+    }
     return World(ids=ids, tokens=tokens, users=users)
 
 

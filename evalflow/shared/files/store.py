@@ -261,13 +261,15 @@ def download_name(stored: StoredFile) -> str:
     return clean_filename(stored.filename, kind) if kind else stored.filename
 
 
-def send_stored(stored: StoredFile) -> Response:
-    """The file as a download: ``Content-Disposition: attachment`` with the original (Chinese) name
-    (RFC 5987 ``filename*``), its recorded type, ``nosniff`` and no caching by shared proxies."""
+def send_stored(stored: StoredFile, *, inline: bool = False) -> Response:
+    """The file as a download: ``Content-Disposition: attachment`` (or ``inline`` to open it in the
+    browser) with the original (Chinese) name (RFC 5987 ``filename*``), its recorded type,
+    ``nosniff`` and no caching by shared proxies."""
     path = path_of(stored)
     if not path.is_file():
         raise NotFound(msg(N_("文件已不存在。")))
-    return _download(send_file(path, mimetype=stored.content_type, max_age=0), download_name(stored))
+    response = send_file(path, mimetype=stored.content_type, max_age=0)
+    return _download(response, download_name(stored), inline=inline)
 
 
 def send_pdf(data: bytes, filename: str, *, inline: bool = False) -> Response:

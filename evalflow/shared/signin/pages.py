@@ -37,7 +37,7 @@ HOMES = {
     Role.OFFICE: "office.dashboard",
     Role.UNIT: "unit.home",
     Role.REVIEWER: "assessor.home",
-    Role.INSPECTOR: "assessor.home",
+    Role.INSPECTOR: "inspector.home",
 }
 
 
