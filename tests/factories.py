@@ -25,7 +25,8 @@ from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScor
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.rules import Method
 from evalflow.assessment.tree_rows import indicator_ids, write_tree
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
+from evalflow.briefing.models import Ballot, Presentation
+from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
 from evalflow.inspection.models import Visit, VisitMember
 from evalflow.intake.models import Application, ApplicationStatus, ApplicationVersion, VetoIncident
@@ -144,7 +145,7 @@ def attendance(of: Unit, status: AttendanceStatus = AttendanceStatus.ATTENDED, n
     return made
 
 
-def presentation(of: Unit, status: PresentationStatus = PresentationStatus.PENDING) -> Presentation:
+def presentation(of: Unit, status: PresentationState = PresentationState.PENDING) -> Presentation:
     """*of*'s presentation at the briefing (``CLOSED``: presented, scoring over)."""
     made = Presentation(campaign_id=of.campaign_id, unit_id=of.id, status=status)
     db.session.add(made)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from evalflow.briefing.models import PresentationStatus
-from evalflow.briefing.rules import BallotSource
+from evalflow.briefing.rules import BallotSource, PresentationState
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.access import Role
@@ -87,7 +86,7 @@ def build(
 def present_all(world: TallyWorld) -> None:
     """Every unit of the tally has presented and its scoring is closed: the briefing is done."""
     for unit in world.units:
-        factories.presentation(unit, PresentationStatus.CLOSED)
+        factories.presentation(unit, PresentationState.CLOSED)
 
 
 def set_phase(campaign: Campaign, phase: Phase) -> None:

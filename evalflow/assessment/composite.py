@@ -50,7 +50,7 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class Decision:
+class OfficeDecision:
     """The office's points for a divergent leaf, with its written reason."""
 
     points: Decimal
@@ -70,7 +70,7 @@ class UnitInput:
     marks: Mapping[str, Sequence[Mark]] = field(default_factory=dict)
     tally_score: Fraction | None = None
     satisfied_rate: Fraction | None = None
-    decisions: Mapping[str, Decision] = field(default_factory=dict)
+    decisions: Mapping[str, OfficeDecision] = field(default_factory=dict)
     vetoed: bool = False
     closed: frozenset[Method] = frozenset()
 
@@ -103,7 +103,7 @@ class LeafResult:
     basis: Basis
     marks: tuple[Mark, ...] = ()
     factor: Fraction | None = None  # the tally score or the 满意率 the value was made from
-    decision: Decision | None = None
+    decision: OfficeDecision | None = None
     gap: Gap | None = None
 
     @property

@@ -62,11 +62,11 @@ def _decision_rows(campaign_id: int) -> dict[tuple[int, str], tuple[DivergenceDe
     return {(row.unit_id, code): (row, by or "") for row, code, by in db.session.execute(stmt)}
 
 
-def decisions_of(campaign_id: int) -> dict[int, dict[str, composite.Decision]]:
+def decisions_of(campaign_id: int) -> dict[int, dict[str, composite.OfficeDecision]]:
     """The office's decisions, per unit and leaf code (the composite's input)."""
-    out: dict[int, dict[str, composite.Decision]] = {}
+    out: dict[int, dict[str, composite.OfficeDecision]] = {}
     for (unit_id, code), (row, by) in _decision_rows(campaign_id).items():
-        out.setdefault(unit_id, {})[code] = composite.Decision(plain(row.points), row.reason, by)
+        out.setdefault(unit_id, {})[code] = composite.OfficeDecision(plain(row.points), row.reason, by)
     return out
 
 
@@ -194,7 +194,7 @@ def request_third(actor: Actor, campaign: Campaign, unit_id: int, code: str, rev
     their submitted sheet resolves the leaf. 409 when the leaf is already resolved or awaits one,
     or when that reviewer already reviews the unit, works for it or declared a conflict with it."""
     flag = _flag(actor, campaign, unit_id, code)
-    if flag.found.status is not review.Status.OPEN or flag.third is not None:
+    if flag.found.status is not review.DivergenceStatus.OPEN or flag.third is not None:
         raise Conflict(msg(N_("该分歧已处理或已请第三位评审。")), code="conflict")
     user = reviewer_account(reviewer_id)
     others = {

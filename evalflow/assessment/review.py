@@ -179,7 +179,7 @@ def loads(plan: Mapping[int, Sequence[int]]) -> dict[int, int]:
     return out
 
 
-class Status(enum.StrEnum):
+class DivergenceStatus(enum.StrEnum):
     OPEN = "open"  # waiting for a third sheet or the office's decision
     THIRD_SHEET = "third_sheet"  # resolved: a third reviewer submitted
     DECIDED = "decided"  # resolved: the office decided, with a reason
@@ -192,7 +192,7 @@ class Divergence:
     high: Decimal
     allowed: Fraction  # the gap in points: the leaf's points × gap_percent ÷ 100
     sheets: int
-    status: Status
+    status: DivergenceStatus
 
     @property
     def spread(self) -> Decimal:
@@ -221,15 +221,15 @@ def divergences(
         if Fraction(high - low) <= allowed:
             continue
         if item.code in resolved:
-            status = Status.DECIDED
+            status = DivergenceStatus.DECIDED
         elif len(points) >= 3:
-            status = Status.THIRD_SHEET
+            status = DivergenceStatus.THIRD_SHEET
         else:
-            status = Status.OPEN
+            status = DivergenceStatus.OPEN
         out.append(Divergence(item.code, low, high, allowed, len(points), status))
     return out
 
 
 def open_codes(found: Iterable[Divergence]) -> set[str]:
     """The codes still waiting for a third sheet or a decision (they keep their source incomplete)."""
-    return {d.code for d in found if d.status is Status.OPEN}
+    return {d.code for d in found if d.status is DivergenceStatus.OPEN}

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from evalflow.briefing import rules
-from evalflow.briefing.models import Ballot, BriefingDraw, Presentation, PresentationStatus
+from evalflow.briefing.models import Ballot, BriefingDraw, Presentation
 from evalflow.briefing.rules import PresentationState
 from evalflow.briefing.seats import seats_per_unit
 from evalflow.extensions import db
@@ -30,7 +30,7 @@ from evalflow.shared.campaigns.service import CampaignFacts, facts, require
 from evalflow.shared.errors import Conflict, Forbidden, NotFound
 from evalflow.shared.messages import N_, msg
 
-OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
+OPEN, CLOSED, PENDING = PresentationState.OPEN, PresentationState.CLOSED, PresentationState.PENDING
 
 
 # --- reading the agenda ---------------------------------------------------------------------------

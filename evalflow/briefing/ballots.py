@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from evalflow.briefing import rules
 from evalflow.briefing.agenda import presentation_of
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
+from evalflow.briefing.models import Ballot, Presentation
 from evalflow.briefing.rules import BallotSource, PresentationState
 from evalflow.database import DriverStatement
 from evalflow.extensions import db
@@ -32,7 +32,7 @@ from evalflow.shared.errors import Conflict
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.phases import Phase
 
-OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
+OPEN, CLOSED, PENDING = PresentationState.OPEN, PresentationState.CLOSED, PresentationState.PENDING
 
 
 # --- ballots --------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.briefing.agenda import close_expired
-from evalflow.briefing.models import Presentation, PresentationStatus
+from evalflow.briefing.models import Presentation
+from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
 from evalflow.intake.door import accepted_units, accepted_without
 from evalflow.shared import clock
@@ -22,12 +23,12 @@ def briefing_facts(campaign: Campaign) -> dict[str, Any]:
     open_names = db.session.scalars(
         sa.select(Unit.name)
         .join(Presentation, Presentation.unit_id == Unit.id)
-        .where(Unit.campaign_id == campaign.id, Presentation.status == PresentationStatus.OPEN)
+        .where(Unit.campaign_id == campaign.id, Presentation.status == PresentationState.OPEN)
         # a countdown that ran out closed scoring, whether or not anyone clicked
         .where(sa.or_(Presentation.closes_at.is_(None), Presentation.closes_at > clock.now()))
     )
     unpresented = accepted_without(
-        campaign.id, Presentation, Presentation.status != PresentationStatus.PENDING
+        campaign.id, Presentation, Presentation.status != PresentationState.PENDING
     )
     return {"unpresented_units": unpresented, "open_presentations": tuple(open_names)}
 

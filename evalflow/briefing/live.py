@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.briefing.agenda import AgendaItem, presentation_rows, state_of
-from evalflow.briefing.models import Ballot, PresentationStatus
+from evalflow.briefing.models import Ballot
 from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
 from evalflow.shared import clock
@@ -26,7 +26,7 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.campaigns.service import require
 from evalflow.shared.phases import Phase
 
-OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
+OPEN, CLOSED, PENDING = PresentationState.OPEN, PresentationState.CLOSED, PresentationState.PENDING
 
 
 # --- live counts ----------------------------------------------------------------------------------

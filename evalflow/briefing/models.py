@@ -4,21 +4,14 @@ The delegates' seats are :class:`evalflow.shared.campaigns.models.Seat` (every p
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from evalflow.briefing.rules import BallotSource
+from evalflow.briefing.rules import BallotSource, PresentationState
 from evalflow.extensions import db
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
-
-
-class PresentationStatus(enum.StrEnum):
-    PENDING = "pending"
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class Presentation(db.Model):
@@ -29,8 +22,8 @@ class Presentation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), unique=True)
-    status: Mapped[PresentationStatus] = mapped_column(
-        str_enum(PresentationStatus, "presentation_status"), default=PresentationStatus.PENDING
+    status: Mapped[PresentationState] = mapped_column(
+        str_enum(PresentationState, "presentation_status"), default=PresentationState.PENDING
     )
     # Place in the agenda (1 = first); set by hand or drawn by lot, fixed once one has opened.
     position: Mapped[int | None] = mapped_column()

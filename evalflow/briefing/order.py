@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from evalflow.briefing import rules
 from evalflow.briefing.agenda import AgendaItem, agenda_items, presentation_rows, write_order
-from evalflow.briefing.models import BriefingDraw, Presentation, PresentationStatus
+from evalflow.briefing.models import BriefingDraw, Presentation
+from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -20,7 +21,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict
 from evalflow.shared.messages import N_, msg
 
-OPEN, CLOSED, PENDING = PresentationStatus.OPEN, PresentationStatus.CLOSED, PresentationStatus.PENDING
+OPEN, CLOSED, PENDING = PresentationState.OPEN, PresentationState.CLOSED, PresentationState.PENDING
 
 
 # --- the order ------------------------------------------------------------------------------------

@@ -97,9 +97,23 @@ def parse_order(value: object, unit_ids: Iterable[int]) -> list[int]:
 
 
 class PresentationState(enum.StrEnum):
+    """A presentation's scoring: not yet opened, open to ballots, closed. The one enum the table's
+    ``status`` column, the use cases, the pages and the API schemas use."""
+
     PENDING = "pending"
     OPEN = "open"
     CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return PRESENTATION_STATE_LABELS[self]
+
+
+PRESENTATION_STATE_LABELS: dict[PresentationState, str] = {
+    PresentationState.PENDING: N_("待汇报"),
+    PresentationState.OPEN: N_("评分中"),
+    PresentationState.CLOSED: N_("已结束"),
+}
 
 
 def effective_state(status: str, closes_at: datetime | None, now: datetime) -> PresentationState:

@@ -13,7 +13,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from evalflow.briefing.models import Presentation, PresentationStatus
+from evalflow.briefing.models import Presentation
+from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.notice import objections
@@ -77,7 +78,7 @@ def _to_review(office: Actor, campaign: Campaign, units: list[Unit]) -> None:
     db.session.execute(
         sa.update(Presentation)
         .where(Presentation.campaign_id == campaign.id)
-        .values(status=PresentationStatus.CLOSED, opened_at=now, closed_at=now)
+        .values(status=PresentationState.CLOSED, opened_at=now, closed_at=now)
     )
     phases.advance_phase(office, campaign, Phase.REVIEW, "演示数据")
 

@@ -15,8 +15,8 @@ import random
 import sqlalchemy as sa
 
 from evalflow.briefing import seats
-from evalflow.briefing.models import Ballot, Presentation, PresentationStatus
-from evalflow.briefing.rules import BallotSource
+from evalflow.briefing.models import Ballot, Presentation
+from evalflow.briefing.rules import BallotSource, PresentationState
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared import clock
@@ -108,7 +108,7 @@ def _close_presentations(campaign: Campaign) -> None:
     db.session.execute(
         sa.update(Presentation)
         .where(Presentation.campaign_id == campaign.id)
-        .values(status=PresentationStatus.CLOSED, opened_at=clock.now(), closed_at=clock.now())
+        .values(status=PresentationState.CLOSED, opened_at=clock.now(), closed_at=clock.now())
     )
 
 

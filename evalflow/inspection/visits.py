@@ -24,7 +24,7 @@ from evalflow.inspection import rules
 from evalflow.inspection.models import InspectionConflict, InspectionTeam, Visit, VisitMember
 from evalflow.inspection.rules import ConflictKind, VisitFacts
 from evalflow.shared import clock
-from evalflow.shared.access import Action, Actor, Decision, Role, decide
+from evalflow.shared.access import Action, Actor, Permission, Role, decide
 from evalflow.shared.accounts.models import User
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign, Unit
@@ -59,9 +59,9 @@ def open_visit(actor: Actor, vid: int, action: Action) -> Seen:
     campaign = db.session.get(Campaign, visit.campaign_id)
     assert campaign is not None
     decision = decide(actor, action, phase=campaign.phase)
-    if decision is Decision.FORBIDDEN:
+    if decision is Permission.FORBIDDEN:
         raise Forbidden()
-    if decision is Decision.WRONG_PHASE:
+    if decision is Permission.WRONG_PHASE:
         raise WrongPhase(
             msg(N_("评选活动当前处于“%(phase)s”阶段,不能执行此操作。"), phase=msg(campaign.phase.label))
         )

@@ -8,7 +8,7 @@ from flask import Response
 from evalflow.intake import applications as intake
 from evalflow.intake import veto
 from evalflow.intake.models import Application
-from evalflow.intake.rules import Status, outline
+from evalflow.intake.rules import ApplicationStatus, outline
 from evalflow.intake.schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -35,7 +35,7 @@ def application_out(unit: Unit, application: Application | None, campaign: Campa
     text = application.report_text if application else ""
     return ApplicationOut(
         unit_id=unit.id,
-        status=application.status if application else Status.DRAFT,
+        status=application.status if application else ApplicationStatus.DRAFT,
         report_title=application.report_title if application else "",
         report_text=text,
         attachments=[FileOut.model_validate(f) for f in intake.attachments(application)],
@@ -229,7 +229,7 @@ def review_queue(cid: int, query: QueueQuery) -> QueueOut:
             "unit_id": unit.id,
             "name": unit.name,
             "category": unit.category,
-            "status": application.status if application else Status.DRAFT,
+            "status": application.status if application else ApplicationStatus.DRAFT,
             "report_title": application.report_title if application else "",
             "submitted_at": application.submitted_at if application else None,
             "vetoed": unit.id in vetoed,

@@ -17,7 +17,7 @@ from flask import current_app
 from evalflow.extensions import db
 from evalflow.intake import rules, veto, wordtext
 from evalflow.intake.models import Application, ApplicationVersion
-from evalflow.intake.rules import Status
+from evalflow.intake.rules import ApplicationStatus
 from evalflow.intake.units import get_unit
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -82,7 +82,9 @@ def _editable(actor: Actor, campaign: Campaign, unit_id: int) -> tuple[Unit, App
     return unit, application
 
 
-def _set_status(application: Application, expected: set[Status], target: Status, **values: Any) -> None:
+def _set_status(
+    application: Application, expected: set[ApplicationStatus], target: ApplicationStatus, **values: Any
+) -> None:
     """Compare-and-set the status; 409 when another request changed it first."""
     result = db.session.execute(
         sa.update(Application)
@@ -219,7 +221,7 @@ def submit(actor: Actor, campaign: Campaign, unit_id: int) -> Application:
             code="deadline_passed",
         )
     previous = application.status
-    _set_status(application, rules.EDITABLE, Status.SUBMITTED, submitted_at=clock.now())
+    _set_status(application, rules.EDITABLE, ApplicationStatus.SUBMITTED, submitted_at=clock.now())
     number = _next_version(application)
     db.session.add(
         ApplicationVersion(
@@ -258,9 +260,11 @@ def review(actor: Actor, campaign: Campaign, unit_id: int, decision: object, com
     if comment is not None and not isinstance(comment, str):
         raise InvalidInput(fields={"comment": [msg(N_("意见须为文字。"))]})
     target = rules.review_target(application.status, rules.parse_decision(decision), text)
-    if target is Status.ACCEPTED and unit.id in veto.vetoed_unit_ids(campaign.id):
+    if target is ApplicationStatus.ACCEPTED and unit.id in veto.vetoed_unit_ids(campaign.id):
         raise Conflict(msg(N_("该单位有一票否决事项,不能通过审核。")), code="vetoed")
-    _set_status(application, {Status.SUBMITTED}, target, review_comment=text, reviewed_at=clock.now())
+    _set_status(
+        application, {ApplicationStatus.SUBMITTED}, target, review_comment=text, reviewed_at=clock.now()
+    )
     audit.record(
         actor, "application.review", campaign_id=campaign.id, subject=("application", application.id),
         from_state="submitted", to_state=target.value, reason=text,
@@ -272,7 +276,7 @@ def review(actor: Actor, campaign: Campaign, unit_id: int, decision: object, com
 
 
 def queue(
-    actor: Actor, campaign: Campaign, status: Status | None = None
+    actor: Actor, campaign: Campaign, status: ApplicationStatus | None = None
 ) -> list[tuple[Unit, Application | None]]:
     """Every approved unit with its application (optionally only those in *status*), oldest first."""
     require(actor, Action.UNIT_MANAGE, campaign)
@@ -294,7 +298,7 @@ def status_counts(campaign: Campaign) -> dict[str, int]:
         .where(Unit.campaign_id == campaign.id, Unit.approved.is_(True))
         .group_by(Application.status)
     )
-    counts = {s.value: 0 for s in Status}
+    counts = {s.value: 0 for s in ApplicationStatus}
     counts.update({str(getattr(s, "value", s)): n for s, n in db.session.execute(stmt)})
     return counts
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from evalflow.extensions import db
-from evalflow.intake.rules import Status as ApplicationStatus
+from evalflow.intake.rules import ApplicationStatus
 from evalflow.shared.campaigns.models import Unit
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
 

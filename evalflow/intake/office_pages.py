@@ -21,7 +21,7 @@ from evalflow.intake.forms import (
     VetoForm,
     VetoWithdrawForm,
 )
-from evalflow.intake.rules import STATUS_LABELS, Status, outline
+from evalflow.intake.rules import STATUS_LABELS, ApplicationStatus, outline
 from evalflow.intake.schemas import QueueQuery
 from evalflow.intake.unit_pages import upload_limits
 from evalflow.intake.units import ImportRefused
@@ -79,7 +79,7 @@ def _units_page(campaign: Campaign, form: UnitForm | None = None, **extra: Any) 
         form=form or UnitForm(),
         file_form=FileForm(),
         labels=STATUS_LABELS,
-        Status=Status,
+        ApplicationStatus=ApplicationStatus,
         **upload_limits(),
         **extra,
     )
@@ -189,7 +189,7 @@ def review_queue(cid: int) -> str:
         counts=intake.status_counts(campaign),
         current=status,
         labels=STATUS_LABELS,
-        Status=Status,
+        ApplicationStatus=ApplicationStatus,
         vetoed=veto.vetoed_unit_ids(campaign.id),
         deadline_form=DeadlineForm(deadline=campaign.intake_deadline),
     )
@@ -200,7 +200,7 @@ def review_queue(cid: int) -> str:
 def application(cid: int, uid: int, review_form: ReviewForm | None = None) -> str:
     campaign = _campaign(cid)
     unit, item = intake.view_application(current_actor(), campaign, uid)
-    status = Status(item.status) if item else Status.DRAFT
+    status = ApplicationStatus(item.status) if item else ApplicationStatus.DRAFT
     veto_form = VetoForm()
     veto_form.kind.choices = [SelectChoice(t) for t in veto.veto_types()]
     return render_template(

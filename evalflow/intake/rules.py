@@ -43,7 +43,7 @@ DEFAULT_VETO_TYPES: tuple[str, ...] = (
 )
 
 
-class Status(enum.StrEnum):
+class ApplicationStatus(enum.StrEnum):
     """The application's states: the one enum models (``ApplicationStatus`` is this class, its values
     the column's CHECK list), services, views and API schemas use."""
 
@@ -54,56 +54,85 @@ class Status(enum.StrEnum):
     REJECTED = "rejected"
 
 
-STATUS_LABELS: dict[Status, str] = {
-    Status.DRAFT: N_("草稿"),
-    Status.SUBMITTED: N_("已提交待审核"),
-    Status.ACCEPTED: N_("审核通过"),
-    Status.RETURNED: N_("退回修改"),
-    Status.REJECTED: N_("不予通过"),
+STATUS_LABELS: dict[ApplicationStatus, str] = {
+    ApplicationStatus.DRAFT: N_("草稿"),
+    ApplicationStatus.SUBMITTED: N_("已提交待审核"),
+    ApplicationStatus.ACCEPTED: N_("审核通过"),
+    ApplicationStatus.RETURNED: N_("退回修改"),
+    ApplicationStatus.REJECTED: N_("不予通过"),
 }
 
-EDITABLE: frozenset[Status] = frozenset({Status.DRAFT, Status.RETURNED})
+
+class RegistrationState(enum.StrEnum):
+    """A self-registered unit's login: waiting for the office, approved (active), or declined (the
+    unit and its login are removed, so only the decision and the audit log name this state)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+    @property
+    def label(self) -> str:
+        return REGISTRATION_LABELS[self]
 
 
-class Decision(enum.StrEnum):
+REGISTRATION_LABELS: dict[RegistrationState, str] = {
+    RegistrationState.PENDING: N_("待审批"),
+    RegistrationState.APPROVED: N_("已批准"),
+    RegistrationState.DECLINED: N_("未批准"),
+}
+
+
+def registration_state(approved: bool) -> RegistrationState:
+    """The state of a unit that still exists: approved, or waiting for the office."""
+    return RegistrationState.APPROVED if approved else RegistrationState.PENDING
+
+
+EDITABLE: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})
+
+
+class ReviewDecision(enum.StrEnum):
     ACCEPT = "accept"
     RETURN = "return"
     REJECT = "reject"
 
 
-DECISION_TARGET: dict[Decision, Status] = {
-    Decision.ACCEPT: Status.ACCEPTED,
-    Decision.RETURN: Status.RETURNED,
-    Decision.REJECT: Status.REJECTED,
+DECISION_TARGET: dict[ReviewDecision, ApplicationStatus] = {
+    ReviewDecision.ACCEPT: ApplicationStatus.ACCEPTED,
+    ReviewDecision.RETURN: ApplicationStatus.RETURNED,
+    ReviewDecision.REJECT: ApplicationStatus.REJECTED,
 }
 
 
 def require_editable(status: str) -> None:
     """Raise 409 unless the unit may still change its application (draft, or returned to it)."""
-    if Status(status) not in EDITABLE:
+    if ApplicationStatus(status) not in EDITABLE:
         raise Conflict(
-            msg(N_("申报材料当前状态为“%(status)s”,不能修改。"), status=msg(STATUS_LABELS[Status(status)])),
+            msg(
+                N_("申报材料当前状态为“%(status)s”,不能修改。"),
+                status=msg(STATUS_LABELS[ApplicationStatus(status)]),
+            ),
             code="not_editable",
         )
 
 
-def parse_decision(value: object) -> Decision:
+def parse_decision(value: object) -> ReviewDecision:
     try:
-        return Decision(str(value))
+        return ReviewDecision(str(value))
     except ValueError:
         raise InvalidInput(
             fields={"decision": [msg(N_("审核结论须为 accept、return 或 reject。"))]}
         ) from None
 
 
-def review_target(status: str, decision: Decision, comment: str) -> Status:
+def review_target(status: str, decision: ReviewDecision, comment: str) -> ApplicationStatus:
     """The status a review moves a *status* application to; only submitted ones can be reviewed.
 
     Returning and rejecting need a comment: the unit must learn what to change or why.
     """
-    if Status(status) is not Status.SUBMITTED:
+    if ApplicationStatus(status) is not ApplicationStatus.SUBMITTED:
         raise Conflict(msg(N_("只能审核已提交的申报材料。")), code="not_submitted")
-    if decision is not Decision.ACCEPT and not comment.strip():
+    if decision is not ReviewDecision.ACCEPT and not comment.strip():
         raise InvalidInput(fields={"comment": [msg(N_("退回或不予通过时须填写意见。"))]})
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(fields={"comment": [msg(N_("意见最多 %(max)d 个字。"), max=MAX_COMMENT)]})

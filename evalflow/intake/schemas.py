@@ -8,7 +8,14 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from evalflow.intake.rules import MAX_COMMENT, MAX_REPORT, MAX_TITLE, Decision, Status, TitleAction
+from evalflow.intake.rules import (
+    MAX_COMMENT,
+    MAX_REPORT,
+    MAX_TITLE,
+    ApplicationStatus,
+    ReviewDecision,
+    TitleAction,
+)
 from evalflow.shared.api.file_schemas import FileOut
 from evalflow.shared.api.schemas import Day, Input, Output, Query, Timestamp, text
 from evalflow.shared.bounds import MAX_ID
@@ -21,7 +28,7 @@ class ApplicationIn(Input):
 
 
 class ReviewIn(Input):
-    decision: Decision
+    decision: ReviewDecision
     comment: text(MAX_COMMENT, required=False) | None = Field(  # type: ignore[valid-type]
         None, description="required to return or reject"
     )
@@ -35,7 +42,7 @@ class DeadlineIn(Input):
 class QueueQuery(Query):
     """Filters of the review queue (API and HTML page alike)."""
 
-    status: Status | None = None
+    status: ApplicationStatus | None = None
 
 
 class DiffQuery(Query):
@@ -53,7 +60,7 @@ class Heading(Output):
 
 class ApplicationOut(Output):
     unit_id: int
-    status: Status
+    status: ApplicationStatus
     report_title: str
     report_text: str
     attachments: list[FileOut]
@@ -107,7 +114,7 @@ class QueueItem(Output):
     unit_id: int
     name: str
     category: str
-    status: Status
+    status: ApplicationStatus
     report_title: str
     submitted_at: Timestamp | None
     vetoed: bool

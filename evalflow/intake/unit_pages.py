@@ -17,7 +17,7 @@ from evalflow.extensions import db, limiter
 from evalflow.intake import applications as intake
 from evalflow.intake import units
 from evalflow.intake.forms import ApplicationForm, FileForm, RegistrationForm
-from evalflow.intake.rules import EDITABLE, MAX_REPORT, STATUS_LABELS, Status, outline
+from evalflow.intake.rules import EDITABLE, MAX_REPORT, STATUS_LABELS, ApplicationStatus, outline
 from evalflow.shared.access import Action, can
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.errors import DomainError
@@ -57,7 +57,7 @@ def upload_limits() -> dict[str, int]:
 def home() -> str:
     unit, campaign = _mine()
     application = intake.peek_application(unit)
-    status = Status(application.status) if application else Status.DRAFT
+    status = ApplicationStatus(application.status) if application else ApplicationStatus.DRAFT
     form = ApplicationForm(obj=application) if application else ApplicationForm()
     text = application.report_text if application else ""
     return render_template(

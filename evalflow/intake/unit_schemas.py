@@ -6,7 +6,14 @@ from typing import Literal
 
 from pydantic import Field, model_serializer
 
-from evalflow.intake.rules import MAX_CATEGORY, MAX_CONTACT, MAX_PHONE, MAX_UNIT_NAME, Status
+from evalflow.intake.rules import (
+    MAX_CATEGORY,
+    MAX_CONTACT,
+    MAX_PHONE,
+    MAX_UNIT_NAME,
+    ApplicationStatus,
+    RegistrationState,
+)
 from evalflow.shared.accounts.rules import MAX_PASSWORD, MAX_USERNAME
 from evalflow.shared.api.schemas import Input, Output, line
 
@@ -46,8 +53,8 @@ class NewUnitOut(UnitFields):
 
 class UnitOut(UnitFields):
     username: str | None
-    registration: Literal["approved", "pending"]
-    application_status: Status
+    registration: Literal[RegistrationState.APPROVED, RegistrationState.PENDING]
+    application_status: ApplicationStatus
     vetoed: bool | None = Field(None, description="office only")
 
     @model_serializer(mode="wrap")
@@ -78,9 +85,9 @@ class PasswordOut(Output):
 class RegistrationOut(Output):
     id: int
     name: str
-    registration: Literal["pending"]
+    registration: Literal[RegistrationState.PENDING]
 
 
 class RegistrationDecisionOut(Output):
     id: int
-    registration: Literal["approved", "declined"]
+    registration: Literal[RegistrationState.APPROVED, RegistrationState.DECLINED]

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application
-from evalflow.intake.rules import clean_unit
+from evalflow.intake.rules import RegistrationState, clean_unit
 from evalflow.shared.access import Action, Actor, Role
 from evalflow.shared.accounts import service as accounts
 from evalflow.shared.accounts.models import User
@@ -162,10 +162,10 @@ def decide_registration(actor: Actor, campaign: Campaign, unit: Unit, approve: b
     if unit.approved:
         raise Conflict(msg(N_("该单位不是待审批的注册申请。")), code="not_pending")
     user = login_of(unit)
-    state = "approved" if approve else "declined"
+    state = RegistrationState.APPROVED if approve else RegistrationState.DECLINED
     audit.record(
-        actor, f"unit.registration_{state}", campaign_id=campaign.id, subject=("unit", unit.id),
-        from_state="pending", to_state=state, data={"name": unit.name},
+        actor, f"unit.registration_{state.value}", campaign_id=campaign.id, subject=("unit", unit.id),
+        from_state=RegistrationState.PENDING.value, to_state=state.value, data={"name": unit.name},
     )  # fmt: skip
     if approve:
         unit.approved = True

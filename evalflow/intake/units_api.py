@@ -6,6 +6,7 @@ from __future__ import annotations
 from evalflow.extensions import db, limiter
 from evalflow.intake import applications as intake
 from evalflow.intake import units, veto
+from evalflow.intake.rules import RegistrationState, registration_state
 from evalflow.intake.unit_schemas import (
     ImportOut,
     NewUnitOut,
@@ -33,7 +34,7 @@ def unit_out(unit: Unit, vetoed: set[int] | None) -> UnitOut:
     return UnitOut(
         **UnitFields.model_validate(unit).model_dump(),
         username=login.username if login else None,
-        registration="approved" if unit.approved else "pending",
+        registration=registration_state(unit.approved),
         application_status=application.status if application else "draft",
         vetoed=unit.id in vetoed if vetoed is not None else None,
     )
@@ -145,7 +146,7 @@ def register(cid: int, body: RegistrationIn) -> RegistrationOut:
     if campaign is None:
         raise NotFound(msg(N_("评选活动不存在。")))
     unit = units.register(campaign, body.model_dump())
-    return RegistrationOut(id=unit.id, name=unit.name, registration="pending")
+    return RegistrationOut(id=unit.id, name=unit.name, registration=RegistrationState.PENDING)
 
 
 @route(
@@ -159,4 +160,6 @@ def register(cid: int, body: RegistrationIn) -> RegistrationOut:
 def decide_registration(cid: int, uid: int, body: RegistrationDecisionIn) -> RegistrationDecisionOut:
     campaign = campaign_of(cid)
     units.decide_registration(actor(), campaign, units.get_unit(campaign, uid), body.approve)
-    return RegistrationDecisionOut(id=uid, registration="approved" if body.approve else "declined")
+    return RegistrationDecisionOut(
+        id=uid, registration=RegistrationState.APPROVED if body.approve else RegistrationState.DECLINED
+    )

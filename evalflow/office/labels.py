@@ -108,13 +108,15 @@ def audit_action(code: str) -> str:
 
 def _state_labels(action: str) -> dict[str, str]:
     """The words for the states an audited action moves between, chosen by what it acts on."""
-    from evalflow.intake.rules import STATUS_LABELS
+    from evalflow.intake.rules import REGISTRATION_LABELS, STATUS_LABELS
     from evalflow.training.rules import AttendanceStatus
 
     if action == "campaign.transition":
         return {phase.value: phase.label for phase in Phase}
     if action.startswith("application."):
         return {status.value: label for status, label in STATUS_LABELS.items()}
+    if action.startswith("unit.registration_"):
+        return {state.value: label for state, label in REGISTRATION_LABELS.items()}
     if action.startswith("attendance."):
         return {status.value: status.label for status in AttendanceStatus}
     return {}

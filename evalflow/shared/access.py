@@ -2,7 +2,7 @@
 
 A rule names the roles that may perform an action, the phases in which it is possible (``None``:
 any phase) and whether a unit or seat may only act on its own unit's things. :func:`decide` answers
-with a :class:`Decision` that distinguishes "not yours" (403/404) from "not now" (409).
+with a :class:`Permission` that distinguishes "not yours" (403/404) from "not now" (409).
 """
 
 from __future__ import annotations
@@ -186,13 +186,13 @@ def read_only(phase: Phase | None) -> bool:
     return phase in READ_ONLY_PHASES
 
 
-class Decision(enum.Enum):
+class Permission(enum.Enum):
     ALLOWED = "allowed"
     FORBIDDEN = "forbidden"  # this actor may never do this to this thing
     WRONG_PHASE = "wrong_phase"  # the actor may, but not in the current phase
 
     def __bool__(self) -> bool:
-        return self is Decision.ALLOWED
+        return self is Permission.ALLOWED
 
 
 def decide(
@@ -202,7 +202,7 @@ def decide(
     phase: Phase | None = None,
     campaign_id: int | None = None,
     unit_id: int | None = None,
-) -> Decision:
+) -> Permission:
     """Decide whether *actor* may perform *action* on a thing of *campaign_id* / *unit_id* in *phase*.
 
     Office staff act on every campaign. A unit or seat acts only inside its own campaign and, for
@@ -212,15 +212,15 @@ def decide(
     """
     rule = RULES[action]
     if actor.role not in rule.roles:
-        return Decision.FORBIDDEN
+        return Permission.FORBIDDEN
     if actor.role in CAMPAIGN_ROLES:  # the office and the public belong to no campaign, nor do reviewers
         if campaign_id is not None and actor.campaign_id != campaign_id:
-            return Decision.FORBIDDEN
+            return Permission.FORBIDDEN
         if rule.own_unit and unit_id is not None and actor.unit_id != unit_id:
-            return Decision.FORBIDDEN
+            return Permission.FORBIDDEN
     if rule.phases is not None and phase is not None and phase not in rule.phases:
-        return Decision.WRONG_PHASE
-    return Decision.ALLOWED
+        return Permission.WRONG_PHASE
+    return Permission.ALLOWED
 
 
 def can(actor: Actor, action: Action, **context: object) -> bool:

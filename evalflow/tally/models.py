@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evalflow.briefing.models import Ballot
 from evalflow.extensions import db
 from evalflow.shared.types import UTCDateTime, str_enum, utcnow
-from evalflow.tally.rules import Method
+from evalflow.tally.rules import TallyMethod
 
 
 class ProposalRule(enum.StrEnum):
@@ -30,7 +30,9 @@ class TallySettings(db.Model):
     campaign_id: Mapped[int] = mapped_column(
         sa.ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True
     )
-    method: Mapped[Method] = mapped_column(str_enum(Method, "tally_method"), default=Method.TRIMMED_MEAN)
+    method: Mapped[TallyMethod] = mapped_column(
+        str_enum(TallyMethod, "tally_method"), default=TallyMethod.TRIMMED_MEAN
+    )
     flat_min_ballots: Mapped[int] = mapped_column(default=5)
     reciprocity_margin: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2), default=Decimal(15))
     downgrade_margin: Mapped[Decimal] = mapped_column(sa.Numeric(7, 2), default=Decimal(15))
@@ -55,7 +57,7 @@ class TallySeal(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), unique=True)
     digest: Mapped[str] = mapped_column(sa.String(64))
     ballots: Mapped[int] = mapped_column()
-    method: Mapped[Method] = mapped_column(str_enum(Method, "tally_seal_method"))
+    method: Mapped[TallyMethod] = mapped_column(str_enum(TallyMethod, "tally_seal_method"))
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("length(digest) = 64", name="digest_length"),)

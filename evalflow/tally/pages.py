@@ -29,7 +29,7 @@ from evalflow.tally import service as tally
 from evalflow.tally import settings as tally_settings
 from evalflow.tally.bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from evalflow.tally.chart import Bar, bars, ticks
-from evalflow.tally.rules import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, Method, display
+from evalflow.tally.rules import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, TallyMethod, display
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -53,7 +53,7 @@ class ProposalForm(SafeForm):
 
 class SettingsForm(SafeForm):
     method = SelectField(
-        _l("计分方法"), choices=[SelectChoice(m.value, _l(METHOD_LABELS[m])) for m in Method]
+        _l("计分方法"), choices=[SelectChoice(m.value, _l(METHOD_LABELS[m])) for m in TallyMethod]
     )
     flat_min_ballots = IntegerField(_l("评分无区分:至少评了几个单位"), validators=[NumberRange(1, MAX_COUNT)])
     reciprocity_margin = DecimalField(

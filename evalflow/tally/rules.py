@@ -31,7 +31,7 @@ MAX_PROPOSAL_K = 1000
 MAX_SCORE_THRESHOLD = 1000  # the scale's points are at most 1000 (shared.campaigns.scale)
 
 
-class Method(enum.StrEnum):
+class TallyMethod(enum.StrEnum):
     TRIMMED_MEAN = "trimmed_mean"
     MEAN = "mean"
     MEDIAN = "median"
@@ -41,16 +41,16 @@ class Method(enum.StrEnum):
         return METHOD_LABELS[self]
 
 
-METHOD_LABELS: dict[Method, str] = {
-    Method.TRIMMED_MEAN: N_("去掉一个最高分和一个最低分后的平均分"),
-    Method.MEAN: N_("平均分"),
-    Method.MEDIAN: N_("中位数"),
+METHOD_LABELS: dict[TallyMethod, str] = {
+    TallyMethod.TRIMMED_MEAN: N_("去掉一个最高分和一个最低分后的平均分"),
+    TallyMethod.MEAN: N_("平均分"),
+    TallyMethod.MEDIAN: N_("中位数"),
 }
 
 
-def parse_method(value: object) -> Method:
+def parse_method(value: object) -> TallyMethod:
     try:
-        return Method(str(value))
+        return TallyMethod(str(value))
     except ValueError:
         raise InvalidInput(
             fields={"method": [msg(N_("计分方法须为 trimmed_mean、mean 或 median。"))]}
@@ -71,10 +71,12 @@ class Figures:
     trimmed_mean: Fraction | None
     median: Fraction | None
 
-    def score(self, method: Method) -> Fraction | None:
-        return {Method.TRIMMED_MEAN: self.trimmed_mean, Method.MEAN: self.mean, Method.MEDIAN: self.median}[
-            method
-        ]
+    def score(self, method: TallyMethod) -> Fraction | None:
+        return {
+            TallyMethod.TRIMMED_MEAN: self.trimmed_mean,
+            TallyMethod.MEAN: self.mean,
+            TallyMethod.MEDIAN: self.median,
+        }[method]
 
 
 @lru_cache(maxsize=128)
@@ -191,7 +193,7 @@ def compute(
     scale: Sequence[Grade],
     units: Iterable[UnitInfo],
     counts: Mapping[int, Mapping[str, int]],
-    method: Method = Method.TRIMMED_MEAN,
+    method: TallyMethod = TallyMethod.TRIMMED_MEAN,
 ) -> list[UnitResult]:
     """The ranked tally of *units* from their grade counts (``counts[unit_id][label]``)."""
     labels = [g.label for g in ordered(scale)]

@@ -10,7 +10,7 @@ from pydantic import Field
 from evalflow.shared.api.schemas import Id, Input, Output, Query, text
 from evalflow.tally.bias import MAX_COUNT, MAX_MARGIN
 from evalflow.tally.models import ProposalRule
-from evalflow.tally.rules import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, Method
+from evalflow.tally.rules import MAX_DEVIATION_REASON, MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, TallyMethod
 
 Number = float | None
 
@@ -47,7 +47,7 @@ class TallyQuery(Query):
 class SealOut(Output):
     digest: str
     ballots: int
-    method: Method
+    method: TallyMethod
     sealed_at: datetime
     intact: bool = Field(
         description="the current ballots still hash to the sealed digest; false: a ballot was changed, added "
@@ -58,7 +58,7 @@ class SealOut(Output):
 
 
 class TallyOut(Output):
-    method: Method
+    method: TallyMethod
     method_label: str
     units: list[UnitTallyOut]
     sealed: SealOut | None = Field(description="set once the briefing moved to review")
@@ -91,7 +91,7 @@ class ChecksOut(Output):
 
 
 class SettingsIn(Input):
-    method: Method | None = None
+    method: TallyMethod | None = None
     flat_min_ballots: int | None = Field(None, ge=1, le=MAX_COUNT)
     reciprocity_margin: int | float | None = Field(None, gt=0, le=MAX_MARGIN)
     downgrade_margin: int | float | None = Field(None, gt=0, le=MAX_MARGIN)
@@ -99,7 +99,7 @@ class SettingsIn(Input):
 
 
 class SettingsOut(Output):
-    method: Method
+    method: TallyMethod
     flat_min_ballots: int
     reciprocity_margin: float
     downgrade_margin: float

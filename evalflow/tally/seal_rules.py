@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from evalflow.shared.campaigns.scale import MAX_POINTS, Grade
 from evalflow.shared.files import csvfile
 from evalflow.shared.messages import N_, Message, msg
-from evalflow.tally.rules import Method, UnitInfo, compute, exact_text, unit_counts
+from evalflow.tally.rules import TallyMethod, UnitInfo, compute, exact_text, unit_counts
 
 FORMAT_VERSION = "1"
 SOURCES = ("online", "paper")
@@ -86,7 +86,7 @@ def digest_of(rows: Iterable[tuple[int, str, str, str]]) -> str:
 class ExportHeader:
     campaign_id: int
     title: str
-    method: Method
+    method: TallyMethod
     scale: tuple[Grade, ...]
     digest: str
     sealed_at: str  # ISO timestamp, or "" while the ballot set is still live
@@ -335,7 +335,7 @@ def _digest_problem(result: Verification, *, sealed: bool) -> Message:
 def _check_tally(meta: dict[str, list[object]], ballots: list[SealedBallot], result: Verification) -> None:
     scale = _scale(_first(meta, "scale"))
     try:
-        method = Method(str(_first(meta, "method", "")))
+        method = TallyMethod(str(_first(meta, "method", "")))
     except ValueError:
         result.problems.append(msg(N_("计分方法无法识别。")))
         return

@@ -53,7 +53,7 @@ SYSTEM = Actor(Role.OFFICE, label="system")
 @dataclass
 class Tally:
     campaign: Campaign
-    method: rules.Method
+    method: rules.TallyMethod
     scale: tuple[Grade, ...]
     results: list[rules.UnitResult]
     breakdown: rules.Breakdown

@@ -30,7 +30,7 @@ def settings_of(campaign: Campaign) -> TallySettings:
     insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = insert(TallySettings).values(
         campaign_id=campaign.id,
-        method=rules.Method.TRIMMED_MEAN,
+        method=rules.TallyMethod.TRIMMED_MEAN,
         flat_min_ballots=5,
         reciprocity_margin=Decimal(15),
         downgrade_margin=Decimal(15),

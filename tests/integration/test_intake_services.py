@@ -115,7 +115,9 @@ def test_status_cas_loses_against_concurrent_change(app, world):
         sa.update(Application).where(Application.id == application.id).values(status="accepted")
     )
     with pytest.raises(Conflict):
-        intake._set_status(application, {intake.Status.SUBMITTED}, intake.Status.RETURNED)
+        intake._set_status(
+            application, {intake.ApplicationStatus.SUBMITTED}, intake.ApplicationStatus.RETURNED
+        )
     db.session.commit()
     assert db.session.get(Application, application.id).status == ApplicationStatus.ACCEPTED
 

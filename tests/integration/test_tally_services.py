@@ -20,7 +20,7 @@ from evalflow.tally import checks, proposals
 from evalflow.tally import service as tally
 from evalflow.tally import settings as tally_settings
 from evalflow.tally.models import TallySeal
-from evalflow.tally.rules import Method
+from evalflow.tally.rules import TallyMethod
 from tests import factories
 from tests.factories import office_actor
 from tests.tally_world import build, present_all, set_phase, uniform
@@ -40,7 +40,7 @@ def ladder(giver: int, role: SeatRole, unit: int) -> str:
 def test_compute_tally_counts_means_and_ranks(app):
     world = build(NAMES, ladder)
     t = tally.compute_tally(office_actor(), world.campaign)
-    assert t.method is Method.TRIMMED_MEAN
+    assert t.method is TallyMethod.TRIMMED_MEAN
     rows = [(r.name, r.counts, r.ballots, r.expected, r.score, r.rank) for r in t.results]
     assert rows == [
         ("甲社区", {"好": 9, "较好": 0, "一般": 0}, 9, 9, 100, 1),
@@ -119,12 +119,12 @@ def test_update_settings_only_in_draft_and_audited(app):
     settings = tally_settings.update_settings(
         office_actor(), world.campaign, {"method": "mean", "flat_min_ballots": 3}
     )
-    assert (settings.method, settings.flat_min_ballots) == (Method.MEAN, 3)
+    assert (settings.method, settings.flat_min_ballots) == (TallyMethod.MEAN, 3)
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "tally.settings"))
     assert entry.data["after"]["method"] == "mean" and entry.data["before"]["method"] == "trimmed_mean"
     set_phase(world.campaign, Phase.BRIEFING)
     t = tally.compute_tally(office_actor(), world.campaign)
-    assert t.method is Method.MEAN and t.results[1].score == Fraction(780, 9)
+    assert t.method is TallyMethod.MEAN and t.results[1].score == Fraction(780, 9)
     with pytest.raises(WrongPhase):
         tally_settings.update_settings(office_actor(), world.campaign, {"method": "median"})
     with pytest.raises(InvalidInput):
@@ -140,7 +140,7 @@ def test_advance_to_review_seals_the_ballot_set(app):
     phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
     db.session.commit()
     seal = db.session.scalar(sa.select(TallySeal))
-    assert (seal.digest, seal.ballots, seal.method) == (live, 36, Method.TRIMMED_MEAN)
+    assert (seal.digest, seal.ballots, seal.method) == (live, 36, TallyMethod.TRIMMED_MEAN)
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "tally.seal"))
     assert entry.data["digest"] == live
     assert tally.compute_tally(office_actor(), world.campaign).seal.digest == live

@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from evalflow.assessment.composite import Basis, Decision, Gap, Mark, UnitInput, compute, ranked, unit_result
+from evalflow.assessment.composite import (
+    Basis,
+    Gap,
+    Mark,
+    OfficeDecision,
+    UnitInput,
+    compute,
+    ranked,
+    unit_result,
+)
 from evalflow.assessment.formula import explain, formula
 from evalflow.assessment.outcome import composite_to_json, qualify, trace
 from evalflow.assessment.parse import parse_tree
@@ -185,7 +194,7 @@ def test_composite_missing_sources_listed_and_closed_sources_complete():
 
 def test_composite_decision_replaces_the_mean_and_divergent_leaf_is_incomplete():
     tree = parse_tree(small_data())
-    decided = full_unit(decisions={"A1": Decision(D(4), "两位评审分歧,经集体讨论认定", "office")})
+    decided = full_unit(decisions={"A1": OfficeDecision(D(4), "两位评审分歧,经集体讨论认定", "office")})
     result = unit_result(tree, decided, TOP, {"A1"})
     assert result.leaves["A1"].basis is Basis.DECISION and result.leaves["A1"].value == 4
     assert result.complete  # a decided leaf is resolved
@@ -224,7 +233,7 @@ def test_composite_trace_reaches_every_sheet():
 
 def test_composite_explain_each_basis():
     tree = parse_tree(small_data())
-    result = unit_result(tree, full_unit(decisions={"A2": Decision(D(2), "现场复核")}), TOP)
+    result = unit_result(tree, full_unit(decisions={"A2": OfficeDecision(D(2), "现场复核")}), TOP)
     assert str(explain(result.leaves["A2"], TOP)) == "文明办裁定 2.00 分,理由:现场复核"
     assert str(explain(result.leaves["C"], TOP)) == "10 × 满意率 85.00% = 8.50"
     empty = unit_result(tree, UnitInput(2), TOP)

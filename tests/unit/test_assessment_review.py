@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from evalflow.assessment.parse import parse_tree
-from evalflow.assessment.review import Reviewer, Status, assign, divergences, loads, open_codes
+from evalflow.assessment.review import DivergenceStatus, Reviewer, assign, divergences, loads, open_codes
 from evalflow.shared.errors import InvalidInput
 
 D = Decimal
@@ -141,7 +141,7 @@ def test_divergence_flags_a_gap_over_the_set_percent():
     tree = materials_tree()
     found = divergences(tree, {"M1": [D(4), D(8)], "M2": [D(1), D("2.2")], "I1": [D(0), D(10)]})
     assert [(d.code, d.low, d.high, d.spread, d.allowed, d.status) for d in found] == [
-        ("M1", 4, 8, 4, 3, Status.OPEN),
+        ("M1", 4, 8, 4, 3, DivergenceStatus.OPEN),
     ]  # M2: 1.2 ≤ 1.2 is within the gap; I1 is not a materials leaf
     assert open_codes(found) == {"M1"}
 
@@ -150,8 +150,11 @@ def test_divergence_resolved_by_a_third_sheet_or_a_decision():
     tree = materials_tree(gap=10)
     third = divergences(tree, {"M1": [D(4), D(8), D(6)]})
     decided = divergences(tree, {"M1": [D(4), D(8)], "M2": [D(0), D(4)]}, decided=["M1"])
-    assert [(d.code, d.status) for d in third] == [("M1", Status.THIRD_SHEET)]
-    assert [(d.code, d.status) for d in decided] == [("M1", Status.DECIDED), ("M2", Status.OPEN)]
+    assert [(d.code, d.status) for d in third] == [("M1", DivergenceStatus.THIRD_SHEET)]
+    assert [(d.code, d.status) for d in decided] == [
+        ("M1", DivergenceStatus.DECIDED),
+        ("M2", DivergenceStatus.OPEN),
+    ]
     assert open_codes(third) == set() and open_codes(decided) == {"M2"}
     assert decided[1].allowed == Fraction(2, 5)
 

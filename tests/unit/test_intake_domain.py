@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from evalflow.intake import rules
-from evalflow.intake.rules import Decision, Heading, Status
+from evalflow.intake.rules import ApplicationStatus, Heading, ReviewDecision
 from evalflow.shared.errors import Conflict, InvalidInput
 from evalflow.shared.files import rules as file_rules
 from evalflow.shared.files.rules import FileKind
@@ -114,9 +114,9 @@ def test_clean_veto_accepts_configured_type():
 @pytest.mark.parametrize(
     ("decision", "expected"),
     [
-        (Decision.ACCEPT, Status.ACCEPTED),
-        (Decision.RETURN, Status.RETURNED),
-        (Decision.REJECT, Status.REJECTED),
+        (ReviewDecision.ACCEPT, ApplicationStatus.ACCEPTED),
+        (ReviewDecision.RETURN, ApplicationStatus.RETURNED),
+        (ReviewDecision.REJECT, ApplicationStatus.REJECTED),
     ],
 )
 def test_review_target_of_submitted(decision, expected):
@@ -126,10 +126,10 @@ def test_review_target_of_submitted(decision, expected):
 @pytest.mark.parametrize("status", ["draft", "returned", "accepted", "rejected"])
 def test_review_target_refuses_unsubmitted(status):
     with pytest.raises(Conflict):
-        rules.review_target(status, Decision.ACCEPT, "")
+        rules.review_target(status, ReviewDecision.ACCEPT, "")
 
 
-@pytest.mark.parametrize("decision", [Decision.RETURN, Decision.REJECT])
+@pytest.mark.parametrize("decision", [ReviewDecision.RETURN, ReviewDecision.REJECT])
 def test_review_target_requires_comment_to_return_or_reject(decision):
     with pytest.raises(InvalidInput) as caught:
         rules.review_target("submitted", decision, "  ")

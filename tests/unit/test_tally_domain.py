@@ -24,7 +24,7 @@ from evalflow.tally.bias import (
 )
 from evalflow.tally.chart import bars, ticks
 from evalflow.tally.rules import (
-    Method,
+    TallyMethod,
     UnitInfo,
     breakdown,
     compute,
@@ -82,7 +82,7 @@ def test_display_rounds_half_up_only_for_display():
 
 
 def test_parse_method_unknown_is_invalid_input():
-    assert parse_method("median") is Method.MEDIAN
+    assert parse_method("median") is TallyMethod.MEDIAN
     with pytest.raises(InvalidInput) as exc:
         parse_method("max")
     assert "method" in exc.value.fields
@@ -120,9 +120,9 @@ def test_compute_equal_score_and_hao_more_jiaohao_ranks_first():
 
 def test_compute_method_changes_the_score():
     counts = {1: {"好": 3, "一般": 2}}
-    assert compute(DEFAULT_SCALE, units(1), counts, Method.MEAN)[0].score == 84
-    assert compute(DEFAULT_SCALE, units(1), counts, Method.TRIMMED_MEAN)[0].score == Fraction(260, 3)
-    assert compute(DEFAULT_SCALE, units(1), counts, Method.MEDIAN)[0].score == 100
+    assert compute(DEFAULT_SCALE, units(1), counts, TallyMethod.MEAN)[0].score == 84
+    assert compute(DEFAULT_SCALE, units(1), counts, TallyMethod.TRIMMED_MEAN)[0].score == Fraction(260, 3)
+    assert compute(DEFAULT_SCALE, units(1), counts, TallyMethod.MEDIAN)[0].score == 100
 
 
 def test_compute_unit_without_ballots_ranks_last_without_score():
@@ -189,7 +189,7 @@ unit_counts_strategy = st.dictionaries(
 
 
 @settings(max_examples=150)
-@given(unit_counts_strategy, st.sampled_from(list(Method)), st.randoms())
+@given(unit_counts_strategy, st.sampled_from(list(TallyMethod)), st.randoms())
 def test_property_ranks_consistent_and_order_independent(counts, method, rnd):
     infos = units(*counts)
     results = compute(DEFAULT_SCALE, infos, counts, method)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from evalflow.shared.campaigns.scale import DEFAULT_SCALE
-from evalflow.tally.rules import Method, UnitInfo, compute, exact_text
+from evalflow.tally.rules import TallyMethod, UnitInfo, compute, exact_text
 from evalflow.tally.seal_rules import (
     ExportHeader,
     SealedBallot,
@@ -56,11 +56,11 @@ def _export(ballots=BALLOTS, tamper_digest: str | None = None) -> str:
     for b in ballots:
         counts.setdefault(b.unit_id, {}).setdefault(b.grade, 0)
         counts[b.unit_id][b.grade] += 1
-    results = compute(DEFAULT_SCALE, infos, counts, Method.TRIMMED_MEAN)
+    results = compute(DEFAULT_SCALE, infos, counts, TallyMethod.TRIMMED_MEAN)
     header = ExportHeader(
         campaign_id=7,
         title="测试活动",
-        method=Method.TRIMMED_MEAN,
+        method=TallyMethod.TRIMMED_MEAN,
         scale=DEFAULT_SCALE,
         digest=tamper_digest or digest(ballots),
         sealed_at="2026-11-29T10:00:00+00:00",

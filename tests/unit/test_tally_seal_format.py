@@ -12,7 +12,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from evalflow.shared.campaigns.scale import DEFAULT_SCALE, Grade
-from evalflow.tally.rules import Method, UnitInfo, compute, exact_text
+from evalflow.tally.rules import TallyMethod, UnitInfo, compute, exact_text
 from evalflow.tally.seal_rules import ExportHeader, SealedBallot, digest, export_csv, verify_export
 
 # Every character str.splitlines() takes for a line end, and a few more a name may carry.
@@ -32,11 +32,11 @@ def export(names=("甲单位", "乙单位"), title="测试活动", category="社
     for b in ballots:
         counts.setdefault(b.unit_id, {}).setdefault(b.grade, 0)
         counts[b.unit_id][b.grade] += 1
-    results = compute(scale, infos, counts, Method.TRIMMED_MEAN)
+    results = compute(scale, infos, counts, TallyMethod.TRIMMED_MEAN)
     header = ExportHeader(
         campaign_id=7,
         title=title,
-        method=Method.TRIMMED_MEAN,
+        method=TallyMethod.TRIMMED_MEAN,
         scale=scale,
         digest=digest(ballots),
         sealed_at="2026-11-29T10:00:00+00:00" if sealed else "",

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.shared.access import Action, Actor, Decision, decide
+from evalflow.shared.access import Action, Actor, Permission, decide
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.campaigns.rules import (
@@ -39,9 +39,9 @@ def require(
         campaign_id=campaign.id if campaign else None,
         unit_id=unit_id,
     )
-    if decision is Decision.ALLOWED:
+    if decision is Permission.ALLOWED:
         return
-    if decision is Decision.WRONG_PHASE:
+    if decision is Permission.WRONG_PHASE:
         raise WrongPhase(
             msg(N_("评选活动当前处于“%(phase)s”阶段,不能执行此操作。"), phase=msg(campaign.phase.label))
         )

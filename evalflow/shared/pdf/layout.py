@@ -227,14 +227,14 @@ def _largest(fits: Callable[[int], bool], top: int, guess: int) -> int:
     return lo
 
 
-Decision = tuple[float, int | None]  # the size to draw at, and how many characters to keep (None: all)
-_decisions: dict[tuple[object, ...], Decision] = {}  # a memo: the same title on every card is fitted once
+Fit = tuple[float, int | None]  # the size to draw at, and how many characters to keep (None: all)
+_decisions: dict[tuple[object, ...], Fit] = {}  # a memo: the same title on every card is fitted once
 MEMO_SIZE = 4096
 
 
 def _decide(
     text: str, st: ParagraphStyle, width: float, height: float, floor: float, suffix: str, cut: bool
-) -> Decision:
+) -> Fit:
     """How *text* + *suffix* fits the box: at the style's size, at the largest size down to *floor* (in
     steps of ``STEP``), or cut (with an ellipsis) at *floor*; with ``cut=False``, whole at *floor*."""
     whole = paragraph(text + suffix, st)
