@@ -13,6 +13,7 @@ from evalflow.notice import commendation, objections
 from evalflow.notice import documents as notice_docs
 from evalflow.notice import service as svc
 from evalflow.notice.models import Notice, Objection
+from evalflow.notice.rules import ObjectionState
 from evalflow.notice.schemas import (
     CalendarDayIn,
     CalendarDayOut,
@@ -55,8 +56,8 @@ def objection_out(view: objections.ObjectionView) -> ObjectionOut:
     return ObjectionOut(
         id=o.id, notice_id=o.notice_id, unit_id=o.unit_id, unit_name=view.unit.name, kind=o.kind.value,
         name=o.name, contact_name=o.contact_name, phone=o.phone, email=o.email, content=o.content,
-        status=o.status.value, investigating=o.investigating_at is not None and o.status.value == "open",
-        state=view.state, reply=o.reply, reply_due_on=o.reply_due_on, created_at=o.created_at,
+        status=o.state.status, investigating=o.state is ObjectionState.INVESTIGATING,
+        state=o.state, reply=o.reply, reply_due_on=o.reply_due_on, created_at=o.created_at,
         resolved_at=o.resolved_at, files=[f.filename for f in view.files],
     )  # fmt: skip
 

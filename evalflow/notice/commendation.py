@@ -8,8 +8,8 @@ from evalflow.extensions import db
 from evalflow.notice.models import (
     Notice,
     Objection,
-    ObjectionStatus,
 )
+from evalflow.notice.rules import ObjectionState
 from evalflow.notice.service import current_notice, units_of
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.errors import NotFound
@@ -30,7 +30,7 @@ def commended_units(campaign: Campaign) -> list[Unit]:
     upheld = set(
         db.session.scalars(
             sa.select(Objection.unit_id).where(
-                Objection.notice_id == notice.id, Objection.status == ObjectionStatus.UPHELD
+                Objection.notice_id == notice.id, Objection.state == ObjectionState.UPHELD
             )
         )
     )

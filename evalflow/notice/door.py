@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.notice.models import NoticeUnit, Objection, ObjectionStatus
+from evalflow.notice.models import NoticeUnit, Objection
+from evalflow.notice.rules import UNRESOLVED
 from evalflow.notice.service import current_notice, publish_current
 from evalflow.shared import clock
 from evalflow.shared.campaigns import transitions
@@ -27,7 +28,7 @@ def notice_facts(campaign: Campaign) -> dict[str, Any]:
     open_objections = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(Objection)
-        .where(Objection.notice_id == notice.id, Objection.status == ObjectionStatus.OPEN)
+        .where(Objection.notice_id == notice.id, Objection.state.in_(UNRESOLVED))
     )
     return {
         "notice_units": units or 0,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 from typing import Any
 
@@ -10,23 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from evalflow.extensions import db
+from evalflow.notice.rules import ObjectionFileRole, ObjectionState, ObjectorKind
 from evalflow.shared.types import UTCDateTime, stored_name_column, str_enum, utcnow
-
-
-class ObjectionStatus(enum.StrEnum):
-    OPEN = "open"
-    UPHELD = "upheld"
-    DISMISSED = "dismissed"
-
-
-class ObjectorKind(enum.StrEnum):
-    INDIVIDUAL = "individual"
-    UNIT = "unit"
-
-
-class ObjectionFileRole(enum.StrEnum):
-    SEAL = "seal"
-    EVIDENCE = "evidence"
 
 
 class CalendarDay(db.Model):
@@ -66,6 +50,14 @@ class NoticeUnit(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
 
 
+# A resolved objection has its time; an unresolved one has none (migration 0019 writes the same).
+RESOLVED_CONSISTENT = (
+    "(state IN ('received', 'investigating') AND resolved_at IS NULL)"
+    " OR (state IN ('upheld', 'dismissed') AND resolved_at IS NOT NULL)"
+)
+INVESTIGATING_SINCE = "state <> 'investigating' OR investigating_at IS NOT NULL"
+
+
 class Objection(db.Model):
     __tablename__ = "objection"
 
@@ -83,10 +75,10 @@ class Objection(db.Model):
     email: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     content: Mapped[str] = mapped_column(sa.Text)
     receipt: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    # 'open' until resolved; investigating is open with ``investigating_at`` set.
-    status: Mapped[ObjectionStatus] = mapped_column(
-        str_enum(ObjectionStatus, "objection_status"), default=ObjectionStatus.OPEN
+    state: Mapped[ObjectionState] = mapped_column(
+        str_enum(ObjectionState, "objection_state"), default=ObjectionState.RECEIVED
     )
+    # When the office started investigating (kept once resolved).
     investigating_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_on: Mapped[date | None] = mapped_column(sa.Date)
     reply: Mapped[str] = mapped_column(sa.Text, default="")
@@ -94,10 +86,8 @@ class Objection(db.Model):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
-        sa.CheckConstraint(
-            "(status = 'open' AND resolved_at IS NULL) OR (status <> 'open' AND resolved_at IS NOT NULL)",
-            name="objection_resolved_consistent",
-        ),
+        sa.CheckConstraint(RESOLVED_CONSISTENT, name="objection_resolved_consistent"),
+        sa.CheckConstraint(INVESTIGATING_SINCE, name="objection_investigating_since"),
     )
 
 

@@ -18,9 +18,9 @@ from evalflow.notice.models import (
     Objection,
     ObjectionFile,
     ObjectionFileRole,
-    ObjectionStatus,
     ObjectorKind,
 )
+from evalflow.notice.rules import UNRESOLVED, ObjectionState
 from evalflow.notice.service import SEAL_KINDS, extra_days, public_notice, status
 from evalflow.shared import clock, workdays
 from evalflow.shared.access import PUBLIC, Action, Actor
@@ -42,9 +42,8 @@ class ObjectionView:
     files: list[ObjectionFile]
 
     @property
-    def state(self) -> str:
-        o = self.objection
-        return rules.objection_state(o.status.value, o.investigating_at is not None)
+    def state(self) -> ObjectionState:
+        return self.objection.state
 
 
 def _store_file(
@@ -104,7 +103,7 @@ def file_objection(
     objection = Objection(
         notice_id=notice.id, unit_id=clean["unit_id"], kind=ObjectorKind(clean["kind"]), name=clean["name"],
         contact_name=clean["contact_name"], phone=clean["phone"], email=clean["email"], content=clean["content"],
-        receipt=secrets.token_urlsafe(rules.RECEIPT_BYTES), status=ObjectionStatus.OPEN,
+        receipt=secrets.token_urlsafe(rules.RECEIPT_BYTES), state=ObjectionState.RECEIVED,
         reply_due_on=workdays.deadline_after(today, reply_working_days(), extra_days()).ends_on,
     )  # fmt: skip
     db.session.add(objection)
@@ -189,20 +188,19 @@ def start_investigation(actor: Actor, objection_id: int, note: str = "") -> Obje
     require(actor, Action.OBJECTION_MANAGE, campaign)
     result = db.session.execute(
         sa.update(Objection)
-        .where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN,
-               Objection.investigating_at.is_(None))
-        .values(investigating_at=clock.now())
+        .where(Objection.id == objection.id, Objection.state == ObjectionState.RECEIVED)
+        .values(state=ObjectionState.INVESTIGATING, investigating_at=clock.now())
         .execution_options(synchronize_session=False)
     )  # fmt: skip
     if result.rowcount != 1:
         db.session.refresh(objection)
-        if objection.status is not ObjectionStatus.OPEN:
+        if objection.state.resolved:
             raise Conflict(msg(N_("该异议已处理完毕。")), code="already_resolved")
         raise Conflict(msg(N_("该异议已在调查核实中。")), code="already_investigating")
     db.session.refresh(objection)
     audit.record(
         actor, "objection.investigate", campaign_id=campaign.id, subject=("unit", objection.unit_id),
-        from_state="received", to_state="investigating", reason=(note or "").strip()[:1000],
+        from_state=ObjectionState.RECEIVED.value, to_state=ObjectionState.INVESTIGATING.value, reason=(note or "").strip()[:1000],
         data={"objection_id": objection.id},
     )  # fmt: skip
     return _view(objection)
@@ -217,11 +215,11 @@ def resolve_objection(actor: Actor, objection_id: int, data: Mapping[str, Any]) 
     objection, campaign = _objection_of(None, objection_id)
     require(actor, Action.OBJECTION_MANAGE, campaign)
     outcome, reply = rules.clean_reply(data.get("outcome"), data.get("reply"))
-    before = rules.objection_state(objection.status.value, objection.investigating_at is not None)
+    before = objection.state
     result = db.session.execute(
         sa.update(Objection)
-        .where(Objection.id == objection.id, Objection.status == ObjectionStatus.OPEN)
-        .values(status=ObjectionStatus(outcome), reply=reply, resolved_at=clock.now())
+        .where(Objection.id == objection.id, Objection.state.in_(UNRESOLVED))
+        .values(state=outcome, reply=reply, resolved_at=clock.now())
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
@@ -229,6 +227,6 @@ def resolve_objection(actor: Actor, objection_id: int, data: Mapping[str, Any]) 
     db.session.refresh(objection)
     audit.record(
         actor, "objection.resolve", campaign_id=campaign.id, subject=("unit", objection.unit_id),
-        from_state=before, to_state=outcome, reason=reply[:1000], data={"objection_id": objection.id},
+        from_state=before.value, to_state=outcome.value, reason=reply[:1000], data={"objection_id": objection.id},
     )  # fmt: skip
     return _view(objection)

@@ -6,6 +6,7 @@ notice, and the states of an objection as the office works on it. No Flask, no d
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -37,31 +38,81 @@ ANONYMOUS_NAMES = frozenset(
 )
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-KINDS = ("individual", "unit")
+
+class ObjectorKind(enum.StrEnum):
+    """Who objects: a person under their real name, or a unit under its seal."""
+
+    INDIVIDUAL = "individual"
+    UNIT = "unit"
+
+
+class ObjectionFileRole(enum.StrEnum):
+    """What a file sent with an objection is: the objecting unit's seal image, or evidence."""
+
+    SEAL = "seal"
+    EVIDENCE = "evidence"
+
 
 ANONYMOUS_REFUSED = N_(
     "不受理匿名异议:为便于调查核实和反馈处理结果,个人须提供真实姓名和联系电话,"
     "单位须提供单位名称、联系人、联系电话并加盖公章。您的信息仅用于核查,将予以保密。"
 )
 
-# Objection states shown to the office and the objector (status + investigating).
-STATE_LABELS: dict[str, str] = {
-    "received": N_("已受理"),
-    "investigating": N_("调查核实中"),
-    "upheld": N_("异议成立"),
-    "dismissed": N_("异议不成立"),
-}
-NOTICE_STATUS_LABELS: dict[str, str] = {
-    "scheduled": N_("即将公示"),
-    "open": N_("公示中"),
-    "closed": N_("公示期已结束"),
-}
+
+class ObjectionState(enum.StrEnum):
+    """An objection as the office works on it: received, being investigated, then upheld or
+    dismissed with a reply. The one enum the table's ``state`` column, the use cases, the pages and
+    the API use; the contract's coarser ``status`` (``open`` until resolved) is read from it."""
+
+    RECEIVED = "received"
+    INVESTIGATING = "investigating"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self]
+
+    @property
+    def resolved(self) -> bool:
+        return self in OUTCOMES
+
+    @property
+    def status(self) -> str:
+        """The API's ``status``: ``open`` while received or investigating, else the outcome."""
+        return self.value if self.resolved else OPEN_STATUS
 
 
-def objection_state(status: str, investigating: bool) -> str:
-    if status == "open":
-        return "investigating" if investigating else "received"
-    return status
+STATE_LABELS: dict[ObjectionState, str] = {
+    ObjectionState.RECEIVED: N_("已受理"),
+    ObjectionState.INVESTIGATING: N_("调查核实中"),
+    ObjectionState.UPHELD: N_("异议成立"),
+    ObjectionState.DISMISSED: N_("异议不成立"),
+}
+OUTCOMES: frozenset[ObjectionState] = frozenset({ObjectionState.UPHELD, ObjectionState.DISMISSED})
+UNRESOLVED: frozenset[ObjectionState] = frozenset({ObjectionState.RECEIVED, ObjectionState.INVESTIGATING})
+OPEN_STATUS = "open"
+# The values of the API's ``status`` field, in the state's order.
+STATUSES: tuple[str, ...] = tuple(dict.fromkeys(state.status for state in ObjectionState))
+
+
+class NoticeStatus(enum.StrEnum):
+    """A published notice's period, read from today's date: not yet begun, running, over."""
+
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return NOTICE_STATUS_LABELS[self]
+
+
+NOTICE_STATUS_LABELS: dict[NoticeStatus, str] = {
+    NoticeStatus.SCHEDULED: N_("即将公示"),
+    NoticeStatus.OPEN: N_("公示中"),
+    NoticeStatus.CLOSED: N_("公示期已结束"),
+}
 
 
 def _text(value: Any) -> str:
@@ -86,8 +137,8 @@ def clean_objection(data: Mapping[str, Any]) -> dict[str, Any]:
     Raises :class:`InvalidInput` listing every problem by field.
     """
     errors: dict[str, list[Message]] = {}
-    kind = _text(data.get("kind")) or "individual"
-    if kind not in KINDS:
+    kind = _text(data.get("kind")) or ObjectorKind.INDIVIDUAL.value
+    if kind not in set(ObjectorKind):
         errors["kind"] = [msg(N_("异议人类型须为个人或单位。"))]
     unit_id = bounds.parse_id(data.get("unit_id"))
     if unit_id is None:
@@ -95,7 +146,7 @@ def clean_objection(data: Mapping[str, Any]) -> dict[str, Any]:
     name, contact = _text(data.get("name")), _text(data.get("contact_name"))
     phone, email, content = _text(data.get("phone")), _text(data.get("email")), _text(data.get("content"))
     anonymous = not name or name.lower() in ANONYMOUS_NAMES or not phone
-    if kind == "unit" and not contact:
+    if kind == ObjectorKind.UNIT and not contact:
         anonymous = True
         errors["contact_name"] = [msg(N_("单位提出异议须填写联系人姓名。"))]
     if not name:
@@ -124,7 +175,7 @@ def clean_objection(data: Mapping[str, Any]) -> dict[str, Any]:
         "kind": kind,
         "unit_id": unit_id,
         "name": name,
-        "contact_name": contact if kind == "unit" else "",
+        "contact_name": contact if kind == ObjectorKind.UNIT else "",
         "phone": phone,
         "email": email,
         "content": content,
@@ -150,9 +201,10 @@ def clean_contact(data: Any) -> dict[str, str]:
     return out
 
 
-def clean_reply(outcome: Any, reply: Any) -> tuple[str, str]:
+def clean_reply(outcome: Any, reply: Any) -> tuple[ObjectionState, str]:
+    """The office's outcome (upheld or dismissed) and its reply, both required."""
     errors: dict[str, list[Message]] = {}
-    if outcome not in ("upheld", "dismissed"):
+    if outcome not in {state.value for state in OUTCOMES}:
         errors["outcome"] = [msg(N_("处理结果须为“异议成立”或“异议不成立”。"))]
     text = _text(reply)
     if not text:
@@ -161,7 +213,7 @@ def clean_reply(outcome: Any, reply: Any) -> tuple[str, str]:
         _limit(errors, "reply", text, MAX_REPLY)
     if errors:
         raise InvalidInput(fields=errors)
-    return str(outcome), text
+    return ObjectionState(outcome), text
 
 
 def clean_title(value: Any, default: str) -> str:

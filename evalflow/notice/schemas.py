@@ -46,7 +46,7 @@ class NoticeOut(Output):
     title: str
     starts_on: date
     ends_on: date
-    status: Literal["scheduled", "open", "closed"]
+    status: rules.NoticeStatus
     units: list[NoticeUnitOut]
     contact: ContactOut
     published: bool = Field(description="false for a draft (only the office sees it)")
@@ -66,7 +66,7 @@ class ObjectionIn(Input):
     name: text(rules.MAX_NAME, required=False) = ""  # type: ignore[valid-type]
     phone: text(rules.MAX_PHONE, required=False) = ""  # type: ignore[valid-type]
     content: text(rules.MAX_CONTENT, required=False) = ""  # type: ignore[valid-type]
-    kind: Literal["individual", "unit"] = "individual"
+    kind: rules.ObjectorKind = rules.ObjectorKind.INDIVIDUAL
     contact_name: text(rules.MAX_NAME, required=False) = ""  # type: ignore[valid-type]
     email: text(rules.MAX_EMAIL, required=False) = ""  # type: ignore[valid-type]
 
@@ -83,15 +83,15 @@ class ObjectionOut(Output):
     notice_id: int
     unit_id: int
     unit_name: str
-    kind: Literal["individual", "unit"]
+    kind: rules.ObjectorKind
     name: str
     contact_name: str
     phone: str
     email: str
     content: str
-    status: Literal["open", "upheld", "dismissed"]
+    status: str = Field(json_schema_extra={"enum": list(rules.STATUSES)}, description="open until resolved")
     investigating: bool = Field(description="open and being investigated by the office")
-    state: Literal["received", "investigating", "upheld", "dismissed"]
+    state: rules.ObjectionState
     reply: str
     reply_due_on: date | None
     created_at: datetime
@@ -100,7 +100,7 @@ class ObjectionOut(Output):
 
 
 class ResolveIn(Input):
-    outcome: Literal["upheld", "dismissed"]
+    outcome: Literal[rules.ObjectionState.UPHELD, rules.ObjectionState.DISMISSED]
     reply: text(rules.MAX_REPLY)  # type: ignore[valid-type]
 
 

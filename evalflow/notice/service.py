@@ -268,8 +268,9 @@ def publish_current(campaign: Campaign) -> None:
     db.session.flush()
 
 
-def status(notice: Notice) -> str:
-    return workdays.status_on(notice.starts_on, notice.ends_on, clock.today())
+def status(notice: Notice) -> rules.NoticeStatus:
+    """Whether the notice's period is yet to begin, running, or over (by today's date)."""
+    return rules.NoticeStatus(workdays.status_on(notice.starts_on, notice.ends_on, clock.today()))
 
 
 def draft_notice(actor: Actor, campaign: Campaign) -> Notice | None:

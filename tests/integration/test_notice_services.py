@@ -12,7 +12,8 @@ from werkzeug.datastructures import FileStorage
 from evalflow.extensions import db
 from evalflow.notice import commendation, objections
 from evalflow.notice import service as notice
-from evalflow.notice.models import Notice, ObjectionFile, ObjectionStatus
+from evalflow.notice.models import Notice, ObjectionFile
+from evalflow.notice.rules import ObjectionState
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound, TransitionBlocked, WrongPhase
@@ -219,7 +220,7 @@ def test_objection_queue_investigate_resolve_audited(app):
         world.office, objection.id, {"outcome": "upheld", "reply": "经核实,情况属实。"}
     )
     db.session.commit()
-    assert view.objection.status is ObjectionStatus.UPHELD and view.state == "upheld"
+    assert view.objection.state is ObjectionState.UPHELD and view.state == "upheld"
     with pytest.raises(Conflict) as exc2:
         objections.resolve_objection(world.office, objection.id, {"outcome": "dismissed", "reply": "再次"})
     assert exc2.value.code == "already_resolved"

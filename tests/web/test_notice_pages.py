@@ -296,7 +296,7 @@ def test_office_resolve_without_reply_flashes_not_500(app, client):
     assert response.status_code == 302
     assert "请填写答复意见" in client.get(url).get_data(as_text=True)
     db.session.refresh(objection)
-    assert objection.status.value == "open"
+    assert objection.state.status == "open"
 
 
 def test_notice_pdf_qr_code_is_the_public_page(app, client, tmp_path):
