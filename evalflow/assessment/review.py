@@ -35,6 +35,7 @@ from evalflow.shared.messages import N_, msg
 
 MIN_PER_UNIT = 2
 MAX_PER_UNIT = 10
+MAX_SEED = 2**31 - 1  # a proposal's seed: any 32-bit signed number
 
 
 @dataclass(frozen=True)

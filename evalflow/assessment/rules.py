@@ -42,6 +42,7 @@ MAX_RUBRIC = 10  # grades or named deductions of one leaf
 MIN_GRADES = 2
 MAX_RUBRIC_LABEL = 50
 RUBRIC_FORBIDDEN = frozenset(";;==")  # the workbook writes a rubric as "A=100%;B=75%"
+WHOLE = 1  # a grade's share of the points is at most all of them
 FRACTION_PLACES = 4  # a grade's share of the points: 0.7500, i.e. 75.00 %
 MAX_BONUS_CAP = Decimal(1000)
 MAX_THRESHOLD = Decimal(1000)

@@ -8,22 +8,26 @@ tree by :func:`.sheet_rules.read_marks`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from annotated_types import Ge, Le
 from pydantic import Field
 
-from evalflow.assessment.review import MAX_PER_UNIT, MIN_PER_UNIT
+from evalflow.assessment.review import MAX_PER_UNIT, MAX_SEED, MIN_PER_UNIT, DivergenceStatus
+from evalflow.assessment.reviewers import MAX_NOTE
 from evalflow.assessment.rules import (
     MAX_CODE,
     MAX_CRITERIA,
     MAX_MAGNITUDE,
+    MAX_QUOTA,
     MAX_RUBRIC_LABEL,
     MAX_TITLE,
+    WHOLE,
     Method,
     Mode,
 )
 from evalflow.assessment.sheet_rules import MAX_COMMENT, MAX_ENTRIES, MAX_REASON
+from evalflow.intake.rules import MAX_CATEGORY
 from evalflow.shared.api.schemas import Id, Input, Output, Query, Timestamp, line, text
 from evalflow.shared.phases import Phase
 
@@ -53,7 +57,7 @@ class TreeBody(Input):
 
 class GradeDoc(Output):
     label: str = Field(max_length=MAX_RUBRIC_LABEL)
-    fraction: Number = Field(ge=0, le=1, description="the share of the leaf's points, 4 decimals")
+    fraction: Number = Field(ge=0, le=WHOLE, description="the share of the leaf's points, 4 decimals")
 
 
 class ShortfallDoc(Output):
@@ -87,7 +91,7 @@ class ItemDoc(Output):
 
 class CategoryDoc(Output):
     threshold: Number | None = None
-    quota: int | None = Field(None, ge=1, le=1000)
+    quota: int | None = Field(None, ge=1, le=MAX_QUOTA)
 
 
 class TreeDoc(Output):
@@ -120,7 +124,7 @@ class CopyIn(Input):
 
 
 class DefaultIn(Input):
-    category: line(60) = Field(description="社区, 机关事业单位 or 企业")  # type: ignore[valid-type]
+    category: line(MAX_CATEGORY) = Field(description="社区, 机关事业单位 or 企业")  # type: ignore[valid-type]
 
 
 # --- reviewers ---------------------------------------------------------------------------------------
@@ -132,7 +136,7 @@ class ReviewerUnitsIn(Input):
 
 class ConflictsIn(Input):
     unit_ids: list[Id] = Field(max_length=MAX_UNITS)
-    note: text(200, required=False) = ""  # type: ignore[valid-type]
+    note: text(MAX_NOTE, required=False) = ""  # type: ignore[valid-type]
 
 
 class ReviewerOut(Output):
@@ -147,7 +151,7 @@ class ReviewerOut(Output):
 
 class ProposalQuery(Query):
     per_unit: int | None = Field(None, ge=MIN_PER_UNIT, le=MAX_PER_UNIT)
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
 
 
 class ProposedUnit(Output):
@@ -236,7 +240,7 @@ class DivergenceOut(Output):
     high: Number
     allowed: Number = Field(description="the largest spread allowed, in points")
     sheets: int
-    status: Literal["open", "third_sheet", "decided"]
+    status: DivergenceStatus
     marks: list[MarkOut]
     decision: DecisionOut | None
     third_reviewer: ThirdOut | None

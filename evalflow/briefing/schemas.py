@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from evalflow.briefing.live import SeatScreen
 from evalflow.briefing.rules import (
     MAX_COUNTDOWN,
     MAX_SEED,
@@ -118,7 +119,7 @@ class LiveOut(Output):
 
 
 class SeatScreenOut(Output):
-    screen: Literal["not_started", "waiting", "open", "own_unit", "closed", "over"]
+    screen: SeatScreen
     unit_id: int | None
     unit_name: str
     position: int | None

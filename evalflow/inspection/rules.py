@@ -31,6 +31,11 @@ MAX_PEOPLE_MET = 500
 MAX_SUMMARY = 2000
 MAX_COMMENT = 1000
 MAX_REASON = 500
+MAX_CONFLICT_NOTE = 200  # why an inspector keeps away from a unit
+# What a request may carry before it is stripped and read (the use cases then apply the limits above).
+MAX_CONFLICT_NOTE_SENT = 2 * MAX_CONFLICT_NOTE
+MAX_PEOPLE_MET_SENT = 8 * MAX_PEOPLE_MET
+MAX_SUMMARY_SENT = 4 * MAX_SUMMARY
 MAX_PHOTOS = 60  # per inspector and visit
 REVISION_LENGTH = 36  # a UUID made on the device: 8-4-4-4-12 hex digits
 SLOT_TIMES = (time(9, 0), time(14, 30))  # a visit takes half a day (看实地、听介绍、评资料)

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import Field
 
 from evalflow.assessment.rules import number
+from evalflow.inspection import rules
 from evalflow.inspection.marks import MAX_ENTRIES
 from evalflow.inspection.rules import MAX_REASON, MAX_TEAM, MAX_TEAM_NAME, REVISION_LENGTH
 from evalflow.shared.api.schemas import Day, Id, Input, Output, Query, Timestamp
@@ -91,7 +92,7 @@ class TeamOut(Output):
 class ConflictIn(Input):
     unit_id: Id
     inspector_id: Id
-    note: str = Field(max_length=400)
+    note: str = Field(max_length=rules.MAX_CONFLICT_NOTE_SENT)
 
 
 class ConflictOut(Output):
@@ -130,8 +131,8 @@ class SheetIn(Input):
     found: Marks | None = Field(None, max_length=MAX_ENTRIES, description="{CODE: [deduction label, …]}")
     arrived_at: str | None = Field(None, max_length=MAX_TIMESTAMP)
     left_at: str | None = Field(None, max_length=MAX_TIMESTAMP)
-    people_met: str | None = Field(None, max_length=4000)
-    summary: str | None = Field(None, max_length=8000)
+    people_met: str | None = Field(None, max_length=rules.MAX_PEOPLE_MET_SENT)
+    summary: str | None = Field(None, max_length=rules.MAX_SUMMARY_SENT)
     revision: str | None = Field(
         None, max_length=REVISION_LENGTH, description="the device's id of this state"
     )

@@ -131,8 +131,8 @@ def declare_conflict(
         fields["inspector_id"] = [msg(N_("考察组成员不存在。"))]
     clean = note.strip()
     problem = text_problem(clean, required=True, single_line=True)
-    if problem is None and len(clean) > 200:
-        problem = msg(N_("最多 %(max)d 字,现有 %(n)d 字。"), max=200, n=len(clean))
+    if problem is None and len(clean) > rules.MAX_CONFLICT_NOTE:
+        problem = msg(N_("最多 %(max)d 字,现有 %(n)d 字。"), max=rules.MAX_CONFLICT_NOTE, n=len(clean))
     if problem is not None:
         fields["note"] = [problem]
     if fields:

@@ -341,6 +341,6 @@ def set_deadline(actor: Actor, campaign: Campaign, value: object, reason: object
     audit.record(
         actor, "campaign.intake_deadline", campaign_id=campaign.id, subject=("campaign", campaign.id),
         from_state=old.isoformat() if old else None, to_state=day.isoformat() if day else None,
-        reason=(reason or "").strip()[:1000],
+        reason=(reason or "").strip()[: rules.MAX_DEADLINE_REASON],
     )  # fmt: skip
     return campaign

@@ -28,6 +28,7 @@ MAX_CONTACT = 60
 MAX_PHONE = 40
 MAX_VETO_DESCRIPTION = 5_000
 MAX_WITHDRAWAL_REASON = 500
+MAX_DEADLINE_REASON = 1_000  # why the office moved the intake deadline
 MAX_VETO_KIND = 100  # a configured type's name
 DEFAULT_LOOKBACK_MONTHS = 24
 

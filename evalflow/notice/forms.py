@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from evalflow.notice import rules
 from evalflow.shared.web.forms import IdMultipleField, IdSelectField, SafeForm
+from evalflow.shared.workdays import MAX_NOTE
 
 
 class MultiCheckboxField(IdMultipleField):
@@ -37,7 +38,9 @@ class NoticeForm(SafeForm):
     address = StringField(
         _l("通信地址"), validators=[DataRequired(_l("请填写通信地址。")), Length(max=rules.MAX_ADDRESS)]
     )
-    postcode = StringField(_l("邮政编码"), validators=[DataRequired(_l("请填写邮政编码。")), Length(max=6)])
+    postcode = StringField(
+        _l("邮政编码"), validators=[DataRequired(_l("请填写邮政编码。")), Length(max=rules.POSTCODE_LENGTH)]
+    )
 
 
 class ObjectionForm(SafeForm):
@@ -64,7 +67,7 @@ class ExtraDayForm(SafeForm):
         choices=[SelectChoice("0", _l("放假(不计工作日)")), SelectChoice("1", _l("调休上班(计为工作日)"))],
         default="0",
     )
-    note = StringField(_l("说明"), validators=[Optional(), Length(max=100)])
+    note = StringField(_l("说明"), validators=[Optional(), Length(max=MAX_NOTE)])
 
 
 class ResolveForm(SafeForm):
@@ -82,11 +85,15 @@ class ResolveForm(SafeForm):
 
 
 class InvestigateForm(SafeForm):
-    note = StringField(_l("核查安排(可选)"), validators=[Optional(), Length(max=500)])
+    note = StringField(
+        _l("核查安排(可选)"), validators=[Optional(), Length(max=rules.MAX_INVESTIGATION_NOTE)]
+    )
 
 
 class ReceiptForm(SafeForm):
     class Meta:
         csrf = False
 
-    receipt = StringField(_l("回执编号"), validators=[DataRequired(_l("请填写回执编号。")), Length(max=40)])
+    receipt = StringField(
+        _l("回执编号"), validators=[DataRequired(_l("请填写回执编号。")), Length(max=rules.MAX_RECEIPT)]
+    )

@@ -200,7 +200,7 @@ def start_investigation(actor: Actor, objection_id: int, note: str = "") -> Obje
     db.session.refresh(objection)
     audit.record(
         actor, "objection.investigate", campaign_id=campaign.id, subject=("unit", objection.unit_id),
-        from_state=ObjectionState.RECEIVED.value, to_state=ObjectionState.INVESTIGATING.value, reason=(note or "").strip()[:1000],
+        from_state=ObjectionState.RECEIVED.value, to_state=ObjectionState.INVESTIGATING.value, reason=(note or "").strip()[: rules.MAX_INVESTIGATION_NOTE],
         data={"objection_id": objection.id},
     )  # fmt: skip
     return _view(objection)

@@ -23,6 +23,10 @@ MAX_CONTENT = 2_000
 MIN_CONTENT = 10
 MAX_REPLY = 2_000
 MAX_ADDRESS = 200
+POSTCODE_LENGTH = 6
+MAX_RECEIPT = 40  # the column's length; a receipt is 24 characters
+MAX_INVESTIGATION_NOTE = 500  # what the office writes when it starts investigating
+MAX_NOTICE_UNITS = 1_000
 MAX_EVIDENCE_FILES = 5
 REPLY_WORKING_DAYS = 15  # default reply deadline, in working days after receipt
 RECEIPT_BYTES = 18  # 144 random bits: receipt codes cannot be guessed or enumerated
@@ -32,7 +36,7 @@ STEPS: tuple[str, ...] = (N_("自愿申报"), N_("集中培训"), N_("集中汇�
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,38}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-POSTCODE_RE = re.compile(r"^[0-9]{6}$")
+POSTCODE_RE = re.compile(rf"^[0-9]{{{POSTCODE_LENGTH}}}$")
 ANONYMOUS_NAMES = frozenset(
     {"匿名", "无名", "无名氏", "群众", "一群众", "知情人", "anonymous", "anon", "某某"}
 )

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from evalflow.notice import rules
 from evalflow.shared.api.schemas import Day, Id, Input, Output, text
+from evalflow.shared.workdays import MAX_NOTE
 
 
 class ContactIn(Input):
@@ -17,11 +18,11 @@ class ContactIn(Input):
     phone: text(rules.MAX_PHONE)  # type: ignore[valid-type]
     email: text(rules.MAX_EMAIL)  # type: ignore[valid-type]
     address: text(rules.MAX_ADDRESS)  # type: ignore[valid-type]
-    postcode: text(6)  # type: ignore[valid-type]
+    postcode: text(rules.POSTCODE_LENGTH)  # type: ignore[valid-type]
 
 
 class NoticeIn(Input):
-    unit_ids: list[Id] = Field(min_length=1, max_length=1000)
+    unit_ids: list[Id] = Field(min_length=1, max_length=rules.MAX_NOTICE_UNITS)
     title: text(rules.MAX_TITLE, required=False) | None = None  # type: ignore[valid-type]
     starts_on: Day | None = Field(None, description="default: the day the notice is published")
     contact: ContactIn
@@ -105,7 +106,7 @@ class ResolveIn(Input):
 
 
 class InvestigateIn(Input):
-    note: text(500, required=False) = ""  # type: ignore[valid-type]
+    note: text(rules.MAX_INVESTIGATION_NOTE, required=False) = ""  # type: ignore[valid-type]
 
 
 class CommendationOut(Output):
@@ -117,7 +118,7 @@ class CommendationOut(Output):
 class CalendarDayIn(Input):
     day: Day
     is_workday: bool
-    note: text(100, required=False) = ""  # type: ignore[valid-type]
+    note: text(MAX_NOTE, required=False) = ""  # type: ignore[valid-type]
 
 
 class CalendarDayOut(Output):

@@ -18,10 +18,11 @@ from evalflow.shared.campaigns.rules import (
     DEFAULT_NOTICE_DAYS,
     MAX_DESCRIPTION,
     MAX_NOTICE_DAYS,
+    MAX_REASON,
     MAX_TITLE,
     MIN_NOTICE_DAYS,
 )
-from evalflow.shared.campaigns.scale import MAX_LABEL, MAX_POINTS
+from evalflow.shared.campaigns.scale import MAX_CRITERIA, MAX_LABEL, MAX_POINTS
 from evalflow.shared.web.forms import SafeForm, SafeSubForm
 
 
@@ -41,7 +42,7 @@ class CampaignForm(SafeForm):
 class GradeForm(SafeSubForm):
     label = StringField(_l("档次"), validators=[Optional(), Length(max=MAX_LABEL)])
     points = DecimalField(_l("分值"), validators=[Optional(), NumberRange(0, MAX_POINTS)])
-    criteria = TextAreaField(_l("评定条件"), validators=[Optional(), Length(max=2000)])
+    criteria = TextAreaField(_l("评定条件"), validators=[Optional(), Length(max=MAX_CRITERIA)])
 
 
 class ScaleForm(SafeForm):
@@ -50,4 +51,4 @@ class ScaleForm(SafeForm):
 
 class TransitionForm(SafeForm):
     to = HiddenField(validators=[DataRequired()])
-    reason = StringField(_l("说明(可选)"), validators=[Optional(), Length(max=1000)])
+    reason = StringField(_l("说明(可选)"), validators=[Optional(), Length(max=MAX_REASON)])

@@ -14,7 +14,7 @@ from evalflow.shared.campaigns.rules import (
     MIN_NOTICE_DAYS,
 )
 from evalflow.shared.campaigns.scale import MAX_CRITERIA, MAX_GRADES, MAX_LABEL, MAX_POINTS
-from evalflow.shared.phases import Phase
+from evalflow.shared.phases import MAX_PHASE_NAME, Phase
 
 
 class GradeIn(Input):
@@ -43,7 +43,8 @@ class TransitionIn(Input):
     """``to`` names a phase; a name that is no phase is a 409 ``invalid_transition`` (contract)."""
 
     to: str = Field(
-        max_length=20, description="draft | intake | training | briefing | review | notice | final"
+        max_length=MAX_PHASE_NAME,
+        description="draft | intake | training | briefing | review | notice | final",
     )
     reason: text(MAX_REASON, required=False) = ""  # type: ignore[valid-type]
 

@@ -18,6 +18,8 @@ from datetime import date
 from evalflow.shared.errors import InvalidTransition, TransitionBlocked
 from evalflow.shared.messages import N_, Message, msg
 
+MAX_PHASE_NAME = 20  # the column's length: a longer name is no phase
+
 
 class Phase(enum.StrEnum):
     DRAFT = "draft"

@@ -29,7 +29,7 @@ class AccountIn(Input):
     username: str = Field(max_length=MAX_USERNAME)
     password: str = Field(max_length=MAX_PASSWORD)
     name: line(MAX_NAME)  # type: ignore[valid-type]
-    role: Literal["reviewer", "inspector"]
+    role: Literal[Role.REVIEWER, Role.INSPECTOR]
     unit_id: Id | None = Field(None, description="the applicant unit this person works for, if any")
 
 
@@ -43,4 +43,4 @@ class AccountOut(Output):
 
 
 class AccountQuery(Query):
-    role: Literal["reviewer", "inspector"] | None = None
+    role: Literal[Role.REVIEWER, Role.INSPECTOR] | None = None
