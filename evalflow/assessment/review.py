@@ -181,6 +181,8 @@ def loads(plan: Mapping[int, Sequence[int]]) -> dict[int, int]:
 
 
 class DivergenceStatus(enum.StrEnum):
+    """Where a divergence between two reviewers' sheets stands."""
+
     OPEN = "open"  # waiting for a third sheet or the office's decision
     THIRD_SHEET = "third_sheet"  # resolved: a third reviewer submitted
     DECIDED = "decided"  # resolved: the office decided, with a reason

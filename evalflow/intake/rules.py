@@ -45,8 +45,8 @@ DEFAULT_VETO_TYPES: tuple[str, ...] = (
 
 
 class ApplicationStatus(enum.StrEnum):
-    """The application's states: the one enum models (``ApplicationStatus`` is this class, its values
-    the column's CHECK list), services, views and API schemas use."""
+    """The application's states: the one enum the table's ``status`` column (its values are the
+    column's CHECK list), the use cases, the pages and the API schemas use."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -93,6 +93,8 @@ EDITABLE: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.DRAFT, App
 
 
 class ReviewDecision(enum.StrEnum):
+    """The office's decision on a submitted application; each leads to one status."""
+
     ACCEPT = "accept"
     RETURN = "return"
     REJECT = "reject"
