@@ -22,9 +22,9 @@ def test_training_flow_in_the_browser(app, client, live_server, browser, page, t
     cid = world.campaign.id
     sign_in(page, live_server, "office")
     page.goto(f"{live_server}/office/campaigns/{cid}/training")
-    assert "0 / 2" in page.inner_text(".progress-card")
+    assert "0 / 2" in page.inner_text(".progress-panel")
     page.locator(f"form[action$='/units/{world.a.id}/attendance'] button").click()
-    assert "1 / 2" in page.inner_text(".progress-card")
+    assert "1 / 2" in page.inner_text(".progress-panel")
     shot(page, "training-office")
 
     page.goto(f"{live_server}/office/campaigns/{cid}/faq")
@@ -44,7 +44,7 @@ def test_training_flow_in_the_browser(app, client, live_server, browser, page, t
     unit.click("button:has-text('确认签到')")
     assert "签到成功" in unit.inner_text(".flash")
     page.goto(f"{live_server}/office/campaigns/{cid}/training")
-    assert "2 / 2" in page.inner_text(".progress-card")
+    assert "2 / 2" in page.inner_text(".progress-panel")
 
     page.goto(f"{live_server}/office/campaigns/{cid}/seats")
     with page.expect_download() as download:

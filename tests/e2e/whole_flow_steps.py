@@ -168,10 +168,10 @@ def train(flow: Flow, unit_a: Any) -> None:
     """集中培训: the office marks two units present; the third checks in by scanning the venue's QR."""
     page = flow.page
     flow.office("/training")
-    assert "0 / 3" in page.inner_text(".progress-card")
+    assert "0 / 3" in page.inner_text(".progress-panel")
     for name in (B, C):
         page.locator(f".attendance-table tr:has-text('{name}') button:has-text('登记')").click()
-    assert "2 / 3" in page.inner_text(".progress-card")
+    assert "2 / 3" in page.inner_text(".progress-panel")
     page.click("#checkin button:has-text('开始签到')")
     flow.office("/training/checkin")
     capture(page, "training-checkin")
@@ -182,8 +182,8 @@ def train(flow: Flow, unit_a: Any) -> None:
     unit_a.click("button:has-text('确认签到')")
     assert "签到成功" in flash(unit_a)
     flow.office("/training")
-    assert "3 / 3" in page.inner_text(".progress-card")
-    assert "所有已通过审核的单位均已登记" in page.inner_text(".progress-card")
+    assert "3 / 3" in page.inner_text(".progress-panel")
+    assert "所有已通过审核的单位均已登记" in page.inner_text(".progress-panel")
     capture(page, "training")
 
 
@@ -200,9 +200,9 @@ def name_delegates(flow: Flow, unit_a: Any) -> list[str]:
     flow.office("/seats")
     for name in (B, C):
         for role, person in zip(ROLES, DELEGATES[name], strict=True):
-            card = f"section.card:has(h2:has-text('{name}'))"
-            page.fill(f"{card} form:has(input[name=role][value={role}]) input[name=name]", person)
-            page.click(f"{card} form:has(input[name=role][value={role}]) button")
+            panel = f"section.panel:has(h2:has-text('{name}'))"
+            page.fill(f"{panel} form:has(input[name=role][value={role}]) input[name=name]", person)
+            page.click(f"{panel} form:has(input[name=role][value={role}]) button")
             assert "代表已登记。" in flash(page)
     assert page.locator("h2 .muted").all_inner_texts() == ["3 / 3 人"] * 3
     capture(page, "seat-cards")
