@@ -73,7 +73,7 @@ def _unit_campaign() -> tuple[Unit, Campaign]:
 
 @bp.app_template_filter("agenda_item")
 def agenda_item(item: str) -> str:
-    """An agenda line as shown: card 5's default topics in the reader's language, anything the
+    """An agenda line as shown: the process's default topics in the reader's language, anything the
     office typed exactly as typed — user text is data, never a translation key (a ``%`` in it
     broke the page, and the translation function's output is not escaped)."""
     return tr_if_constant(item, DEFAULT_AGENDA)

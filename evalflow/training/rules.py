@@ -1,6 +1,6 @@
 """The rules of the all-applicants training (集中培训) and of the delegations (代表席位).
 
-Pure Python: the default agenda of card 5, attendance and its excuse rule, the shared Q&A
+Pure Python: the default agenda of the process, attendance and its excuse rule, the shared Q&A
 (信息共享: an answered question is visible to every unit, an open one only to the office and the
 unit that asked), the three seats of a delegation and the expiry of a venue check-in code.
 """

@@ -1,4 +1,4 @@
-"""Card 5 from the first click to the certificates, in a real browser and through the pages only.
+"""The whole process from the first click to the certificates, in a real browser and through the pages only.
 
 The office creates a campaign and its scale; a unit registers itself, fills its report from a Word
 file and submits; the office returns it once, then accepts it and two units it added itself; the
@@ -10,7 +10,7 @@ the notice tests: the ``FROZEN_TODAY`` setting), the campaign becomes final, the
 shows and the certificates download.
 
 Nothing is written to the database except through the pages (the first office account excepted: it
-is made by ``flask create-admin`` in real life). The test reads as the list of card 5's phases; each
+is made by ``flask create-admin`` in real life). The test reads as the list of the process's phases; each
 step is a function of ``tests/e2e/whole_flow_steps.py`` (筹备 to the delegates' cards) or
 ``tests/e2e/whole_flow_verdict_steps.py`` (集中汇报互评 to 审定表彰), and ``tests/e2e/whole_flow_world.py``
 holds the walk's state and its screenshots (with ``EVALFLOW_TOUR_DIR`` set, e.g. ``docs/screenshots``,
@@ -50,7 +50,7 @@ def app_config() -> dict[str, Any]:
     return {"WTF_CSRF_SSL_STRICT": False}
 
 
-def test_card5_from_campaign_to_certificates(app, live_server, browser, page, tmp_path: Path):
+def test_the_process_from_campaign_to_certificates(app, live_server, browser, page, tmp_path: Path):
     factories.admin()
     flow = Flow(app, live_server, browser, page, tmp_path)
     try:

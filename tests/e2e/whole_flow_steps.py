@@ -1,4 +1,4 @@
-"""The first phases of card 5 as steps of the browser walk (``tests/e2e/test_whole_flow.py``): 筹备,
+"""The first phases of the process as steps of the browser walk (``tests/e2e/test_whole_flow.py``): 筹备,
 申报 with the office's review, 集中培训, and the delegates' cards.
 
 Each step drives the pages only, as the people of that phase would, and checks what they see; the

@@ -1,4 +1,4 @@
-"""The later phases of card 5 as steps of the browser walk (``tests/e2e/test_whole_flow.py``):
+"""The later phases of the process as steps of the browser walk (``tests/e2e/test_whole_flow.py``):
 集中汇报互评 on the delegates' phones, 综合评定, 公示 with an objection, and 审定表彰.
 
 Each step drives the pages only, as the people of that phase would, and checks what they see; the

@@ -1,4 +1,4 @@
-"""The state of the browser walk through card 5 (``tests/e2e/test_whole_flow.py``): the people and
+"""The state of the browser walk through the process (``tests/e2e/test_whole_flow.py``): the people and
 their delegates, the office's tab, the campaign, the browsers opened on the way, and the screenshots
 it takes.
 

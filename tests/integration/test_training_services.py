@@ -71,7 +71,7 @@ def test_attendance_summary_and_phase_guard_agree_on_who_is_missing(setup):
     assert facts.untrained_units == summary.missing
 
 
-def test_schedule_defaults_to_card_5_agenda_without_writing(setup):
+def test_schedule_defaults_to_the_process_agenda_without_writing(setup):
     campaign, *_ = setup
     plan = training.schedule(office_actor(), campaign)
     assert plan.agenda[0] == "创建工作的意义" and len(plan.agenda) == 6

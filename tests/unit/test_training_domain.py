@@ -10,7 +10,7 @@ from evalflow.shared.errors import InvalidInput
 from evalflow.training import rules as t
 
 
-def test_default_agenda_has_the_six_topics_of_card_5() -> None:
+def test_default_agenda_has_the_six_topics_of_the_process() -> None:
     assert t.DEFAULT_AGENDA == (
         "创建工作的意义",
         "申报评选流程",

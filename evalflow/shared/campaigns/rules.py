@@ -18,7 +18,7 @@ MAX_SEAT_NAME = 60
 
 
 class SeatRole(enum.StrEnum):
-    """The three delegates every unit sends to the briefing (card 5), in seating order."""
+    """The three delegates every unit sends to the briefing, in seating order."""
 
     REPORTER = "reporter"
     CADRE = "cadre"
