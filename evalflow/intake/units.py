@@ -163,8 +163,9 @@ def decide_registration(actor: Actor, campaign: Campaign, unit: Unit, approve: b
         raise Conflict(msg(N_("该单位不是待审批的注册申请。")), code="not_pending")
     user = login_of(unit)
     state = RegistrationState.APPROVED if approve else RegistrationState.DECLINED
+    action = "unit.registration_approved" if approve else "unit.registration_declined"
     audit.record(
-        actor, f"unit.registration_{state.value}", campaign_id=campaign.id, subject=("unit", unit.id),
+        actor, action, campaign_id=campaign.id, subject=("unit", unit.id),
         from_state=RegistrationState.PENDING.value, to_state=state.value, data={"name": unit.name},
     )  # fmt: skip
     if approve:
