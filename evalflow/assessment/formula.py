@@ -137,7 +137,3 @@ def explain(leaf: LeafResult, top_points: Decimal) -> Message:
     if leaf.gap is Gap.DIVERGENT:
         text = join([text, msg(N_(";")), msg(GAP_TEXT[Gap.DIVERGENT])], THEN)
     return text
-
-
-def gap_text(gap: Gap) -> Message:
-    return msg(GAP_TEXT[gap])

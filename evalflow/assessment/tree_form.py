@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from evalflow.assessment import workbook_text as wt
-from evalflow.assessment.rules import Item, Kind, Method, Mode, Settings, Tree, plain
+from evalflow.assessment.rules import Item, Method, Settings, Tree, plain
 from evalflow.assessment.workbook_import import Importer
 from evalflow.shared.errors import InvalidInput
 from evalflow.shared.messages import N_, Message, msg
@@ -186,7 +186,3 @@ def categories_of(settings: Settings | None) -> list[dict[str, str]]:
         for name, rule in (settings.categories if settings else ())
     ]
     return stored + [{"name": "", "threshold": "", "quota": ""} for _ in range(CATEGORY_ROWS)]
-
-
-MODES = tuple(Mode)
-KINDS = tuple(Kind)

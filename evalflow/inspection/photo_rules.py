@@ -7,8 +7,6 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from evalflow.shared.messages import N_, Message, msg
 
-PHOTO_TYPES = ("image/jpeg",)  # what we store: every photo is re-encoded as JPEG
-
 
 def refusal(status: str, max_pixels: int) -> tuple[int, Message] | None:
     """The HTTP status and message for a photo the probe refused (None when it was accepted)."""

@@ -57,14 +57,6 @@ def is_workday(day: date, extra: ExtraDays = NO_EXTRA_DAYS) -> bool:
     return day.weekday() < 5
 
 
-def holiday_name(day: date) -> str:
-    """The library's name of the holiday *day* belongs to ('' when none or unknown)."""
-    if not library_knows(day.year):
-        return ""
-    on_holiday, name = chinese_calendar.get_holiday_detail(day)
-    return str(getattr(name, "chinese", "") or "") if on_holiday and name else ""
-
-
 @dataclass(frozen=True)
 class Period:
     starts_on: date

@@ -6,8 +6,9 @@ card only."""
 from __future__ import annotations
 
 import ast
+import functools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,9 +25,12 @@ PLAIN_LOWER = frozenset({0, 1})
 LIMIT_CALLS = frozenset({"text", "line", "Length"})
 
 
-def _modules() -> Iterator[tuple[Path, ast.Module]]:
-    for path in sorted(PACKAGE.rglob("*.py")):
-        yield path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+@functools.cache
+def _modules() -> tuple[tuple[Path, ast.Module], ...]:
+    return tuple(
+        (path, ast.parse(path.read_text(encoding="utf-8"), filename=str(path)))
+        for path in sorted(PACKAGE.rglob("*.py"))
+    )
 
 
 def _name(node: ast.expr) -> str:
@@ -180,3 +184,30 @@ def test_no_stylesheet_styles_a_card_panel() -> None:
 def test_the_card_reader_finds_classes() -> None:
     assert _card_classes('<div class="card narrow"><p class="x seat-card">') == {"card", "seat-card"}
     assert _card_classes("<section class='panel'>cards</section>") == set()
+
+
+# --- no dead shapes or helpers ------------------------------------------------------------------
+
+
+def test_every_schema_class_is_used() -> None:
+    """A schema no route, page or other schema names is an orphan (it would still show in docs/api.md
+    if a route named it by mistake, or mislead a reader if none does)."""
+    words = Counter(
+        w for p in PACKAGE.rglob("*.py") for w in re.findall(r"\w+", p.read_text(encoding="utf-8"))
+    )
+    orphans = [
+        f"{path.relative_to(ROOT)}:{node.name}"
+        for path, tree in _schema_modules()
+        if path.name.endswith("schemas.py")
+        for node in tree.body
+        if isinstance(node, ast.ClassDef) and words[node.name] < 2  # the definition itself
+    ]
+    assert orphans == []
+
+
+def test_retired_helpers_stay_gone() -> None:
+    text = "\n".join(p.read_text(encoding="utf-8") for p in PACKAGE.rglob("*.py"))
+    for retired in ("def json_body(", "def body(", "class IssuedSeat(Output", "class Seat(Output"):
+        assert retired not in text
+    guide = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    assert "### Seat\n" not in guide and "### IssuedSeat\n" not in guide

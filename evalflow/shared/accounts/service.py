@@ -16,7 +16,7 @@ from evalflow.shared import bounds, clock
 from evalflow.shared.access import Action, Actor, Role, can
 from evalflow.shared.accounts import throttle
 from evalflow.shared.accounts.models import ApiToken, User, username_key
-from evalflow.shared.accounts.passwords import MIN_LENGTH, password_problem
+from evalflow.shared.accounts.passwords import password_problem
 from evalflow.shared.audit import record as audit
 from evalflow.shared.errors import (
     Conflict,
@@ -28,7 +28,6 @@ from evalflow.shared.errors import (
 )
 from evalflow.shared.messages import N_, msg
 
-MIN_PASSWORD = MIN_LENGTH
 _DUMMY_HASHES: dict[str, str] = {}
 
 
