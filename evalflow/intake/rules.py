@@ -65,8 +65,7 @@ STATUS_LABELS: dict[ApplicationStatus, str] = {
 
 
 class RegistrationState(enum.StrEnum):
-    """A self-registered unit's login: waiting for the office, approved (active), or declined (the
-    unit and its login are removed, so only the decision and the audit log name this state)."""
+    """A self-registered unit: waiting for the office, approved, or declined (then removed)."""
 
     PENDING = "pending"
     APPROVED = "approved"
@@ -82,11 +81,6 @@ REGISTRATION_LABELS: dict[RegistrationState, str] = {
     RegistrationState.APPROVED: N_("已批准"),
     RegistrationState.DECLINED: N_("未批准"),
 }
-
-
-def registration_state(approved: bool) -> RegistrationState:
-    """The state of a unit that still exists: approved, or waiting for the office."""
-    return RegistrationState.APPROVED if approved else RegistrationState.PENDING
 
 
 EDITABLE: frozenset[ApplicationStatus] = frozenset({ApplicationStatus.DRAFT, ApplicationStatus.RETURNED})

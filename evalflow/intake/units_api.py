@@ -6,7 +6,7 @@ from __future__ import annotations
 from evalflow.extensions import db, limiter
 from evalflow.intake import applications as intake
 from evalflow.intake import units, veto
-from evalflow.intake.rules import RegistrationState, registration_state
+from evalflow.intake.rules import RegistrationState
 from evalflow.intake.unit_schemas import (
     ImportOut,
     NewUnitOut,
@@ -34,7 +34,7 @@ def unit_out(unit: Unit, vetoed: set[int] | None) -> UnitOut:
     return UnitOut(
         **UnitFields.model_validate(unit).model_dump(),
         username=login.username if login else None,
-        registration=registration_state(unit.approved),
+        registration=RegistrationState.APPROVED if unit.approved else RegistrationState.PENDING,
         application_status=application.status if application else "draft",
         vetoed=unit.id in vetoed if vetoed is not None else None,
     )
