@@ -28,7 +28,7 @@ from evalflow.assessment.tree_rows import indicator_ids, write_tree
 from evalflow.briefing.models import Ballot, Presentation
 from evalflow.briefing.rules import PresentationState
 from evalflow.extensions import db
-from evalflow.inspection.models import Visit, VisitMember
+from evalflow.inspection.models import PhotoThumbnail, Visit, VisitMember, VisitPhoto
 from evalflow.intake.models import Application, ApplicationStatus, ApplicationVersion, VetoIncident
 from evalflow.shared import clock
 from evalflow.shared.access import Actor, Role
@@ -328,5 +328,23 @@ def visit(of: Unit, leader: User, *members: User, announced: bool = True) -> Vis
         db.session.add(VisitMember(visit_id=made.id, inspector_id=person.id))
         db.session.add(ScoreSheet(campaign_id=of.campaign_id, unit_id=of.id, method=Method.INSPECTION,
                                   scorer_id=person.id, visit_id=made.id))  # fmt: skip
+    db.session.flush()
+    return made
+
+
+def visit_photo(of: Visit, inspector: User, code: str, content: bytes, thumbnail: bytes) -> VisitPhoto:
+    """A photo of *of* for leaf *code* and its thumbnail, stored as they are (no re-encoding: the
+    photo use case and its tests do that)."""
+    names = []
+    for data in (content, thumbnail):
+        names.append(store.new_stored_name())
+        (store.upload_dir() / names[-1]).write_bytes(data)
+    made = VisitPhoto(visit_id=of.id, inspector_id=inspector.id, indicator_id=indicator_ids(of.campaign_id)[code],
+                      stored_name=names[0], size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+                      width=64, height=48)  # fmt: skip
+    db.session.add(made)
+    db.session.flush()
+    db.session.add(PhotoThumbnail(photo_id=made.id, stored_name=names[1], size=len(thumbnail),
+                                  sha256=hashlib.sha256(thumbnail).hexdigest()))  # fmt: skip
     db.session.flush()
     return made

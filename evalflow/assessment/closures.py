@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from evalflow.assessment.models import SourceClosure
 from evalflow.assessment.rules import Method
 from evalflow.assessment.sheet_rules import MAX_REASON
-from evalflow.assessment.upsert import insert
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -22,6 +21,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
+from evalflow.shared.upsert import insert
 
 
 def closures(actor: Actor, campaign: Campaign) -> list[SourceClosure]:

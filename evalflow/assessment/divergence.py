@@ -22,7 +22,6 @@ from evalflow.assessment.rules import POINTS_PLACES, Item, Method, Tree, decimal
 from evalflow.assessment.sheet_rules import MAX_REASON
 from evalflow.assessment.sheets import submitted_marks, unit_of
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
-from evalflow.assessment.upsert import insert
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -33,6 +32,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
+from evalflow.shared.upsert import insert
 
 SheetMarks = Mapping[int, Mapping[str, Sequence[composite.Mark]]]
 

@@ -28,7 +28,6 @@ from evalflow.assessment.models import (
     SheetScore,
     ThirdReview,
 )
-from evalflow.assessment.upsert import insert
 from evalflow.extensions import db
 from evalflow.intake.door import accepted_units
 from evalflow.shared.access import Action, Actor, Role
@@ -38,6 +37,7 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.upsert import insert
 
 MAX_NOTE = 200
 

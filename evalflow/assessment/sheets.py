@@ -33,7 +33,6 @@ from evalflow.assessment.models import Indicator, ReviewerAssignment, ScoreSheet
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.sheet_rules import SheetInput, missing_for_submit, read_marks
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
-from evalflow.assessment.upsert import insert
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor, Role
@@ -43,6 +42,7 @@ from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.upsert import insert
 
 
 @dataclass

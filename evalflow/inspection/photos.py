@@ -28,7 +28,6 @@ from evalflow.extensions import db
 from evalflow.inspection import imageprobe, rules
 from evalflow.inspection.models import PhotoThumbnail, VisitPhoto
 from evalflow.inspection.photo_rules import capture_time, refusal
-from evalflow.inspection.upsert import insert
 from evalflow.inspection.visits import open_visit, refuse_if_signed
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -36,6 +35,7 @@ from evalflow.shared.audit import record as audit
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedType
 from evalflow.shared.files import store as files
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.upsert import insert
 
 CHUNK = 64 * 1024
 

@@ -9,10 +9,10 @@ from fractions import Fraction
 from flask_babel import gettext as _
 
 from evalflow.assessment.rules import Method, Tree
+from evalflow.assessment.tree_rows import indicator_ids
 from evalflow.extensions import db
 from evalflow.inspection import pdf
 from evalflow.inspection.sheets import Sheet, team_sheets
-from evalflow.inspection.tree import indicator_ids
 from evalflow.inspection.visits import name_of
 from evalflow.shared import clock
 from evalflow.shared.access import Actor

@@ -25,9 +25,9 @@ import sqlalchemy as sa
 from evalflow.assessment.composite import Mark, UnitInput, compute
 from evalflow.assessment.models import Indicator, ScoreSheet, SheetScore
 from evalflow.assessment.rules import Kind, Method, plain
+from evalflow.assessment.tree_rows import load_tree
 from evalflow.extensions import db
 from evalflow.inspection.models import Visit
-from evalflow.inspection.tree import load_tree
 from evalflow.shared.access import Action, Actor
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign, Unit

@@ -21,15 +21,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from evalflow.assessment.rules import Method
 from evalflow.shared.messages import N_, Message, msg
 
+METHOD = Method.INSPECTION  # the leaves an inspection sheet scores
 DEFAULT_NOTICE_HOURS = 12
 OVERDUE_HOURS = 24
 MAX_TEAM = 10  # inspectors on one visit
 MAX_TEAM_NAME = 60
 MAX_PEOPLE_MET = 500
 MAX_SUMMARY = 2000
-MAX_COMMENT = 1000
 MAX_REASON = 500
 MAX_CONFLICT_NOTE = 200  # why an inspector keeps away from a unit
 # What a request may carry before it is stripped and read (the use cases then apply the limits above).

@@ -10,8 +10,8 @@ from typing import Any
 from pydantic import Field
 
 from evalflow.assessment.rules import number
+from evalflow.assessment.sheet_rules import MAX_ENTRIES
 from evalflow.inspection import rules
-from evalflow.inspection.marks import MAX_ENTRIES
 from evalflow.inspection.rules import MAX_REASON, MAX_TEAM, MAX_TEAM_NAME, REVISION_LENGTH
 from evalflow.shared.api.schemas import Day, Id, Input, Output, Query, Timestamp
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Response, request
 
+from evalflow.assessment.tree_rows import load_tree
 from evalflow.inspection import photos, report, sheets, signoff, visits
 from evalflow.inspection.schemas import (
     AmendIn,
@@ -18,7 +19,6 @@ from evalflow.inspection.schemas import (
     VisitPatch,
 )
 from evalflow.inspection.shapes import leaves_out, photo_out, sheet_out, visit_out
-from evalflow.inspection.tree import load_tree
 from evalflow.shared.access import Action
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import multipart_body, route, upload

@@ -26,12 +26,12 @@ import sqlalchemy as sa
 
 from evalflow.assessment.models import Indicator, ScoreSheet, SheetScore
 from evalflow.assessment.rules import Method, Tree, plain
+from evalflow.assessment.sheet_rules import SheetInput, missing_for_submit, read_marks
+from evalflow.assessment.tree_rows import indicator_ids, load_tree
 from evalflow.extensions import db
-from evalflow.inspection import marks, rules
-from evalflow.inspection.marks import SheetInput
+from evalflow.inspection import rules
 from evalflow.inspection.models import Visit, VisitMember, VisitPhoto
-from evalflow.inspection.tree import indicator_ids, load_tree
-from evalflow.inspection.upsert import insert
+from evalflow.inspection.rules import METHOD
 from evalflow.inspection.visits import Seen, open_visit, refuse_if_signed
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -40,6 +40,7 @@ from evalflow.shared.audit import record as audit
 from evalflow.shared.errors import Conflict, Forbidden, InvalidInput
 from evalflow.shared.messages import N_, Message, msg
 from evalflow.shared.text import text_problem
+from evalflow.shared.upsert import insert
 from evalflow.training.service import parse_starts_at
 
 NOTES = ("arrived_at", "left_at", "people_met", "summary")
@@ -190,8 +191,8 @@ def save_sheet(actor: Actor, vid: int, data: dict[str, Any]) -> Sheet:
     if member.submitted_at is not None:
         raise Conflict(msg(N_("评分表已提交;如需修改,请组长退回。")), code="submitted")
     tree = inspection_tree(seen.visit.campaign_id)
-    given = marks.read_marks(
-        tree, data.get("scores"), data.get("comments"), data.get("grades"), data.get("found")
+    given = read_marks(
+        tree, METHOD, data.get("scores"), data.get("comments"), data.get("grades"), data.get("found")
     )
     notes = read_notes({k: data[k] for k in NOTES if k in data})
     _notes_problem(member, notes)
@@ -224,7 +225,7 @@ def _locked(seen: Seen) -> VisitMember:
 
 
 def _submit(actor: Actor, seen: Seen, saved: Sheet, tree: Tree) -> None:
-    missing = marks.missing(tree, saved.points())
+    missing = missing_for_submit(tree, METHOD, saved.points())
     if missing:
         problem = msg(N_("还有条目未评分,不能提交:%(codes)s。"), codes="、".join(missing))
         raise InvalidInput(problem, fields={"submit": [problem]})

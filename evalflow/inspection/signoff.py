@@ -15,11 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalflow.assessment.models import ScoreSheet
+from evalflow.assessment.sheet_rules import read_marks
+from evalflow.assessment.tree_rows import indicator_ids
 from evalflow.extensions import db
-from evalflow.inspection import marks, rules
+from evalflow.inspection import rules
 from evalflow.inspection.models import Visit, VisitMember
+from evalflow.inspection.rules import METHOD
 from evalflow.inspection.sheets import Sheet, inspection_tree, load, mark_changes, shown, write_marks
-from evalflow.inspection.tree import indicator_ids
 from evalflow.inspection.visits import members, name_of, open_visit, refuse_if_signed
 from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
@@ -102,8 +104,8 @@ def amend(actor: Actor, vid: int, inspector_id: int, data: dict[str, Any]) -> Sh
         raise NotFound(msg(N_("该成员不在考察组中。")))
     reason = _reason(data.get("reason"))
     tree = inspection_tree(seen.visit.campaign_id)
-    given = marks.read_marks(
-        tree, data.get("scores"), data.get("comments"), data.get("grades"), data.get("found")
+    given = read_marks(
+        tree, METHOD, data.get("scores"), data.get("comments"), data.get("grades"), data.get("found")
     )
     current = load(seen.visit, member)
     changes = mark_changes(current.scores, given)

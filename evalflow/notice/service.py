@@ -38,6 +38,7 @@ from evalflow.shared.errors import InvalidInput, NotFound
 from evalflow.shared.files.rules import FileKind
 from evalflow.shared.messages import N_, Message, msg
 from evalflow.shared.phases import Phase
+from evalflow.shared.upsert import insert
 from evalflow.tally import service as tally
 
 SEAL_KINDS = frozenset({FileKind.JPEG, FileKind.PNG})
@@ -60,11 +61,6 @@ def set_extra_day(actor: Actor, day: Any, is_workday: Any, note: Any = "") -> Ca
     parsed, flag, text = workdays.clean_extra_day(day, is_workday, note)
     table = CalendarDay.__table__
     values = {"day": parsed, "is_workday": flag, "note": text, "updated_at": clock.now()}
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     stmt = insert(table).values(**values)
     stmt = stmt.on_conflict_do_update(
         index_elements=["day"], set_={k: v for k, v in values.items() if k != "day"}

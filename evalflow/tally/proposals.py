@@ -17,8 +17,6 @@ from fractions import Fraction
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.intake import veto
@@ -30,6 +28,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import InvalidInput
 from evalflow.shared.messages import N_, Message, msg
 from evalflow.shared.text import text_problem
+from evalflow.shared.upsert import insert
 from evalflow.tally.models import ProposalRule, ProposedEntry, ProposedList
 from evalflow.tally.rules import (
     MAX_DEVIATION_REASON,
@@ -202,7 +201,6 @@ def _store(
     campaign: Campaign, choice: Choice, tally: Tally, chosen: list[int], added: list[int],
     skipped: list[int], reasons: dict[int, str],
 ) -> None:  # fmt: skip
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     values = {
         "rule": choice.rule, "k": choice.k, "per_category": choice.per_category,
         "threshold": choice.threshold, "updated_at": clock.now(),

@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.shared import clock
@@ -17,6 +15,7 @@ from evalflow.shared.access import Action, Actor
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.campaigns.service import require
+from evalflow.shared.upsert import insert
 from evalflow.tally import rules
 from evalflow.tally.bias import (
     Thresholds,
@@ -27,7 +26,6 @@ from evalflow.tally.models import TallySettings
 
 def settings_of(campaign: Campaign) -> TallySettings:
     """The campaign's tally settings, created with the defaults (one statement) on first use."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = insert(TallySettings).values(
         campaign_id=campaign.id,
         method=rules.TallyMethod.TRIMMED_MEAN,

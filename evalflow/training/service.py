@@ -17,8 +17,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
@@ -32,6 +30,7 @@ from evalflow.shared.files import store as files
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.files.rules import FileKind
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.upsert import insert
 from evalflow.training import rules
 from evalflow.training.models import Attendance, Training
 from evalflow.training.rules import AttendanceProgress, AttendanceStatus
@@ -214,7 +213,6 @@ def attendance_of(unit_id: int) -> Attendance | None:
 
 def _upsert_attendance(unit_id: int, status: AttendanceStatus, note: str) -> Attendance:
     """One statement, so two people marking the same unit at once cannot collide."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     values = {"status": status, "note": note, "marked_at": clock.now()}
     stmt = insert(Attendance).values(unit_id=unit_id, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=[Attendance.unit_id], set_=values))

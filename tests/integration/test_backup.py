@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from evalflow import create_app
 from evalflow.demo.tally import TITLE
 from evalflow.extensions import db
+from evalflow.inspection.models import VisitPhoto
 from evalflow.intake.models import Application, VetoIncident
 from evalflow.notice import service as notice
 from evalflow.notice.models import ObjectionFile
@@ -170,6 +171,9 @@ def _downloads(final: Any) -> dict[str, str]:
             else ("evidence_pdf" if f.content_type == "application/pdf" else "evidence_jpeg")
         )
         urls[role] = f"/office/campaigns/{cid}/objections/{f.objection_id}/files/{f.id}"
+    photo = db.session.scalars(sa.select(VisitPhoto)).one()
+    urls["visit_photo"] = f"/api/v1/visits/{photo.visit_id}/photos/{photo.id}"
+    urls["visit_thumbnail"] = f"{urls['visit_photo']}/thumbnail"
     return urls
 
 
@@ -190,18 +194,20 @@ def test_backup_of_a_final_campaign_restores_every_row_and_byte_on_the_other_eng
     cid = final.world.campaign.id
     before = backup.table_documents(backup.collect(cid))
     assert len(before["stored_file"]) == 3 and len(before["objection_file"]) == 3
+    assert len(before["visit_photo"]) == 1 and len(before["visit_photo_thumbnail"]) == 1
     urls = _downloads(final)
     assert _office_gets(app, urls) == final.contents
     archive = tmp_path / "final.zip"
     result = app.test_cli_runner().invoke(args=["export", str(cid), str(archive)])
-    assert result.exit_code == 0 and "6 files" in result.output, result.output
+    assert result.exit_code == 0 and "8 files" in result.output, result.output
     with zipfile.ZipFile(archive) as z:
-        names = {f"files/{r['stored_name']}" for t in ("stored_file", "objection_file") for r in before[t]}
+        tables = ("stored_file", "objection_file", "visit_photo", "visit_photo_thumbnail")
+        names = {f"files/{r['stored_name']}" for t in tables for r in before[t]}
         assert names <= set(z.namelist())
         assert sorted(z.read(n) for n in names) == sorted(final.contents.values())
     with empty_target(app, tmp_path, other_engine=True) as target:
         result = target.run("import", str(archive))
-        assert result.exit_code == 0 and "6 files" in result.output, result.output
+        assert result.exit_code == 0 and "8 files" in result.output, result.output
         with target.app.app_context():
             assert backup.table_documents(backup.collect(cid)) == before
             assert _office_gets(target.app, urls) == final.contents

@@ -28,7 +28,7 @@ def _export(app, tmp_path: Path) -> Path:
     archive = tmp_path / "genuine.zip"
     result = app.test_cli_runner().invoke(args=["export", str(final.world.campaign.id), str(archive)])
     assert result.exit_code == 0, result.output
-    assert "6 files" in result.output
+    assert "8 files" in result.output
     return archive
 
 
@@ -151,7 +151,7 @@ def test_backup_import_refuses_hostile_archives_in_one_line_writing_nothing(app,
         genuine = write(parts, tmp_path / "again.zip")
         result = target.run("import", str(genuine))  # and the untouched target takes the real one
         assert result.exit_code == 0, result.output
-        assert target.row_count() > 0 and len(target.upload_listing()) == 6
+        assert target.row_count() > 0 and len(target.upload_listing()) == len(parts.files()) == 8
 
 
 def test_backup_import_refuses_broken_containers(app, tmp_path):

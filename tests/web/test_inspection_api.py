@@ -128,7 +128,7 @@ def test_sheet_put_refuses_codes_that_are_not_inspection_leaves_and_points_too_h
     fields = response.get_json()["error"]["fields"]
     assert response.status_code == 400
     assert fields == {
-        "scores.A1": ["“A1”不是实地考察的测评条目。"],
+        "scores.A1": ["“A1”不是本评分表的条目(实地考察)。"],
         "scores.A2": ["“A2”的得分须为 0 到 4 之间的数,最多两位小数。"],
         "scores.G1": ["“G1”按档次评分:得分须为某一档次的分值。"],
         "scores": ["条目编码格式不正确。"],

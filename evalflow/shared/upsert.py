@@ -1,6 +1,6 @@
-"""``INSERT … ON CONFLICT`` for the engine in use: the assessment's writes that may race (a sheet made
-on its first mark, a mark saved twice at once, an assignment saved by two offices) are single
-statements, on SQLite and PostgreSQL alike."""
+"""``INSERT … ON CONFLICT`` for the engine in use, so a write that may race (a mark saved twice at once,
+a sheet made on its first mark, a photo sent twice, a setting saved by two offices) is one statement
+on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
