@@ -76,6 +76,8 @@ class CampaignFacts:
     notice_ends_on: date | None = None
     unresolved_objections: int = 0
     seal_broken: bool = False  # the ballots differ from those sealed at briefing → review
+    # 综合测评 (review/door.py): each source not complete nor closed with a reason, in plain words
+    incomplete_sources: tuple[Message, ...] = ()
     today: date = field(default_factory=date.today)
 
 
@@ -133,6 +135,7 @@ def _guard_briefing_review(f: CampaignFacts) -> list[Message]:
         )
     if f.open_presentations:
         reasons.append(msg(N_("以下单位的评分尚未结束:%(units)s。"), units=_names(f.open_presentations)))
+    reasons.extend(f.incomplete_sources)
     return reasons
 
 

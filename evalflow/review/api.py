@@ -1,0 +1,56 @@
+"""综合测评 endpoints (contract: *Assessment*, ``GET /api/v1/campaigns/{cid}/composite``; office, from
+the briefing on): the composite as JSON, and its downloads (测评汇总表 XLSX, per-unit 测评表 PDF)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalflow.assessment.formula import formula
+from evalflow.assessment.outcome import composite_to_json, trace
+from evalflow.intake.units_api import campaign_of
+from evalflow.review import service
+from evalflow.review.schemas import CompositeOut, CompositeQuery
+from evalflow.shared.api.caller import require_login
+from evalflow.shared.api.routes import route
+from evalflow.shared.i18n import tr
+from evalflow.shared.messages import Message
+
+ERRORS = {401: "unauthenticated", 403: "forbidden", 404: "not found (or no tree)", 409: "wrong phase"}
+
+
+def _rendered(value: Any) -> Any:
+    """The trace with its messages rendered in the caller's language."""
+    if isinstance(value, dict):
+        return {k: _rendered(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rendered(v) for v in value]
+    if isinstance(value, Message):
+        return tr(value)
+    return value
+
+
+def composite_out(found: service.Composite, with_trace: bool = False) -> dict[str, Any]:
+    """The contract's answer plus the extensions (see :mod:`.schemas`)."""
+    out = composite_to_json(found.tree, found.results, found.verdicts)
+    names = {r.unit_id: r for r in found.results}
+    for unit in out["units"]:
+        result = names[unit["unit_id"]]
+        unit["name"], unit["category"] = result.name, result.category
+        if with_trace:
+            unit["trace"] = _rendered(trace(found.tree, result, found.top_points))
+    out["formula"] = tr(formula(found.tree, found.top_points))
+    out["sealed"] = None
+    return out
+
+
+@route(
+    "/campaigns/<int:cid>/composite",
+    "GET",
+    summary="The 综合测评: every unit's sources, bonus, deductions, total and rank (office; from briefing on)",
+    tag="assessment",
+    query=CompositeQuery,
+    responses={200: CompositeOut, **ERRORS},
+)
+def get_composite(cid: int, query: CompositeQuery) -> CompositeOut:
+    found = service.composite(require_login(), campaign_of(cid))
+    return CompositeOut.model_validate(composite_out(found, query.trace))
