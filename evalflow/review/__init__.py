@@ -4,7 +4,10 @@
   briefing tally, survey hook, veto, closures), one query per source;
 - :mod:`.service` — the composite (office only, from the briefing on) and its incomplete sources;
 - :mod:`.door` — the ``briefing → review`` guard's facts (incomplete sources in plain words);
-- :mod:`.api`, :mod:`.pages`, :mod:`.downloads` — the faces: JSON, the results page, XLSX and PDF.
+- :mod:`.seal_rules` (pure) and :mod:`.seal` — the seal of every composite input, its check and export;
+- :mod:`.sheets` — the counted sheets of one unit (who, when, comment) for the trace;
+- :mod:`.api`, :mod:`.pages`, :mod:`.reports` and :mod:`.pdf` — the faces: JSON, the results and
+  trace pages, the 测评汇总表 (XLSX, PDF) and a unit's 测评表 (PDF).
 
 The arithmetic is the pure core of :mod:`evalflow.assessment` (exact fractions).
 """
@@ -19,4 +22,6 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve the composite: its API routes, its pages, and its facts for the one door."""
-    from evalflow.review import api, door  # noqa: F401 - routes and facts
+    from evalflow.review import api, door, models, pages  # noqa: F401 - routes, facts, tables
+
+    app.register_blueprint(pages.bp)

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+
 from evalflow.assessment.formula import formula
 from evalflow.assessment.outcome import composite_to_json, trace
 from evalflow.intake.units_api import campaign_of
-from evalflow.review import service
+from evalflow.review import reports, seal, service
 from evalflow.review.schemas import CompositeOut, CompositeQuery
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import route
+from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr
 from evalflow.shared.messages import Message
 
@@ -39,7 +42,14 @@ def composite_out(found: service.Composite, with_trace: bool = False) -> dict[st
         if with_trace:
             unit["trace"] = _rendered(trace(found.tree, result, found.top_points))
     out["formula"] = tr(formula(found.tree, found.top_points))
+    found_check = seal.check(found)
     out["sealed"] = None
+    if found_check is not None:
+        out["sealed"] = {
+            "intact": found_check.intact,
+            "digest": found_check.seal.digest,
+            "current_digest": found_check.current,
+        }
     return out
 
 
@@ -54,3 +64,28 @@ def composite_out(found: service.Composite, with_trace: bool = False) -> dict[st
 def get_composite(cid: int, query: CompositeQuery) -> CompositeOut:
     found = service.composite(require_login(), campaign_of(cid))
     return CompositeOut.model_validate(composite_out(found, query.trace))
+
+
+@route(
+    "/campaigns/<int:cid>/composite.xlsx",
+    "GET",
+    summary="The 测评汇总表 as XLSX: one row per unit, each source, bonus, deductions, total, rank (office)",
+    tag="assessment",
+    responses={200: "the workbook", **ERRORS},
+)
+def composite_xlsx(cid: int) -> Response:
+    found = service.composite(require_login(), campaign_of(cid))
+    body = reports.summary_xlsx(found, seal.text(seal.check(found)))
+    return files.send_bytes(body, reports.XLSX, f"composite-{cid}.xlsx")
+
+
+@route(
+    "/campaigns/<int:cid>/composite/export",
+    "GET",
+    summary="Every composite input with the sealed digest and each total, for flask verify-tally --composite",
+    tag="assessment",
+    responses={200: "the export (JSON)", **ERRORS},
+)
+def composite_export(cid: int) -> Response:
+    found = service.composite(require_login(), campaign_of(cid))
+    return files.send_bytes(seal.export_json(found), "application/json", f"composite-{cid}.json")

@@ -37,6 +37,7 @@ class Composite:
     results: list[UnitResult]
     verdicts: dict[int, Verdict]
     closed: dict[Method, str]  # closed sources and the office's reason
+    inputs: sources.Inputs  # what it was computed from (the seal digests it)
 
     def result(self, unit_id: int) -> UnitResult:
         """One unit's result, or 404."""
@@ -54,7 +55,7 @@ def composite_of(campaign: Campaign, tree: Tree | None = None) -> Composite | No
     results = compute(inputs.tree, inputs.units, inputs.top_points, inputs.divergent)
     verdicts = qualify(results, inputs.tree.settings)
     closed = {m: row.reason for m, row in inputs.closed.items()}
-    return Composite(campaign, inputs.tree, inputs.top_points, results, verdicts, closed)
+    return Composite(campaign, inputs.tree, inputs.top_points, results, verdicts, closed, inputs)
 
 
 def composite(actor: Actor, campaign: Campaign) -> Composite:
