@@ -10,8 +10,8 @@ from flask import Response
 from evalflow.assessment.formula import formula
 from evalflow.assessment.outcome import composite_to_json, trace
 from evalflow.intake.units_api import campaign_of
-from evalflow.review import reports, seal, service
-from evalflow.review.schemas import CompositeOut, CompositeQuery
+from evalflow.review import proposals, reports, seal, service
+from evalflow.review.schemas import CompositeOut, CompositeQuery, ProposalIn, ProposalOut
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import route
 from evalflow.shared.files import store as files
@@ -89,3 +89,20 @@ def composite_xlsx(cid: int) -> Response:
 def composite_export(cid: int) -> Response:
     found = service.composite(require_login(), campaign_of(cid))
     return files.send_bytes(seal.export_json(found), "application/json", f"composite-{cid}.json")
+
+
+@route(
+    "/campaigns/<int:cid>/composite/proposal",
+    "POST",
+    summary="Set the proposed list from the composite: the qualifying units, or the office's with reasons (office; review)",
+    tag="assessment",
+    body=ProposalIn,
+    body_optional=True,
+    responses={200: ProposalOut, 400: "invalid input (a deviation without a reason)", **ERRORS,
+               409: "wrong_phase or seal_broken"},
+)  # fmt: skip
+def composite_proposal(cid: int, body: ProposalIn) -> ProposalOut:
+    made = proposals.propose(require_login(), campaign_of(cid), body.model_dump(exclude_none=True))
+    return ProposalOut(
+        unit_ids=made.unit_ids, baseline=made.baseline, reasons={str(k): v for k, v in made.reasons.items()}
+    )

@@ -36,10 +36,9 @@ def seal_sources(campaign: Campaign) -> None:
 
 @transitions.facts(seal=True)
 def composite_seal_facts(campaign: Campaign) -> dict[str, Any]:
-    """In review and notice: do the composite's inputs differ from those sealed? Only a broken seal
-    is told (the tally's own provider answers the same fact)."""
+    """In review and notice: do the composite's inputs differ from those sealed?"""
     if campaign.phase not in (Phase.REVIEW, Phase.NOTICE):
-        return {}
+        return {"composite_seal_broken": False}
     found = composite_of(campaign)
     found_check = check(found) if found is not None else None
-    return {"seal_broken": True} if found_check is not None and not found_check.intact else {}
+    return {"composite_seal_broken": found_check is not None and not found_check.intact}

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from evalflow.shared.api.schemas import Output, Query
+from evalflow.shared.api.schemas import Input, Output, Query
 
 
 class CompositeQuery(Query):
@@ -43,3 +43,18 @@ class CompositeOut(Output):
     formula: str = Field(description="extension: the declared settings as one sentence")
     units: list[CompositeUnitOut]
     sealed: SealStateOut | None = Field(None, description="extension: the seal of every source, once sealed")
+
+
+class ProposalIn(Input):
+    unit_ids: list[int] | None = Field(
+        None, description="the office's list; default: every unit that qualifies"
+    )
+    reasons: dict[str, str] = Field(default_factory=dict, description="unit id → the reason for a deviation")
+
+
+class ProposalOut(Output):
+    unit_ids: list[int]
+    baseline: list[int] = Field(
+        description="the units that qualify (threshold, quota per category, veto, ties)"
+    )
+    reasons: dict[str, str] = Field(description="unit id → the reason of each deviation")

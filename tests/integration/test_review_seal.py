@@ -82,7 +82,7 @@ def test_a_score_changed_after_the_seal_is_flagged(app, client, tmp_path):
         f"/api/v1/campaigns/{world.cid}/transitions", json={"to": "notice"}, headers=world.headers("office")
     )
     assert moved.status_code == 409
-    assert any("封存" in r for r in moved.get_json()["error"]["reasons"])
+    assert any("综合测评的数据在封存后被改动" in r for r in moved.get_json()["error"]["reasons"])
 
 
 def test_settings_cannot_change_after_the_seal(app, client, tmp_path):

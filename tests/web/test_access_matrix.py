@@ -346,6 +346,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "api.get_composite": OFFICE_ONLY,
     "api.composite_xlsx": OFFICE_ONLY,
     "api.composite_export": OFFICE_ONLY,
+    "api.composite_proposal": OFFICE_ONLY,
     "review.page": OFFICE_ONLY,
     "review.trace": OFFICE_ONLY,
     "review.xlsx": OFFICE_ONLY,
