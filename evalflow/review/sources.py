@@ -2,10 +2,11 @@
 
 :func:`gather` reads, for the campaign's tally units (the accepted ones, by id):
 
-- 材料审核: the submitted sheets (:func:`evalflow.assessment.sheets.submitted_marks`) and the
-  office's decisions on divergent leaves (:func:`evalflow.assessment.divergence.decisions_of`),
+- every counted sheet in one query (:func:`counted_marks`): 材料审核 (and 征求意见) sheets once
+  submitted, as :func:`evalflow.assessment.sheets.submitted_marks` reads them, and 实地考察 sheets of
+  signed visits, as :func:`evalflow.inspection.results.signed_marks` does;
+- the office's decisions on divergent leaves (:func:`evalflow.assessment.divergence.decisions_of`),
   plus the leaves still waiting for a third sheet or a decision (the divergence rule);
-- 实地考察: the sheets of signed visits (:func:`evalflow.inspection.results.signed_marks`);
 - 集中汇报互评: the unit's tally score (the tally's method) and the scale's highest grade points;
 - 问卷调查 and 征求意见: :func:`survey_inputs` (the survey package plugs in there);
 - the veto (一票否决) and the sources the office closed with a reason.
@@ -27,14 +28,13 @@ import sqlalchemy as sa
 from evalflow.assessment.closures import closed_sources
 from evalflow.assessment.composite import Mark, UnitInput
 from evalflow.assessment.divergence import decisions_of, open_divergences
-from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SourceClosure
-from evalflow.assessment.rules import Method, Tree
-from evalflow.assessment.sheets import submitted_marks
-from evalflow.assessment.tree_rows import load_tree
+from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
+from evalflow.assessment.rules import Method, Tree, plain
+from evalflow.assessment.tree_rows import indicator_ids, load_tree
 from evalflow.extensions import db
 from evalflow.inspection.models import Visit
-from evalflow.inspection.results import signed_marks
 from evalflow.intake.veto import vetoed_unit_ids
+from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.tally import rules as tally_rules
 from evalflow.tally.service import tally_of, unit_infos
@@ -74,6 +74,54 @@ def _merge(*sources: SheetMarks) -> SheetMarks:
     return out
 
 
+def _points(raw: object, seen: dict[object, Decimal]) -> Decimal:
+    """A stored mark as a canonical Decimal (``plain``), converted once per distinct stored value."""
+    found = seen.get(raw)
+    if found is None:
+        found = seen[raw] = plain(raw if isinstance(raw, Decimal) else Decimal(str(raw)))
+    return found
+
+
+def counted_marks(campaign_id: int) -> dict[Method, SheetMarks]:
+    """Per method, per unit, per leaf code, the marks of the counted sheets — 材料审核 and 征求意见
+    sheets once submitted, 实地考察 sheets once their visit is signed: the same rows as
+    :func:`evalflow.assessment.sheets.submitted_marks` and :func:`evalflow.inspection.results.signed_marks`
+    (a test compares them), in one query of plain columns (108,000 marks: the bench), each mark named
+    by its scorer's username and its sheet's id, ordered by scorer then sheet."""
+    codes = {i: c for c, i in indicator_ids(campaign_id).items()}
+    counted = sa.and_(
+        ScoreSheet.campaign_id == campaign_id,
+        ScoreSheet.submitted_at.is_not(None),
+        sa.or_(ScoreSheet.visit_id.is_(None), Visit.signed_at.is_not(None)),
+    )
+    sheets_stmt = (
+        sa.select(
+            ScoreSheet.id, ScoreSheet.unit_id, sa.type_coerce(ScoreSheet.method, sa.String), User.username
+        )
+        .join(User, User.id == ScoreSheet.scorer_id)
+        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
+        .where(counted)
+    )
+    connection = db.session.connection()
+    methods = {m.value: m for m in Method}
+    sheets = {i: (u, methods[m], name) for i, u, m, name in connection.execute(sheets_stmt).all()}
+    scores_stmt = (
+        sa.select(SheetScore.sheet_id, SheetScore.indicator_id, sa.type_coerce(SheetScore.points, sa.String))
+        .join(ScoreSheet, ScoreSheet.id == SheetScore.sheet_id)
+        .join(User, User.id == ScoreSheet.scorer_id)
+        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
+        .where(counted, SheetScore.points.is_not(None))
+        .order_by(User.username, ScoreSheet.id)
+    )
+    out: dict[Method, SheetMarks] = {}
+    seen: dict[object, Decimal] = {}
+    for sheet_id, indicator_id, raw in connection.execute(scores_stmt).all():
+        unit_id, method, scorer = sheets[sheet_id]
+        by_unit = out.setdefault(method, {}).setdefault(unit_id, {})
+        by_unit.setdefault(codes[indicator_id], []).append(Mark(scorer, _points(raw, seen), sheet_id))
+    return out
+
+
 def top_points(campaign: Campaign) -> Decimal:
     """The scale's highest grade points (the briefing leaves are scaled by it)."""
     scale = tally_rules.ordered(campaign.scale)
@@ -97,13 +145,11 @@ def gather(campaign: Campaign, tree: Tree | None = None) -> Inputs | None:
     if tree is None:
         return None
     infos, scores = _tally_scores(campaign, tree)
-    materials = submitted_marks(campaign.id, Method.MATERIALS)
-    opinions = submitted_marks(campaign.id, Method.OPINIONS) if tree.leaves(method=Method.OPINIONS) else {}
-    inspection = signed_marks(campaign.id) if tree.leaves(method=Method.INSPECTION) else {}
+    counted = counted_marks(campaign.id)
     rates, deduction_marks = survey_inputs(campaign.id)
-    marks = _merge(materials, opinions, inspection, deduction_marks)
+    marks = _merge(*counted.values(), deduction_marks)
     decisions = decisions_of(campaign.id)
-    divergent = open_divergences(campaign.id, tree, materials)
+    divergent = open_divergences(campaign.id, tree, counted.get(Method.MATERIALS, {}))
     vetoed = vetoed_unit_ids(campaign.id)
     closed = closed_sources(campaign.id)
     known = {item.code for item in tree.leaves()}

@@ -151,3 +151,18 @@ def test_guard_passes_once_the_office_closes_the_source_with_a_reason(app, clien
 
 def test_guard_complete_campaign_moves(client, world):
     assert _move(client, world).status_code == 200
+
+
+def test_counted_marks_are_the_submitted_and_signed_sheets_marks(app, client):
+    from evalflow.assessment.rules import Method
+    from evalflow.assessment.sheets import submitted_marks
+    from evalflow.inspection.results import signed_marks
+    from evalflow.review.sources import counted_marks
+
+    world = build()
+    factories.signed_visit(world.units[0], {world.users["lin"]: {"A2": 1}}, signed=False)  # never counted
+    db.session.commit()
+    counted = counted_marks(world.cid)
+    assert counted[Method.MATERIALS] == submitted_marks(world.cid, Method.MATERIALS)
+    assert counted[Method.INSPECTION] == signed_marks(world.cid)
+    assert counted[Method.OPINIONS] == submitted_marks(world.cid, Method.OPINIONS)
