@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from evalflow.extensions import db
 from evalflow.review import seal_rules
 from evalflow.review.models import CompositeSeal
-from evalflow.review.service import Composite
+from evalflow.review.service import Composite, no_cycle_collection
 from evalflow.shared import clock
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.audit import record as audit
@@ -72,7 +72,10 @@ class Check:
 def check(found: Composite) -> Check | None:
     """None before the seal; else the sealed digest against the inputs of *found*."""
     row = stored(found.campaign.id)
-    return None if row is None else Check(row, sealed_of(found).digest())
+    if row is None:
+        return None
+    with no_cycle_collection():  # one JSON line per unit with every mark: see service
+        return Check(row, sealed_of(found).digest())
 
 
 def text(found_check: Check | None) -> str:

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.e2e
 def _world() -> Any:
     world = build()
     sheet = db.session.scalars(
-        db.select(ScoreSheet).where(ScoreSheet.unit_id == world.units[0].id, ScoreSheet.scorer_id == world.users["zhang"].id)
+        db.select(ScoreSheet).where(
+            ScoreSheet.unit_id == world.units[0].id, ScoreSheet.scorer_id == world.users["zhang"].id
+        )
     ).one()
     score = db.session.scalars(db.select(SheetScore).where(SheetScore.sheet_id == sheet.id)).first()
     score.comment = "制度齐全,台账缺一季度"
