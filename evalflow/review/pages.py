@@ -5,17 +5,21 @@ Thin views over review.service; the office only, from the briefing on (``Action.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from evalflow.assessment.formula import explain, formula, gap_text
 from evalflow.assessment.rules import METHOD_LABELS, Kind, Method, number
-from evalflow.review import reports, seal, service
+from evalflow.review import proposals, reports, seal, service
 from evalflow.review.sheets import counted_sheets
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
+from evalflow.shared.web.feedback import attempt, flash_form
+from evalflow.shared.web.forms import EmptyForm
 
 bp = Blueprint("review", __name__, url_prefix="/office/campaigns/<int:cid>")
 
@@ -39,7 +43,24 @@ def page(cid: int) -> str:
         check=seal.check(found),
         reasons={u: tr(v.reason) for u, v in found.verdicts.items() if v.reason is not None},
         fmt=reports.fmt,
+        form=EmptyForm(),
     )
+
+
+@bp.post("/composite/proposal")
+@office_only
+def propose(cid: int) -> BaseResponse:
+    """The proposed list from the composite: the qualifying units (deviations: on the tally page or the API)."""
+    actor = current_actor()
+    campaign = campaigns.get_campaign(actor, cid)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        flash_form(form)
+        return redirect(url_for("review.page", cid=cid))
+    step = lambda: proposals.propose(actor, campaign, {})  # noqa: E731
+    if attempt(step, lambda made: _("拟表彰对象名单已按综合测评确定(%(n)d 个单位)。", n=len(made.unit_ids))):
+        return redirect(url_for("tally.page", cid=cid, _anchor="proposal"))
+    return redirect(url_for("review.page", cid=cid))
 
 
 @bp.get("/composite/units/<int:uid>")

@@ -352,6 +352,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "review.xlsx": OFFICE_ONLY,
     "review.pdf": OFFICE_ONLY,
     "review.unit_pdf": OFFICE_ONLY,
+    "review.propose": OFFICE_ONLY,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes

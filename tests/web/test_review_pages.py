@@ -92,3 +92,18 @@ def test_summary_and_unit_pdfs(client, world):
     unit = client.get(f"/office/campaigns/{world.cid}/composite/units/{world.units[0].id}.pdf")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(unit.get_data())).pages)
     assert "测评表" in text and "张评审" in text and "制度齐全" in text and "5.50" in text
+
+
+def test_the_office_proposes_the_list_from_the_composite_page(client, world):
+    from evalflow.shared.campaigns import transitions as phases
+    from evalflow.shared.phases import Phase
+    from evalflow.tally import service as tally
+    from tests.factories import csrf, office_actor
+
+    phases.advance_phase(office_actor(), world.campaign, Phase.REVIEW)
+    db.session.commit()
+    page = f"/office/campaigns/{world.cid}/composite"
+    assert "按综合测评确定拟表彰对象" in client.get(page).get_data(as_text=True)
+    response = client.post(f"{page}/proposal", data={"csrf_token": csrf(client, page)})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/tally#proposal")
+    assert tally.proposed_unit_ids(world.campaign) == [u.id for u in world.units]
