@@ -17,9 +17,12 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
 
 
-@transitions.facts
+@transitions.facts(seal=True)
 def source_facts(campaign: Campaign) -> dict[str, Any]:
-    """In the briefing: the composite's incomplete sources, in plain words (read only then)."""
+    """In the briefing: the composite's incomplete sources, in plain words (read only then). Declared
+    with the seal's checks: it computes the whole composite, and how far each unit's assessment got
+    is the office's to know — the options shown to a unit leave it out; the move itself always
+    checks it."""
     if campaign.phase is not Phase.BRIEFING:
         return {}
     return {"incomplete_sources": tuple(incomplete(campaign))}
