@@ -58,8 +58,17 @@ def demo(admin_password: str) -> None:
 @with_appcontext
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--digest", "sealed", default="", help="the sealed digest printed on the tally report")
-def verify_tally(file: str, sealed: str) -> None:
-    """Recompute the tally and the digest from an exported ballots CSV; fail on any discrepancy."""
+@click.option(
+    "--composite",
+    "composite",
+    default="",
+    type=click.Path(dir_okay=False),
+    help="also the 综合测评 export (JSON): recompute every composite and its digest",
+)
+@click.option("--composite-digest", "composite_digest", default="", help="the composite's sealed digest")
+def verify_tally(file: str, sealed: str, composite: str, composite_digest: str) -> None:
+    """Recompute the tally and the digest from an exported ballots CSV; fail on any discrepancy.
+    With ``--composite``, also every composite from its export, chained to the ballots' digest."""
     from pathlib import Path
 
     from evalflow.tally.rules import display
@@ -85,6 +94,27 @@ def verify_tally(file: str, sealed: str) -> None:
             click.echo(problem.render(), err=True)
         raise click.ClickException(f"verification FAILED: {len(result.problems)} problem(s)")
     click.echo("verification OK: the digest and the tally match the file")
+    if composite:
+        _verify_composite(composite, composite_digest, result.digest)
+
+
+def _verify_composite(file: str, sealed: str, ballots_digest: str) -> None:
+    """Recompute every composite of a 综合测评 export; fail on any discrepancy."""
+    from pathlib import Path
+
+    from evalflow.review.seal_rules import verify
+    from evalflow.tally.rules import display
+
+    result = verify(Path(file).read_bytes().decode("utf-8-sig"), sealed, ballots_digest)
+    for r in result.results:
+        total = display(r.total)
+        click.echo(f"{r.rank if r.rank is not None else '—':>3}  {r.name}  {total}")
+    click.echo(f"composite digest: {result.digest}")
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"composite verification FAILED: {len(result.problems)} problem(s)")
+    click.echo("composite verification OK: the digest and every total match the file")
 
 
 @click.command("verify-audit")

@@ -348,3 +348,36 @@ def visit_photo(of: Visit, inspector: User, code: str, content: bytes, thumbnail
                                   sha256=hashlib.sha256(thumbnail).hexdigest()))  # fmt: skip
     db.session.flush()
     return made
+
+
+# --- the 综合测评 ----------------------------------------------------------------------------------
+
+
+def submitted_sheet(
+    of: Unit, scorer: User, marks: Mapping[str, Any], method: Method = Method.MATERIALS
+) -> ScoreSheet:
+    """A submitted (locked) sheet of *scorer* for *of*: :func:`sheet_marks`, then submitted now."""
+    made = sheet_marks(of, scorer, marks, method)
+    made.submitted_at = clock.now()
+    db.session.flush()
+    return made
+
+
+def signed_visit(of: Unit, marks: Mapping[User, Mapping[str, Any]], signed: bool = True) -> Visit:
+    """A 实地考察 visit to *of* whose inspectors (the first leads) gave these marks; *signed*: the
+    leader signed it (each sheet's ``submitted_at`` is then set, as ``signoff.sign`` does)."""
+    people = list(marks)
+    made = visit(of, people[0], *people[1:])
+    ids = indicator_ids(of.campaign_id)
+    sheets = {s.scorer_id: s for s in db.session.query(ScoreSheet).filter_by(visit_id=made.id)}
+    for person, given in marks.items():
+        db.session.add_all(
+            SheetScore(sheet_id=sheets[person.id].id, indicator_id=ids[code], points=p)
+            for code, p in given.items()
+        )
+        if signed:
+            sheets[person.id].submitted_at = clock.now()
+    if signed:
+        made.signed_at, made.signed_by = clock.now(), people[0].id
+    db.session.flush()
+    return made

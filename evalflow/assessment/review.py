@@ -220,9 +220,9 @@ def divergences(
         if item.method not in methods or len(points) < 2:
             continue
         low, high = min(points), max(points)
-        allowed = allowed_gap(item, tree.settings.gap_percent)
-        if Fraction(high - low) <= allowed:
+        if (high - low) * 100 <= item.points * tree.settings.gap_percent:  # exact: ≤ allowed_gap
             continue
+        allowed = allowed_gap(item, tree.settings.gap_percent)
         if item.code in resolved:
             status = DivergenceStatus.DECIDED
         elif len(points) >= 3:

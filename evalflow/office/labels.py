@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "account.create_office": N_("创建文明办账号"),
     "tally.settings": N_("修改计分方法与偏差提示阈值"),
     "tally.seal": N_("封存选票"),
+    "composite.seal": N_("封存综合测评数据"),
     "proposal.set": N_("确定拟表彰对象"),
     "proposal.add_below_cut": N_("排名线以下列入拟表彰对象"),
     "proposal.skip": N_("未列入按排名应入选的单位"),

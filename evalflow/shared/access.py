@@ -96,6 +96,8 @@ class Action(enum.StrEnum):
     VISIT_SCORE = "visit.score"
     VISIT_SIGN = "visit.sign"
     VISIT_AMEND = "visit.amend"
+    # 综合测评 (evalflow/review): the composite of every source, the office's like the tally.
+    COMPOSITE_VIEW = "composite.view"
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ RULES: dict[Action, Rule] = {
     Action.VISIT_SCORE: _rule(Role.INSPECTOR, phases=INSPECTING),
     Action.VISIT_SIGN: _rule(Role.INSPECTOR, phases=INSPECTING),
     Action.VISIT_AMEND: _rule(OFFICE, phases=INSPECTING),
+    Action.COMPOSITE_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
 }
 
 # After 审定表彰 a campaign is a closed record: every write to it is refused (409), reads stay open.

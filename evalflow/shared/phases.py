@@ -78,6 +78,9 @@ class CampaignFacts:
     notice_ends_on: date | None = None
     unresolved_objections: int = 0
     seal_broken: bool = False  # the ballots differ from those sealed at briefing → review
+    # 综合测评 (review/door.py): each source not complete nor closed with a reason, in plain words
+    incomplete_sources: tuple[Message, ...] = ()
+    composite_seal_broken: bool = False  # a composite input differs from those sealed (review/door.py)
     today: date = field(default_factory=date.today)
 
 
@@ -135,18 +138,24 @@ def _guard_briefing_review(f: CampaignFacts) -> list[Message]:
         )
     if f.open_presentations:
         reasons.append(msg(N_("以下单位的评分尚未结束:%(units)s。"), units=_names(f.open_presentations)))
+    reasons.extend(f.incomplete_sources)
     return reasons
 
 
-def _guard_review_notice(f: CampaignFacts) -> list[Message]:
+def _seals(f: CampaignFacts) -> list[Message]:
     reasons = [msg(SEAL_BROKEN)] if f.seal_broken else []
+    return reasons + ([msg(COMPOSITE_SEAL_BROKEN)] if f.composite_seal_broken else [])
+
+
+def _guard_review_notice(f: CampaignFacts) -> list[Message]:
+    reasons = _seals(f)
     if f.notice_units < 1:
         reasons.append(msg(N_("还没有包含至少一个单位的公示名单。")))
     return reasons
 
 
 def _guard_notice_final(f: CampaignFacts) -> list[Message]:
-    reasons = [msg(SEAL_BROKEN)] if f.seal_broken else []
+    reasons = _seals(f)
     if f.notice_ends_on is None:
         reasons.append(msg(N_("公示尚未发布。")))
     elif f.today <= f.notice_ends_on:
@@ -224,4 +233,7 @@ def parse_phase(value: object) -> Phase:
 # Why nothing is built on a tally whose seal is broken (the proposed list, the notice).
 SEAL_BROKEN = N_(
     "选票在封存后被改动(当前选票与封存摘要不符),不能据此确定拟表彰对象或发布公示;请查明原因,将选票恢复为封存时的状态。"
+)
+COMPOSITE_SEAL_BROKEN = N_(
+    "综合测评的数据在封存后被改动(评分表、裁定、关闭或设置与封存摘要不符),不能据此确定拟表彰对象或发布公示;请查明原因,恢复为封存时的状态。"
 )

@@ -117,7 +117,7 @@ def parse_choice(data: Mapping[str, Any]) -> Choice:
     return Choice(rule, k if rule is ProposalRule.TOP_K else None, per_category, threshold)
 
 
-def _unit_ids(raw: object, known: set[int], vetoed: set[int], names: dict[int, str]) -> list[int]:
+def unit_ids_of(raw: object, known: set[int], vetoed: set[int], names: dict[int, str]) -> list[int]:
     if not isinstance(raw, list | tuple):
         raise InvalidInput(fields={"unit_ids": [msg(N_("请选择单位。"))]})
     ids, errors = [], []
@@ -134,7 +134,7 @@ def _unit_ids(raw: object, known: set[int], vetoed: set[int], names: dict[int, s
     return ids
 
 
-def _reasons(raw: object) -> dict[int, str]:
+def reasons_of(raw: object) -> dict[int, str]:
     out: dict[int, str] = {}
     if isinstance(raw, Mapping):
         for key, value in raw.items():
@@ -158,7 +158,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
     eligible = [r for r in tally.results if r.unit_id not in vetoed and r.score is not None]
     given = data.get("unit_ids")
     if choice.rule is ProposalRule.MANUAL or given is not None:
-        chosen = _unit_ids(given, set(names), vetoed, names)
+        chosen = unit_ids_of(given, set(names), vetoed, names)
         if not chosen:
             raise InvalidInput(fields={"unit_ids": [msg(N_("请至少选择一个单位。"))]})
     else:
@@ -168,13 +168,24 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Propos
         chosen = base
     if not chosen:
         raise InvalidInput(fields={"unit_ids": [msg(N_("按此规则没有可列入的单位。"))]})
-    reasons = _reasons(data.get("reasons"))
+    order = [r.unit_id for r in tally.results]
+    settle(actor, campaign, choice, order, chosen, base, reasons_of(data.get("reasons")), names)
+    return get_proposal(actor, campaign, check=False, tally=tally)
+
+
+def settle(
+    actor: Actor, campaign: Campaign, choice: Choice, order: Sequence[int], chosen: list[int],
+    base: list[int], reasons_given: Mapping[int, str], names: dict[int, str],
+) -> None:  # fmt: skip
+    """Store *chosen* as the proposed list against the rule's *base*: every unit added below the cut
+    or skipped above it needs a written reason (400 otherwise); *order* is the ranking the list's
+    positions follow. Replaces the previous list; audited. (The composite's list uses it too.)"""
+    reasons = dict(reasons_given)
     added = [u for u in chosen if u not in base]
     skipped = [u for u in base if u not in chosen]
     _require_reasons(added, skipped, reasons, names)
-    _store(campaign, choice, tally, chosen, added, skipped, reasons)
+    _store(campaign, choice, order, chosen, added, skipped, reasons)
     _audit(actor, campaign, choice, chosen, added, skipped, reasons)
-    return get_proposal(actor, campaign, check=False, tally=tally)
 
 
 def _require_reasons(
@@ -198,7 +209,7 @@ def _require_reasons(
 
 
 def _store(
-    campaign: Campaign, choice: Choice, tally: Tally, chosen: list[int], added: list[int],
+    campaign: Campaign, choice: Choice, ranking: Sequence[int], chosen: list[int], added: list[int],
     skipped: list[int], reasons: dict[int, str],
 ) -> None:  # fmt: skip
     values = {
@@ -208,7 +219,7 @@ def _store(
     stmt = insert(ProposedList).values(campaign_id=campaign.id, **values)
     db.session.execute(stmt.on_conflict_do_update(index_elements=[ProposedList.campaign_id], set_=values))
     db.session.execute(sa.delete(ProposedEntry).where(ProposedEntry.campaign_id == campaign.id))
-    order = {r.unit_id: i for i, r in enumerate(tally.results)}
+    order = {u: i for i, u in enumerate(ranking)}
     rows = [
         {"campaign_id": campaign.id, "unit_id": u, "included": True, "position": order[u],
          "deviation": u in added, "reason": reasons.get(u, "") if u in added else ""}

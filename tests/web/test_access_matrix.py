@@ -342,6 +342,17 @@ MATRIX: dict[str, frozenset[str]] = {
     "inspection_office.visit": OFFICE_ONLY,
     "inspection_office.amend": OFFICE_ONLY,
     "inspection_unit.visits_page": UNITS,
+    # --- 综合测评 (evalflow/review; office only, from the briefing on) ----------------------------------
+    "api.get_composite": OFFICE_ONLY,
+    "api.composite_xlsx": OFFICE_ONLY,
+    "api.composite_export": OFFICE_ONLY,
+    "api.composite_proposal": OFFICE_ONLY,
+    "review.page": OFFICE_ONLY,
+    "review.trace": OFFICE_ONLY,
+    "review.xlsx": OFFICE_ONLY,
+    "review.pdf": OFFICE_ONLY,
+    "review.unit_pdf": OFFICE_ONLY,
+    "review.propose": OFFICE_ONLY,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes
@@ -368,7 +379,10 @@ def phases_for(endpoint: str) -> tuple[Phase, ...]:
         return (Phase.DRAFT, Phase.BRIEFING)
     if any(word in endpoint for word in ("notice", "objection", "commendation", "certificates", "archive")):
         return (Phase.NOTICE, Phase.FINAL)
-    if any(word in endpoint for word in ("tally", "propos", "ballots_csv", "export_ballots")):
+    if any(
+        word in endpoint
+        for word in ("tally", "propos", "ballots_csv", "export_ballots", "composite", "review.")
+    ):
         return (Phase.BRIEFING, Phase.REVIEW)
     if any(word in endpoint for word in INTAKE_WORDS):
         return (Phase.INTAKE, Phase.BRIEFING)

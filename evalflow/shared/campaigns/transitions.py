@@ -15,6 +15,10 @@ phase module              what it tells the door
                           briefing → review closes presentations whose countdown ran out
 ``tally/door.py``         facts: whether the ballots still match their seal (office only);
                           briefing → review seals the ballot set (after the line above)
+``review/door.py``        facts: in the briefing, the 综合测评's incomplete sources
+                          (only when the office set a tree); in review and notice,
+                          whether its inputs still match their seal;
+                          briefing → review seals every composite input (after the tally)
 ``notice/door.py``        facts: the current notice and its open objections;
                           review → notice publishes the drafted notice;
                           notice → review withdraws it

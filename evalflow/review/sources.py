@@ -1,0 +1,207 @@
+"""Every source of the 综合测评, gathered for a whole campaign: one query (or one service call) each.
+
+:func:`gather` reads, for the campaign's tally units (the accepted ones, by id):
+
+- every counted sheet in one query (:func:`counted_marks`): 材料审核 (and 征求意见) sheets once
+  submitted, as :func:`evalflow.assessment.sheets.submitted_marks` reads them, and 实地考察 sheets of
+  signed visits, as :func:`evalflow.inspection.results.signed_marks` does;
+- the office's decisions on divergent leaves (:func:`evalflow.assessment.divergence.decisions_of`),
+  plus the leaves still waiting for a third sheet or a decision (the divergence rule);
+- 集中汇报互评: the unit's tally score (the tally's method) and the scale's highest grade points;
+- 问卷调查 and 征求意见: :func:`survey_inputs` (the survey package plugs in there);
+- the veto (一票否决) and the sources the office closed with a reason.
+
+It answers plain data for the pure core (:func:`evalflow.assessment.composite.compute`).
+:func:`pending` adds what the ``briefing → review`` guard names besides the composite's gaps:
+assigned reviewers whose sheet is not submitted, and visits not signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+
+import sqlalchemy as sa
+
+from evalflow.assessment.closures import closed_sources
+from evalflow.assessment.composite import Mark, UnitInput
+from evalflow.assessment.divergence import decisions_of, open_divergences
+from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
+from evalflow.assessment.rules import Method, Tree, plain
+from evalflow.assessment.tree_rows import indicator_ids, load_tree
+from evalflow.extensions import db
+from evalflow.inspection.models import Visit
+from evalflow.intake.veto import vetoed_unit_ids
+from evalflow.shared.accounts.models import User
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.tally import rules as tally_rules
+from evalflow.tally.service import tally_of, unit_infos
+
+SheetMarks = dict[int, dict[str, list[Mark]]]
+
+
+def survey_inputs(campaign_id: int) -> tuple[dict[int, Fraction], SheetMarks]:
+    """问卷调查 and 征求意见 — **the survey package (evalflow/survey) plugs in here.**
+
+    Answers ``(rates, deduction_marks)``: each unit's 满意率 (satisfied choices ÷ all choices over its
+    valid answers), and per unit, per leaf code, the marks 征求意见 gives (a department's found
+    problem on a deduction leaf). Until the survey package is wired, both are empty: a tree's survey
+    leaves then have no value (the source is incomplete unless the office closes it)."""
+    del campaign_id
+    return {}, {}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A campaign's composite inputs: the tree, one :class:`UnitInput` per tally unit, the scale's
+    highest grade points, the open divergences per unit and the closed sources."""
+
+    tree: Tree
+    units: list[UnitInput]
+    top_points: Decimal
+    divergent: dict[int, set[str]] = field(default_factory=dict)
+    closed: Mapping[Method, SourceClosure] = field(default_factory=dict)
+
+
+def _merge(*sources: SheetMarks) -> SheetMarks:
+    """Per unit, the marks of every source by leaf code (codes are unique in a tree)."""
+    out: SheetMarks = {}
+    for source in sources:
+        for unit_id, by_code in source.items():
+            out.setdefault(unit_id, {}).update(by_code)
+    return out
+
+
+def _points(raw: object, seen: dict[object, Decimal]) -> Decimal:
+    """A stored mark as a canonical Decimal (``plain``), converted once per distinct stored value."""
+    found = seen.get(raw)
+    if found is None:
+        found = seen[raw] = plain(raw if isinstance(raw, Decimal) else Decimal(str(raw)))
+    return found
+
+
+def counted_marks(campaign_id: int) -> dict[Method, SheetMarks]:
+    """Per method, per unit, per leaf code, the marks of the counted sheets — 材料审核 and 征求意见
+    sheets once submitted, 实地考察 sheets once their visit is signed: the same rows as
+    :func:`evalflow.assessment.sheets.submitted_marks` and :func:`evalflow.inspection.results.signed_marks`
+    (a test compares them), in one query of plain columns (108,000 marks: the bench), each mark named
+    by its scorer's username and its sheet's id, ordered by scorer then sheet."""
+    codes = {i: c for c, i in indicator_ids(campaign_id).items()}
+    counted = sa.and_(
+        ScoreSheet.campaign_id == campaign_id,
+        ScoreSheet.submitted_at.is_not(None),
+        sa.or_(ScoreSheet.visit_id.is_(None), Visit.signed_at.is_not(None)),
+    )
+    sheets_stmt = (
+        sa.select(
+            ScoreSheet.id, ScoreSheet.unit_id, sa.type_coerce(ScoreSheet.method, sa.String), User.username
+        )
+        .join(User, User.id == ScoreSheet.scorer_id)
+        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
+        .where(counted)
+    )
+    connection = db.session.connection()
+    methods = {m.value: m for m in Method}
+    sheets = {i: (u, methods[m], name) for i, u, m, name in connection.execute(sheets_stmt).all()}
+    scores_stmt = (
+        sa.select(SheetScore.sheet_id, SheetScore.indicator_id, sa.type_coerce(SheetScore.points, sa.String))
+        .join(ScoreSheet, ScoreSheet.id == SheetScore.sheet_id)
+        .join(User, User.id == ScoreSheet.scorer_id)
+        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
+        .where(counted, SheetScore.points.is_not(None))
+        .order_by(User.username, ScoreSheet.id)
+    )
+    out: dict[Method, SheetMarks] = {}
+    seen: dict[object, Decimal] = {}
+    for sheet_id, indicator_id, raw in connection.execute(scores_stmt).all():
+        unit_id, method, scorer = sheets[sheet_id]
+        by_unit = out.setdefault(method, {}).setdefault(unit_id, {})
+        by_unit.setdefault(codes[indicator_id], []).append(Mark(scorer, _points(raw, seen), sheet_id))
+    return out
+
+
+def top_points(campaign: Campaign) -> Decimal:
+    """The scale's highest grade points (the briefing leaves are scaled by it)."""
+    scale = tally_rules.ordered(campaign.scale)
+    return scale[0].points if scale else Decimal(1)
+
+
+def _tally_scores(campaign: Campaign, tree: Tree) -> tuple[list[tally_rules.UnitInfo], dict[int, Fraction]]:
+    """The tally units, and their tally scores when the tree has briefing leaves."""
+    if not tree.leaves(method=Method.BRIEFING):
+        return unit_infos(campaign.id), {}
+    tally = tally_of(campaign, by_role=False, check_seal=False)
+    infos = [tally_rules.UnitInfo(r.unit_id, r.name, r.category, r.expected) for r in tally.results]
+    return sorted(infos, key=lambda u: u.unit_id), {
+        r.unit_id: r.score for r in tally.results if r.score is not None
+    }
+
+
+def gather(campaign: Campaign, tree: Tree | None = None) -> Inputs | None:
+    """The composite inputs of *campaign* (None when the office has set no tree)."""
+    tree = tree or load_tree(campaign.id)
+    if tree is None:
+        return None
+    infos, scores = _tally_scores(campaign, tree)
+    counted = counted_marks(campaign.id)
+    rates, deduction_marks = survey_inputs(campaign.id)
+    marks = _merge(*counted.values(), deduction_marks)
+    decisions = decisions_of(campaign.id)
+    divergent = open_divergences(campaign.id, tree, counted.get(Method.MATERIALS, {}))
+    vetoed = vetoed_unit_ids(campaign.id)
+    closed = closed_sources(campaign.id)
+    known = {item.code for item in tree.leaves()}
+    units = [
+        UnitInput(
+            unit_id=u.unit_id,
+            name=u.name,
+            category=u.category,
+            marks={c: m for c, m in marks.get(u.unit_id, {}).items() if c in known},
+            tally_score=scores.get(u.unit_id),
+            satisfied_rate=rates.get(u.unit_id),
+            decisions=decisions.get(u.unit_id, {}),
+            vetoed=u.unit_id in vetoed,
+            closed=frozenset(closed),
+        )
+        for u in infos
+    ]
+    return Inputs(tree, units, top_points(campaign), divergent, closed)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """Sheets the composite does not see yet: per unit id, assigned reviewers whose 材料审核 sheet
+    is not submitted, and visits not yet signed (their count)."""
+
+    reviewers: dict[int, int]
+    visits: dict[int, int]
+
+
+def pending(campaign_id: int, unit_ids: Sequence[int]) -> Pending:
+    """Unsubmitted 材料审核 sheets of assigned reviewers and unsigned visits, per unit of *unit_ids*."""
+    sheet = sa.orm.aliased(ScoreSheet)
+    stmt = (
+        sa.select(ReviewerAssignment.unit_id, sa.func.count())
+        .outerjoin(
+            sheet,
+            sa.and_(
+                sheet.unit_id == ReviewerAssignment.unit_id,
+                sheet.scorer_id == ReviewerAssignment.reviewer_id,
+                sheet.method == Method.MATERIALS,
+                sheet.visit_id.is_(None),
+            ),
+        )
+        .where(ReviewerAssignment.campaign_id == campaign_id, sheet.submitted_at.is_(None))
+        .group_by(ReviewerAssignment.unit_id)
+    )
+    wanted = set(unit_ids)
+    reviewers = {u: n for u, n in db.session.execute(stmt) if u in wanted}
+    visits_stmt = (
+        sa.select(Visit.unit_id, sa.func.count())
+        .where(Visit.campaign_id == campaign_id, Visit.signed_at.is_(None))
+        .group_by(Visit.unit_id)
+    )
+    visits = {u: n for u, n in db.session.execute(visits_stmt) if u in wanted}
+    return Pending(reviewers, visits)
