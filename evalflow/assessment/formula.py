@@ -137,3 +137,8 @@ def explain(leaf: LeafResult, top_points: Decimal) -> Message:
     if leaf.gap is Gap.DIVERGENT:
         text = join([text, msg(N_(";")), msg(GAP_TEXT[Gap.DIVERGENT])], THEN)
     return text
+
+
+def gap_text(gap: Gap) -> Message:
+    """Why a leaf has no value yet, in words (the trace's pending marks)."""
+    return msg(GAP_TEXT[gap])

@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evalflow.assessment.composite import Decision, Mark, UnitInput, UnitResult, compute
+from evalflow.assessment.composite import Mark, OfficeDecision, UnitInput, UnitResult, compute
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.rules import Method, Tree
 from evalflow.assessment.tree_json import tree_to_json
@@ -68,7 +68,7 @@ def unit_of(data: Mapping[str, Any], closed: frozenset[Method]) -> UnitInput:
         marks={c: [Mark(s, Decimal(p), sheet) for s, p, sheet in ms] for c, ms in data["marks"].items()},
         tally_score=_fraction(data["tally_score"]),
         satisfied_rate=_fraction(data["satisfied_rate"]),
-        decisions={c: Decision(Decimal(p), r, b) for c, (p, r, b) in data["decisions"].items()},
+        decisions={c: OfficeDecision(Decimal(p), r, b) for c, (p, r, b) in data["decisions"].items()},
         vetoed=bool(data["vetoed"]),
         closed=closed,
     )

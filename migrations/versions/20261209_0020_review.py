@@ -5,7 +5,7 @@
   review, with the number of units and the ballots digest it chains.
 
 Revision ID: 0020_review
-Revises: 0017_inspection
+Revises: 0019_objection_state
 Create Date: 2026-12-09
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020_review"
-down_revision = "0017_inspection"
+down_revision = "0019_objection_state"
 branch_labels = None
 depends_on = None
 
