@@ -18,7 +18,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application factory. *test_config* replaces the instance file and environment."""
     from flask import Flask
 
-    from evalflow import assessment, briefing, cli, inspection, intake, notice, office, tally, training
+    from evalflow import assessment, briefing, cli, inspection, intake, notice, office, survey, tally, training
     from evalflow.config import load_config
     from evalflow.database import register_database, register_request_commit
     from evalflow.shared import answers as errors
@@ -40,7 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     web.register_web(app)
     register_write_guard(app)  # after register_web: its first hook starts each request's state
-    for part in (signin, office, intake, training, briefing, tally, assessment, inspection, notice):
+    for part in (signin, office, intake, training, briefing, tally, assessment, inspection, survey, notice):
         part.register(app)  # each phase serves its own API routes and pages
     register_api(app)
     cli.register_cli(app)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from evalflow.shared.api import bp
-from evalflow.shared.api.caller import CHECKS_SEAT_CARD, SINGLE_STATEMENT, require_login
+from evalflow.shared.api.caller import CHECKS_SEAT_CARD, OWN_BEARER, SINGLE_STATEMENT, require_login
 from evalflow.shared.api.schemas import parse_query, validate_json
 from evalflow.shared.campaigns.guard import UNSAFE
 from evalflow.shared.converters import MAX_ID
@@ -75,6 +75,7 @@ def route(
     multipart: dict[str, Any] | None = None,
     single_statement: bool = False,
     checks_seat_card: bool = False,
+    own_bearer: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
@@ -94,6 +95,9 @@ def route(
 
     *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
     calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
+
+    *own_bearer*: the bearer token is not an account's but a link's the view checks itself (a
+    department's token); the caller is the public for everything else.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -115,6 +119,8 @@ def route(
             SINGLE_STATEMENT.add(f"{bp.name}.{view.__name__}")
         if checks_seat_card:
             CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
+        if own_bearer:
+            OWN_BEARER.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
         _document_body(rule, method, body_optional, multipart)
         return endpoint

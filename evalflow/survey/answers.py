@@ -1,0 +1,163 @@
+"""Answering the questionnaire (public), the one-time codes of mode ``coded``, and invalidation.
+
+- Open mode: one answer per device and unit. The device is the phone's signed cookie id, of which
+  only a SHA-256 is stored; the same device answering the same unit again is 409
+  ``already_answered`` (a unique key backs the check, so two racing answers cannot both count).
+- Coded mode: the answer carries a slip's code; a code not of this unit is 403 ``invalid_code``, a
+  used one 409 ``already_answered`` (a compare-and-set marks it used, so it answers exactly once).
+  Codes are 80 random bits; only their SHA-256 is stored and they are shown once, when made.
+- An answer is never removed; the office may invalidate it with a reason (audited, shown in the
+  results and the export) — never automatically.
+
+Answers themselves are not audited (a respondent is nobody's account); everything the office does is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from evalflow.extensions import db
+from evalflow.shared import clock
+from evalflow.shared.access import PUBLIC, Action, Actor
+from evalflow.shared.audit import record as audit
+from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.campaigns.service import require
+from evalflow.shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from evalflow.shared.messages import N_, msg
+from evalflow.shared.text import text_problem
+from evalflow.survey import rules
+from evalflow.survey.models import SurveyAnswer, SurveyCode
+from evalflow.survey.questionnaire import public_target, stored
+from evalflow.training.service import unit_of
+
+ALREADY = N_("您已为该单位填写过问卷,感谢参与!每部手机对每个单位只能作答一次。")
+CODE_USED = N_("该调查码已使用过,每个调查码只能作答一次。感谢参与!")
+INVALID_CODE = N_("调查码无效,请核对纸条上的调查码。")
+
+
+class AlreadyAnswered(Conflict):
+    code, default = "already_answered", ALREADY
+
+
+class InvalidCode(Forbidden):
+    code, default = "invalid_code", INVALID_CODE
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sends an answer, as far as the server knows: the device id's hash (None without one),
+    the client address, and when the form was opened (None: unknown)."""
+
+    device: str | None
+    address: str
+    opened_at: datetime | None = None
+
+
+def _clean(questionnaire: rules.Questionnaire, data: Mapping[str, Any]) -> tuple[str, list[int | None]]:
+    fields: dict[str, list[Any]] = {}
+    respondent = data.get("respondent")
+    if respondent not in {r.value for r in questionnaire.respondents}:
+        fields["respondent"] = [msg(N_("请选择您的身份。"))]
+    choices = data.get("choices")
+    problem = (
+        rules.choices_problem(questionnaire, choices) if isinstance(choices, list) else msg(N_("请作答。"))
+    )
+    if problem is not None:
+        fields["choices"] = [problem]
+    if fields:
+        raise InvalidInput(fields=fields)
+    return str(respondent), list(choices)  # type: ignore[arg-type]
+
+
+def _device_taken(unit_id: int, device: str) -> bool:
+    stmt = sa.select(SurveyAnswer.id).where(SurveyAnswer.unit_id == unit_id, SurveyAnswer.device == device)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _use_code(campaign_id: int, unit_id: int, code: Any) -> int:
+    if not isinstance(code, str) or not code.strip() or len(code) > rules.MAX_CODE_TEXT:
+        raise InvalidCode()
+    row = db.session.scalar(sa.select(SurveyCode).where(SurveyCode.code_hash == rules.digest(code)))
+    if row is None or row.unit_id != unit_id or row.campaign_id != campaign_id:
+        raise InvalidCode()
+    used = db.session.execute(
+        sa.update(SurveyCode).where(SurveyCode.id == row.id, SurveyCode.used_at.is_(None))
+        .values(used_at=clock.now()).execution_options(synchronize_session=False)
+    )  # fmt: skip
+    if used.rowcount != 1:
+        raise AlreadyAnswered(msg(CODE_USED))
+    return row.id
+
+
+def submit(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender) -> SurveyAnswer:
+    """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``)."""
+    campaign, unit, questionnaire = public_target(campaign_id, unit_id)
+    require(PUBLIC, Action.SURVEY_ANSWER, campaign)
+    respondent, choices = _clean(questionnaire, data)
+    code_id = device = None
+    if questionnaire.mode is rules.Mode.CODED:
+        code_id = _use_code(campaign.id, unit.id, data.get("code"))
+    else:
+        device = sender.device
+        if device is not None and _device_taken(unit.id, device):
+            raise AlreadyAnswered()
+    satisfied, chosen = rules.counts(questionnaire, choices)
+    answer = SurveyAnswer(
+        campaign_id=campaign.id, unit_id=unit.id, respondent=respondent, choices=choices,
+        satisfied=satisfied, chosen=chosen, device=device, address=sender.address[:64], code_id=code_id,
+        opened_at=sender.opened_at, created_at=clock.now(),
+    )  # fmt: skip
+    db.session.add(answer)
+    db.session.flush()
+    return answer
+
+
+def answered(campaign_id: int, unit_id: int, device: str | None) -> bool:
+    """Whether this device already answered this unit (the form says so before asking again)."""
+    return device is not None and _device_taken(unit_id, device)
+
+
+def make_codes(actor: Actor, campaign: Campaign, unit_id: int, count: int) -> list[str]:
+    """*count* new one-time codes for a unit's slips, shown once (only their hashes are stored)."""
+    require(actor, Action.SURVEY_CODES, campaign)
+    unit = unit_of(campaign, unit_id)
+    found = stored(campaign.id)
+    if found is None or found.mode is not rules.Mode.CODED:
+        raise Conflict(msg(N_("问卷的收集方式不是“凭码作答”,不能生成调查码。")), code="wrong_mode")
+    if not 1 <= count <= rules.MAX_CODES:
+        raise InvalidInput(fields={"count": [msg(N_("数量须为 1 至 %(max)d。"), max=rules.MAX_CODES)]})
+    codes = [rules.new_secret() for _ in range(count)]
+    now = clock.now()
+    db.session.execute(sa.insert(SurveyCode), [
+        {"campaign_id": campaign.id, "unit_id": unit.id, "code_hash": rules.digest(c), "created_at": now} for c in codes
+    ])  # fmt: skip
+    audit.record(
+        actor, "survey.codes", campaign_id=campaign.id, subject=("unit", unit.id), data={"count": count}
+    )
+    return codes
+
+
+def invalidate(actor: Actor, campaign: Campaign, answer_id: int, reason: Any) -> SurveyAnswer:
+    """Mark an answer invalid with a reason (audited; 409 when it already is)."""
+    require(actor, Action.SURVEY_INVALIDATE, campaign)
+    answer = db.session.get(SurveyAnswer, answer_id)
+    if answer is None or answer.campaign_id != campaign.id:
+        raise NotFound(msg(N_("该问卷不存在。")))
+    text = reason.strip() if isinstance(reason, str) else ""
+    problem = text_problem(text, required=True)
+    if problem is None and len(text) > rules.MAX_REASON:
+        problem = msg(N_("最多 %(max)d 个字。"), max=rules.MAX_REASON)
+    if problem is not None:
+        raise InvalidInput(fields={"reason": [problem]})
+    if answer.invalidated_at is not None:
+        raise Conflict(msg(N_("该问卷已作废。")), code="already_invalid")
+    answer.invalidated_at, answer.invalid_reason = clock.now(), text
+    db.session.flush()
+    audit.record(actor, "survey.invalidate", campaign_id=campaign.id, subject=("survey_answer", answer.id),
+                 reason=text, data={"unit_id": answer.unit_id})  # fmt: skip
+    return answer
