@@ -18,7 +18,18 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """The application factory. *test_config* replaces the instance file and environment."""
     from flask import Flask
 
-    from evalflow import assessment, briefing, cli, inspection, intake, notice, office, survey, tally, training
+    from evalflow import (
+        assessment,
+        briefing,
+        cli,
+        inspection,
+        intake,
+        notice,
+        office,
+        survey,
+        tally,
+        training,
+    )
     from evalflow.config import load_config
     from evalflow.database import register_database, register_request_commit
     from evalflow.shared import answers as errors

@@ -115,10 +115,10 @@ def survey_gaps(campaign_id: int) -> dict[int, list[Message]]:
     departments = list(db.session.scalars(
         sa.select(Department).where(Department.campaign_id == campaign_id).order_by(Department.name)
     ))  # fmt: skip
-    answered = set(db.session.execute(
+    answered = {(d, u) for d, u in db.session.execute(
         sa.select(Opinion.department_id, Opinion.unit_id).join(Department, Department.id == Opinion.department_id)
         .where(Department.campaign_id == campaign_id)
-    ).tuples())  # fmt: skip
+    )}  # fmt: skip
     for unit in units:
         for department in departments:
             if (department.id, unit.id) not in answered:

@@ -96,7 +96,8 @@ bp.before_request(authenticate_request)
 SINGLE_STATEMENT: set[str] = set()
 
 
-# Endpoints whose bearer token is not an account's: the view reads it (``route(own_bearer=True)``).
+# Endpoints whose bearer token is not an account's but a link's the view checks itself (a department's):
+# ``route(own_bearer=True)``; the caller is the public for everything else.
 OWN_BEARER: set[str] = set()
 
 

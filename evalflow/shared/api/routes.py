@@ -95,9 +95,6 @@ def route(
 
     *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
     calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
-
-    *own_bearer*: the bearer token is not an account's but a link's the view checks itself (a
-    department's token); the caller is the public for everything else.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -115,12 +112,9 @@ def route(
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
-        if single_statement:
-            SINGLE_STATEMENT.add(f"{bp.name}.{view.__name__}")
-        if checks_seat_card:
-            CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
-        if own_bearer:
-            OWN_BEARER.add(f"{bp.name}.{view.__name__}")
+        for flag, endpoints in ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD), (own_bearer, OWN_BEARER)):  # fmt: skip
+            if flag:
+                endpoints.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
         _document_body(rule, method, body_optional, multipart)
         return endpoint
