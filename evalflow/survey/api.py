@@ -14,19 +14,19 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
 from evalflow.survey import answers, departments, device, posters, questionnaire, results
 from evalflow.survey.schemas import (
-    AnswerIn,
     AnswerOut,
+    CaseDecisionIn,
     CodesIn,
     CodesOut,
-    DecisionIn,
     DepartmentIn,
     DepartmentOut,
     InvalidateIn,
     OpinionIn,
     OpinionOut,
-    ResultOut,
+    SurveyAnswerIn,
     SurveyIn,
     SurveyOut,
+    SurveyResultOut,
 )
 from evalflow.survey.shapes import opinion_rows, percent, survey_out
 
@@ -78,10 +78,10 @@ def survey_codes(cid: int, uid: int, body: CodesIn) -> tuple[CodesOut, int]:
 
 @route("/campaigns/<int:cid>/units/<int:uid>/survey-answers", "POST",
        summary="Answer a unit's questionnaire (public; one answer per device and unit, or a slip's code in mode "
-       "coded; rate limited per address)", tag=TAG, auth="public", body=AnswerIn,
+       "coded; rate limited per address)", tag=TAG, auth="public", body=SurveyAnswerIn,
        responses={201: AnswerOut, 400: "invalid_input", 403: "invalid_code", 404: "not_found",
                   409: "already_answered or wrong_phase", 429: "rate_limited"})  # fmt: skip
-def post_survey_answer(cid: int, uid: int, body: AnswerIn) -> Response:
+def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
     ident, new = device.device_id()
     made = answers.submit(cid, uid, body.model_dump(), device.sender(ident))
     out = AnswerOut(id=made.id, unit_id=made.unit_id, respondent=made.respondent, received_at=made.created_at)
@@ -90,10 +90,10 @@ def post_survey_answer(cid: int, uid: int, body: AnswerIn) -> Response:
 
 @route("/campaigns/<int:cid>/survey/results", "GET",
        summary="Each accepted unit's valid answers, 满意率 and whether its sample is reached (office)", tag=TAG,
-       responses={200: list[ResultOut], **ERRORS})  # fmt: skip
-def survey_results(cid: int) -> list[ResultOut]:
+       responses={200: list[SurveyResultOut], **ERRORS})  # fmt: skip
+def survey_results(cid: int) -> list[SurveyResultOut]:
     who, campaign = _campaign(cid)
-    return [ResultOut(unit_id=r.unit.id, unit_name=r.unit.name, valid=r.valid, invalid=r.invalid,
+    return [SurveyResultOut(unit_id=r.unit.id, unit_name=r.unit.name, valid=r.valid, invalid=r.invalid,
                       satisfied_rate=float(r.satisfied_rate) if r.satisfied_rate is not None else None,
                       satisfied_percent=percent(r.satisfied_rate), reached=r.reached, by_type=dict(r.by_type))
             for r in results.unit_results(who, campaign)]  # fmt: skip
@@ -146,9 +146,9 @@ def list_opinions(cid: int) -> list[OpinionOut]:
 
 @route("/campaigns/<int:cid>/departments/<int:did>/units/<int:uid>/decision", "POST",
        summary="Decide a reported problem (office): veto (existing veto records), deduction (points of a deduction "
-       "leaf) or no_effect, with a reason", tag=TAG, body=DecisionIn,
+       "leaf) or no_effect, with a reason", tag=TAG, body=CaseDecisionIn,
        responses={200: OpinionOut, **ERRORS, 409: "decided or wrong_phase"})  # fmt: skip
-def decide_case(cid: int, did: int, uid: int, body: DecisionIn) -> OpinionOut:
+def decide_case(cid: int, did: int, uid: int, body: CaseDecisionIn) -> OpinionOut:
     who, campaign = _campaign(cid)
     data = body.model_dump()
     if data.get("occurred_on") is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from evalflow.shared.api.schemas import Day, Id, Input, Output, Timestamp
+from evalflow.shared.api.schemas import Day, Input, Output, Timestamp
 from evalflow.survey import rules
 
 
@@ -39,7 +39,7 @@ class SurveyOut(Output):
     formula: str = Field(description="the 满意率's formula, in words")
 
 
-class AnswerIn(Input):
+class SurveyAnswerIn(Input):
     respondent: str = Field(max_length=20, description="staff | client | resident")
     choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2,
                                       description="the chosen option's index per question; null: left blank")  # fmt: skip
@@ -63,7 +63,7 @@ class CodesOut(Output):
     codes: list[str] = Field(description="shown once: only their hashes are kept")
 
 
-class ResultOut(Output):
+class SurveyResultOut(Output):
     unit_id: int
     unit_name: str
     valid: int
@@ -110,7 +110,7 @@ class OpinionOut(Output):
     outcome_reason: str = ""
 
 
-class DecisionIn(Input):
+class CaseDecisionIn(Input):
     outcome: str = Field(max_length=20, description="veto | deduction | no_effect")
     reason: str = Field(max_length=rules.MAX_REASON * 2)
     code: str | None = Field(None, max_length=32, description="deduction: the deduction leaf's code")
@@ -119,7 +119,3 @@ class DecisionIn(Input):
         None, max_length=120, description="veto: the incident's type (the configured list)"
     )
     occurred_on: Day | None = Field(None, description="veto: when it happened (default today)")
-
-
-class Receipt(Output):
-    id: Id
