@@ -10,6 +10,7 @@ from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.errors import DomainError
 from evalflow.shared.i18n import tr
+from evalflow.shared.security import no_referrer
 from evalflow.shared.web.feedback import undo
 from evalflow.survey import departments, rules
 from evalflow.survey.models import Opinion
@@ -28,9 +29,8 @@ def _render(token: str, status: int = 200, errors: dict[int, list[str]] | None =
     html = render_template("public/department.html", department=department, campaign=campaign, token=token,
                            units=accepted_units(campaign.id), given=given, errors=errors or {}, late=late,
                            verdicts=list(rules.Verdict), sent=request.args.get("sent"))  # fmt: skip
-    response = make_response(html, status)
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the path
-    return response
+    no_referrer()  # the token is in the path
+    return make_response(html, status)
 
 
 @bp.route("/d/<token>")
