@@ -20,6 +20,9 @@ from evalflow.demo import (
     notice as demo_notice,
 )
 from evalflow.demo import (
+    survey as demo_survey,
+)
+from evalflow.demo import (
     tally as demo_tally,
 )
 from evalflow.demo import (
@@ -63,4 +66,5 @@ def load_demo(admin_password: str) -> list[str]:
         *demo_tally.load(actor),
         *demo_notice.load(actor),
         *demo_inspection.load(actor, admin_password),
+        *demo_survey.load(actor, admin_password),
     ]
