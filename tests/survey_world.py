@@ -63,3 +63,20 @@ def build(phase: Phase = Phase.TRAINING, mode: str | None = "open", tree: bool =
 
 def answer_url(world: World, unit: Unit | None = None) -> str:
     return f"/api/v1/campaigns/{world.campaign.id}/units/{(unit or world.a).id}/survey-answers"
+
+
+def pdf_qr_codes(pdf: bytes, tmp_path: Any) -> list[str]:
+    """Render every page of *pdf* at 100 dpi with poppler and decode every QR code on it, page order."""
+    import subprocess
+
+    from PIL import Image
+    from pyzbar.pyzbar import decode
+
+    source = tmp_path / "posters.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "100", "-png", str(source), str(tmp_path / "page")], check=True)
+    found: list[str] = []
+    for page in sorted(tmp_path.glob("page-*.png")):
+        with Image.open(page) as image:
+            found += [symbol.data.decode() for symbol in decode(image)]
+    return found

@@ -23,6 +23,7 @@ from evalflow.shared.pdf.qr import matrix
 RED, INK, MUTED = HexColor("#b8202b"), HexColor("#1f2329"), HexColor("#4b5563")
 QR_SIZE = 120 * mm
 MARGIN = 20 * mm
+QR_MASK = 2  # a fixed mask pattern: any scans, and choosing the best costs most of the build
 
 
 @dataclass(frozen=True)
@@ -45,15 +46,26 @@ class PosterText:
 
 
 def _draw_qr(c: Canvas, data: str, x: float, y: float, size: float) -> None:
-    rows = matrix(data)
+    """The QR code as one filled path of runs of dark modules, written in module units (integers)
+    under a transform: a poster page costs a few hundred short operators, not thousands of numbers."""
+    rows = matrix(data, mask=QR_MASK)
     cell = size / len(rows)
-    path = c.beginPath()
+    runs = []
     for r, row in enumerate(rows):
-        for col, dark in enumerate(row):
-            if dark:
-                path.rect(x + col * cell, y + size - (r + 1) * cell, cell, cell)
+        col = 0
+        while col < len(row):
+            if row[col]:
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                runs.append(f"{start} {r} {col - start} 1 re")
+            else:
+                col += 1
+    c.saveState()
     c.setFillColorRGB(0, 0, 0)
-    c.drawPath(path, stroke=0, fill=1)
+    c.transform(cell, 0, 0, -cell, x, y + size)
+    c.addLiteral(" ".join(runs) + " f")
+    c.restoreState()
 
 
 def _draw_page(c: Canvas, poster: Poster, text: PosterText) -> None:

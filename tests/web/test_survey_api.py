@@ -4,10 +4,13 @@ invalidation, posters, and hostile input — on both engines."""
 
 from __future__ import annotations
 
+import io
 from fractions import Fraction
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from evalflow.extensions import db
 from evalflow.shared.audit.models import AuditEntry
@@ -15,7 +18,7 @@ from evalflow.shared.phases import Phase
 from evalflow.survey.models import Survey, SurveyAnswer, SurveyCode
 from evalflow.survey.results import satisfied_rates, survey_gaps
 from tests import factories
-from tests.survey_world import answer_url, build, survey_body
+from tests.survey_world import answer_url, build, pdf_qr_codes, survey_body
 
 
 def _count(model: Any) -> int:
@@ -231,16 +234,20 @@ def test_invalidation_needs_a_reason_is_audited_and_leaves_the_rate(app, client,
     assert (row["valid"], row["invalid"], row["satisfied_percent"]) == (1, 1, "100.00")
 
 
-def test_poster_pdf_one_unit_and_all(app, client, auth):
+def test_poster_pdf_one_unit_and_all_open_each_units_questionnaire(app, client, auth, tmp_path):
     world = build()
     one = client.get(f"/api/v1/campaigns/{world.campaign.id}/units/{world.a.id}/survey-poster.pdf",
                      headers=auth.headers(world.office))  # fmt: skip
     assert one.status_code == 200 and one.data.startswith(b"%PDF") and one.mimetype == "application/pdf"
+    assert "甲社区" in "".join(page.extract_text() for page in PdfReader(io.BytesIO(one.data)).pages)
     every = client.get(
         f"/api/v1/campaigns/{world.campaign.id}/survey-posters.pdf", headers=auth.headers(world.office)
     )
-    assert every.data.count(b"/Type /Page\n") + every.data.count(b"/Type /Page ") >= 0
-    assert every.status_code == 200 and len(every.data) > len(one.data)
+    assert len(PdfReader(io.BytesIO(every.data)).pages) == 2
+    codes = pdf_qr_codes(every.data, tmp_path)
+    assert [urlsplit(c).path for c in codes] == [f"/survey/{world.campaign.id}/{world.a.id}",
+                                                  f"/survey/{world.campaign.id}/{world.b.id}"]  # fmt: skip
+    assert client.get(urlsplit(codes[1]).path).status_code == 200
 
 
 def test_hostile_answers_are_400_not_500(app, client):
