@@ -20,19 +20,21 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import PUBLIC, Action, Actor
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns.models import Campaign
-from evalflow.shared.campaigns.service import require
+from evalflow.shared.campaigns.service import CampaignFacts, require
 from evalflow.shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
 from evalflow.survey import rules
 from evalflow.survey.models import SurveyAnswer, SurveyCode
-from evalflow.survey.questionnaire import public_target, stored
+from evalflow.survey.questionnaire import answer_target, stored
 from evalflow.training.service import unit_of
 
 ALREADY = N_("您已为该单位填写过问卷,感谢参与!每部手机对每个单位只能作答一次。")
@@ -79,6 +81,15 @@ def _device_taken(unit_id: int, device: str) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
+def _insert(values: dict[str, Any]) -> int | None:
+    """One statement: the answer, unless its device already answered this unit (then None)."""
+    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
+    stmt = insert(SurveyAnswer).values(**values)
+    if values["device"] is not None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[SurveyAnswer.unit_id, SurveyAnswer.device])
+    return db.session.execute(stmt.returning(SurveyAnswer.id)).scalar()
+
+
 def _use_code(campaign_id: int, unit_id: int, code: Any) -> int:
     if not isinstance(code, str) or not code.strip() or len(code) > rules.MAX_CODE_TEXT:
         raise InvalidCode()
@@ -94,27 +105,43 @@ def _use_code(campaign_id: int, unit_id: int, code: Any) -> int:
     return row.id
 
 
-def submit(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender) -> SurveyAnswer:
-    """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``)."""
-    campaign, unit, questionnaire = public_target(campaign_id, unit_id)
-    require(PUBLIC, Action.SURVEY_ANSWER, campaign)
+@dataclass(frozen=True)
+class Receipt:
+    """A recorded answer, as the respondent is told."""
+
+    id: int
+    unit_id: int
+    respondent: str
+    created_at: datetime
+
+
+def submit(
+    campaign_id: int,
+    unit_id: int,
+    data: Mapping[str, Any],
+    sender: Sender,
+    known: CampaignFacts | None = None,
+) -> Receipt:
+    """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``).
+    *known*: the campaign's facts when the request already read them. Open mode: the device and the
+    answer in one statement; coded mode: the code is marked used first."""
+    target = answer_target(campaign_id, unit_id, known)
+    require(PUBLIC, Action.SURVEY_ANSWER, target.facts)
+    questionnaire = target.questionnaire
     respondent, choices = _clean(questionnaire, data)
     code_id = device = None
     if questionnaire.mode is rules.Mode.CODED:
-        code_id = _use_code(campaign.id, unit.id, data.get("code"))
+        code_id = _use_code(campaign_id, unit_id, data.get("code"))
     else:
         device = sender.device
-        if device is not None and _device_taken(unit.id, device):
-            raise AlreadyAnswered()
     satisfied, chosen = rules.counts(questionnaire, choices)
-    answer = SurveyAnswer(
-        campaign_id=campaign.id, unit_id=unit.id, respondent=respondent, choices=choices,
-        satisfied=satisfied, chosen=chosen, device=device, address=sender.address[:64], code_id=code_id,
-        opened_at=sender.opened_at, created_at=clock.now(),
-    )  # fmt: skip
-    db.session.add(answer)
-    db.session.flush()
-    return answer
+    now = clock.now()
+    made = _insert({"campaign_id": campaign_id, "unit_id": unit_id, "respondent": respondent, "choices": choices,
+                    "satisfied": satisfied, "chosen": chosen, "device": device, "address": sender.address[:64],
+                    "code_id": code_id, "opened_at": sender.opened_at, "created_at": now, "invalid_reason": ""})  # fmt: skip
+    if made is None:
+        raise AlreadyAnswered()
+    return Receipt(made, unit_id, respondent, now)
 
 
 def answered(campaign_id: int, unit_id: int, device: str | None) -> bool:

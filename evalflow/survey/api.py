@@ -4,7 +4,7 @@ the office's decisions on reported problems."""
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, g, request
 
 from evalflow.shared.access import Actor
 from evalflow.shared.api.caller import require_login
@@ -83,7 +83,7 @@ def survey_codes(cid: int, uid: int, body: CodesIn) -> tuple[CodesOut, int]:
                   409: "already_answered or wrong_phase", 429: "rate_limited"})  # fmt: skip
 def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
     ident, new = device.device_id()
-    made = answers.submit(cid, uid, body.model_dump(), device.sender(ident))
+    made = answers.submit(cid, uid, body.model_dump(), device.sender(ident), g.get("campaign_facts"))
     out = AnswerOut(id=made.id, unit_id=made.unit_id, respondent=made.respondent, received_at=made.created_at)
     return device.remember(reply(out.model_dump(mode="json"), 201), ident, new)
 

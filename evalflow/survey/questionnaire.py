@@ -7,26 +7,45 @@ changing the questions would change what they mean. The mode and the sample may 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.shared import clock
 from evalflow.shared.access import Action, Actor
 from evalflow.shared.audit import record as audit
+from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
-from evalflow.shared.campaigns.service import require
+from evalflow.shared.campaigns.service import CampaignFacts, require
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
 from evalflow.survey import rules
 from evalflow.survey.models import Survey, SurveyAnswer
 
+# Parsed questionnaires by (campaign, last change): answers arrive by the hundred a minute.
+_PARSED: dict[tuple[int, datetime], rules.Questionnaire] = {}
+_PARSED_SIZE = 64
+
+
+def parsed(campaign_id: int, updated_at: datetime, content: dict[str, Any]) -> rules.Questionnaire:
+    """The questionnaire stored as *content*, parsed once per change (a process-wide memo)."""
+    key = (campaign_id, updated_at)
+    found = _PARSED.get(key)
+    if found is None:
+        if len(_PARSED) >= _PARSED_SIZE:
+            _PARSED.clear()
+        found = _PARSED[key] = rules.from_json(content)
+    return found
+
 
 def stored(campaign_id: int) -> rules.Questionnaire | None:
     """The campaign's questionnaire, or None when the office has not set one."""
     row = db.session.get(Survey, campaign_id)
-    return rules.from_json(row.content) if row is not None else None
+    return parsed(campaign_id, row.updated_at, row.content) if row is not None else None
 
 
 def get_survey(actor: Actor, campaign: Campaign) -> rules.Questionnaire:
@@ -62,11 +81,44 @@ def put_survey(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> rul
         row = Survey(campaign_id=campaign.id, mode=found.mode.value, sample=found.sample, content=content)
         db.session.add(row)
     else:
-        row.mode, row.sample, row.content = found.mode.value, found.sample, content
+        row.mode, row.sample, row.content, row.updated_at = (
+            found.mode.value,
+            found.sample,
+            content,
+            clock.now(),
+        )
     db.session.flush()
     audit.record(actor, "survey.set", campaign_id=campaign.id, subject=("survey", campaign.id),
                  data={"mode": found.mode.value, "sample": found.sample, "questions": len(found.questions)})  # fmt: skip
     return found
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an answer needs of its campaign and unit, read in one statement."""
+
+    facts: CampaignFacts
+    unit_id: int
+    questionnaire: rules.Questionnaire
+
+
+_TARGET = (
+    sa.select(Unit.id, Survey.updated_at, Survey.content)
+    .join(Application, Application.unit_id == Unit.id)
+    .join(Survey, Survey.campaign_id == Unit.campaign_id)
+    .where(Unit.id == sa.bindparam("uid"), Unit.campaign_id == sa.bindparam("cid"),
+           Application.status == ApplicationStatus.ACCEPTED)
+)  # fmt: skip
+
+
+def answer_target(campaign_id: int, unit_id: int, known: CampaignFacts | None = None) -> Target:
+    """The campaign's facts (*known* when the request already read them), the accepted unit and its
+    questionnaire — 404 otherwise — in at most two statements."""
+    facts = campaigns.facts(campaign_id, known)
+    row = db.session.execute(_TARGET, {"uid": unit_id, "cid": campaign_id}).first() if facts else None
+    if facts is None or row is None:
+        raise NotFound(msg(N_("问卷不存在。")))
+    return Target(facts, row.id, parsed(campaign_id, row.updated_at, row.content))
 
 
 def public_target(campaign_id: int, unit_id: int) -> tuple[Campaign, Unit, rules.Questionnaire]:
