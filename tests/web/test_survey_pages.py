@@ -4,6 +4,7 @@ office's pages (questionnaire, results, signals, invalidation, cases) — on bot
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
@@ -12,8 +13,10 @@ import sqlalchemy as sa
 from evalflow.extensions import db
 from evalflow.intake.veto import vetoed_unit_ids
 from evalflow.shared import clock
+from evalflow.shared.files.models import StoredFile
 from evalflow.survey import rules
 from evalflow.survey.models import Opinion, Survey, SurveyAnswer
+from evalflow.survey.pdf import Poster, build_posters
 from tests import factories
 from tests.survey_world import build
 
@@ -164,3 +167,21 @@ def test_the_office_turns_a_reported_problem_into_a_veto(app, client, auth):
     assert decided.status_code == 302
     assert vetoed_unit_ids(world.campaign.id) == {world.a.id}
     assert db.session.get(Opinion, (department.id, world.a.id)).outcome == "veto"
+
+
+def test_the_department_attaches_evidence_checked_by_content(app, client):
+    world = build()
+    department = factories.department(world.campaign, "市场监管局", "dep-evidence-token")
+    db.session.commit()
+    token = factories.csrf_from(client.get("/d/dep-evidence-token").get_data(as_text=True))
+    url = f"/d/dep-evidence-token/units/{world.b.id}"
+    fake = client.post(url, data={"csrf_token": token, "verdict": "problem", "text": "无证经营",
+                                  "evidence": (io.BytesIO(b"MZ not a pdf"), "report.pdf")})  # fmt: skip
+    assert fake.status_code == 415 and db.session.get(Opinion, (department.id, world.b.id)) is None
+    pdf = build_posters([Poster("评选", "乙社区", "https://example.cn/")])
+    sent = client.post(url, data={"csrf_token": token, "verdict": "problem", "text": "无证经营",
+                                  "evidence": (io.BytesIO(pdf), "report.pdf")})  # fmt: skip
+    assert sent.status_code == 302
+    row = db.session.get(Opinion, (department.id, world.b.id))
+    stored = db.session.get(StoredFile, row.evidence_file_id)
+    assert (stored.filename, stored.purpose) == ("report.pdf", "veto_evidence")
