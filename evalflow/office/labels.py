@@ -105,6 +105,7 @@ AUDIT_ACTIONS = {
     "survey.department_add": N_("添加征求意见部门"),
     "survey.opinion": N_("部门反馈意见"),
     "survey.case_decide": N_("处理部门反映的问题"),
+    "survey.paper_key": N_("录入纸质问卷"),
 }
 
 

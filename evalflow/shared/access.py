@@ -103,6 +103,7 @@ class Action(enum.StrEnum):
     SURVEY_CODES = "survey.codes"
     SURVEY_ANSWER = "survey.answer"
     SURVEY_INVALIDATE = "survey.invalidate"
+    SURVEY_PAPER = "survey.paper"
     DEPARTMENT_MANAGE = "department.manage"
     OPINION_GIVE = "opinion.give"
     OPINION_DECIDE = "opinion.decide"
@@ -190,6 +191,7 @@ RULES: dict[Action, Rule] = {
     Action.SURVEY_CODES: _rule(OFFICE, phases=BEFORE_REVIEW),
     Action.SURVEY_ANSWER: _rule(Role.PUBLIC, phases=SCORING),
     Action.SURVEY_INVALIDATE: _rule(OFFICE, phases=SCORING),
+    Action.SURVEY_PAPER: _rule(OFFICE, phases=SCORING),
     Action.DEPARTMENT_MANAGE: _rule(OFFICE, phases=BEFORE_REVIEW),
     Action.OPINION_GIVE: _rule(Role.PUBLIC, phases=SCORING),
     Action.OPINION_DECIDE: _rule(OFFICE, phases=SCORING),

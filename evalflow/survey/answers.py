@@ -60,7 +60,7 @@ class Sender:
     opened_at: datetime | None = None
 
 
-def _clean(questionnaire: rules.Questionnaire, data: Mapping[str, Any]) -> tuple[str, list[int | None]]:
+def clean(questionnaire: rules.Questionnaire, data: Mapping[str, Any]) -> tuple[str, list[int | None]]:
     fields: dict[str, list[Any]] = {}
     respondent = data.get("respondent")
     if respondent not in {r.value for r in questionnaire.respondents}:
@@ -128,7 +128,7 @@ def submit(
     target = answer_target(campaign_id, unit_id, known)
     require(PUBLIC, Action.SURVEY_ANSWER, target.facts)
     questionnaire = target.questionnaire
-    respondent, choices = _clean(questionnaire, data)
+    respondent, choices = clean(questionnaire, data)
     code_id = device = None
     if questionnaire.mode is rules.Mode.CODED:
         code_id = _use_code(campaign_id, unit_id, data.get("code"))

@@ -12,7 +12,7 @@ from evalflow.shared.api.routes import reply, route
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
-from evalflow.survey import answers, departments, device, posters, questionnaire, results
+from evalflow.survey import answers, departments, device, paper, posters, questionnaire, results
 from evalflow.survey.schemas import (
     AnswerOut,
     CaseDecisionIn,
@@ -21,8 +21,12 @@ from evalflow.survey.schemas import (
     DepartmentIn,
     DepartmentOut,
     InvalidateIn,
+    KeyedOut,
+    MismatchOut,
     OpinionIn,
     OpinionOut,
+    PaperIn,
+    PaperOut,
     SurveyAnswerIn,
     SurveyIn,
     SurveyOut,
@@ -156,3 +160,22 @@ def decide_case(cid: int, did: int, uid: int, body: CaseDecisionIn) -> OpinionOu
     row = departments.decide(who, campaign, did, uid, data)
     department = departments.department_of(campaign, did)
     return opinion_rows([(row, department, uid)], [])[0]
+
+
+@route("/campaigns/<int:cid>/units/<int:uid>/survey-paper", "POST",
+       summary="Key one pass of a paper questionnaire (office; double entry: the answer is made when both passes "
+       "agree)", tag=TAG, body=PaperIn, responses={201: PaperOut, **ERRORS, 409: "matched, no_survey or wrong_phase"})  # fmt: skip
+def key_paper(cid: int, uid: int, body: PaperIn) -> tuple[PaperOut, int]:
+    who, campaign = _campaign(cid)
+    made = paper.key_paper(who, campaign, uid, body.model_dump())
+    entry = made.entry
+    return PaperOut(unit_id=entry.unit_id, sheet=entry.sheet, pass_no=entry.pass_no, status=made.status.value,
+                    answer_id=entry.answer_id), 201  # fmt: skip
+
+
+@route("/campaigns/<int:cid>/survey-paper/mismatches", "GET",
+       summary="Paper forms whose two keyings differ (office)", tag=TAG, responses={200: list[MismatchOut], **ERRORS})  # fmt: skip
+def paper_mismatches(cid: int) -> list[MismatchOut]:
+    who, campaign = _campaign(cid)
+    return [MismatchOut(unit_id=m.unit.id, sheet=m.sheet, first=KeyedOut.model_validate(m.first),
+                        second=KeyedOut.model_validate(m.second)) for m in paper.mismatches(who, campaign)]  # fmt: skip

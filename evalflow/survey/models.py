@@ -7,7 +7,9 @@
   opened and sent; the office may invalidate it with a reason (never removed);
 - ``survey_department``: a department asked for its opinion (only its token's SHA-256), a deadline;
 - ``survey_opinion``: a department's verdict on a unit (无意见 / 有问题, text, optional evidence) and,
-  for a problem, the office's decision on the case (veto, deduction, no effect, with a reason).
+  for a problem, the office's decision on the case (veto, deduction, no effect, with a reason);
+- ``survey_paper_entry``: each keying of a paper questionnaire (double entry), and the answer made
+  when both passes agree.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from evalflow.extensions import db
 from evalflow.shared.types import UTCDateTime, utcnow
 
-__all__ = ["Department", "Opinion", "Survey", "SurveyAnswer", "SurveyCode"]
+__all__ = ["Department", "Opinion", "PaperEntry", "Survey", "SurveyAnswer", "SurveyCode"]
 
 
 def _campaign_fk() -> sa.ForeignKey:
@@ -130,4 +132,28 @@ class Opinion(db.Model):
         sa.CheckConstraint(
             "outcome IS NULL OR outcome IN ('veto', 'deduction', 'no_effect')", name="outcome_known"
         ),
+    )
+
+
+class PaperEntry(db.Model):
+    """One keying of a paper questionnaire (纸质问卷双录入): sheet *sheet* of a unit, pass 1 or 2. When
+    both passes agree, the answer is made and both point at it; when they differ, the mismatch is
+    listed until a pass is keyed again."""
+
+    __tablename__ = "survey_paper_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(_campaign_fk(), index=True)
+    unit_id: Mapped[int] = mapped_column(_unit_fk(), index=True)
+    sheet: Mapped[str] = mapped_column(sa.String(20))
+    pass_no: Mapped[int] = mapped_column()
+    respondent: Mapped[str] = mapped_column(sa.String(10))
+    choices: Mapped[list[Any]] = mapped_column(sa.JSON)
+    keyed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
+    keyed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    answer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_answer.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "sheet", "pass_no"),
+        sa.CheckConstraint("pass_no IN (1, 2)", name="pass_known"),
     )

@@ -25,7 +25,7 @@ from evalflow.shared.messages import N_, msg
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
 from evalflow.shared.web.feedback import attempt, flash_failure
-from evalflow.survey import answers, departments, form_text, posters, questionnaire, results, rules
+from evalflow.survey import answers, departments, form_text, paper, posters, questionnaire, results, rules
 from evalflow.survey.shapes import percent
 from evalflow.training.service import unit_of
 
@@ -125,6 +125,7 @@ def unit_page(cid: int, uid: int) -> str:
         "office/survey_unit.html", campaign=campaign, unit=unit, row=row, survey=questionnaire.stored(campaign.id),
         answers=results.answers_of(actor, campaign, uid), flagged=flagged, percent=percent,
         poster_url=posters.answer_url(campaign.id, uid), kinds=list(rules.Respondent),
+        mismatches=[m for m in paper.mismatches(actor, campaign) if m.unit.id == uid],
     )  # fmt: skip
 
 
@@ -168,3 +169,28 @@ def decide(cid: int, did: int, uid: int) -> Response:
     }
     attempt(lambda: departments.decide(current_actor(), campaign, did, uid, data), _("已处理并记录理由。"))
     return _back(cid)
+
+
+@bp.post("/office/campaigns/<int:cid>/survey/units/<int:uid>/paper")
+@office_only
+def key_paper(cid: int, uid: int) -> Response:
+    campaign = _campaign(cid)
+    found = questionnaire.stored(campaign.id)
+    count = len(found.questions) if found else 0
+    pass_no = request.form.get("pass_no", "")
+    data = {"sheet": request.form.get("sheet", ""), "respondent": request.form.get("respondent"),
+            "pass_no": int(pass_no) if pass_no in ("1", "2") else 0,
+            "choices": [_choice(request.form.get(f"q{i}", "")) for i in range(count)]}  # fmt: skip
+    labels = {"waiting": _("已录入,等待另一遍录入。"), "matched": _("两遍录入一致,已计入问卷。"),
+              "mismatch": _("两遍录入不一致,请核对纸质问卷后重新录入其中一遍。")}  # fmt: skip
+    attempt(
+        lambda: paper.key_paper(current_actor(), campaign, uid, data), lambda made: labels[made.status.value]
+    )
+    return redirect(url_for("survey_office.unit_page", cid=cid, uid=uid))
+
+
+def _choice(raw: str) -> int | None:
+    """A paper form's choice from the select: blank is no choice; anything not a small number is refused later."""
+    if not raw:
+        return None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else -1

@@ -119,3 +119,33 @@ class CaseDecisionIn(Input):
         None, max_length=120, description="veto: the incident's type (the configured list)"
     )
     occurred_on: Day | None = Field(None, description="veto: when it happened (default today)")
+
+
+class PaperIn(Input):
+    sheet: str = Field(max_length=40, description="the number written on the paper form")
+    pass_no: int = Field(description="1 or 2: which of the two keyings this is")
+    respondent: str = Field(max_length=20, description="staff | client | resident")
+    choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2)
+
+
+class PaperOut(Output):
+    unit_id: int
+    sheet: str
+    pass_no: int
+    status: str = Field(
+        description="waiting (the other pass not keyed) | matched (the answer is made) | mismatch"
+    )
+    answer_id: int | None
+
+
+class KeyedOut(Output):
+    pass_no: int
+    respondent: str
+    choices: list[int | None]
+
+
+class MismatchOut(Output):
+    unit_id: int
+    sheet: str
+    first: KeyedOut
+    second: KeyedOut

@@ -5,9 +5,11 @@
 - ``survey_answer``: one respondent's answer (type, choices, counts, device hash, address, slip),
   which the office may invalidate with a reason;
 - ``survey_department`` (a department asked by token link, only the token's SHA-256, a deadline) and
-  ``survey_opinion`` (its verdict per unit, and the office's decision on a reported problem).
+  ``survey_opinion`` (its verdict per unit, and the office's decision on a reported problem);
+- ``survey_paper_entry``: each keying (pass 1 or 2) of a paper questionnaire, and the answer made
+  when both passes agree.
 
-The downgrade drops the five tables.
+The downgrade drops the six tables.
 
 Revision ID: 0018_survey
 Revises: 0017_inspection
@@ -174,9 +176,53 @@ def upgrade():
     )
     with op.batch_alter_table("survey_opinion", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_survey_opinion_unit_id"), ["unit_id"], unique=False)
+    op.create_table(
+        "survey_paper_entry",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("unit_id", sa.Integer(), nullable=False),
+        sa.Column("sheet", sa.String(length=20), nullable=False),
+        sa.Column("pass_no", sa.Integer(), nullable=False),
+        sa.Column("respondent", sa.String(length=10), nullable=False),
+        sa.Column("choices", sa.JSON(), nullable=False),
+        sa.Column("keyed_by", sa.Integer(), nullable=True),
+        sa.Column("keyed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("answer_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint("pass_no IN (1, 2)", name=op.f("ck_survey_paper_entry_pass_known")),
+        sa.ForeignKeyConstraint(
+            ["answer_id"],
+            ["survey_answer.id"],
+            name=op.f("fk_survey_paper_entry_answer_id_survey_answer"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["campaign_id"],
+            ["campaign.id"],
+            name=op.f("fk_survey_paper_entry_campaign_id_campaign"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["keyed_by"], ["user.id"], name=op.f("fk_survey_paper_entry_keyed_by_user"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_id"], ["unit.id"], name=op.f("fk_survey_paper_entry_unit_id_unit"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_paper_entry")),
+        sa.UniqueConstraint(
+            "unit_id", "sheet", "pass_no", name=op.f("uq_survey_paper_entry_unit_id_sheet_pass_no")
+        ),
+    )
+    with op.batch_alter_table("survey_paper_entry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_survey_paper_entry_campaign_id"), ["campaign_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_survey_paper_entry_unit_id"), ["unit_id"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("survey_paper_entry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_survey_paper_entry_unit_id"))
+        batch_op.drop_index(batch_op.f("ix_survey_paper_entry_campaign_id"))
+
+    op.drop_table("survey_paper_entry")
     with op.batch_alter_table("survey_opinion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_survey_opinion_unit_id"))
 

@@ -366,6 +366,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "survey_office.invalidate": OFFICE_ONLY,
     "survey_office.add_department": OFFICE_ONLY,
     "survey_office.decide": OFFICE_ONLY,
+    "survey_office.key_paper": OFFICE_ONLY,
+    "api.key_paper": OFFICE_ONLY,
+    "api.paper_mismatches": OFFICE_ONLY,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes
