@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from evalflow.database import stands_alone
 from evalflow.extensions import db
 from evalflow.shared import clock
 from evalflow.shared.access import PUBLIC, Action, Actor
@@ -82,27 +83,47 @@ def _device_taken(unit_id: int, device: str) -> bool:
 
 
 def _insert(values: dict[str, Any]) -> int | None:
-    """One statement: the answer, unless its device already answered this unit (then None)."""
+    """One statement that stands alone: the answer, unless its device already answered this unit
+    (then None)."""
     insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
     stmt = insert(SurveyAnswer).values(**values)
     if values["device"] is not None:
         stmt = stmt.on_conflict_do_nothing(index_elements=[SurveyAnswer.unit_id, SurveyAnswer.device])
-    return db.session.execute(stmt.returning(SurveyAnswer.id)).scalar()
+    return db.session.execute(stands_alone(stmt.returning(SurveyAnswer.id))).scalar()
 
 
-def _use_code(campaign_id: int, unit_id: int, code: Any) -> int:
+def _code_row(campaign_id: int, unit_id: int, code: Any) -> int:
+    """The id of the unused code *code* of this unit: 403 ``invalid_code``, 409 when used."""
     if not isinstance(code, str) or not code.strip() or len(code) > rules.MAX_CODE_TEXT:
         raise InvalidCode()
-    row = db.session.scalar(sa.select(SurveyCode).where(SurveyCode.code_hash == rules.digest(code)))
+    row = db.session.execute(
+        sa.select(SurveyCode.id, SurveyCode.unit_id, SurveyCode.campaign_id, SurveyCode.used_at)
+        .where(SurveyCode.code_hash == rules.digest(code))
+    ).first()  # fmt: skip
     if row is None or row.unit_id != unit_id or row.campaign_id != campaign_id:
         raise InvalidCode()
-    used = db.session.execute(
-        sa.update(SurveyCode).where(SurveyCode.id == row.id, SurveyCode.used_at.is_(None))
-        .values(used_at=clock.now()).execution_options(synchronize_session=False)
-    )  # fmt: skip
-    if used.rowcount != 1:
+    if row.used_at is not None:
         raise AlreadyAnswered(msg(CODE_USED))
     return row.id
+
+
+def _insert_with_code(values: dict[str, Any], code_id: int) -> int | None:
+    """The code marked used and the answer made together, or neither (None: the code was used meanwhile).
+
+    PostgreSQL: one statement that stands alone (the code's ``UPDATE`` in a ``WITH`` the ``INSERT``
+    selects from); SQLite: two statements in the request's transaction."""
+    claim = (sa.update(SurveyCode).where(SurveyCode.id == code_id, SurveyCode.used_at.is_(None))
+             .values(used_at=values["created_at"]))  # fmt: skip
+    if db.session.get_bind().dialect.name == "sqlite":
+        if db.session.execute(claim.execution_options(synchronize_session=False)).rowcount != 1:
+            return None
+        return _insert({**values, "code_id": code_id})
+    used = claim.returning(SurveyCode.id).cte("used_code")
+    table = SurveyAnswer.__table__
+    names = [name for name in values if name != "code_id"]
+    chosen = sa.select(*(sa.literal(values[n], table.c[n].type) for n in names), used.c.id)
+    stmt = sa.insert(SurveyAnswer).from_select([*names, "code_id"], chosen).returning(SurveyAnswer.id)
+    return db.session.execute(stands_alone(stmt)).scalar()
 
 
 @dataclass(frozen=True)
@@ -131,16 +152,17 @@ def submit(
     respondent, choices = clean(questionnaire, data)
     code_id = device = None
     if questionnaire.mode is rules.Mode.CODED:
-        code_id = _use_code(campaign_id, unit_id, data.get("code"))
+        code_id = _code_row(campaign_id, unit_id, data.get("code"))
     else:
         device = sender.device
     satisfied, chosen = rules.counts(questionnaire, choices)
     now = clock.now()
-    made = _insert({"campaign_id": campaign_id, "unit_id": unit_id, "respondent": respondent, "choices": choices,
-                    "satisfied": satisfied, "chosen": chosen, "device": device, "address": sender.address[:64],
-                    "code_id": code_id, "opened_at": sender.opened_at, "created_at": now, "invalid_reason": ""})  # fmt: skip
+    values = {"campaign_id": campaign_id, "unit_id": unit_id, "respondent": respondent, "choices": choices,
+              "satisfied": satisfied, "chosen": chosen, "device": device, "address": sender.address[:64],
+              "code_id": None, "opened_at": sender.opened_at, "created_at": now, "invalid_reason": ""}  # fmt: skip
+    made = _insert(values) if code_id is None else _insert_with_code(values, code_id)
     if made is None:
-        raise AlreadyAnswered()
+        raise AlreadyAnswered(msg(CODE_USED) if code_id is not None else None)
     return Receipt(made, unit_id, respondent, now)
 
 

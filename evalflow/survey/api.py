@@ -82,7 +82,7 @@ def survey_codes(cid: int, uid: int, body: CodesIn) -> tuple[CodesOut, int]:
 
 @route("/campaigns/<int:cid>/units/<int:uid>/survey-answers", "POST",
        summary="Answer a unit's questionnaire (public; one answer per device and unit, or a slip's code in mode "
-       "coded; rate limited per address)", tag=TAG, auth="public", body=SurveyAnswerIn,
+       "coded; rate limited per address)", tag=TAG, auth="public", body=SurveyAnswerIn, single_statement=True,
        responses={201: AnswerOut, 400: "invalid_input", 403: "invalid_code", 404: "not_found",
                   409: "already_answered or wrong_phase", 429: "rate_limited"})  # fmt: skip
 def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
