@@ -19,13 +19,24 @@ from evalflow.shared import bounds, clock
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.errors import DomainError, InvalidInput
+from evalflow.shared.files import csvfile
 from evalflow.shared.files import store as files
 from evalflow.shared.i18n import tr
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only
 from evalflow.shared.web.feedback import attempt, flash_failure
-from evalflow.survey import answers, departments, form_text, paper, posters, questionnaire, results, rules
+from evalflow.survey import (
+    answers,
+    departments,
+    export,
+    form_text,
+    paper,
+    posters,
+    questionnaire,
+    results,
+    rules,
+)
 from evalflow.survey.shapes import percent
 from evalflow.training.service import unit_of
 
@@ -194,3 +205,12 @@ def _choice(raw: str) -> int | None:
     if not raw:
         return None
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 3 else -1
+
+
+@bp.get("/office/campaigns/<int:cid>/survey/answers.csv")
+@office_only
+def answers_csv(cid: int) -> Response:
+    campaign = _campaign(cid)
+    return files.send_csv(
+        csvfile.data(export.rows(current_actor(), campaign, _fast())), f"survey-answers-{cid}.csv"
+    )

@@ -367,6 +367,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "survey_office.add_department": OFFICE_ONLY,
     "survey_office.decide": OFFICE_ONLY,
     "survey_office.key_paper": OFFICE_ONLY,
+    "survey_office.answers_csv": OFFICE_ONLY,
     "api.key_paper": OFFICE_ONLY,
     "api.paper_mismatches": OFFICE_ONLY,
 }

@@ -185,3 +185,23 @@ def test_the_department_attaches_evidence_checked_by_content(app, client):
     row = db.session.get(Opinion, (department.id, world.b.id))
     stored = db.session.get(StoredFile, row.evidence_file_id)
     assert (stored.filename, stored.purpose) == ("report.pdf", "veto_evidence")
+
+
+def test_the_export_shows_invalidated_answers_with_their_reason_and_signals(app, client, auth):
+    world = build()
+    start = clock.now()
+    for i in range(5):
+        factories.survey_answer(world.a, "staff", [0, None], satisfied=1, chosen=1, address=f"10.2.2.{i}",
+                                at=start + timedelta(seconds=i), invalid="重复提交" if i == 0 else "")  # fmt: skip
+    factories.survey_answer(
+        world.b, "resident", [2, 1], satisfied=1, chosen=2, address="", at=start + timedelta(minutes=1)
+    )
+    db.session.commit()
+    browser = auth.browser(world.office)
+    response = browser.get(f"/office/campaigns/{world.campaign.id}/survey/answers.csv")
+    assert response.mimetype == "text/csv"
+    lines = response.get_data(as_text=True).lstrip("\ufeff").splitlines()
+    assert lines[0] == "编号,单位,身份,Q1,Q2,提交时间,来源,状态,作废理由,异常提示"
+    assert lines[1].startswith("1,甲社区,职工,满意,,") and lines[1].endswith(",10.2.2.0,已作废,重复提交,")
+    assert lines[2].endswith(",10.2.2.1,有效,,")  # four valid identical answers: under the signal's five
+    assert lines[6].startswith("6,乙社区,居民,不满意,基本满意,") and ",纸质问卷,有效," in lines[6]
