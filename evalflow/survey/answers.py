@@ -14,6 +14,7 @@ Answers themselves are not audited (a respondent is nobody's account); everythin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -82,14 +83,22 @@ def _device_taken(unit_id: int, device: str) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
+@functools.cache
+def _insert_statement(dialect: str, once_per_device: bool) -> Any:
+    """The answer's ``INSERT … RETURNING id``, built once (Core, its values bound at execution);
+    *once_per_device*: ``ON CONFLICT (unit_id, device) DO NOTHING``."""
+    table = SurveyAnswer.__table__
+    stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+    if once_per_device:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c.unit_id, table.c.device])
+    return stands_alone(stmt.returning(table.c.id))
+
+
 def _insert(values: dict[str, Any]) -> int | None:
     """One statement that stands alone: the answer, unless its device already answered this unit
     (then None)."""
-    insert = sqlite_insert if db.session.get_bind().dialect.name == "sqlite" else pg_insert
-    stmt = insert(SurveyAnswer).values(**values)
-    if values["device"] is not None:
-        stmt = stmt.on_conflict_do_nothing(index_elements=[SurveyAnswer.unit_id, SurveyAnswer.device])
-    return db.session.execute(stands_alone(stmt.returning(SurveyAnswer.id))).scalar()
+    stmt = _insert_statement(db.session.get_bind().dialect.name, values["device"] is not None)
+    return db.session.connection().execute(stmt, values).scalar()
 
 
 def _code_row(campaign_id: int, unit_id: int, code: Any) -> int:
