@@ -26,17 +26,19 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.database import stands_alone
 from evalflow.extensions import db
+from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared import clock
 from evalflow.shared.access import PUBLIC, Action, Actor
 from evalflow.shared.audit import record as audit
-from evalflow.shared.campaigns.models import Campaign
+from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.campaigns.service import CampaignFacts, require
 from evalflow.shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
 from evalflow.survey import rules
-from evalflow.survey.models import SurveyAnswer, SurveyCode
-from evalflow.survey.questionnaire import answer_target, stored
+from evalflow.survey.models import Survey, SurveyAnswer, SurveyCode
+from evalflow.survey.questionnaire import answer_target, remembered, stored
 from evalflow.training.service import unit_of
 
 ALREADY = N_("您已为该单位填写过问卷,感谢参与!每部手机对每个单位只能作答一次。")
@@ -145,6 +147,50 @@ class Receipt:
     created_at: datetime
 
 
+@functools.cache
+def _guarded_statement(dialect: str) -> Any:
+    """An open answer's ``INSERT … SELECT`` that writes only while the unit is accepted and the
+    questionnaire is still the one the answer was checked against (``survey.updated_at``), once
+    per device and unit — the target read and the write in one statement."""
+    table = SurveyAnswer.__table__
+    names = [c.name for c in table.columns if c.name not in ("id", "invalidated_at")]
+    chosen = (
+        sa.select(*(sa.bindparam(n, type_=table.c[n].type) for n in names))
+        .select_from(Unit.__table__.join(Application.__table__, Application.unit_id == Unit.id)
+                     .join(Survey.__table__, Survey.campaign_id == Unit.campaign_id))
+        .where(Unit.id == sa.bindparam("unit_id"), Unit.campaign_id == sa.bindparam("campaign_id"),
+               Application.status == ApplicationStatus.ACCEPTED,
+               Survey.updated_at == sa.bindparam("survey_at", type_=Survey.__table__.c.updated_at.type))
+    )  # fmt: skip
+    insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).from_select(names, chosen)
+    insert = insert.on_conflict_do_nothing(index_elements=[table.c.unit_id, table.c.device])
+    return stands_alone(insert.returning(table.c.id))
+
+
+def _values(campaign_id: int, unit_id: int, questionnaire: rules.Questionnaire, data: Mapping[str, Any],
+            sender: Sender, device: str | None) -> dict[str, Any]:  # fmt: skip
+    respondent, choices = clean(questionnaire, data)
+    satisfied, chosen = rules.counts(questionnaire, choices)
+    return {"campaign_id": campaign_id, "unit_id": unit_id, "respondent": respondent, "choices": choices,
+            "satisfied": satisfied, "chosen": chosen, "device": device, "address": sender.address[:64],
+            "code_id": None, "opened_at": sender.opened_at, "created_at": clock.now(), "invalid_reason": ""}  # fmt: skip
+
+
+def _fast_open(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender) -> Receipt | None:
+    """The common case in one statement: an open questionnaire this process has read, a phone with
+    its device id. None when that statement wrote nothing (then the full path finds out why)."""
+    latest = remembered(campaign_id)
+    if latest is None or latest[1].mode is not rules.Mode.OPEN or sender.device is None:
+        return None
+    try:
+        values = _values(campaign_id, unit_id, latest[1], data, sender, sender.device)
+    except InvalidInput:
+        return None  # the full path checks again against the stored questionnaire, and says why
+    stmt = _guarded_statement(db.session.get_bind().dialect.name)
+    made = db.session.connection().execute(stmt, {**values, "survey_at": latest[0]}).scalar()
+    return Receipt(made, unit_id, values["respondent"], values["created_at"]) if made is not None else None
+
+
 def submit(
     campaign_id: int,
     unit_id: int,
@@ -154,25 +200,24 @@ def submit(
 ) -> Receipt:
     """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``).
     *known*: the campaign's facts when the request already read them. Open mode: the device and the
-    answer in one statement; coded mode: the code is marked used first."""
+    answer in one statement (with the target check, :func:`_fast_open`, once the questionnaire is
+    known); coded mode: the code claimed and the answer made in one statement on PostgreSQL."""
+    facts = campaigns.facts(campaign_id, known)
+    if facts is not None:
+        require(PUBLIC, Action.SURVEY_ANSWER, facts)
+        fast = _fast_open(campaign_id, unit_id, data, sender)
+        if fast is not None:
+            return fast
     target = answer_target(campaign_id, unit_id, known)
     require(PUBLIC, Action.SURVEY_ANSWER, target.facts)
     questionnaire = target.questionnaire
-    respondent, choices = clean(questionnaire, data)
-    code_id = device = None
-    if questionnaire.mode is rules.Mode.CODED:
-        code_id = _code_row(campaign_id, unit_id, data.get("code"))
-    else:
-        device = sender.device
-    satisfied, chosen = rules.counts(questionnaire, choices)
-    now = clock.now()
-    values = {"campaign_id": campaign_id, "unit_id": unit_id, "respondent": respondent, "choices": choices,
-              "satisfied": satisfied, "chosen": chosen, "device": device, "address": sender.address[:64],
-              "code_id": None, "opened_at": sender.opened_at, "created_at": now, "invalid_reason": ""}  # fmt: skip
+    open_mode = questionnaire.mode is rules.Mode.OPEN
+    code_id = None if open_mode else _code_row(campaign_id, unit_id, data.get("code"))
+    values = _values(campaign_id, unit_id, questionnaire, data, sender, sender.device if open_mode else None)
     made = _insert(values) if code_id is None else _insert_with_code(values, code_id)
     if made is None:
         raise AlreadyAnswered(msg(CODE_USED) if code_id is not None else None)
-    return Receipt(made, unit_id, respondent, now)
+    return Receipt(made, unit_id, values["respondent"], values["created_at"])
 
 
 def answered(campaign_id: int, unit_id: int, device: str | None) -> bool:

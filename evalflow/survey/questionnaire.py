@@ -29,6 +29,9 @@ from evalflow.survey.models import Survey, SurveyAnswer
 # Parsed questionnaires by (campaign, last change): answers arrive by the hundred a minute.
 _PARSED: dict[tuple[int, datetime], rules.Questionnaire] = {}
 _PARSED_SIZE = 64
+# The last questionnaire each campaign was seen with: an answer is written against it, and its
+# INSERT checks in the same statement that it is still the stored one (``survey.updated_at``).
+_LATEST: dict[int, tuple[datetime, rules.Questionnaire]] = {}
 
 
 def parsed(campaign_id: int, updated_at: datetime, content: dict[str, Any]) -> rules.Questionnaire:
@@ -39,7 +42,13 @@ def parsed(campaign_id: int, updated_at: datetime, content: dict[str, Any]) -> r
         if len(_PARSED) >= _PARSED_SIZE:
             _PARSED.clear()
         found = _PARSED[key] = rules.from_json(content)
+    _LATEST[campaign_id] = (updated_at, found)
     return found
+
+
+def remembered(campaign_id: int) -> tuple[datetime, rules.Questionnaire] | None:
+    """The questionnaire this process last read for the campaign, with its ``updated_at``."""
+    return _LATEST.get(campaign_id)
 
 
 def stored(campaign_id: int) -> rules.Questionnaire | None:

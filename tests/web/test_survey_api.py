@@ -272,3 +272,12 @@ def test_hostile_answers_are_400_not_500(app, client):
     assert huge.status_code in (400, 413)
     assert client.post(f"/api/v1/campaigns/{2**63}/units/1/survey-answers", json={}).status_code == 404
     assert _count(SurveyAnswer) == 0
+
+
+def test_a_changed_questionnaire_is_never_answered_against_the_old_one(app, client, auth):
+    world = build()
+    assert client.post(answer_url(world), json={"respondent": "staff", "choices": [0, 0]}).status_code == 201
+    assert _put(client, auth, world, survey_body("coded")).status_code == 200  # the mode may change
+    refused = app.test_client().post(answer_url(world), json={"respondent": "staff", "choices": [0, 0]})
+    assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "invalid_code")
+    assert _count(SurveyAnswer) == 1
