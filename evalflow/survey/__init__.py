@@ -4,8 +4,9 @@ unit, by QR poster (open) or one-time codes on slips (coded), and departments' o
 - :mod:`.rules` — the questionnaire, the 满意率, the sample, codes and verdicts (pure);
 - :mod:`.signals` — anomaly signals over answers (pure);
 - :mod:`.models` — the questionnaire, codes, answers, departments, opinions;
-- :mod:`.questionnaire`, :mod:`.answers`, :mod:`.departments` — the use cases;
-- :mod:`.results` — what the composite and the ``briefing → review`` guard read;
+- :mod:`.questionnaire`, :mod:`.answers`, :mod:`.departments`, :mod:`.paper` — the use cases;
+- :mod:`.results` — what the composite and the ``briefing → review`` guard read; :mod:`.export` the CSV;
+- :mod:`.pdf`, :mod:`.posters` — the QR posters; :mod:`.device` — the phone's cookie, the rate limit;
 - the faces: :mod:`.api`, :mod:`.public_pages`, :mod:`.office_pages`, :mod:`.department_pages`.
 
 docs/survey.md explains it for an office.
