@@ -27,6 +27,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         notice,
         office,
         review,
+        survey,
         tally,
         training,
     )
@@ -51,7 +52,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     web.register_web(app)
     register_write_guard(app)  # after register_web: its first hook starts each request's state
-    for part in (signin, office, intake, training, briefing, tally, assessment, inspection, review, notice):
+    for part in (
+        signin,
+        office,
+        intake,
+        training,
+        briefing,
+        tally,
+        assessment,
+        inspection,
+        survey,
+        review,
+        notice,
+    ):
         part.register(app)  # each phase serves its own API routes and pages
     register_api(app)
     cli.register_cli(app)

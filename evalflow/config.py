@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Any] = {
     "TOKEN_TTL_HOURS": 12,
     # 实地考察: an announced visit is scheduled at least this many hours ahead (docs/inspection.md).
     "VISIT_NOTICE_HOURS": 12,
+    # 问卷调查: answers per client address (docs/survey.md); an answer faster than this is flagged.
+    "SURVEY_ANSWER_RATE": "120/minute",
+    "SURVEY_FAST_SECONDS": 20,
     "REDIS_URL": None,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
@@ -55,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
 _INT_KEYS = {
     "MAX_FILE_MB", "MAX_APPLICATION_MB", "TOKEN_TTL_HOURS", "TRUSTED_PROXIES", "MAX_ATTACHMENTS",
     "BACKUP_MAX_TABLE_MB", "BACKUP_MAX_FILE_MB", "BACKUP_MAX_TOTAL_MB", "BACKUP_MAX_ENTRIES", "VISIT_NOTICE_HOURS",
+    "SURVEY_FAST_SECONDS",
 }  # fmt: skip
 _BOOL_KEYS = {"RATELIMIT_ENABLED", "SESSION_COOKIE_SECURE", "FORCE_HTTPS"}
 

@@ -40,6 +40,8 @@ from evalflow.shared.campaigns.rules import SeatRole
 from evalflow.shared.files import store
 from evalflow.shared.files.models import StoredFile
 from evalflow.shared.phases import Phase
+from evalflow.survey import rules as survey_rules
+from evalflow.survey.models import Department, Opinion, Survey, SurveyAnswer
 from evalflow.tally.models import ProposedEntry
 from evalflow.training.models import Attendance, AttendanceStatus
 
@@ -350,6 +352,30 @@ def visit_photo(of: Visit, inspector: User, code: str, content: bytes, thumbnail
     return made
 
 
+def survey(of: Campaign, data: Mapping[str, Any]) -> Survey:
+    """The campaign's questionnaire from an API body (checked by ``parse_questionnaire``), without
+    the use case's phase rule or audit entry."""
+    found, problems = survey_rules.parse_questionnaire(data)
+    assert found is not None, problems
+    made = Survey(campaign_id=of.id, mode=found.mode.value, sample=found.sample, content=found.to_json())
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
+def survey_answer(of: Unit, respondent: str, choices: list[int | None], *, satisfied: int, chosen: int,
+                  address: str = "10.0.0.1", device: str | None = None, at: Any = None, opened_at: Any = None,
+                  invalid: str = "") -> SurveyAnswer:  # fmt: skip
+    """One answer to *of*'s questionnaire, its counts given (the use case computes them)."""
+    made = SurveyAnswer(campaign_id=of.campaign_id, unit_id=of.id, respondent=respondent, choices=choices,
+                        satisfied=satisfied, chosen=chosen, address=address, device=device,
+                        created_at=at or clock.now(), opened_at=opened_at,
+                        invalidated_at=clock.now() if invalid else None, invalid_reason=invalid)  # fmt: skip
+    db.session.add(made)
+    db.session.flush()
+    return made
+
+
 # --- the 综合测评 ----------------------------------------------------------------------------------
 
 
@@ -359,6 +385,16 @@ def submitted_sheet(
     """A submitted (locked) sheet of *scorer* for *of*: :func:`sheet_marks`, then submitted now."""
     made = sheet_marks(of, scorer, marks, method)
     made.submitted_at = clock.now()
+    db.session.flush()
+    return made
+
+
+def department(of: Campaign, name: str, token_: str = "") -> Department:
+    """A department asked for its opinions; its token *token_* (a random one when empty)."""
+    made = Department(
+        campaign_id=of.id, name=name, token_hash=survey_rules.token_digest(token_ or uuid.uuid4().hex)
+    )
+    db.session.add(made)
     db.session.flush()
     return made
 
@@ -379,5 +415,12 @@ def signed_visit(of: Unit, marks: Mapping[User, Mapping[str, Any]], signed: bool
             sheets[person.id].submitted_at = clock.now()
     if signed:
         made.signed_at, made.signed_by = clock.now(), people[0].id
+    db.session.flush()
+    return made
+
+
+def opinion(by: Department, of: Unit, verdict: str, text: str = "") -> Opinion:
+    made = Opinion(department_id=by.id, unit_id=of.id, verdict=verdict, text=text)
+    db.session.add(made)
     db.session.flush()
     return made

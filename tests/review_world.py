@@ -44,7 +44,8 @@ MATERIALS = {  # unit index → (张's marks, 李's marks)
 INSPECTION = {0: (4, 3), 1: (3, 3), 2: (4, 4)}  # unit index → (林's A2, 赵's A2)
 
 
-def tree_data(**settings: Any) -> dict[str, Any]:
+def tree_data(extra: tuple[dict[str, Any], ...] = (), **settings: Any) -> dict[str, Any]:
+    """The tree above; *extra* leaves are added after the deduction item."""
     return {
         "mode": "points",
         "bonus_cap": 4,
@@ -60,6 +61,7 @@ def tree_data(**settings: Any) -> dict[str, Any]:
                 {"code": "T2", "title": "推广", "points": 3, "method": "materials"},
             ]},
             {"code": "F", "title": "负面清单", "deduction": True, "points": 2, "method": "opinions"},
+            *extra,
         ],
     }  # fmt: skip
 
@@ -95,13 +97,16 @@ def _people(a: Unit) -> dict[str, User]:
     return users
 
 
-def build(*, score: bool = True, settings: dict[str, Any] | None = None) -> World:
-    """The campaign in the briefing, every unit presented; *score*: the sheets and visits above."""
+def build(
+    *, score: bool = True, settings: dict[str, Any] | None = None, extra: tuple[dict[str, Any], ...] = ()
+) -> World:
+    """The campaign in the briefing, every unit presented; *score*: the sheets and visits above;
+    *extra*: more leaves for the tree."""
     table = {0: ["好"] * 6, 1: ["较好"] * 6, 2: ["好", "较好", "较好", "一般", "一般", "一般"]}
     tally = tally_world.build(["甲", "乙", "丙"], tally_world.grades_table(table))
     tally_world.present_all(tally)
     campaign, units = tally.campaign, tally.units
-    factories.indicators(campaign, tree_data(**(settings or {})))
+    factories.indicators(campaign, tree_data(extra, **(settings or {})))
     users = _people(units[0])
     for unit in units:
         factories.assignment(unit, users["zhang"])

@@ -23,6 +23,9 @@ from evalflow.demo import (
     review as demo_review,
 )
 from evalflow.demo import (
+    survey as demo_survey,
+)
+from evalflow.demo import (
     tally as demo_tally,
 )
 from evalflow.demo import (
@@ -67,4 +70,5 @@ def load_demo(admin_password: str) -> list[str]:
         *demo_notice.load(actor),
         *demo_inspection.load(actor, admin_password),
         *demo_review.load(actor, admin_password),
+        *demo_survey.load(actor, admin_password),
     ]

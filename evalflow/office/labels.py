@@ -99,6 +99,14 @@ AUDIT_ACTIONS = {
     "inspection.photo_add": N_("上传考察照片"),
     "inspection.sign": N_("组长签字确认实地考察"),
     "inspection.amend": N_("签字后修改实地考察评分(文明办)"),
+    # 问卷调查 and 征求意见
+    "survey.set": N_("设置问卷"),
+    "survey.codes": N_("生成问卷调查码"),
+    "survey.invalidate": N_("作废问卷"),
+    "survey.department_add": N_("添加征求意见部门"),
+    "survey.opinion": N_("部门反馈意见"),
+    "survey.case_decide": N_("处理部门反映的问题"),
+    "survey.paper_key": N_("录入纸质问卷"),
 }
 
 

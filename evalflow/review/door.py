@@ -1,6 +1,6 @@
 """What the 综合测评 tells the one door (shared/campaigns/transitions.py): leaving the briefing, every
 source of the composite that is not complete — sheets missing, divergences open, visits unsigned,
-no tally score, no survey result — unless the office closed it with a reason. A campaign without a
+no tally score, no survey result, a survey sample not reached, departments that have not answered — unless the office closed it with a reason. A campaign without a
 tree tells nothing (its moves stay as they were).
 
 Leaving the briefing it also seals every composite input (after the tally's seal), and in review and

@@ -27,6 +27,7 @@ from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import NotFound
 from evalflow.shared.messages import N_, Message, msg
+from evalflow.survey.results import opinion_gaps, sample_gaps
 
 
 @dataclass(frozen=True)
@@ -142,10 +143,21 @@ def _pending_lines(found: Composite) -> list[Message]:
     return lines
 
 
+def _survey_lines(found: Composite) -> list[Message]:
+    """Samples not reached (问卷调查) and departments that have not answered (征求意见), for a source
+    that has leaves and is not closed."""
+    lines: list[Message] = []
+    for method, gaps in ((Method.SURVEY, sample_gaps), (Method.OPINIONS, opinion_gaps)):
+        if method not in found.closed and found.tree.leaves(method=method):
+            by_unit = gaps(found.campaign.id)
+            lines.extend(line for unit_id in sorted(by_unit) for line in by_unit[unit_id])
+    return lines
+
+
 def incomplete(campaign: Campaign) -> list[Message]:
     """Every source not complete, in plain words (empty without a tree, or when all are complete
     or closed with a reason)."""
     found = composite_of(campaign)
     if found is None:
         return []
-    return _gap_lines(found) + _pending_lines(found)
+    return _gap_lines(found) + _pending_lines(found) + _survey_lines(found)

@@ -8,7 +8,7 @@
 - the office's decisions on divergent leaves (:func:`evalflow.assessment.divergence.decisions_of`),
   plus the leaves still waiting for a third sheet or a decision (the divergence rule);
 - 集中汇报互评: the unit's tally score (the tally's method) and the scale's highest grade points;
-- 问卷调查 and 征求意见: :func:`survey_inputs` (the survey package plugs in there);
+- 问卷调查 and 征求意见: :func:`survey_inputs` (the 满意率 and the deductions decided on departments' opinions);
 - the veto (一票否决) and the sources the office closed with a reason.
 
 It answers plain data for the pure core (:func:`evalflow.assessment.composite.compute`).
@@ -36,6 +36,7 @@ from evalflow.inspection.models import Visit
 from evalflow.intake.veto import vetoed_unit_ids
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign
+from evalflow.survey.results import deduction_marks, satisfied_rates
 from evalflow.tally import rules as tally_rules
 from evalflow.tally.service import tally_of, unit_infos
 
@@ -43,14 +44,11 @@ SheetMarks = dict[int, dict[str, list[Mark]]]
 
 
 def survey_inputs(campaign_id: int) -> tuple[dict[int, Fraction], SheetMarks]:
-    """问卷调查 and 征求意见 — **the survey package (evalflow/survey) plugs in here.**
-
-    Answers ``(rates, deduction_marks)``: each unit's 满意率 (satisfied choices ÷ all choices over its
-    valid answers), and per unit, per leaf code, the marks 征求意见 gives (a department's found
-    problem on a deduction leaf). Until the survey package is wired, both are empty: a tree's survey
-    leaves then have no value (the source is incomplete unless the office closes it)."""
-    del campaign_id
-    return {}, {}
+    """问卷调查 and 征求意见: ``(rates, deduction_marks)`` — each unit's 满意率 (satisfied choices ÷ all
+    choices over its valid answers, :func:`evalflow.survey.results.satisfied_rates`), and per unit,
+    per deduction leaf code, the points the office deducted on a department's reported problem
+    (:func:`evalflow.survey.results.deduction_marks`)."""
+    return satisfied_rates(campaign_id), deduction_marks(campaign_id)
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,17 @@ class Action(enum.StrEnum):
     VISIT_AMEND = "visit.amend"
     # 综合测评 (evalflow/review): the composite of every source, the office's like the tally.
     COMPOSITE_VIEW = "composite.view"
+    # 问卷调查 and 征求意见 (evalflow/survey): the public answers and departments hold a link, which
+    # the use cases check (a code, a device, a department's token).
+    SURVEY_EDIT = "survey.edit"
+    SURVEY_VIEW = "survey.view"
+    SURVEY_CODES = "survey.codes"
+    SURVEY_ANSWER = "survey.answer"
+    SURVEY_INVALIDATE = "survey.invalidate"
+    SURVEY_PAPER = "survey.paper"
+    DEPARTMENT_MANAGE = "department.manage"
+    OPINION_GIVE = "opinion.give"
+    OPINION_DECIDE = "opinion.decide"
 
 
 @dataclass(frozen=True)
@@ -178,6 +189,15 @@ RULES: dict[Action, Rule] = {
     Action.VISIT_SIGN: _rule(Role.INSPECTOR, phases=INSPECTING),
     Action.VISIT_AMEND: _rule(OFFICE, phases=INSPECTING),
     Action.COMPOSITE_VIEW: _rule(OFFICE, phases=FROM_BRIEFING),
+    Action.SURVEY_EDIT: _rule(OFFICE, phases=BEFORE_REVIEW),
+    Action.SURVEY_VIEW: _rule(OFFICE),
+    Action.SURVEY_CODES: _rule(OFFICE, phases=BEFORE_REVIEW),
+    Action.SURVEY_ANSWER: _rule(Role.PUBLIC, phases=SCORING),
+    Action.SURVEY_INVALIDATE: _rule(OFFICE, phases=SCORING),
+    Action.SURVEY_PAPER: _rule(OFFICE, phases=SCORING),
+    Action.DEPARTMENT_MANAGE: _rule(OFFICE, phases=BEFORE_REVIEW),
+    Action.OPINION_GIVE: _rule(Role.PUBLIC, phases=SCORING),
+    Action.OPINION_DECIDE: _rule(OFFICE, phases=SCORING),
 }
 
 # After 审定表彰 a campaign is a closed record: every write to it is refused (409), reads stay open.

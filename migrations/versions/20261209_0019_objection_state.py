@@ -10,7 +10,7 @@ state (received, investigating, upheld, dismissed). Now the column ``state`` hol
   nothing is lost either way).
 
 Revision ID: 0019_objection_state
-Revises: 0017_inspection
+Revises: 0018_survey
 Create Date: 2026-12-09
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_objection_state"
-down_revision = "0017_inspection"
+down_revision = "0018_survey"
 branch_labels = None
 depends_on = None
 

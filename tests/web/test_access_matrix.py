@@ -353,6 +353,34 @@ MATRIX: dict[str, frozenset[str]] = {
     "review.pdf": OFFICE_ONLY,
     "review.unit_pdf": OFFICE_ONLY,
     "review.propose": OFFICE_ONLY,
+    # --- 问卷调查 and 征求意见 ----------------------------------------------------------------------
+    "api.put_survey": OFFICE_ONLY,
+    "api.get_survey": OFFICE_ONLY,
+    "api.survey_poster": OFFICE_ONLY,
+    "api.survey_posters": OFFICE_ONLY,
+    "api.survey_codes": OFFICE_ONLY,
+    "api.post_survey_answer": EVERYONE,  # the public answers (the world has no questionnaire: 404)
+    "api.survey_results": OFFICE_ONLY,
+    "api.invalidate_answer": OFFICE_ONLY,
+    "api.create_department": OFFICE_ONLY,
+    "api.put_opinion": frozenset(),  # only a department's token (tests/web/test_survey_opinions.py)
+    "api.list_opinions": OFFICE_ONLY,
+    "api.decide_case": OFFICE_ONLY,
+    "survey_public.answer_form": PAGE_EVERYONE,
+    "survey_departments.page": frozenset(),  # the department's token is the credential (tested on its own)
+    "survey_departments.answer": frozenset(),
+    "survey_office.overview": OFFICE_ONLY,
+    "survey_office.save": OFFICE_ONLY,
+    "survey_office.all_posters": OFFICE_ONLY,
+    "survey_office.codes": OFFICE_ONLY,
+    "survey_office.unit_page": OFFICE_ONLY,
+    "survey_office.invalidate": OFFICE_ONLY,
+    "survey_office.add_department": OFFICE_ONLY,
+    "survey_office.decide": OFFICE_ONLY,
+    "survey_office.key_paper": OFFICE_ONLY,
+    "survey_office.answers_csv": OFFICE_ONLY,
+    "api.key_paper": OFFICE_ONLY,
+    "api.paper_mismatches": OFFICE_ONLY,
 }
 
 # Every route is tried in the phases where it is open: the briefing by default, the intake's routes

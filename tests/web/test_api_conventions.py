@@ -179,6 +179,8 @@ def test_public_operations_are_the_documented_public_ones(client):
         ("GET", "/healthz"),
         ("POST", "/api/v1/auth/token"),
         ("POST", "/api/v1/campaigns/1/registrations"),
+        ("POST", "/api/v1/campaigns/1/units/1/survey-answers"),
         ("POST", "/api/v1/notices/1/objections"),
         ("POST", "/api/v1/notices/1/objections/upload"),
+        ("PUT", "/api/v1/campaigns/1/units/1/opinion"),  # a department's token, checked by the view
     ]

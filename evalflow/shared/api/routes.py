@@ -12,7 +12,7 @@ from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from evalflow.shared.api import bp
-from evalflow.shared.api.caller import CHECKS_SEAT_CARD, SINGLE_STATEMENT, require_login
+from evalflow.shared.api.caller import CHECKS_SEAT_CARD, OWN_BEARER, SINGLE_STATEMENT, require_login
 from evalflow.shared.api.schemas import parse_query, validate_json
 from evalflow.shared.campaigns.guard import UNSAFE
 from evalflow.shared.converters import MAX_ID
@@ -75,6 +75,7 @@ def route(
     multipart: dict[str, Any] | None = None,
     single_statement: bool = False,
     checks_seat_card: bool = False,
+    own_bearer: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
@@ -111,10 +112,9 @@ def route(
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
-        if single_statement:
-            SINGLE_STATEMENT.add(f"{bp.name}.{view.__name__}")
-        if checks_seat_card:
-            CHECKS_SEAT_CARD.add(f"{bp.name}.{view.__name__}")
+        for flag, endpoints in ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD), (own_bearer, OWN_BEARER)):  # fmt: skip
+            if flag:
+                endpoints.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
         _document_body(rule, method, body_optional, multipart)
         return endpoint

@@ -1,0 +1,54 @@
+"""A department's page (征求意见), reached by its token link — no account: every accepted unit with
+无意见 / 有问题, a text and an optional evidence file, the deadline, and what it answered so far."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+
+from evalflow.extensions import db
+from evalflow.shared import clock
+from evalflow.shared.errors import DomainError
+from evalflow.shared.i18n import tr
+from evalflow.shared.security import no_referrer
+from evalflow.shared.web.feedback import undo
+from evalflow.survey import departments, rules
+from evalflow.survey.models import Opinion
+from evalflow.training.service import accepted_units
+
+bp = Blueprint("survey_departments", __name__)
+
+
+def _render(token: str, status: int = 200, errors: dict[int, list[str]] | None = None) -> Response:
+    department, campaign = departments.by_token(token)
+    given = {
+        o.unit_id: o
+        for o in db.session.scalars(sa.select(Opinion).where(Opinion.department_id == department.id))
+    }
+    late = department.deadline is not None and clock.today() > department.deadline
+    html = render_template("public/department.html", department=department, campaign=campaign, token=token,
+                           units=accepted_units(campaign.id), given=given, errors=errors or {}, late=late,
+                           verdicts=list(rules.Verdict), sent=request.args.get("sent"))  # fmt: skip
+    no_referrer()  # the token is in the path
+    return make_response(html, status)
+
+
+@bp.route("/d/<token>")
+def page(token: str) -> Response:
+    return _render(token)
+
+
+@bp.route("/d/<token>/units/<int:uid>", methods=["POST"])
+def answer(token: str, uid: int) -> Response:
+    department, campaign = departments.by_token(token)
+    data = {"verdict": request.form.get("verdict"), "text": request.form.get("text") or None}
+    evidence = request.files.get("evidence")
+    try:
+        departments.give_opinion(
+            department, campaign, uid, data, evidence if evidence and evidence.filename else None
+        )
+    except DomainError as refused:
+        exc = undo(refused)
+        problems = [tr(exc.message)] + [tr(m) for found in exc.fields.values() for m in found]
+        return _render(token, exc.status, {uid: problems})
+    return redirect(url_for("survey_departments.page", token=token, sent=uid, _anchor=f"unit-{uid}"))

@@ -1,0 +1,137 @@
+"""Anomaly signals over a campaign's survey answers — pure Python, shown to the office, never acted on.
+
+Like the tally's bias signals, a signal only points at answers worth a look; the office decides and
+may invalidate an answer with a reason. The signals:
+
+- ``burst_address``: at least :data:`BURST` answers from one address within :data:`WINDOW`;
+- ``burst_subnet``: at least :data:`BURST` answers from one IPv4 /24 (several addresses) within the window;
+- ``identical``: at least :data:`IDENTICAL` answers to one unit with the same type and choices within the window;
+- ``fast``: an answer sent less than the set number of seconds after its form opened;
+- ``device_many_units``: one device answering at least :data:`DEVICE_UNITS` units.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from evalflow.shared.messages import N_, Message, msg
+
+WINDOW = timedelta(minutes=10)
+BURST = 10
+IDENTICAL = 5
+DEVICE_UNITS = 5
+
+
+class Kind(enum.StrEnum):
+    BURST_ADDRESS = "burst_address"
+    BURST_SUBNET = "burst_subnet"
+    IDENTICAL = "identical"
+    FAST = "fast"
+    DEVICE_MANY_UNITS = "device_many_units"
+
+    @property
+    def label(self) -> str:
+        return KIND_LABELS[self]
+
+
+KIND_LABELS = {
+    Kind.BURST_ADDRESS: N_("同一地址集中提交"),
+    Kind.BURST_SUBNET: N_("同一网段集中提交"),
+    Kind.IDENTICAL: N_("短时间内答案完全相同"),
+    Kind.FAST: N_("作答过快"),
+    Kind.DEVICE_MANY_UNITS: N_("同一设备为多个单位作答"),
+}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the signals read of one answer."""
+
+    id: int
+    unit_id: int
+    respondent: str
+    choices: tuple[int | None, ...]
+    address: str
+    device: str | None
+    created_at: datetime
+    opened_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: Kind
+    answer_ids: tuple[int, ...]
+    detail: Message
+
+
+def _subnet(address: str) -> str | None:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    if ip.version != 4:
+        return None
+    return str(ipaddress.ip_network(f"{address}/24", strict=False))
+
+
+def _bursts(
+    answers: Sequence[Answer], key: Callable[[Answer], Hashable | None], least: int
+) -> list[list[Answer]]:
+    """Groups of at least *least* answers with the same key inside one :data:`WINDOW` (a sliding window;
+    each answer in at most one group)."""
+    groups: dict[Hashable, list[Answer]] = defaultdict(list)
+    for answer in sorted(answers, key=lambda a: (a.created_at, a.id)):
+        found = key(answer)
+        if found is not None:
+            groups[found].append(answer)
+    out = []
+    for items in groups.values():
+        start = 0
+        best: list[Answer] = []
+        for end in range(len(items)):
+            while items[end].created_at - items[start].created_at > WINDOW:
+                start += 1
+            if end - start + 1 > len(best):
+                best = items[start : end + 1]
+        if len(best) >= least:
+            out.append(best)
+    return out
+
+
+def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
+    """Every signal over *answers* (the valid ones, normally), in the order of :class:`Kind`."""
+    items = list(answers)
+    out: list[Signal] = []
+    for group in _bursts(items, lambda a: a.address or None, BURST):
+        out.append(Signal(Kind.BURST_ADDRESS, tuple(a.id for a in group),
+                          msg(N_("%(n)d 份问卷在 10 分钟内来自同一地址 %(address)s。"), n=len(group), address=group[0].address)))  # fmt: skip
+    for group in _bursts(items, lambda a: _subnet(a.address), BURST):
+        if len({a.address for a in group}) > 1:
+            out.append(Signal(Kind.BURST_SUBNET, tuple(a.id for a in group),
+                              msg(N_("%(n)d 份问卷在 10 分钟内来自同一网段 %(net)s。"), n=len(group), net=_subnet(group[0].address))))  # fmt: skip
+    for group in _bursts(items, lambda a: (a.unit_id, a.respondent, a.choices), IDENTICAL):
+        out.append(Signal(Kind.IDENTICAL, tuple(a.id for a in group),
+                          msg(N_("%(n)d 份问卷在 10 分钟内答案完全相同。"), n=len(group))))  # fmt: skip
+    for answer in items:
+        if (
+            answer.opened_at is not None
+            and (answer.created_at - answer.opened_at).total_seconds() < fast_seconds
+        ):
+            seconds = max(0, int((answer.created_at - answer.opened_at).total_seconds()))
+            out.append(Signal(Kind.FAST, (answer.id,),
+                              msg(N_("打开问卷后 %(s)d 秒即提交(少于 %(limit)d 秒)。"), s=seconds, limit=fast_seconds)))  # fmt: skip
+    by_device: dict[str, list[Answer]] = defaultdict(list)
+    for answer in items:
+        if answer.device:
+            by_device[answer.device].append(answer)
+    for group in by_device.values():
+        units = {a.unit_id for a in group}
+        if len(units) >= DEVICE_UNITS:
+            out.append(Signal(Kind.DEVICE_MANY_UNITS, tuple(a.id for a in group),
+                              msg(N_("同一设备为 %(n)d 个单位作答。"), n=len(units))))  # fmt: skip
+    return out

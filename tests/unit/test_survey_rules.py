@@ -1,0 +1,126 @@
+"""The survey's pure rules: the questionnaire's checks, the 满意率, the sample, codes, the page's text
+form, and each anomaly signal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+
+from evalflow.survey import form_text, rules, signals
+from evalflow.survey.signals import Answer, Kind
+
+OPTIONS = [{"label": "满意", "points": 10, "satisfied": True}, {"label": "基本满意", "points": "8.5", "satisfied": True},
+           {"label": "不满意", "points": 0, "satisfied": False}]  # fmt: skip
+BODY = {
+    "mode": "open",
+    "sample": 3,
+    "respondents": ["resident"],
+    "questions": [{"text": "满意吗?", "options": OPTIONS}] * 2,
+}
+T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
+
+
+def test_a_valid_questionnaire_round_trips_through_its_json():
+    found, problems = rules.parse_questionnaire(BODY)
+    assert problems == {} and found is not None
+    assert found.to_json()["questions"][0]["options"][1] == {
+        "label": "基本满意",
+        "points": 8.5,
+        "satisfied": True,
+    }
+    assert rules.from_json(found.to_json()) == found
+
+
+def test_every_problem_is_named_by_its_field():
+    bad = {"mode": "paper", "sample": True, "respondents": ["resident", "resident"],
+           "questions": [{"text": "", "options": OPTIONS}, {"text": "x\x00", "options": OPTIONS[:1]}]}  # fmt: skip
+    found, problems = rules.parse_questionnaire(bad)
+    assert found is None
+    assert set(problems) == {
+        "mode",
+        "sample",
+        "respondents",
+        "questions.0.text",
+        "questions.1.text",
+        "questions.1.options",
+    }
+
+
+def test_choices_must_fit_and_blanks_are_no_choice():
+    found, _ = rules.parse_questionnaire(BODY)
+    assert rules.choices_problem(found, [0, None]) is None
+    assert rules.choices_problem(found, [0]) is not None
+    assert rules.choices_problem(found, [0, 3]).render() == "第 2 题的选项不存在。"
+    assert rules.choices_problem(found, [False, 0]) is not None
+    assert rules.counts(found, [1, None]) == (1, 1)
+    assert rules.counts(found, [2, 0]) == (1, 2)
+
+
+def test_the_satisfied_rate_is_exact_over_all_choices():
+    assert rules.satisfied_rate([(2, 2), (0, 1)]) == Fraction(2, 3)
+    assert rules.satisfied_rate([(0, 0)]) is None
+    assert rules.satisfied_rate([]) is None
+
+
+def test_the_sample_per_type():
+    found, _ = rules.parse_questionnaire({**BODY, "respondents": ["staff", "resident"]})
+    assert rules.reached(found, {"staff": 3, "resident": 3}) is True
+    assert rules.reached(found, {"staff": 5, "resident": 2}) is False
+    assert rules.missing_by_type(found, {"staff": 5, "resident": 2}) == {rules.Respondent.RESIDENT: 1}
+
+
+def test_codes_are_unguessable_and_read_case_insensitively():
+    codes = {rules.new_secret() for _ in range(200)}
+    assert len(codes) == 200 and all(len(c) == 16 and c.isalnum() for c in codes)
+    code = next(iter(codes))
+    assert rules.digest(code) == rules.digest(f" {code.lower()} ") != code
+
+
+def test_the_text_form_round_trips():
+    found, _ = rules.parse_questionnaire(BODY)
+    text = form_text.to_text(found.to_json()["questions"])
+    assert text.splitlines()[:3] == ["满意吗?", "- 满意 = 10 *", "- 基本满意 = 8.5 *"]
+    again, problems = rules.parse_questionnaire({**BODY, "questions": form_text.from_text(text)})
+    assert problems == {} and again == found
+    assert form_text.from_text("- 孤立的选项 = 1")[0]["text"] == ""
+    assert (
+        rules.parse_questionnaire({"mode": "open", "questions": form_text.from_text(form_text.DEFAULT_TEXT)})[
+            1
+        ]
+        == {}
+    )
+
+
+def _answer(i: int, **extra) -> Answer:
+    values = {"id": i, "unit_id": 1, "respondent": "resident", "choices": (i % 3, 0), "address": f"10.0.{i}.1",
+              "device": f"d{i}", "created_at": T0 + timedelta(minutes=i)}  # fmt: skip
+    values.update(extra)
+    return Answer(**values)
+
+
+def _kinds(found: list[signals.Signal]) -> list[Kind]:
+    return [s.kind for s in found]
+
+
+def test_no_signal_for_ordinary_answers():
+    assert signals.signals([_answer(i) for i in range(30)], 20) == []
+
+
+def test_a_burst_from_one_address_and_from_one_subnet():
+    same = [_answer(i, address="1.2.3.4", created_at=T0 + timedelta(seconds=i)) for i in range(10)]
+    assert _kinds(signals.signals(same, 20)) == [Kind.BURST_ADDRESS]
+    subnet = [_answer(i, address=f"1.2.3.{i}", created_at=T0 + timedelta(seconds=i)) for i in range(10)]
+    found = signals.signals(subnet, 20)
+    assert _kinds(found) == [Kind.BURST_SUBNET] and found[0].detail.render().endswith("1.2.3.0/24。")
+    spread = [_answer(i, address="1.2.3.4", created_at=T0 + timedelta(minutes=2 * i)) for i in range(10)]
+    assert signals.signals(spread, 20) == []
+
+
+def test_identical_answers_fast_answers_and_one_device_for_many_units():
+    same = [_answer(i, choices=(0, 0)) for i in range(5)]
+    assert _kinds(signals.signals(same, 20)) == [Kind.IDENTICAL]
+    fast = signals.signals([_answer(1, opened_at=T0 + timedelta(minutes=1) - timedelta(seconds=7))], 20)
+    assert _kinds(fast) == [Kind.FAST] and fast[0].detail.render() == "打开问卷后 7 秒即提交(少于 20 秒)。"
+    many = [_answer(i, unit_id=i, device="phone", created_at=T0 + timedelta(hours=i)) for i in range(5)]
+    found = signals.signals(many, 20)
+    assert _kinds(found) == [Kind.DEVICE_MANY_UNITS] and found[0].answer_ids == (0, 1, 2, 3, 4)
