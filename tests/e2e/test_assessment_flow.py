@@ -68,13 +68,13 @@ def _score(tab: Any, world: dict[str, Any], a1: str, axe_source: str, name: str)
     tab.click(f"a[href$='/units/{world['uid']}']")
     assert "社区党委牵头" in tab.inner_text(".report")
     score = tab.locator("input[name='score-A1']")
-    score.fill(a1)
-    _saved(tab, lambda: score.press("Enter"))  # saved at once, focus moves on to the next leaf
+    # typing starts a save after a pause and Enter saves at once: on a slow machine the pause's save
+    # may come first, so each wait covers the typing too (whichever save answers first)
+    _saved(tab, lambda: (score.fill(a1), score.press("Enter")))  # focus moves on to the next leaf
     assert tab.evaluate("document.activeElement.name") == "score-T1"
-    tab.keyboard.type("3")
-    _saved(tab, lambda: tab.keyboard.press("Enter"))
-    tab.fill("textarea[name='comment-A1']", "制度文件齐全")
-    _saved(tab, lambda: tab.locator("textarea[name='comment-A1']").blur())
+    _saved(tab, lambda: (tab.keyboard.type("3"), tab.keyboard.press("Enter")))
+    comment = tab.locator("textarea[name='comment-A1']")
+    _saved(tab, lambda: (comment.fill("制度文件齐全"), comment.blur()))
     assert "已保存" in tab.inner_text("#save-state")
     _accessible(tab, axe_source)
     shot(tab, name)
