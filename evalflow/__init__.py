@@ -14,14 +14,11 @@ if TYPE_CHECKING:  # the package root stays importable without Flask, so the dom
 from evalflow.version import VERSION as __version__  # noqa: F401 - the package's version
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """The application factory. *test_config* replaces the instance file and environment."""
-    from flask import Flask
-
+def _parts() -> tuple[Any, ...]:
+    """The sign-in, the office's desk, then each phase in the order of the process."""
     from evalflow import (
         assessment,
         briefing,
-        cli,
         inspection,
         intake,
         notice,
@@ -31,10 +28,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         tally,
         training,
     )
+    from evalflow.shared import signin
+
+    return (signin, office, intake, training, briefing, tally, assessment, inspection, survey, review, notice)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """The application factory. *test_config* replaces the instance file and environment."""
+    from flask import Flask
+
+    from evalflow import cli
     from evalflow.config import load_config
     from evalflow.database import register_database, register_request_commit
     from evalflow.shared import answers as errors
-    from evalflow.shared import i18n, security, signin, web
+    from evalflow.shared import i18n, security, web
     from evalflow.shared.api import register_api
     from evalflow.shared.campaigns.guard import register_write_guard
     from evalflow.shared.converters import IdConverter
@@ -52,19 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     security.register_security(app)
     web.register_web(app)
     register_write_guard(app)  # after register_web: its first hook starts each request's state
-    for part in (
-        signin,
-        office,
-        intake,
-        training,
-        briefing,
-        tally,
-        assessment,
-        inspection,
-        survey,
-        review,
-        notice,
-    ):
+    for part in _parts():
         part.register(app)  # each phase serves its own API routes and pages
     register_api(app)
     cli.register_cli(app)

@@ -22,9 +22,14 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve 问卷调查 and 征求意见: the API routes and the pages' blueprints."""
-    from evalflow.survey import api, department_pages, device, models, office_pages, public_pages  # noqa: F401
+    from evalflow.survey import api, department_pages, device, models, office_pages, public_pages, rules  # noqa: F401
 
     device.register(app)
+    app.jinja_env.globals.update(  # the labels of the values the survey's pages show
+        verdict_labels={v.value: v.label for v in rules.Verdict},
+        outcome_labels={o.value: o.label for o in rules.Outcome},
+        respondent_labels={r.value: r.label for r in rules.Respondent},
+    )
     app.register_blueprint(public_pages.bp)
     app.register_blueprint(department_pages.bp)
     app.register_blueprint(office_pages.bp)

@@ -180,7 +180,7 @@ def _fast_open(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: 
     """The common case in one statement: an open questionnaire this process has read, a phone with
     its device id. None when that statement wrote nothing (then the full path finds out why)."""
     latest = remembered(campaign_id)
-    if latest is None or latest[1].mode is not rules.Mode.OPEN or sender.device is None:
+    if latest is None or latest[1].mode is not rules.SurveyMode.OPEN or sender.device is None:
         return None
     try:
         values = _values(campaign_id, unit_id, latest[1], data, sender, sender.device)
@@ -211,7 +211,7 @@ def submit(
     target = answer_target(campaign_id, unit_id, known)
     require(PUBLIC, Action.SURVEY_ANSWER, target.facts)
     questionnaire = target.questionnaire
-    open_mode = questionnaire.mode is rules.Mode.OPEN
+    open_mode = questionnaire.mode is rules.SurveyMode.OPEN
     code_id = None if open_mode else _code_row(campaign_id, unit_id, data.get("code"))
     values = _values(campaign_id, unit_id, questionnaire, data, sender, sender.device if open_mode else None)
     made = _insert(values) if code_id is None else _insert_with_code(values, code_id)
@@ -230,7 +230,7 @@ def make_codes(actor: Actor, campaign: Campaign, unit_id: int, count: int) -> li
     require(actor, Action.SURVEY_CODES, campaign)
     unit = unit_of(campaign, unit_id)
     found = stored(campaign.id)
-    if found is None or found.mode is not rules.Mode.CODED:
+    if found is None or found.mode is not rules.SurveyMode.CODED:
         raise Conflict(msg(N_("问卷的收集方式不是“凭码作答”,不能生成调查码。")), code="wrong_mode")
     if not 1 <= count <= rules.MAX_CODES:
         raise InvalidInput(fields={"count": [msg(N_("数量须为 1 至 %(max)d。"), max=rules.MAX_CODES)]})

@@ -60,7 +60,7 @@ def overview(cid: int) -> str:
     board = departments.board(actor, campaign)
     tree = load_tree(campaign.id)
     return render_template(
-        "office/survey.html", campaign=campaign, survey=found, text=text, modes=list(rules.Mode),
+        "office/survey.html", campaign=campaign, survey=found, text=text, modes=list(rules.SurveyMode),
         kinds=list(rules.Respondent), rows=results.unit_results(actor, campaign), percent=percent,
         signals=[(_(s.kind.label), tr(s.detail)) for s in results.anomalies(actor, campaign, _fast())], board=board, formula=_(rules.FORMULA),
         deduction_leaves=tree.leaves(Kind.DEDUCTION) if tree else [], veto_kinds=veto_types(),

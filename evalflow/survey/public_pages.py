@@ -34,7 +34,7 @@ def _choices(count: int) -> list[int | None]:
 def _page(cid: int, uid: int, status: int = 200, **extra: Any) -> Response:
     campaign, unit, questionnaire = public_target(cid, uid)
     values = {"campaign": campaign, "unit": unit, "questionnaire": questionnaire, "opened": device.opened_stamp(),
-              "respondents": questionnaire.respondents, "coded": questionnaire.mode is rules.Mode.CODED,
+              "respondents": questionnaire.respondents, "coded": questionnaire.mode is rules.SurveyMode.CODED,
               "done": False, "already": False, "reasons": [], "picked": {}, **extra}  # fmt: skip
     return make_response(render_template("public/survey_form.html", **values), status)
 
@@ -46,7 +46,7 @@ def answer_form(cid: int, uid: int) -> Response:
     ident, new = device.device_id()
     sender = device.sender(ident, request.form.get("opened"))
     if request.method == "GET":
-        already = questionnaire.mode is rules.Mode.OPEN and answers.answered(cid, uid, sender.device)
+        already = questionnaire.mode is rules.SurveyMode.OPEN and answers.answered(cid, uid, sender.device)
         return device.remember(_page(cid, uid, already=already), ident, new)
     picked = dict(request.form)
     data = {"respondent": request.form.get("respondent"), "code": request.form.get("code"),

@@ -37,12 +37,14 @@ MAX_CODE_TEXT = 40
 MAX_DEPARTMENT_NAME = 60
 MAX_OPINION_TEXT = 2000
 MAX_REASON = 500
+CHOICE_LENGTH = 20  # the longest name of a mode, respondent, verdict or outcome a body may send
+MAX_INCIDENT_TYPE = 120  # a veto's incident type, as the configured list names it
 DEFAULT_ANSWER_RATE = "120/minute"  # answers per client address (a residents' wifi shares one)
 DEFAULT_FAST_SECONDS = 20  # an answer faster than this is flagged (a setting)
 FORMULA = N_("满意率 = 选择“满意”类选项的次数 ÷ 全部作答次数(只计有效问卷,空白题不计)")
 
 
-class Mode(enum.StrEnum):
+class SurveyMode(enum.StrEnum):
     """How answers are collected: an open QR poster, or one-time codes on slips."""
 
     OPEN = "open"
@@ -50,7 +52,7 @@ class Mode(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {Mode.OPEN: N_("公开扫码"), Mode.CODED: N_("凭码作答")}[self]
+        return {SurveyMode.OPEN: N_("公开扫码"), SurveyMode.CODED: N_("凭码作答")}[self]
 
 
 class Respondent(enum.StrEnum):
@@ -116,7 +118,7 @@ class Question:
 class Questionnaire:
     """A campaign's survey: how it collects, the sample per unit and type, the types asked, the questions."""
 
-    mode: Mode
+    mode: SurveyMode
     sample: int
     questions: tuple[Question, ...]
     respondents: tuple[Respondent, ...] = tuple(Respondent)
@@ -209,7 +211,7 @@ def parse_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire | None, 
     field (``questions.0.options.1.points``)."""
     problems: dict[str, list[Message]] = {}
     mode = data.get("mode")
-    if mode not in {m.value for m in Mode}:
+    if mode not in {m.value for m in SurveyMode}:
         problems["mode"] = [msg(N_("收集方式须为 open 或 coded。"))]
     sample = data.get("sample", DEFAULT_SAMPLE)
     if isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample <= MAX_SAMPLE:
@@ -226,7 +228,7 @@ def parse_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire | None, 
     if problems:
         return None, problems
     kept = tuple(q for q in questions if q is not None)
-    return Questionnaire(Mode(mode), sample, kept, tuple(Respondent(k) for k in kinds)), problems
+    return Questionnaire(SurveyMode(mode), sample, kept, tuple(Respondent(k) for k in kinds)), problems
 
 
 def from_json(data: Mapping[str, Any]) -> Questionnaire:

@@ -7,14 +7,15 @@ from typing import Any
 
 from pydantic import Field
 
+from evalflow.assessment.rules import MAX_CODE
 from evalflow.shared.api.schemas import Day, Input, Output, Timestamp
 from evalflow.survey import rules
 
 
 class SurveyIn(Input):
-    mode: str = Field(max_length=10, description="open | coded")
+    mode: str = Field(max_length=rules.CHOICE_LENGTH, description="open | coded")
     sample: int = Field(rules.DEFAULT_SAMPLE, description="valid answers wanted per unit and respondent type")
-    respondents: list[str] = Field(default_factory=lambda: [r.value for r in rules.Respondent], max_length=3,
+    respondents: list[str] = Field(default_factory=lambda: [r.value for r in rules.Respondent], max_length=len(rules.Respondent),
                                    description="the types asked: staff, client, resident")  # fmt: skip
     questions: list[dict[str, Any]] = Field(max_length=rules.MAX_QUESTIONS * 2,
                                             description='[{"text", "options": [{"label", "points", "satisfied"}]}]')  # fmt: skip
@@ -40,7 +41,7 @@ class SurveyOut(Output):
 
 
 class SurveyAnswerIn(Input):
-    respondent: str = Field(max_length=20, description="staff | client | resident")
+    respondent: str = Field(max_length=rules.CHOICE_LENGTH, description="staff | client | resident")
     choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2,
                                       description="the chosen option's index per question; null: left blank")  # fmt: skip
     code: str | None = Field(
@@ -92,7 +93,7 @@ class DepartmentOut(Output):
 
 
 class OpinionIn(Input):
-    verdict: str = Field(max_length=20, description="none (无意见) | problem (有问题)")
+    verdict: str = Field(max_length=rules.CHOICE_LENGTH, description="none (无意见) | problem (有问题)")
     text: str | None = Field(None, max_length=rules.MAX_OPINION_TEXT * 2)
 
 
@@ -111,20 +112,24 @@ class OpinionOut(Output):
 
 
 class CaseDecisionIn(Input):
-    outcome: str = Field(max_length=20, description="veto | deduction | no_effect")
+    outcome: str = Field(max_length=rules.CHOICE_LENGTH, description="veto | deduction | no_effect")
     reason: str = Field(max_length=rules.MAX_REASON * 2)
-    code: str | None = Field(None, max_length=32, description="deduction: the deduction leaf's code")
+    code: str | None = Field(
+        None, max_length=MAX_CODE * 2, description="deduction: the deduction leaf's code"
+    )
     points: float | str | None = Field(None, description="deduction: the points deducted")
     kind: str | None = Field(
-        None, max_length=120, description="veto: the incident's type (the configured list)"
+        None,
+        max_length=rules.MAX_INCIDENT_TYPE,
+        description="veto: the incident's type (the configured list)",
     )
     occurred_on: Day | None = Field(None, description="veto: when it happened (default today)")
 
 
 class PaperIn(Input):
-    sheet: str = Field(max_length=40, description="the number written on the paper form")
+    sheet: str = Field(max_length=rules.MAX_CODE_TEXT, description="the number written on the paper form")
     pass_no: int = Field(description="1 or 2: which of the two keyings this is")
-    respondent: str = Field(max_length=20, description="staff | client | resident")
+    respondent: str = Field(max_length=rules.CHOICE_LENGTH, description="staff | client | resident")
     choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2)
 
 

@@ -27,7 +27,7 @@ IDENTICAL = 5
 DEVICE_UNITS = 5
 
 
-class Kind(enum.StrEnum):
+class SignalKind(enum.StrEnum):
     BURST_ADDRESS = "burst_address"
     BURST_SUBNET = "burst_subnet"
     IDENTICAL = "identical"
@@ -40,11 +40,11 @@ class Kind(enum.StrEnum):
 
 
 KIND_LABELS = {
-    Kind.BURST_ADDRESS: N_("同一地址集中提交"),
-    Kind.BURST_SUBNET: N_("同一网段集中提交"),
-    Kind.IDENTICAL: N_("短时间内答案完全相同"),
-    Kind.FAST: N_("作答过快"),
-    Kind.DEVICE_MANY_UNITS: N_("同一设备为多个单位作答"),
+    SignalKind.BURST_ADDRESS: N_("同一地址集中提交"),
+    SignalKind.BURST_SUBNET: N_("同一网段集中提交"),
+    SignalKind.IDENTICAL: N_("短时间内答案完全相同"),
+    SignalKind.FAST: N_("作答过快"),
+    SignalKind.DEVICE_MANY_UNITS: N_("同一设备为多个单位作答"),
 }
 
 
@@ -64,7 +64,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Signal:
-    kind: Kind
+    kind: SignalKind
     answer_ids: tuple[int, ...]
     detail: Message
 
@@ -104,18 +104,18 @@ def _bursts(
 
 
 def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
-    """Every signal over *answers* (the valid ones, normally), in the order of :class:`Kind`."""
+    """Every signal over *answers* (the valid ones, normally), in the order of :class:`SignalKind`."""
     items = list(answers)
     out: list[Signal] = []
     for group in _bursts(items, lambda a: a.address or None, BURST):
-        out.append(Signal(Kind.BURST_ADDRESS, tuple(a.id for a in group),
+        out.append(Signal(SignalKind.BURST_ADDRESS, tuple(a.id for a in group),
                           msg(N_("%(n)d 份问卷在 10 分钟内来自同一地址 %(address)s。"), n=len(group), address=group[0].address)))  # fmt: skip
     for group in _bursts(items, lambda a: _subnet(a.address), BURST):
         if len({a.address for a in group}) > 1:
-            out.append(Signal(Kind.BURST_SUBNET, tuple(a.id for a in group),
+            out.append(Signal(SignalKind.BURST_SUBNET, tuple(a.id for a in group),
                               msg(N_("%(n)d 份问卷在 10 分钟内来自同一网段 %(net)s。"), n=len(group), net=_subnet(group[0].address))))  # fmt: skip
     for group in _bursts(items, lambda a: (a.unit_id, a.respondent, a.choices), IDENTICAL):
-        out.append(Signal(Kind.IDENTICAL, tuple(a.id for a in group),
+        out.append(Signal(SignalKind.IDENTICAL, tuple(a.id for a in group),
                           msg(N_("%(n)d 份问卷在 10 分钟内答案完全相同。"), n=len(group))))  # fmt: skip
     for answer in items:
         if (
@@ -123,7 +123,7 @@ def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
             and (answer.created_at - answer.opened_at).total_seconds() < fast_seconds
         ):
             seconds = max(0, int((answer.created_at - answer.opened_at).total_seconds()))
-            out.append(Signal(Kind.FAST, (answer.id,),
+            out.append(Signal(SignalKind.FAST, (answer.id,),
                               msg(N_("打开问卷后 %(s)d 秒即提交(少于 %(limit)d 秒)。"), s=seconds, limit=fast_seconds)))  # fmt: skip
     by_device: dict[str, list[Answer]] = defaultdict(list)
     for answer in items:
@@ -132,6 +132,6 @@ def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
     for group in by_device.values():
         units = {a.unit_id for a in group}
         if len(units) >= DEVICE_UNITS:
-            out.append(Signal(Kind.DEVICE_MANY_UNITS, tuple(a.id for a in group),
+            out.append(Signal(SignalKind.DEVICE_MANY_UNITS, tuple(a.id for a in group),
                               msg(N_("同一设备为 %(n)d 个单位作答。"), n=len(units))))  # fmt: skip
     return out

@@ -9,7 +9,7 @@ from evalflow.extensions import db
 from evalflow.shared.access import Actor, Role
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.survey import departments, results
-from evalflow.survey.signals import Kind
+from evalflow.survey.signals import SignalKind
 
 
 def test_demo_survey_has_results_and_exactly_one_anomaly_signal(app):
@@ -23,7 +23,7 @@ def test_demo_survey_has_results_and_exactly_one_anomaly_signal(app):
         "鼓楼街道": (22, True), "南街社区": (12, True), "西湖社区": (12, True)}  # fmt: skip
     assert all(r.satisfied_rate is not None and 0 < r.satisfied_rate < 1 for r in rows.values())
     found = results.anomalies(office, campaign, 20)
-    assert [(s.kind, len(s.answer_ids)) for s in found] == [(Kind.BURST_ADDRESS, 10)]
+    assert [(s.kind, len(s.answer_ids)) for s in found] == [(SignalKind.BURST_ADDRESS, 10)]
     board = departments.board(office, campaign)
     assert [(o.verdict, u.name) for o, _, u in board.opinions if o.verdict == "problem"] == [
         ("problem", "南街社区")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from evalflow.survey import form_text, rules, signals
-from evalflow.survey.signals import Answer, Kind
+from evalflow.survey.signals import Answer, SignalKind
 
 OPTIONS = [{"label": "满意", "points": 10, "satisfied": True}, {"label": "基本满意", "points": "8.5", "satisfied": True},
            {"label": "不满意", "points": 0, "satisfied": False}]  # fmt: skip
@@ -98,7 +98,7 @@ def _answer(i: int, **extra) -> Answer:
     return Answer(**values)
 
 
-def _kinds(found: list[signals.Signal]) -> list[Kind]:
+def _kinds(found: list[signals.Signal]) -> list[SignalKind]:
     return [s.kind for s in found]
 
 
@@ -108,19 +108,21 @@ def test_no_signal_for_ordinary_answers():
 
 def test_a_burst_from_one_address_and_from_one_subnet():
     same = [_answer(i, address="1.2.3.4", created_at=T0 + timedelta(seconds=i)) for i in range(10)]
-    assert _kinds(signals.signals(same, 20)) == [Kind.BURST_ADDRESS]
+    assert _kinds(signals.signals(same, 20)) == [SignalKind.BURST_ADDRESS]
     subnet = [_answer(i, address=f"1.2.3.{i}", created_at=T0 + timedelta(seconds=i)) for i in range(10)]
     found = signals.signals(subnet, 20)
-    assert _kinds(found) == [Kind.BURST_SUBNET] and found[0].detail.render().endswith("1.2.3.0/24。")
+    assert _kinds(found) == [SignalKind.BURST_SUBNET] and found[0].detail.render().endswith("1.2.3.0/24。")
     spread = [_answer(i, address="1.2.3.4", created_at=T0 + timedelta(minutes=2 * i)) for i in range(10)]
     assert signals.signals(spread, 20) == []
 
 
 def test_identical_answers_fast_answers_and_one_device_for_many_units():
     same = [_answer(i, choices=(0, 0)) for i in range(5)]
-    assert _kinds(signals.signals(same, 20)) == [Kind.IDENTICAL]
+    assert _kinds(signals.signals(same, 20)) == [SignalKind.IDENTICAL]
     fast = signals.signals([_answer(1, opened_at=T0 + timedelta(minutes=1) - timedelta(seconds=7))], 20)
-    assert _kinds(fast) == [Kind.FAST] and fast[0].detail.render() == "打开问卷后 7 秒即提交(少于 20 秒)。"
+    assert (
+        _kinds(fast) == [SignalKind.FAST] and fast[0].detail.render() == "打开问卷后 7 秒即提交(少于 20 秒)。"
+    )
     many = [_answer(i, unit_id=i, device="phone", created_at=T0 + timedelta(hours=i)) for i in range(5)]
     found = signals.signals(many, 20)
-    assert _kinds(found) == [Kind.DEVICE_MANY_UNITS] and found[0].answer_ids == (0, 1, 2, 3, 4)
+    assert _kinds(found) == [SignalKind.DEVICE_MANY_UNITS] and found[0].answer_ids == (0, 1, 2, 3, 4)

@@ -120,7 +120,7 @@ def test_the_office_sets_the_questionnaire_as_text(app, client, auth):
                                     "respondents": ["resident", "client"], "questions": text})  # fmt: skip
     assert saved.status_code == 302
     stored = rules.from_json(db.session.get(Survey, world.campaign.id).content)
-    assert (stored.mode, stored.sample, stored.respondents) == (rules.Mode.CODED, 20,
+    assert (stored.mode, stored.sample, stored.respondents) == (rules.SurveyMode.CODED, 20,
                                                                  (rules.Respondent.RESIDENT, rules.Respondent.CLIENT))  # fmt: skip
     assert [o.label for o in stored.questions[1].options] == ["好", "差"]
     page = browser.get(url).get_data(as_text=True)
