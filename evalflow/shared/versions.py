@@ -19,6 +19,7 @@ The briefing's poll (briefing/version.py) explains which write moves which key.
 
 from __future__ import annotations
 
+import functools
 import logging
 import mmap
 import os
@@ -201,12 +202,15 @@ _TARGET = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?(\w+)", re.
 _PENDING = "evalflow_version_keys"  # on the DBAPI connection's pool record: keys to move at commit
 
 
-def written_tables(statement: str) -> set[str]:
-    """The tables a statement writes (its words, never its bound values); none for a plain read."""
+@functools.lru_cache(maxsize=1024)
+def written_tables(statement: str) -> frozenset[str]:
+    """The tables a statement writes (its words, never its bound values); none for a plain read.
+    Remembered per statement text: the app runs the same few hundred statements over and over, and
+    the ballot's is long (a regular expression over it would cost more than the rest of the hook)."""
     head = statement.lstrip()[:6].upper()
     if head == "SELECT" or head.startswith(("PRAGMA", "BEGIN", "SAVEPO", "RELEAS")):
-        return set()
-    return {m.lower() for m in _TARGET.findall(statement)}
+        return frozenset()
+    return frozenset(m.lower() for m in _TARGET.findall(statement))
 
 
 def track_writes(app: Flask, tables: set[str], keys_for: Callable[[set[str]], set[str]]) -> None:
@@ -225,6 +229,7 @@ def track_writes(app: Flask, tables: set[str], keys_for: Callable[[set[str]], se
         found = written_tables(statement) & tables
         if not found:
             return
+        found = set(found)
         try:
             keys = keys_for(found)
         except Exception:
