@@ -221,6 +221,8 @@ def track_writes(app: Flask, tables: set[str], keys_for: Callable[[set[str]], se
     """
     chosen = store_for(app)
     app.extensions[EXTENSION] = chosen
+    if chosen.name == "off":  # no store, no numbers: nothing to keep up to date
+        return
     with app.app_context():
         engine = app.extensions["sqlalchemy"].engine
     dialect = engine.dialect
