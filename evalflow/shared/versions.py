@@ -234,11 +234,11 @@ def track_writes(app: Flask, tables: set[str], keys_for: Callable[[set[str]], se
         found = set(found)
         try:
             keys = keys_for(found)
-        except Exception:
+        except Exception:  # unsure which campaign: every poll looks again
             keys = {GLOBAL}
         info = _info(context.root_connection.connection)
         if info is None:  # a connection outside the pool (the dialect's first look): moved at once
-            chosen.bump(sorted(keys))
+            _bump(chosen, keys)
             return
         info.setdefault(_PENDING, set()).update(keys)
 
@@ -259,16 +259,26 @@ def _bump_after(dialect: sa.Dialect, method: str, chosen: VersionStore) -> None:
     original = getattr(dialect, method)
 
     def wrapped(dbapi_connection: Any) -> None:
-        original(dbapi_connection)
-        info = _info(dbapi_connection)
-        keys = info.pop(_PENDING, None) if info is not None else None
-        if keys:
-            try:
-                chosen.bump(sorted(keys))
-            except Exception:
-                log.warning("could not move versions %s", sorted(keys), exc_info=True)
+        try:
+            original(dbapi_connection)
+        finally:  # also when it failed: an autocommit statement may be written all the same
+            info = _info(dbapi_connection)
+            keys = info.pop(_PENDING, None) if info is not None else None
+            if keys:
+                _bump(chosen, keys)
 
     setattr(dialect, method, wrapped)
+
+
+def _bump(chosen: VersionStore, keys: set[str]) -> None:
+    """Move *keys*; a store that fails is logged, and Redis owes the bump (made before it is trusted
+    again, :class:`RedisVersions`)."""
+    try:
+        chosen.bump(sorted(keys))
+    except Exception:  # the write is committed whatever the store says
+        log.warning("could not move versions %s", sorted(keys), exc_info=True)
+        if isinstance(chosen, RedisVersions):
+            chosen.owed.update(keys)
 
 
 def _info(pooled: Any) -> dict[str, Any] | None:

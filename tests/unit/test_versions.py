@@ -65,3 +65,52 @@ def test_file_store_numbers_move_for_every_process_and_a_new_file_starts_elsewhe
 
 def test_file_store_that_cannot_be_used_answers_none(tmp_path):
     assert versions.FileVersions(tmp_path).get(["global"]) is None  # a folder, not a file
+
+
+class _Redis:
+    """Enough of a Redis client for the store: a dict, and a switch that makes it fail."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+        self.down = False
+
+    def mget(self, names):
+        if self.down:
+            raise ConnectionError("down")
+        return [self.values.get(n) for n in names]
+
+    def pipeline(self, transaction=False):
+        return _Pipe(self)
+
+
+class _Pipe:
+    def __init__(self, redis: _Redis) -> None:
+        self.redis, self.calls = redis, []
+
+    def set(self, name, value, nx=False):
+        self.calls.append(lambda: self.redis.values.setdefault(name, value))
+
+    def incr(self, name):
+        self.calls.append(lambda: self.redis.values.__setitem__(name, self.redis.values[name] + 1))
+
+    def mget(self, names):
+        self.calls.append(lambda: self.redis.mget(names))
+
+    def execute(self):
+        if self.redis.down:
+            raise ConnectionError("down")
+        return [call() for call in self.calls]
+
+
+def test_redis_bump_that_failed_is_made_before_redis_is_trusted_again(monkeypatch):
+    store = versions.RedisVersions("redis://127.0.0.1:1/15")
+    store.client = fake = _Redis()
+    first = store.get(["campaign:1"])  # a new key starts at a random number
+    assert first is not None and first[0] >= 0
+    fake.down = True
+    versions._bump(store, {"campaign:1"})  # a write committed while Redis was away
+    assert store.owed == {"campaign:1"}
+    assert store.get(["campaign:1"]) is None  # down: ask the database
+    fake.down = False
+    monkeypatch.setattr(store, "_down_until", 0.0)
+    assert store.get(["campaign:1"]) == [first[0] + 1] and store.owed == set()
