@@ -244,7 +244,10 @@ def before_after(args: argparse.Namespace) -> list[dict[str, Any]]:
             shutil.rmtree(out, True)
             for r in report["results"]:
                 b = r.get("scenarios", {}).get("ballot_put", {})
-                runs.append({"pass": i + 1, "version": label, "commit": report["source"].get("commit", "")[:7],
+                commit = report["source"].get("commit", "")[:7] or (
+                    args.before_label if label == "before" else ""
+                )
+                runs.append({"pass": i + 1, "version": label, "commit": commit,
                              "engine": r["engine"], "ratio": r.get("ratio_ballot_to_healthz"),
                              "ballot_rps": b.get("throughput_rps"), "p99_ms": b.get("latency_ms", {}).get("p99"),
                              "error": r.get("error")})  # fmt: skip
@@ -289,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     p.add_argument("--src", type=Path, default=run.default_src())
     p.add_argument("--before-src", type=Path, help="a checkout of the code before (briefing_bench A/B)")
+    p.add_argument("--before-label", default="", help="its commit, when --before-src is an export")
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--seconds", type=float, default=8.0, help="per wrk run")
     p.add_argument("--requests", type=int, default=1500, help="per loadgen run")
