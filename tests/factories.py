@@ -271,6 +271,7 @@ def make_config(db_url: str, tmp_path: Any, **extra: Any) -> dict[str, Any]:
         "RATELIMIT_ENABLED": True,
         "PROXY_FIX": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # scrypt's cost buys nothing in tests
+        "VERSION_FILE": str(tmp_path / "poll-versions.bin"),  # the poll's numbers (shared/versions.py)
     }
     config.update(extra)
     return config

@@ -10,7 +10,9 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve this phase: its routes on the API blueprint and its pages' blueprints."""
-    from evalflow.briefing import api, door, pages, seat_pages, seats_api, seats_pages  # noqa: F401 - routes
+    from evalflow.briefing import api, door, pages, seat_pages, seats_api, seats_pages, version  # noqa: F401 - routes
+
+    version.register(app)  # the phone's poll answers 304 without the database (briefing/version.py)
 
     app.register_blueprint(seats_pages.bp)
     app.register_blueprint(seat_pages.bp)

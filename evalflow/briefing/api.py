@@ -20,6 +20,7 @@ from evalflow.briefing import (
 from evalflow.briefing import (
     order as briefing_order,
 )
+from evalflow.briefing import version as poll
 from evalflow.briefing.agenda import AgendaItem
 from evalflow.briefing.models import BriefingDraw
 from evalflow.briefing.rules import Reconciliation
@@ -237,8 +238,17 @@ def seat_current(cid: int) -> Response:
     who = require_login()
     briefing.require_seat(who)
     campaign = briefing.campaign_for(who, cid)
-    view = briefing_live.seat_view(briefing.seat_of_actor(who), campaign)
-    return conditional(SeatScreenOut.model_validate(view.as_dict()), view.etag())
+    seat = briefing.seat_of_actor(who)
+    numbers = poll.seat_numbers(seat.id)  # read before the rows they vouch for (briefing/version.py)
+    view = briefing_live.seat_view(seat, campaign)
+    screen = view.etag()
+    etag = poll.etag_of(cid, seat.id, numbers, screen, view.changes_at)
+    if poll.unchanged(screen):
+        response = Response(status=304)
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+    return conditional(SeatScreenOut.model_validate(view.as_dict()), etag)
 
 
 # --- paper fallback -------------------------------------------------------------------------------

@@ -163,6 +163,7 @@ class SeatView:
     grade: str | None = None
     done: int = 0
     total: int = 0
+    changes_at: datetime | None = None  # a countdown's end: the screen changes then, with no write
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -204,4 +205,7 @@ def seat_view(seat: Seat, campaign: Campaign) -> SeatView:
     grade = db.session.scalar(
         sa.select(Ballot.grade).where(Ballot.seat_id == seat.id, Ballot.unit_id == pres.unit_id)
     )
-    return SeatView(screen, pres.unit_id, name, position, pres.closes_at, grade, done, len(rows))
+    ends = [p.closes_at for _, p, _, s in states if s is PresentationState.OPEN and p.closes_at]
+    return SeatView(
+        screen, pres.unit_id, name, position, pres.closes_at, grade, done, len(rows), min(ends, default=None)
+    )
