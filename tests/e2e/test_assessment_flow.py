@@ -66,6 +66,7 @@ def _saved(tab: Any, action: Any) -> None:
 def _score(tab: Any, world: dict[str, Any], a1: str, axe_source: str, name: str) -> None:
     assert "甲社区" in tab.inner_text("main")
     tab.click(f"a[href$='/units/{world['uid']}']")
+    tab.wait_for_load_state()  # the sheet's script is attached (until then Enter would post the form)
     assert "社区党委牵头" in tab.inner_text(".report")
     score = tab.locator("input[name='score-A1']")
     # typing starts a save after a pause and Enter saves at once: on a slow machine the pause's save
