@@ -1,6 +1,7 @@
 """实地考察 on a 360 px phone, in a real browser: the inspector fills the sheet with the network cut,
 adds two photos, opens the page again still offline, comes back online and sees it synced once (a
-second sync changes nothing in the database); the leader signs, and the office sees the points."""
+second sync changes nothing in the database); the leader signs, and the office sees the points on
+its board and in the 综合测评."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from evalflow.inspection.models import VisitMember, VisitPhoto
 from evalflow.inspection.results import signed_marks
 from evalflow.shared.accounts import actors
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.phases import Phase
 from tests.e2e.steps import serious_violations, shot
 from tests.factories import PASSWORD
 from tests.inspection_world import build, jpeg, visit_body
@@ -118,4 +120,8 @@ def test_inspection_offline_sheet_syncs_once_and_the_signed_points_count(
     points = board.locator("td.inspection-points").all_inner_texts()
     assert "9.25 / 12" in points  # (3.5 + 3) ÷ 2 + 6
     shot(board, "inspection-office-board-360")
+    world.campaign.phase = Phase.BRIEFING  # the composite is shown from the briefing on
+    db.session.commit()
+    board.goto(f"{live_server}/office/campaigns/{world.campaign.id}/composite/units/{world.a.id}")
+    assert "9.25" in board.inner_text("#head-inspection")  # the 综合测评's 实地考察 source
     context.close()

@@ -1,6 +1,7 @@
 """问卷调查 and 征求意见 in a real browser at 360 px: two phones answer by the poster's QR code (the
 second answer of the same phone for the same unit is refused kindly), a coded slip answers once, a
-department reports a problem by its link and the office turns it into a veto; axe-clean pages."""
+department reports a problem by its link and the office turns it into a veto, which the 综合测评
+follows; axe-clean pages."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.veto import vetoed_unit_ids
+from evalflow.shared.phases import Phase
 from evalflow.survey.models import SurveyAnswer
 from tests import factories
 from tests.e2e.steps import qr_codes, serious_violations, shot, sign_in
@@ -107,8 +109,13 @@ def test_survey_by_qr_coded_slip_and_a_department_problem_turned_into_a_veto(
     assert "已反馈:有问题" in department.locator(f"#unit-{world.a.id}").inner_text()
     shot(department, "survey-department-360")
 
+    world.campaign.phase = Phase.BRIEFING  # the 综合测评 is shown from the briefing on
+    db.session.commit()
     desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
     sign_in(desk, live_server, world.office.username)
+    composite = f"{live_server}/office/campaigns/{world.campaign.id}/composite"
+    desk.goto(composite)
+    assert desk.locator(f"#unit-{world.a.id} td").first.inner_text() != "一票否决"
     desk.goto(f"{live_server}/office/campaigns/{world.campaign.id}/survey")
     assert serious_violations(desk, axe_source) == []
     case = desk.locator(".case-form")
@@ -119,3 +126,6 @@ def test_survey_by_qr_coded_slip_and_a_department_problem_turned_into_a_veto(
     shot(desk, "survey-office")
     db.session.rollback()
     assert vetoed_unit_ids(world.campaign.id) == {world.a.id}
+    desk.goto(composite)  # the composite follows: 甲 leaves the ranking
+    assert desk.locator(f"#unit-{world.a.id} td").first.inner_text() == "一票否决"
+    assert desk.locator(f"#unit-{world.b.id} td").first.inner_text() == "1"
