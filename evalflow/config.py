@@ -36,6 +36,10 @@ DEFAULTS: dict[str, Any] = {
     "SURVEY_ANSWER_RATE": "120/minute",
     "SURVEY_FAST_SECONDS": 20,
     "REDIS_URL": None,
+    # The phone's poll: where the version numbers live (docs/briefing.md) — "redis", "file" or "off";
+    # unset: Redis when configured, else the file on SQLite (one machine), else off.
+    "VERSION_STORE": None,
+    "VERSION_FILE": None,
     "RATELIMIT_ENABLED": True,
     "RATELIMIT_STORAGE_URI": None,
     "LOGIN_FAILURES_PER_ACCOUNT": "5 per minute;20 per hour",
