@@ -14,9 +14,9 @@ from evalflow.assessment.schemas import (
     ConflictsIn,
     CopyIn,
     DefaultIn,
-    ProposalOut,
-    ProposalQuery,
     ReviewerOut,
+    ReviewerProposalOut,
+    ReviewerProposalQuery,
     ReviewerUnitsIn,
     TreeBody,
     TreeDoc,
@@ -211,13 +211,13 @@ def put_conflicts(cid: int, user_id: int, body: ConflictsIn) -> ReviewerOut:
     "GET",
     summary="A balanced assignment of the active reviewers keeping the existing ones; nothing saved (office)",
     tag="assessment",
-    query=ProposalQuery,
-    responses={200: ProposalOut, **ERRORS, 409: "wrong_phase"},
+    query=ReviewerProposalQuery,
+    responses={200: ReviewerProposalOut, **ERRORS, 409: "wrong_phase"},
 )
-def reviewer_proposal(cid: int, query: ProposalQuery) -> ProposalOut:
+def reviewer_proposal(cid: int, query: ReviewerProposalQuery) -> ReviewerProposalOut:
     campaign = campaign_of(cid)
     plan = reviewers.propose(require_login(), campaign, query.per_unit, query.seed)
     need = query.per_unit or reviewers.per_unit(campaign.id)
-    return ProposalOut(
+    return ReviewerProposalOut(
         per_unit=need, units=[{"unit_id": uid, "reviewer_ids": list(rids)} for uid, rids in plan.items()]
     )

@@ -149,7 +149,7 @@ class ReviewerOut(Output):
     conflict_ids: list[int] = Field(description="units declared a conflict with (回避)")
 
 
-class ProposalQuery(Query):
+class ReviewerProposalQuery(Query):
     per_unit: int | None = Field(None, ge=MIN_PER_UNIT, le=MAX_PER_UNIT)
     seed: int | None = Field(None, ge=0, le=MAX_SEED)
 
@@ -159,7 +159,7 @@ class ProposedUnit(Output):
     reviewer_ids: list[int]
 
 
-class ProposalOut(Output):
+class ReviewerProposalOut(Output):
     per_unit: int
     units: list[ProposedUnit]
 
@@ -169,7 +169,7 @@ class ProposalOut(Output):
 Label = Annotated[str, Field(max_length=MAX_RUBRIC_LABEL)]
 
 
-class SheetIn(Input):
+class MaterialsSheetIn(Input):
     """Codes not named keep their marks; ``null`` points clear one. ``submit`` locks the sheet."""
 
     scores: dict[Code, Points | None] | None = Field(None, max_length=MAX_ENTRIES)
@@ -185,7 +185,7 @@ class SheetIn(Input):
     submit: bool = False
 
 
-class SheetOut(Output):
+class MaterialsSheetOut(Output):
     scores: dict[str, Number]
     submitted: bool
     submitted_at: Timestamp | None
@@ -194,7 +194,7 @@ class SheetOut(Output):
     found: dict[str, list[str]]
 
 
-class OfficeSheetOut(SheetOut):
+class OfficeSheetOut(MaterialsSheetOut):
     id: int
     scorer_id: int
     scorer: str = Field(description="the reviewer's username")

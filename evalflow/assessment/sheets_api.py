@@ -11,10 +11,10 @@ from evalflow.assessment.schemas import (
     ClosureOut,
     DecisionIn,
     DivergenceOut,
+    MaterialsSheetIn,
+    MaterialsSheetOut,
     OfficeSheetOut,
     ReopenIn,
-    SheetIn,
-    SheetOut,
     ThirdIn,
 )
 from evalflow.intake.units_api import campaign_of
@@ -35,9 +35,9 @@ def sheet_fields(scores: dict) -> dict:
     }
 
 
-def sheet_out(current: sheets.SheetState) -> SheetOut:
+def sheet_out(current: sheets.SheetState) -> MaterialsSheetOut:
     sheet = current.sheet
-    return SheetOut(
+    return MaterialsSheetOut(
         **sheet_fields(current.scores),
         submitted=current.submitted,
         submitted_at=sheet.submitted_at if sheet is not None else None,
@@ -49,9 +49,9 @@ def sheet_out(current: sheets.SheetState) -> SheetOut:
     "GET",
     summary="The caller's own 材料审核 sheet of a unit assigned to them (reviewer)",
     tag="assessment",
-    responses={200: SheetOut, **ERRORS},
+    responses={200: MaterialsSheetOut, **ERRORS},
 )
-def get_materials_sheet(cid: int, uid: int) -> SheetOut:
+def get_materials_sheet(cid: int, uid: int) -> MaterialsSheetOut:
     return sheet_out(sheets.my_sheet(require_login(), sheets.campaign_row(cid), uid))
 
 
@@ -60,14 +60,14 @@ def get_materials_sheet(cid: int, uid: int) -> SheetOut:
     "PUT",
     summary="Mark the unit's 材料审核 leaves on the caller's sheet; submit locks it (an assigned reviewer)",
     tag="assessment",
-    body=SheetIn,
+    body=MaterialsSheetIn,
     responses={
-        200: SheetOut,
+        200: MaterialsSheetOut,
         **ERRORS,
         409: "submitted, or wrong_phase (scored from training through briefing)",
     },
 )
-def put_materials_sheet(cid: int, uid: int, body: SheetIn) -> SheetOut:
+def put_materials_sheet(cid: int, uid: int, body: MaterialsSheetIn) -> MaterialsSheetOut:
     given = {"scores": body.scores, "comments": body.comments, "grades": body.grades, "found": body.found}
     return sheet_out(
         sheets.save_sheet(require_login(), sheets.campaign_row(cid), uid, given, submit=body.submit)

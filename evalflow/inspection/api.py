@@ -6,17 +6,17 @@ from __future__ import annotations
 from evalflow.inspection import results, teams, visits
 from evalflow.inspection.schemas import (
     ConflictIn,
-    ConflictOut,
     PlannedOut,
-    ProposalIn,
-    ProposalOut,
-    ProposalQuery,
     ResultOut,
     TeamIn,
     TeamOut,
     UnitVisitOut,
+    VisitConflictOut,
     VisitIn,
     VisitOut,
+    VisitProposalIn,
+    VisitProposalOut,
+    VisitProposalQuery,
     day_text,
 )
 from evalflow.inspection.shapes import result_out, unit_visit_out, visit_out
@@ -118,19 +118,19 @@ def delete_team(cid: int, tid: int) -> Done:
 
 
 @route("/campaigns/<int:cid>/inspection-conflicts", "GET", summary="Declared conflicts of interest (office)",
-       tag=TAG, responses={200: list[ConflictOut], **ERRORS})  # fmt: skip
-def list_conflicts(cid: int) -> list[ConflictOut]:
+       tag=TAG, responses={200: list[VisitConflictOut], **ERRORS})  # fmt: skip
+def list_conflicts(cid: int) -> list[VisitConflictOut]:
     who, campaign = _campaign(cid)
-    return [ConflictOut.model_validate(row) for row, _, _ in teams.conflicts(who, campaign)]
+    return [VisitConflictOut.model_validate(row) for row, _, _ in teams.conflicts(who, campaign)]
 
 
 @route("/campaigns/<int:cid>/inspection-conflicts", "POST",
        summary="Declare that an inspector never inspects a unit, with a note (office)", tag=TAG, body=ConflictIn,
-       responses={201: ConflictOut, **ERRORS, 409: "duplicate or wrong_phase"})  # fmt: skip
-def declare_conflict(cid: int, body: ConflictIn) -> tuple[ConflictOut, int]:
+       responses={201: VisitConflictOut, **ERRORS, 409: "duplicate or wrong_phase"})  # fmt: skip
+def declare_conflict(cid: int, body: ConflictIn) -> tuple[VisitConflictOut, int]:
     who, campaign = _campaign(cid)
     row = teams.declare_conflict(who, campaign, body.unit_id, body.inspector_id, body.note)
-    return ConflictOut.model_validate(row), 201
+    return VisitConflictOut.model_validate(row), 201
 
 
 @route("/campaigns/<int:cid>/inspection-conflicts/<int:conflict_id>", "DELETE",
@@ -145,8 +145,8 @@ def remove_conflict(cid: int, conflict_id: int) -> Done:
 # --- the proposal ---------------------------------------------------------------------------------
 
 
-def _plan_out(plan: teams.Plan) -> ProposalOut:
-    return ProposalOut(
+def _plan_out(plan: teams.Plan) -> VisitProposalOut:
+    return VisitProposalOut(
         visits=[PlannedOut(unit_id=p.unit.id, team_id=p.team.team.id, starts_at=day_text(p.starts_at))
                 for p in plan.visits],
         unplaced=[u.id for u in plan.unplaced],
@@ -155,15 +155,15 @@ def _plan_out(plan: teams.Plan) -> ProposalOut:
 
 @route("/campaigns/<int:cid>/visits/proposal", "GET",
        summary="A balanced proposal: one team for every accepted unit without a visit, with times (office)",
-       tag=TAG, query=ProposalQuery, responses={200: ProposalOut, **ERRORS, 409: "wrong_phase"})  # fmt: skip
-def get_proposal(cid: int, query: ProposalQuery) -> ProposalOut:
+       tag=TAG, query=VisitProposalQuery, responses={200: VisitProposalOut, **ERRORS, 409: "wrong_phase"})  # fmt: skip
+def get_proposal(cid: int, query: VisitProposalQuery) -> VisitProposalOut:
     who, campaign = _campaign(cid)
     return _plan_out(teams.proposal(who, campaign, query.first_day))
 
 
 @route("/campaigns/<int:cid>/visits/proposal", "POST", summary="Schedule every proposed visit (office)",
-       tag=TAG, body=ProposalIn, responses={201: list[VisitOut], **ERRORS, 409: "conflict or wrong_phase"})  # fmt: skip
-def accept_proposal(cid: int, body: ProposalIn) -> tuple[list[VisitOut], int]:
+       tag=TAG, body=VisitProposalIn, responses={201: list[VisitOut], **ERRORS, 409: "conflict or wrong_phase"})  # fmt: skip
+def accept_proposal(cid: int, body: VisitProposalIn) -> tuple[list[VisitOut], int]:
     who, campaign = _campaign(cid)
     made = teams.accept_proposal(who, campaign, body.first_day, body.announced)
     return [visit_out(row) for row in visits.rows(made)], 201

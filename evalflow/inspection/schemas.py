@@ -95,18 +95,18 @@ class ConflictIn(Input):
     note: str = Field(max_length=rules.MAX_CONFLICT_NOTE_SENT)
 
 
-class ConflictOut(Output):
+class VisitConflictOut(Output):
     id: int
     unit_id: int
     inspector_id: int
     note: str
 
 
-class ProposalQuery(Query):
+class VisitProposalQuery(Query):
     first_day: Day
 
 
-class ProposalIn(Input):
+class VisitProposalIn(Input):
     first_day: Day
     announced: bool = True
 
@@ -117,12 +117,12 @@ class PlannedOut(Output):
     starts_at: str = Field(description="office-local YYYY-MM-DDTHH:MM")
 
 
-class ProposalOut(Output):
+class VisitProposalOut(Output):
     visits: list[PlannedOut]
     unplaced: list[int] = Field(description="units every team has a conflict with")
 
 
-class SheetIn(Input):
+class VisitSheetIn(Input):
     """Keys not sent keep their values; ``null`` clears a mark or a note."""
 
     scores: Marks | None = Field(None, max_length=MAX_ENTRIES, description="{CODE: points}")
@@ -172,7 +172,7 @@ class PhotoOut(Output):
     thumbnail_url: str
 
 
-class SheetOut(Output):
+class VisitSheetOut(Output):
     visit_id: int
     inspector_id: int
     inspector: str

@@ -18,9 +18,9 @@ from evalflow.inspection.schemas import (
     MemberOut,
     PhotoOut,
     ResultOut,
-    SheetOut,
     UnitVisitOut,
     VisitOut,
+    VisitSheetOut,
     figure,
 )
 from evalflow.inspection.sheets import Sheet
@@ -77,11 +77,11 @@ def _degrees(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def sheet_out(sheet: Sheet) -> SheetOut:
+def sheet_out(sheet: Sheet) -> VisitSheetOut:
     scores = {c: figure(plain(s.points)) for c, s in sheet.scores.items() if s.points is not None}
     codes = _codes(sheet.photos)
     member = sheet.member
-    return SheetOut(
+    return VisitSheetOut(
         visit_id=sheet.visit.id, inspector_id=member.inspector_id, inspector=name_of(sheet.inspector),
         scores=scores,  # type: ignore[arg-type]
         grades={c: s.grade for c, s in sheet.scores.items() if s.grade},

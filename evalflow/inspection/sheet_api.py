@@ -13,10 +13,10 @@ from evalflow.inspection.schemas import (
     PhotoForm,
     PhotoOut,
     ReturnIn,
-    SheetIn,
-    SheetOut,
     VisitOut,
     VisitPatch,
+    VisitSheetIn,
+    VisitSheetOut,
 )
 from evalflow.inspection.shapes import leaves_out, photo_out, sheet_out, visit_out
 from evalflow.shared.access import Action
@@ -64,8 +64,8 @@ def cancel_visit(vid: int) -> Done:
 
 
 @route("/visits/<int:vid>/sheets/mine", "GET", summary="The calling inspector's sheet of the visit", tag=TAG,
-       responses={200: SheetOut, **ERRORS})  # fmt: skip
-def get_my_sheet(vid: int) -> SheetOut:
+       responses={200: VisitSheetOut, **ERRORS})  # fmt: skip
+def get_my_sheet(vid: int) -> VisitSheetOut:
     sheet, _ = sheets.my_sheet(require_login(), vid)
     return sheet_out(sheet)
 
@@ -75,16 +75,16 @@ def get_my_sheet(vid: int) -> SheetOut:
     "PUT",
     summary="Fill one's own sheet: scores, comments, notes; idempotent (an inspector of the visit)",
     tag=TAG,
-    body=SheetIn,
-    responses={200: SheetOut, **ERRORS, 409: LOCKED},
+    body=VisitSheetIn,
+    responses={200: VisitSheetOut, **ERRORS, 409: LOCKED},
 )
-def put_my_sheet(vid: int, body: SheetIn) -> SheetOut:
+def put_my_sheet(vid: int, body: VisitSheetIn) -> VisitSheetOut:
     return sheet_out(sheets.save_sheet(require_login(), vid, body.model_dump(exclude_unset=True)))
 
 
 @route("/visits/<int:vid>/sheets", "GET", summary="Every sheet of the visit (its leader and the office)", tag=TAG,
-       responses={200: list[SheetOut], **ERRORS})  # fmt: skip
-def team_sheets(vid: int) -> list[SheetOut]:
+       responses={200: list[VisitSheetOut], **ERRORS})  # fmt: skip
+def team_sheets(vid: int) -> list[VisitSheetOut]:
     _, team, _ = sheets.team_sheets(require_login(), vid)
     return [sheet_out(s) for s in team]
 
@@ -99,8 +99,8 @@ def return_sheet(vid: int, user_id: int, body: ReturnIn) -> Done:
 
 @route("/visits/<int:vid>/sheets/<int:user_id>", "PATCH",
        summary="Change a signed sheet, with a reason; audited old → new (office)", tag=TAG, body=AmendIn,
-       responses={200: SheetOut, **ERRORS, 409: "not_signed or wrong_phase"})  # fmt: skip
-def amend_sheet(vid: int, user_id: int, body: AmendIn) -> SheetOut:
+       responses={200: VisitSheetOut, **ERRORS, 409: "not_signed or wrong_phase"})  # fmt: skip
+def amend_sheet(vid: int, user_id: int, body: AmendIn) -> VisitSheetOut:
     return sheet_out(signoff.amend(require_login(), vid, user_id, body.model_dump(exclude_unset=True)))
 
 

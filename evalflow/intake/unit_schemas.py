@@ -73,7 +73,7 @@ class ImportedUnitOut(Output):
     password: str = Field(description="shown once")
 
 
-class ImportOut(Output):
+class UnitsImportOut(Output):
     created: list[ImportedUnitOut]
 
 

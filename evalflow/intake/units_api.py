@@ -8,7 +8,6 @@ from evalflow.intake import applications as intake
 from evalflow.intake import units, veto
 from evalflow.intake.rules import RegistrationState
 from evalflow.intake.unit_schemas import (
-    ImportOut,
     NewUnitOut,
     PasswordOut,
     RegistrationDecisionIn,
@@ -18,6 +17,7 @@ from evalflow.intake.unit_schemas import (
     UnitFields,
     UnitIn,
     UnitOut,
+    UnitsImportOut,
 )
 from evalflow.shared.api.caller import actor, require_login
 from evalflow.shared.api.routes import multipart_body, route, upload
@@ -85,14 +85,14 @@ def list_units(cid: int) -> list[UnitOut]:
     tag="units",
     multipart=multipart_body(),
     responses={
-        201: ImportOut,
+        201: UnitsImportOut,
         **ERRORS,
         400: "some rows refused (reasons list every refused row; nothing imported)",
         413: "too large",
         415: "not CSV/XLSX",
     },
 )
-def import_units(cid: int) -> ImportOut:
+def import_units(cid: int) -> UnitsImportOut:
     campaign = campaign_of(cid)
     file = upload()
     if file is None or not file.filename:
@@ -109,7 +109,7 @@ def import_units(cid: int) -> ImportOut:
         for r in report
         if r.created
     ]
-    return ImportOut(created=created)
+    return UnitsImportOut(created=created)
 
 
 @route(

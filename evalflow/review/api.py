@@ -11,7 +11,7 @@ from evalflow.assessment.formula import formula
 from evalflow.assessment.outcome import composite_to_json, trace
 from evalflow.intake.units_api import campaign_of
 from evalflow.review import proposals, reports, seal, service
-from evalflow.review.schemas import CompositeOut, CompositeQuery, ProposalIn, ProposalOut
+from evalflow.review.schemas import CompositeOut, CompositeProposalIn, CompositeProposalOut, CompositeQuery
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import route
 from evalflow.shared.files import store as files
@@ -96,13 +96,13 @@ def composite_export(cid: int) -> Response:
     "POST",
     summary="Set the proposed list from the composite: the qualifying units, or the office's with reasons (office; review)",
     tag="assessment",
-    body=ProposalIn,
+    body=CompositeProposalIn,
     body_optional=True,
-    responses={200: ProposalOut, 400: "invalid input (a deviation without a reason)", **ERRORS,
+    responses={200: CompositeProposalOut, 400: "invalid input (a deviation without a reason)", **ERRORS,
                409: "wrong_phase or seal_broken"},
 )  # fmt: skip
-def composite_proposal(cid: int, body: ProposalIn) -> ProposalOut:
+def composite_proposal(cid: int, body: CompositeProposalIn) -> CompositeProposalOut:
     made = proposals.propose(require_login(), campaign_of(cid), body.model_dump(exclude_none=True))
-    return ProposalOut(
+    return CompositeProposalOut(
         unit_ids=made.unit_ids, baseline=made.baseline, reasons={str(k): v for k, v in made.reasons.items()}
     )

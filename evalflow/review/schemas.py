@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import Field
 
-from evalflow.shared.api.schemas import Input, Output, Query
+from evalflow.shared.api.schemas import Id, Input, Output, Query
 
 
 class CompositeQuery(Query):
@@ -45,14 +45,14 @@ class CompositeOut(Output):
     sealed: SealStateOut | None = Field(None, description="extension: the seal of every source, once sealed")
 
 
-class ProposalIn(Input):
-    unit_ids: list[int] | None = Field(
+class CompositeProposalIn(Input):
+    unit_ids: list[Id] | None = Field(
         None, description="the office's list; default: every unit that qualifies"
     )
     reasons: dict[str, str] = Field(default_factory=dict, description="unit id → the reason for a deviation")
 
 
-class ProposalOut(Output):
+class CompositeProposalOut(Output):
     unit_ids: list[int]
     baseline: list[int] = Field(
         description="the units that qualify (threshold, quota per category, veto, ties)"

@@ -22,10 +22,10 @@ from evalflow.survey.schemas import (
     DepartmentOut,
     InvalidateIn,
     KeyedOut,
-    MismatchOut,
     OpinionIn,
     OpinionOut,
     PaperIn,
+    PaperMismatchOut,
     PaperOut,
     SurveyAnswerIn,
     SurveyIn,
@@ -174,8 +174,8 @@ def key_paper(cid: int, uid: int, body: PaperIn) -> tuple[PaperOut, int]:
 
 
 @route("/campaigns/<int:cid>/survey-paper/mismatches", "GET",
-       summary="Paper forms whose two keyings differ (office)", tag=TAG, responses={200: list[MismatchOut], **ERRORS})  # fmt: skip
-def paper_mismatches(cid: int) -> list[MismatchOut]:
+       summary="Paper forms whose two keyings differ (office)", tag=TAG, responses={200: list[PaperMismatchOut], **ERRORS})  # fmt: skip
+def paper_mismatches(cid: int) -> list[PaperMismatchOut]:
     who, campaign = _campaign(cid)
-    return [MismatchOut(unit_id=m.unit.id, sheet=m.sheet, first=KeyedOut.model_validate(m.first),
+    return [PaperMismatchOut(unit_id=m.unit.id, sheet=m.sheet, first=KeyedOut.model_validate(m.first),
                         second=KeyedOut.model_validate(m.second)) for m in paper.mismatches(who, campaign)]  # fmt: skip

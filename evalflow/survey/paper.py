@@ -70,7 +70,7 @@ def key_paper(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str,
     if questionnaire is None:
         raise Conflict(msg(N_("请先设置问卷。")), code="no_survey")
     sheet, pass_no = _sheet(data.get("sheet")), data.get("pass_no")
-    if pass_no not in (1, 2) or isinstance(pass_no, bool):
+    if pass_no not in range(1, rules.PAPER_PASSES + 1) or isinstance(pass_no, bool):
         raise InvalidInput(fields={"pass_no": [msg(N_("录入遍次须为 1 或 2。"))]})
     respondent, choices = clean(questionnaire, data)
     found = _entries(unit.id, sheet)

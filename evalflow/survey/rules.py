@@ -38,6 +38,7 @@ MAX_DEPARTMENT_NAME = 60
 MAX_OPINION_TEXT = 2000
 MAX_REASON = 500
 CHOICE_LENGTH = 20  # the longest name of a mode, respondent, verdict or outcome a body may send
+PAPER_PASSES = 2  # a paper form is keyed twice, by two people (double entry)
 MAX_INCIDENT_TYPE = 120  # a veto's incident type, as the configured list names it
 DEFAULT_ANSWER_RATE = "120/minute"  # answers per client address (a residents' wifi shares one)
 DEFAULT_FAST_SECONDS = 20  # an answer faster than this is flagged (a setting)

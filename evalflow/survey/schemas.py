@@ -3,18 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from annotated_types import Le
 from pydantic import Field
 
 from evalflow.assessment.rules import MAX_CODE
 from evalflow.shared.api.schemas import Day, Input, Output, Timestamp
 from evalflow.survey import rules
 
+# An option's index in a question (the use case checks it against the question's options).
+Choice = Annotated[int, Le(rules.MAX_OPTIONS)]
+
 
 class SurveyIn(Input):
     mode: str = Field(max_length=rules.CHOICE_LENGTH, description="open | coded")
-    sample: int = Field(rules.DEFAULT_SAMPLE, description="valid answers wanted per unit and respondent type")
+    sample: int = Field(
+        rules.DEFAULT_SAMPLE,
+        le=rules.MAX_SAMPLE,
+        description="valid answers wanted per unit and respondent type",
+    )
     respondents: list[str] = Field(default_factory=lambda: [r.value for r in rules.Respondent], max_length=len(rules.Respondent),
                                    description="the types asked: staff, client, resident")  # fmt: skip
     questions: list[dict[str, Any]] = Field(max_length=rules.MAX_QUESTIONS * 2,
@@ -42,8 +50,8 @@ class SurveyOut(Output):
 
 class SurveyAnswerIn(Input):
     respondent: str = Field(max_length=rules.CHOICE_LENGTH, description="staff | client | resident")
-    choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2,
-                                      description="the chosen option's index per question; null: left blank")  # fmt: skip
+    choices: list[Choice | None] = Field(max_length=rules.MAX_QUESTIONS * 2,
+                                         description="the chosen option's index per question; null: left blank")  # fmt: skip
     code: str | None = Field(
         None, max_length=rules.MAX_CODE_TEXT * 2, description="the slip's code (mode coded)"
     )
@@ -117,7 +125,9 @@ class CaseDecisionIn(Input):
     code: str | None = Field(
         None, max_length=MAX_CODE * 2, description="deduction: the deduction leaf's code"
     )
-    points: float | str | None = Field(None, description="deduction: the points deducted")
+    points: Annotated[float, Le(float(rules.MAX_OPTION_POINTS))] | str | None = Field(
+        None, description="deduction: the points deducted"
+    )
     kind: str | None = Field(
         None,
         max_length=rules.MAX_INCIDENT_TYPE,
@@ -128,9 +138,9 @@ class CaseDecisionIn(Input):
 
 class PaperIn(Input):
     sheet: str = Field(max_length=rules.MAX_CODE_TEXT, description="the number written on the paper form")
-    pass_no: int = Field(description="1 or 2: which of the two keyings this is")
+    pass_no: int = Field(le=rules.PAPER_PASSES, description="1 or 2: which of the two keyings this is")
     respondent: str = Field(max_length=rules.CHOICE_LENGTH, description="staff | client | resident")
-    choices: list[int | None] = Field(max_length=rules.MAX_QUESTIONS * 2)
+    choices: list[Choice | None] = Field(max_length=rules.MAX_QUESTIONS * 2)
 
 
 class PaperOut(Output):
@@ -149,7 +159,7 @@ class KeyedOut(Output):
     choices: list[int | None]
 
 
-class MismatchOut(Output):
+class PaperMismatchOut(Output):
     unit_id: int
     sheet: str
     first: KeyedOut
