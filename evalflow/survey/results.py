@@ -136,15 +136,6 @@ def opinion_gaps(campaign_id: int) -> dict[int, list[Message]]:
     return out
 
 
-def survey_gaps(campaign_id: int) -> dict[int, list[Message]]:
-    """Per accepted unit, why its survey (:func:`sample_gaps`) or its opinions
-    (:func:`opinion_gaps`) are not complete (units complete absent)."""
-    out = sample_gaps(campaign_id)
-    for unit_id, lines in opinion_gaps(campaign_id).items():
-        out.setdefault(unit_id, []).extend(lines)
-    return out
-
-
 def deduction_marks(campaign_id: int) -> dict[int, dict[str, list[Mark]]]:
     """Per unit, per deduction leaf code, the points the office decided to deduct on a department's
     reported problem — one :class:`Mark` per case, named by the department."""

@@ -16,7 +16,7 @@ from evalflow.extensions import db
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.phases import Phase
 from evalflow.survey.models import Survey, SurveyAnswer, SurveyCode
-from evalflow.survey.results import satisfied_rates, survey_gaps
+from evalflow.survey.results import sample_gaps, satisfied_rates
 from tests import factories
 from tests.survey_world import answer_url, build, pdf_qr_codes, survey_body
 
@@ -126,7 +126,7 @@ def test_sample_reached_and_gaps_in_plain_words(app, client):
             .status_code
             == 201
         )
-    gaps = survey_gaps(world.campaign.id)
+    gaps = sample_gaps(world.campaign.id)
     assert [m.render() for m in gaps[world.a.id]] == ["“甲社区”的问卷调查(居民)未达样本量:还差 1 份。"]
     assert len(gaps[world.b.id]) == 2
     assert (
@@ -135,7 +135,7 @@ def test_sample_reached_and_gaps_in_plain_words(app, client):
         .status_code
         == 201
     )
-    assert world.a.id not in survey_gaps(world.campaign.id)
+    assert world.a.id not in sample_gaps(world.campaign.id)
 
 
 def test_answers_refuse_a_type_not_asked_and_choices_that_do_not_fit(app, client):

@@ -15,7 +15,7 @@ from evalflow.intake.models import VetoIncident
 from evalflow.intake.veto import vetoed_unit_ids
 from evalflow.shared.audit.models import AuditEntry
 from evalflow.survey.models import Department, Opinion
-from evalflow.survey.results import deduction_marks, survey_gaps
+from evalflow.survey.results import deduction_marks, opinion_gaps
 from tests import factories
 from tests.survey_world import build
 
@@ -61,7 +61,7 @@ def test_opinions_and_who_has_not_answered(app, client, auth):
     seen = sorted((r["department_name"], r["unit_id"], r["verdict"]) for r in rows)
     assert seen == sorted([("公安局", world.a.id, "none"), ("公安局", world.b.id, "problem"),
                            ("市场监管局", world.a.id, None), ("市场监管局", world.b.id, None)])  # fmt: skip
-    gaps = survey_gaps(world.campaign.id)
+    gaps = opinion_gaps(world.campaign.id)
     assert "“市场监管局”尚未就“甲社区”反馈意见。" in [m.render() for m in gaps[world.a.id]]
 
 
