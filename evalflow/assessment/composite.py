@@ -25,6 +25,12 @@ A unit's figures:
 Ranks (:func:`ranked`): higher total first, then the declared tie-break keys in order (a source's
 points: more first; ``bonus``: more first; ``deductions``: fewer first); units still equal share a
 rank (1, 2, 2, 4). A vetoed unit (一票否决) has no rank and is listed after the ranked ones.
+
+Speed (bench/README.md, 综合测评): a leaf's marks reach the core as their :class:`LeafStats` (count,
+sum, lowest and highest, in millionths of a point, as the database aggregates them), so a unit's
+sums are integer additions grouped by the number of marks — one Fraction per distinct count, not
+one per leaf. The per-leaf :class:`LeafResult` objects (the trace's last step) are made only when
+read (:attr:`UnitResult.leaves`), and only for the leaves that keep a source incomplete otherwise.
 """
 
 from __future__ import annotations
@@ -34,21 +40,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import NamedTuple
+from functools import cached_property
 
+from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_of
 from evalflow.assessment.rules import Item, Kind, Method, Mode, Tree
 
 ZERO = Fraction(0)
-
-
-class Mark(NamedTuple):
-    """One scorer's points for one leaf, from one sheet (``sheet`` identifies it for the trace). A
-    named tuple: a campaign's composite reads 108,000 of them (bench/README.md, 综合测评), and a tuple
-    is made several times faster than a frozen dataclass."""
-
-    scorer: str
-    points: Decimal
-    sheet: int | str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +72,13 @@ class UnitInput:
     decisions: Mapping[str, OfficeDecision] = field(default_factory=dict)
     vetoed: bool = False
     closed: frozenset[Method] = frozenset()
+    stats: Mapping[str, LeafStats] | None = None  # the marks aggregated; None: made from ``marks``
+
+    def leaf_stats(self) -> Mapping[str, LeafStats]:
+        """Per leaf code, its marks' :class:`LeafStats` (given, or made from ``marks``)."""
+        if self.stats is not None:
+            return self.stats
+        return {code: stats_of(found) for code, found in self.marks.items() if found}
 
 
 class Basis(enum.StrEnum):
@@ -142,9 +146,12 @@ class UnitResult:
     deductions: Fraction
     total: Fraction
     vetoed: bool
-    leaves: dict[str, LeafResult]
     missing: dict[Method, tuple[LeafResult, ...]]
     rank: int | None = None
+    # what :attr:`leaves` is made from when read: the tree, the unit, the top points, its flagged codes
+    made_from: tuple[Tree, UnitInput, Decimal, frozenset[str]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def complete(self) -> bool:
@@ -154,14 +161,22 @@ class UnitResult:
         source = self.sources.get(method)
         return ZERO if source is None else source.points
 
+    @cached_property
+    def leaves(self) -> dict[str, LeafResult]:
+        """Every leaf's value and what it was made from, by code in tree order (made when first read:
+        the results page needs only the sums)."""
+        if self.made_from is None:
+            return {}
+        tree, unit, top_points, flagged = self.made_from
+        stats = unit.leaf_stats()
+        return {i.code: leaf_result(i, unit, top_points, flagged, stats) for i in tree.leaves()}
 
-def _mean(item: Item, marks: Sequence[Mark]) -> Fraction:
-    """The exact mean of *marks* (Decimal sums are exact at these sizes; one Fraction per leaf)."""
-    values = [mark.points for mark in marks]
-    if min(values) < 0 or max(values) > item.points:
+
+def _mean(item: Item, stats: LeafStats) -> Fraction:
+    """The exact mean of a leaf's marks, checked against the leaf's points."""
+    if stats.low < 0 or stats.high > item.points * MICRO:
         raise ValueError(f"a mark outside 0..{item.points} for {item.code}")
-    numerator, denominator = sum(values, Decimal(0)).as_integer_ratio()
-    return Fraction(numerator, denominator * len(values))
+    return Fraction(stats.total, MICRO * stats.count)
 
 
 def exact_sum(values: Iterable[Fraction]) -> Fraction:
@@ -173,8 +188,15 @@ def exact_sum(values: Iterable[Fraction]) -> Fraction:
     return sum((Fraction(n, d) for d, n in by_denominator.items()), ZERO)
 
 
-def leaf_result(item: Item, unit: UnitInput, top_points: Decimal, divergent: set[str]) -> LeafResult:
-    """The value of one leaf for one unit, by its method (see the module docstring)."""
+def leaf_result(
+    item: Item,
+    unit: UnitInput,
+    top_points: Decimal,
+    divergent: set[str] | frozenset[str],
+    stats: Mapping[str, LeafStats] | None = None,
+) -> LeafResult:
+    """The value of one leaf for one unit, by its method (see the module docstring). *stats*: the
+    unit's :meth:`UnitInput.leaf_stats`, when the caller has them already."""
     if item.method is Method.BRIEFING:
         if unit.tally_score is None:
             return LeafResult(item, None, Basis.NONE, gap=Gap.NO_TALLY)
@@ -191,21 +213,74 @@ def leaf_result(item: Item, unit: UnitInput, top_points: Decimal, divergent: set
         if not 0 <= decision.points <= item.points:
             raise ValueError(f"decision {decision.points} outside 0..{item.points} for {item.code}")
         return LeafResult(item, Fraction(decision.points), Basis.DECISION, marks, decision=decision)
-    if not marks:
+    found = (unit.leaf_stats() if stats is None else stats).get(item.code)
+    if found is None:
         gap = None if item.kind is not Kind.BASE else Gap.NO_SHEETS
         return LeafResult(item, ZERO if gap is None else None, Basis.NONE, gap=gap)
     gap = Gap.DIVERGENT if item.code in divergent else None
-    return LeafResult(item, _mean(item, marks), Basis.MEAN, marks, gap=gap)
+    return LeafResult(item, _mean(item, found), Basis.MEAN, marks, gap=gap)
 
 
-def _sources(tree: Tree, leaves: Mapping[str, LeafResult]) -> dict[Method, SourceResult]:
+class _Sum:
+    """Σ of leaf values for one group of leaves: sheet means added as integers per number of marks,
+    every other value (tally, survey, decision) kept as a Fraction; the leaves that keep their
+    source incomplete collected on the way."""
+
+    __slots__ = ("by_count", "others")
+
+    def __init__(self) -> None:
+        self.by_count: dict[int, int] = {}
+        self.others: list[Fraction] = []
+
+    def value(self) -> Fraction:
+        sheets = sum((Fraction(total, MICRO * n) for n, total in self.by_count.items()), ZERO)
+        return sheets + exact_sum(self.others)
+
+
+def _add_leaves(
+    items: Sequence[Item],
+    unit: UnitInput,
+    stats: Mapping[str, LeafStats],
+    context: tuple[Decimal, frozenset[str]],
+    gaps: list[LeafResult],
+    tree_caps: Mapping[str, int],
+) -> Fraction:
+    """Σ counted values of *items* for *unit*: the same values as :func:`leaf_result` (a test compares
+    them), without making a :class:`LeafResult` per leaf; leaves with a gap are appended to *gaps*."""
+    top_points, flagged = context
+    acc = _Sum()
+    by_count, decisions, caps = acc.by_count, unit.decisions, tree_caps
+    for item in items:
+        code = item.code
+        found = stats.get(code)
+        if (
+            found is None
+            or item.method is Method.BRIEFING
+            or item.method is Method.SURVEY
+            or code in decisions
+        ):
+            leaf = leaf_result(item, unit, top_points, flagged, stats)
+            if leaf.gap is not None:
+                gaps.append(leaf)
+            if leaf.value is not None:
+                acc.others.append(leaf.value)
+            continue
+        if found.low < 0 or found.high > caps[code]:
+            raise ValueError(f"a mark outside 0..{item.points} for {code}")
+        by_count[found.count] = by_count.get(found.count, 0) + found.total
+        if code in flagged:
+            gaps.append(leaf_result(item, unit, top_points, flagged, stats))
+    return acc.value()
+
+
+def _sources(tree: Tree, earned_by: Mapping[Method, Fraction]) -> dict[Method, SourceResult]:
     """Each method's base leaves: in mode ``points`` their values' sum; in mode ``weighted`` that
     sum ÷ their points × the method's weight (the share as a percent × weight ÷ 100)."""
     weighted = tree.settings.mode is Mode.WEIGHTED
     out: dict[Method, SourceResult] = {}
     for method in tree.methods():
         items = tree.leaves(Kind.BASE, method)
-        earned = exact_sum(leaves[i.code].counted for i in items)
+        earned = earned_by[method]
         possible = sum((i.points for i in items), Decimal(0))
         codes = tuple(i.code for i in items)
         if not weighted:
@@ -219,31 +294,46 @@ def _sources(tree: Tree, leaves: Mapping[str, LeafResult]) -> dict[Method, Sourc
     return out
 
 
+def _missing(
+    tree: Tree, gaps: list[LeafResult], closed: frozenset[Method]
+) -> dict[Method, tuple[LeafResult, ...]]:
+    """The leaves with a gap, per method (in Method order, each in tree order), unless closed."""
+    order = tree.leaf_order
+    missing: dict[Method, list[LeafResult]] = {}
+    for leaf in sorted(gaps, key=lambda g: order[g.item.code]):
+        method = leaf.item.method
+        if method is not None and method not in closed:
+            missing.setdefault(method, []).append(leaf)
+    return {m: tuple(missing[m]) for m in Method if m in missing}
+
+
 def unit_result(
     tree: Tree, unit: UnitInput, top_points: Decimal, divergent: set[str] | None = None
 ) -> UnitResult:
     """One unit's composite (unranked). *divergent*: codes of this unit's leaves flagged by the
     divergence rule and not yet resolved (:func:`.review.divergences`)."""
-    flagged = divergent or set()
-    leaves = {i.code: leaf_result(i, unit, top_points, flagged) for i in tree.leaves()}
-    known = set(leaves)
-    stray = [code for code in unit.marks if code not in known]
+    flagged = frozenset(divergent or ())
+    stats = unit.leaf_stats()
+    order = tree.leaf_order
+    stray = [code for code in (*stats, *unit.marks) if code not in order]
     if stray:
         raise ValueError(f"marks for codes not in the tree: {stray[:5]}")
-    sources = _sources(tree, leaves)
-    bonus_raw = exact_sum(leaves[i.code].counted for i in tree.leaves(Kind.BONUS))
+    context = (top_points, flagged)
+    caps = tree.micro_points
+    gaps: list[LeafResult] = []
+    earned = {
+        method: _add_leaves(tree.leaves(Kind.BASE, method), unit, stats, context, gaps, caps)
+        for method in tree.methods()
+    }
+    sources = _sources(tree, earned)
+    bonus_raw = _add_leaves(tree.leaves(Kind.BONUS), unit, stats, context, gaps, caps)
     cap = tree.settings.bonus_cap
     bonus = bonus_raw if cap is None else min(bonus_raw, Fraction(cap))
-    deductions = exact_sum(leaves[i.code].counted for i in tree.leaves(Kind.DEDUCTION))
+    deductions = _add_leaves(tree.leaves(Kind.DEDUCTION), unit, stats, context, gaps, caps)
     total = sum((s.points for s in sources.values()), ZERO) + bonus - deductions
-    missing: dict[Method, list[LeafResult]] = {}
-    for leaf in leaves.values():
-        method = leaf.item.method
-        if leaf.gap is not None and method is not None and method not in unit.closed:
-            missing.setdefault(method, []).append(leaf)
     return UnitResult(
         unit.unit_id, unit.name, unit.category, sources, bonus_raw, bonus, deductions, total,
-        unit.vetoed, leaves, {m: tuple(missing[m]) for m in Method if m in missing},
+        unit.vetoed, _missing(tree, gaps, unit.closed), made_from=(tree, unit, top_points, flagged),
     )  # fmt: skip
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from evalflow.assessment import composite, review
+from evalflow.assessment.marks import LeafStats, Mark
 from evalflow.assessment.models import DivergenceDecision, Indicator, ReviewerAssignment, ThirdReview
 from evalflow.assessment.reviewers import assign_one, reviewer_account, reviewers
 from evalflow.assessment.rules import POINTS_PLACES, Item, Method, Tree, decimal_of, plain
@@ -34,7 +36,7 @@ from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
 from evalflow.shared.upsert import insert
 
-SheetMarks = Mapping[int, Mapping[str, Sequence[composite.Mark]]]
+SheetMarks = Mapping[int, Mapping[str, Sequence[Mark]]]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Flag:
     unit_name: str
     item: Item
     found: review.Divergence
-    marks: tuple[composite.Mark, ...]
+    marks: tuple[Mark, ...]
     decision: DivergenceDecision | None
     third: ThirdReview | None
     third_name: str = ""
@@ -82,11 +84,38 @@ def _flags(
     return out
 
 
-def open_divergences(campaign_id: int, tree: Tree, marks: SheetMarks | None = None) -> dict[int, set[str]]:
-    """Per unit, the codes still waiting for a third sheet or the office's decision."""
-    found = marks if marks is not None else submitted_marks(campaign_id, Method.MATERIALS)
-    flags = _flags(tree, found, decisions_of(campaign_id))
-    return {uid: review.open_codes(found_) for uid, found_ in flags.items() if review.open_codes(found_)}
+def open_divergences(
+    campaign_id: int, tree: Tree, stats: Mapping[int, Mapping[str, LeafStats]]
+) -> dict[int, set[str]]:
+    """Per unit, the codes still waiting for a third sheet or the office's decision. *stats*: the
+    counted marks aggregated per unit and leaf (only a 材料审核 leaf whose spread is wider than the gap
+    is looked at closer, so the check stays integer arithmetic for the leaves that agree)."""
+    gap = tree.settings.gap_percent
+    decided = decisions_of(campaign_id)
+    out: dict[int, set[str]] = {}
+    for unit_id, by_code in stats.items():
+        spreads = {}
+        for code, found in by_code.items():
+            if found.count < 2 or found.high == found.low:
+                continue
+            item = tree.find(code)
+            if item is None or item.method is not Method.MATERIALS:
+                continue
+            if (found.high - found.low) * 100 <= tree.micro_points[code] * gap:
+                continue
+            spreads[code] = (found.count, _points(found.low), _points(found.high))
+        if spreads:
+            codes = review.open_codes(
+                review.spread_divergences(tree, spreads, decided.get(unit_id, {}).keys())
+            )
+            if codes:
+                out[unit_id] = codes
+    return out
+
+
+def _points(scaled: int) -> Decimal:
+    """Millionths of a point as the points (canonical spelling)."""
+    return plain(Decimal(scaled).scaleb(-6))
 
 
 def _thirds(campaign_id: int) -> dict[tuple[int, str], tuple[ThirdReview, str]]:

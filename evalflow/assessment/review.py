@@ -213,23 +213,34 @@ def divergences(
     methods: frozenset[Method] = frozenset({Method.MATERIALS}),
 ) -> list[Divergence]:
     """The flagged leaves of one unit, in tree order. *marks*: each leaf's submitted points."""
+    spreads = {code: (len(points), min(points), max(points)) for code, points in marks.items() if points}
+    return spread_divergences(tree, spreads, decided, methods)
+
+
+def spread_divergences(
+    tree: Tree,
+    spreads: Mapping[str, tuple[int, Decimal, Decimal]],
+    decided: Iterable[str] = (),
+    methods: frozenset[Method] = frozenset({Method.MATERIALS}),
+) -> list[Divergence]:
+    """:func:`divergences` from each leaf's ``(number of marks, lowest, highest)``."""
     resolved = set(decided)
     out = []
     for item in tree.leaves():
-        points = marks.get(item.code, ())
-        if item.method not in methods or len(points) < 2:
+        found = spreads.get(item.code)
+        if item.method not in methods or found is None or found[0] < 2:
             continue
-        low, high = min(points), max(points)
+        count, low, high = found
         if (high - low) * 100 <= item.points * tree.settings.gap_percent:  # exact: ≤ allowed_gap
             continue
         allowed = allowed_gap(item, tree.settings.gap_percent)
         if item.code in resolved:
             status = DivergenceStatus.DECIDED
-        elif len(points) >= 3:
+        elif count >= 3:
             status = DivergenceStatus.THIRD_SHEET
         else:
             status = DivergenceStatus.OPEN
-        out.append(Divergence(item.code, low, high, allowed, len(points), status))
+        out.append(Divergence(item.code, low, high, allowed, count, status))
     return out
 
 

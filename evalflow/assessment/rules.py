@@ -263,6 +263,16 @@ class Tree:
     def find(self, code: str) -> Item | None:
         return self.index.get(code)
 
+    @cached_property
+    def micro_points(self) -> dict[str, int]:
+        """Each leaf's points in millionths of a point (exact: points have two decimals), by code."""
+        return {item.code: int(item.points * 10**6) for item in self.leaves()}
+
+    @cached_property
+    def leaf_order(self) -> dict[str, int]:
+        """Each leaf's position in written order, by code."""
+        return {item.code: n for n, item in enumerate(self.leaves())}
+
     def methods(self) -> list[Method]:
         """The methods that have base leaves (the sources of the composite), in Method order."""
         present = {i.method for i in self.leaves(Kind.BASE)}

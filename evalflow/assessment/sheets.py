@@ -28,7 +28,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from evalflow.assessment.composite import Mark
+from evalflow.assessment.marks import Mark
 from evalflow.assessment.models import Indicator, ReviewerAssignment, ScoreSheet, SheetScore
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.sheet_rules import SheetInput, missing_for_submit, read_marks

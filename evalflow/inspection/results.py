@@ -2,7 +2,7 @@
 
 :func:`signed_marks` answers in the shape the composite's inputs take
 (:class:`evalflow.assessment.composite.UnitInput` ``marks``): per unit, per leaf code, one
-:class:`~evalflow.assessment.composite.Mark` per signed sheet that gives the leaf points, named by
+:class:`~evalflow.assessment.marks.Mark` per signed sheet that gives the leaf points, named by
 the inspector's username and the sheet's id. A sheet of a visit not yet signed never counts, however
 complete; a mark without points (a comment only) is left out; an office amendment after signing is
 counted as amended.
@@ -22,7 +22,8 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from evalflow.assessment.composite import Mark, UnitInput, compute
+from evalflow.assessment.composite import UnitInput, compute
+from evalflow.assessment.marks import Mark
 from evalflow.assessment.models import Indicator, ScoreSheet, SheetScore
 from evalflow.assessment.rules import Kind, Method, plain
 from evalflow.assessment.tree_rows import load_tree

@@ -62,7 +62,7 @@ def composite_out(found: service.Composite, with_trace: bool = False) -> dict[st
     responses={200: CompositeOut, **ERRORS},
 )
 def get_composite(cid: int, query: CompositeQuery) -> CompositeOut:
-    found = service.composite(require_login(), campaign_of(cid))
+    found = service.composite(require_login(), campaign_of(cid), marks=query.trace)
     return CompositeOut.model_validate(composite_out(found, query.trace))
 
 

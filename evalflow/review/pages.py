@@ -24,9 +24,11 @@ from evalflow.shared.web.forms import EmptyForm
 bp = Blueprint("review", __name__, url_prefix="/office/campaigns/<int:cid>")
 
 
-def _composite(cid: int) -> service.Composite:
+def _composite(cid: int, unit_id: int | None = None) -> service.Composite:
+    """The composite; with *unit_id*, that unit's single marks read too (its trace, its 测评表)."""
     actor = current_actor()
-    return service.composite(actor, campaigns.get_campaign(actor, cid))
+    campaign = campaigns.get_campaign(actor, cid)
+    return service.composite(actor, campaign, marks=unit_id is not None, unit_id=unit_id)
 
 
 @bp.get("/composite")
@@ -66,7 +68,7 @@ def propose(cid: int) -> BaseResponse:
 @bp.get("/composite/units/<int:uid>")
 @office_only
 def trace(cid: int, uid: int) -> str:
-    found = _composite(cid)
+    found = _composite(cid, uid)
     result = found.result(uid)
     tree = found.tree
     groups = [(m, tree.leaves(Kind.BASE, m)) for m in reports.methods(found)]
@@ -107,7 +109,7 @@ def pdf(cid: int) -> Response:
 @bp.get("/composite/units/<int:uid>.pdf")
 @office_only
 def unit_pdf(cid: int, uid: int) -> Response:
-    found = _composite(cid)
+    found = _composite(cid, uid)
     result = found.result(uid)
     body = reports.unit_pdf(found, result, counted_sheets(found.campaign.id, uid))
     return files.send_bytes(body, "application/pdf", f"composite-{cid}-unit-{uid}.pdf")

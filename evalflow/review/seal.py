@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from evalflow.extensions import db
-from evalflow.review import seal_rules
+from evalflow.review import seal_rules, sources
 from evalflow.review.models import CompositeSeal
 from evalflow.review.service import Composite, no_cycle_collection
 from evalflow.shared import clock
@@ -32,8 +32,9 @@ def sealed_of(found: Composite) -> seal_rules.Sealed:
     """The seal's content for the composite as just computed."""
     tally_seal = current_seal(found.campaign.id)
     inputs = found.inputs
+    units = sources.with_marks(found.campaign.id, inputs)  # the seal covers every single mark
     return seal_rules.sealed_of(
-        inputs.tree, inputs.units, inputs.top_points, found.closed, tally_seal.digest if tally_seal else ""
+        inputs.tree, units, inputs.top_points, found.closed, tally_seal.digest if tally_seal else ""
     )
 
 

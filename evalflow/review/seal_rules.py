@@ -23,7 +23,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from evalflow.assessment.composite import Mark, OfficeDecision, UnitInput, UnitResult, compute
+from evalflow.assessment.composite import OfficeDecision, UnitInput, UnitResult, compute
+from evalflow.assessment.marks import Mark
 from evalflow.assessment.parse import parse_tree
 from evalflow.assessment.rules import Method, Tree
 from evalflow.assessment.tree_json import tree_to_json
@@ -42,14 +43,24 @@ def _fraction(text: str | None) -> Fraction | None:
     return None if text is None else Fraction(text)
 
 
-def unit_data(unit: UnitInput) -> dict[str, Any]:
-    """One unit's inputs as plain JSON (points as exact decimal strings, fractions as ``"a/b"``)."""
+def unit_data(unit: UnitInput, texts: dict[Decimal, str] | None = None) -> dict[str, Any]:
+    """One unit's inputs as plain JSON (points as exact decimal strings, fractions as ``"a/b"``).
+    *texts*: points already spelled, shared across units (a campaign's 108,000 marks take a few
+    dozen distinct values; spelling each once is a third of the seal check, bench/README.md)."""
+    spelled = {} if texts is None else texts
+
+    def text(points: Decimal) -> str:
+        found = spelled.get(points)
+        if found is None:
+            found = spelled[points] = str(points)
+        return found
+
     return {
         "unit_id": unit.unit_id,
         "name": unit.name,
         "category": unit.category,
         "marks": {
-            code: [[m.scorer, str(m.points), m.sheet] for m in marks]
+            code: [[m.scorer, text(m.points), m.sheet] for m in marks]
             for code, marks in sorted(unit.marks.items())
         },
         "tally_score": exact_text(unit.tally_score),
@@ -101,12 +112,13 @@ def sealed_of(
 ) -> Sealed:
     """The seal's content for these inputs (units in id order)."""
     data = tree_to_json(tree)
+    texts: dict[Decimal, str] = {}
     return Sealed(
         tree={k: data[k] for k in TREE_KEYS if k in data},
         top_points=str(top_points),
         ballots_digest=ballots_digest,
         closed={m.value: reason for m, reason in sorted(closed.items())},
-        units=[unit_data(u) for u in sorted(units, key=lambda u: u.unit_id)],
+        units=[unit_data(u, texts) for u in sorted(units, key=lambda u: u.unit_id)],
     )
 
 

@@ -65,10 +65,14 @@ def no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def composite_of(campaign: Campaign, tree: Tree | None = None) -> Composite | None:
-    """The composite of *campaign* (no access check); None when it has no tree."""
+def composite_of(
+    campaign: Campaign, tree: Tree | None = None, marks: bool = False, unit_id: int | None = None
+) -> Composite | None:
+    """The composite of *campaign* (no access check); None when it has no tree. *marks*: read every
+    single mark as well (of *unit_id* only, when given), for a trace or an export; the totals need
+    only the marks aggregated (:func:`.sources.gather`)."""
     with no_cycle_collection():
-        inputs = sources.gather(campaign, tree)
+        inputs = sources.gather(campaign, tree, marks, unit_id)
         if inputs is None:
             return None
         results = compute(inputs.tree, inputs.units, inputs.top_points, inputs.divergent)
@@ -77,10 +81,11 @@ def composite_of(campaign: Campaign, tree: Tree | None = None) -> Composite | No
     return Composite(campaign, inputs.tree, inputs.top_points, results, verdicts, closed, inputs)
 
 
-def composite(actor: Actor, campaign: Campaign) -> Composite:
-    """The composite (the office, from the briefing on); 404 when the campaign has no tree."""
+def composite(actor: Actor, campaign: Campaign, marks: bool = False, unit_id: int | None = None) -> Composite:
+    """The composite (the office, from the briefing on); 404 when the campaign has no tree.
+    *marks*, *unit_id*: as :func:`composite_of`."""
     require(actor, Action.COMPOSITE_VIEW, campaign)
-    found = composite_of(campaign)
+    found = composite_of(campaign, marks=marks, unit_id=unit_id)
     if found is None:
         raise NotFound(msg(N_("本次评选活动尚未设置测评体系。")))
     return found

@@ -2,9 +2,11 @@
 
 :func:`gather` reads, for the campaign's tally units (the accepted ones, by id):
 
-- every counted sheet in one query (:func:`counted_marks`): 材料审核 (and 征求意见) sheets once
-  submitted, as :func:`evalflow.assessment.sheets.submitted_marks` reads them, and 实地考察 sheets of
-  signed visits, as :func:`evalflow.inspection.results.signed_marks` does;
+- every counted sheet's marks, aggregated by the database per unit and leaf (:func:`counted_stats`:
+  count, sum, lowest, highest) — 材料审核 (and 征求意见) sheets once submitted, as
+  :func:`evalflow.assessment.sheets.submitted_marks` reads them, and 实地考察 sheets of signed visits,
+  as :func:`evalflow.inspection.results.signed_marks` does; the single marks (:func:`counted_marks`)
+  only when asked for — a trace, a unit's 测评表, the seal and its export;
 - the office's decisions on divergent leaves (:func:`evalflow.assessment.divergence.decisions_of`),
   plus the leaves still waiting for a third sheet or a decision (the divergence rule);
 - 集中汇报互评: the unit's tally score (the tally's method) and the scale's highest grade points;
@@ -19,15 +21,17 @@ assigned reviewers whose sheet is not submitted, and visits not signed.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import sqlalchemy as sa
 
 from evalflow.assessment.closures import closed_sources
-from evalflow.assessment.composite import Mark, UnitInput
+from evalflow.assessment.composite import UnitInput
 from evalflow.assessment.divergence import decisions_of, open_divergences
+from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_of
 from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
@@ -41,6 +45,7 @@ from evalflow.tally import rules as tally_rules
 from evalflow.tally.service import tally_of, unit_infos
 
 SheetMarks = dict[int, dict[str, list[Mark]]]
+SheetStats = dict[int, dict[str, LeafStats]]
 
 
 def survey_inputs(campaign_id: int) -> tuple[dict[int, Fraction], SheetMarks]:
@@ -61,14 +66,57 @@ class Inputs:
     top_points: Decimal
     divergent: dict[int, set[str]] = field(default_factory=dict)
     closed: Mapping[Method, SourceClosure] = field(default_factory=dict)
+    all_marks: bool = False  # every unit's single marks were read (not only the aggregates)
 
 
-def _merge(*sources: SheetMarks) -> SheetMarks:
-    """Per unit, the marks of every source by leaf code (codes are unique in a tree)."""
-    out: SheetMarks = {}
+def _merge(*sources: Mapping[int, Mapping[str, object]]) -> dict[int, dict[str, Any]]:
+    """Per unit, the marks (or their stats) of every source by leaf code (codes are unique in a tree)."""
+    out: dict[int, dict[str, Any]] = {}
     for source in sources:
         for unit_id, by_code in source.items():
             out.setdefault(unit_id, {}).update(by_code)
+    return out
+
+
+def _counted(campaign_id: int) -> sa.ColumnElement[bool]:
+    """The counted sheets: 材料审核 and 征求意见 once submitted, 实地考察 once its visit is signed."""
+    return sa.and_(
+        ScoreSheet.campaign_id == campaign_id,
+        ScoreSheet.submitted_at.is_not(None),
+        sa.or_(ScoreSheet.visit_id.is_(None), Visit.signed_at.is_not(None)),
+    )
+
+
+def _aggregates(dialect: str) -> tuple[sa.ColumnElement[Any], ...]:
+    """count, sum, lowest and highest of a leaf's marks, in millionths of a point, exact: PostgreSQL
+    aggregates the numeric column exactly and scales the 18,000 results; SQLite stores the marks as
+    floating point, so each is scaled and rounded to an integer before it is added (bench/README.md,
+    综合测评: the cheapest exact form on each engine)."""
+    if dialect == "postgresql":
+        return (sa.func.count(), *(
+            sa.cast(f(SheetScore.points) * MICRO, sa.BigInteger) for f in (sa.func.sum, sa.func.min, sa.func.max)
+        ))  # fmt: skip
+    scaled = sa.cast(sa.func.round(SheetScore.points * MICRO), sa.BigInteger)
+    return sa.func.count(), sa.func.sum(scaled), sa.func.min(scaled), sa.func.max(scaled)
+
+
+def counted_stats(campaign_id: int) -> SheetStats:
+    """Per unit, per leaf code, the counted marks aggregated by the database (one row per unit and
+    leaf: 18,000 rows for 108,000 marks in the bench): :class:`LeafStats` — the same marks as
+    :func:`counted_marks` (a test compares them). A leaf is scored by sheets of its own method only
+    (:func:`evalflow.assessment.sheet_rules.read_marks`), so unit and leaf are the whole key."""
+    codes = {i: c for c, i in indicator_ids(campaign_id).items()}
+    connection = db.session.connection()
+    stmt = (
+        sa.select(ScoreSheet.unit_id, SheetScore.indicator_id, *_aggregates(connection.dialect.name))
+        .join(ScoreSheet, ScoreSheet.id == SheetScore.sheet_id)
+        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
+        .where(_counted(campaign_id), SheetScore.points.is_not(None))
+        .group_by(ScoreSheet.unit_id, SheetScore.indicator_id)
+    )
+    out: SheetStats = {}
+    for unit_id, indicator_id, count, total, low, high in connection.execute(stmt).all():
+        out.setdefault(unit_id, {})[codes[indicator_id]] = LeafStats(count, int(total), int(low), int(high))
     return out
 
 
@@ -80,18 +128,15 @@ def _points(raw: object, seen: dict[object, Decimal]) -> Decimal:
     return found
 
 
-def counted_marks(campaign_id: int) -> dict[Method, SheetMarks]:
-    """Per method, per unit, per leaf code, the marks of the counted sheets — 材料审核 and 征求意见
-    sheets once submitted, 实地考察 sheets once their visit is signed: the same rows as
-    :func:`evalflow.assessment.sheets.submitted_marks` and :func:`evalflow.inspection.results.signed_marks`
-    (a test compares them), in one query of plain columns (108,000 marks: the bench), each mark named
-    by its scorer's username and its sheet's id, ordered by scorer then sheet."""
+def counted_marks(campaign_id: int, unit_id: int | None = None) -> dict[Method, SheetMarks]:
+    """Per method, per unit, per leaf code, the marks of the counted sheets (of one unit, or all) —
+    the same rows as :func:`evalflow.assessment.sheets.submitted_marks` and
+    :func:`evalflow.inspection.results.signed_marks` (a test compares them), in one query of plain
+    columns, each mark named by its scorer's username and its sheet's id, ordered by scorer then sheet."""
     codes = {i: c for c, i in indicator_ids(campaign_id).items()}
-    counted = sa.and_(
-        ScoreSheet.campaign_id == campaign_id,
-        ScoreSheet.submitted_at.is_not(None),
-        sa.or_(ScoreSheet.visit_id.is_(None), Visit.signed_at.is_not(None)),
-    )
+    counted = _counted(campaign_id)
+    if unit_id is not None:
+        counted = sa.and_(counted, ScoreSheet.unit_id == unit_id)
     sheets_stmt = (
         sa.select(
             ScoreSheet.id, ScoreSheet.unit_id, sa.type_coerce(ScoreSheet.method, sa.String), User.username
@@ -114,9 +159,12 @@ def counted_marks(campaign_id: int) -> dict[Method, SheetMarks]:
     out: dict[Method, SheetMarks] = {}
     seen: dict[object, Decimal] = {}
     for sheet_id, indicator_id, raw in connection.execute(scores_stmt).all():
-        unit_id, method, scorer = sheets[sheet_id]
-        by_unit = out.setdefault(method, {}).setdefault(unit_id, {})
-        by_unit.setdefault(codes[indicator_id], []).append(Mark(scorer, _points(raw, seen), sheet_id))
+        unit, method, scorer = sheets[sheet_id]
+        points = seen.get(raw)
+        if points is None:
+            points = _points(raw, seen)
+        by_unit = out.setdefault(method, {}).setdefault(unit, {})
+        by_unit.setdefault(codes[indicator_id], []).append(Mark(scorer, points, sheet_id))
     return out
 
 
@@ -137,35 +185,59 @@ def _tally_scores(campaign: Campaign, tree: Tree) -> tuple[list[tally_rules.Unit
     }
 
 
-def gather(campaign: Campaign, tree: Tree | None = None) -> Inputs | None:
-    """The composite inputs of *campaign* (None when the office has set no tree)."""
+def gather(
+    campaign: Campaign, tree: Tree | None = None, marks: bool = False, unit_id: int | None = None
+) -> Inputs | None:
+    """The composite inputs of *campaign* (None when the office has set no tree). The marks are
+    aggregated (:func:`counted_stats`); with *marks* every single mark is read too — of every unit,
+    or of *unit_id* only (a trace) — for what shows or digests them."""
     tree = tree or load_tree(campaign.id)
     if tree is None:
         return None
     infos, scores = _tally_scores(campaign, tree)
-    counted = counted_marks(campaign.id)
+    counted = counted_stats(campaign.id)
     rates, deduction_marks = survey_inputs(campaign.id)
-    marks = _merge(*counted.values(), deduction_marks)
+    deduction_stats = {
+        u: {c: stats_of(ms) for c, ms in by.items() if ms} for u, by in deduction_marks.items()
+    }
+    stats = _merge(counted, deduction_stats)
+    singles: dict[int, dict[str, Any]] = {}
+    if marks:
+        deductions = deduction_marks if unit_id is None else {unit_id: deduction_marks.get(unit_id, {})}
+        singles = _merge(*counted_marks(campaign.id, unit_id).values(), deductions)
     decisions = decisions_of(campaign.id)
-    divergent = open_divergences(campaign.id, tree, counted.get(Method.MATERIALS, {}))
+    divergent = open_divergences(campaign.id, tree, counted)
     vetoed = vetoed_unit_ids(campaign.id)
     closed = closed_sources(campaign.id)
-    known = {item.code for item in tree.leaves()}
+    known = tree.leaf_order
     units = [
         UnitInput(
             unit_id=u.unit_id,
             name=u.name,
             category=u.category,
-            marks={c: m for c, m in marks.get(u.unit_id, {}).items() if c in known},
+            marks={c: m for c, m in singles.get(u.unit_id, {}).items() if c in known},
             tally_score=scores.get(u.unit_id),
             satisfied_rate=rates.get(u.unit_id),
             decisions=decisions.get(u.unit_id, {}),
             vetoed=u.unit_id in vetoed,
             closed=frozenset(closed),
+            stats={c: m for c, m in stats.get(u.unit_id, {}).items() if c in known},
         )
         for u in infos
     ]
-    return Inputs(tree, units, top_points(campaign), divergent, closed)
+    return Inputs(tree, units, top_points(campaign), divergent, closed, marks and unit_id is None)
+
+
+def with_marks(campaign_id: int, inputs: Inputs) -> list[UnitInput]:
+    """*inputs*' units, each with every single mark (read now unless they were already)."""
+    if inputs.all_marks:
+        return inputs.units
+    known = inputs.tree.leaf_order
+    singles = _merge(*counted_marks(campaign_id).values(), deduction_marks(campaign_id))
+    return [
+        replace(u, marks={c: m for c, m in singles.get(u.unit_id, {}).items() if c in known})
+        for u in inputs.units
+    ]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from fractions import Fraction
 
 import sqlalchemy as sa
 
-from evalflow.assessment.composite import Mark
+from evalflow.assessment.marks import Mark
 from evalflow.assessment.rules import plain
 from evalflow.extensions import db
 from evalflow.shared.access import Action, Actor

@@ -312,3 +312,79 @@ def test_property_ranks_follow_totals_and_ignore_input_order(rows, rnd):
         )
     assert all(r.rank is None for r in results if r.vetoed)
     assert ranked(results, ["materials"]) == results
+
+
+# --- the sums from aggregated marks are the leaves' values ------------------------------------------
+
+MARK_STEPS = st.integers(min_value=0, max_value=6_000_000).map(lambda n: D(n).scaleb(-6))  # 0 … 6, 6 dp
+
+
+def _by_definition(tree, result):
+    """Each figure of *result* recomputed leaf by leaf from its (lazily made) leaves."""
+    from evalflow.assessment.composite import exact_sum
+    from evalflow.assessment.rules import Kind
+
+    earned = {
+        m: exact_sum(result.leaves[i.code].counted for i in tree.leaves(Kind.BASE, m)) for m in tree.methods()
+    }
+    bonus = exact_sum(result.leaves[i.code].counted for i in tree.leaves(Kind.BONUS))
+    deductions = exact_sum(result.leaves[i.code].counted for i in tree.leaves(Kind.DEDUCTION))
+    gaps = [leaf.item.code for leaf in result.leaves.values() if leaf.gap is not None]
+    return earned, bonus, deductions, gaps
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    a1=st.lists(MARK_STEPS, max_size=4),
+    t1=st.lists(MARK_STEPS.filter(lambda p: p <= 3), max_size=3),
+    f=st.lists(MARK_STEPS.filter(lambda p: p <= 2), max_size=2),
+    divergent=st.sets(st.sampled_from(["A1", "T1"])),
+    decided=st.booleans(),
+    weighted=st.booleans(),
+)
+def test_property_sums_from_aggregates_equal_the_leaves_values(a1, t1, f, divergent, decided, weighted):
+    """The unit's sums are added as integers per number of marks (no LeafResult per leaf); the lazily
+    made leaves, by the definition, give the same sources, bonus, deductions and gaps — also for
+    six-decimal marks, a decided leaf, a divergent one and a leaf without marks."""
+    data = small_data(mode="weighted", weights=WEIGHTS) if weighted else small_data()
+    tree = parse_tree(data)
+    given_marks = {code: marks(*ps) for code, ps in (("A1", a1), ("T1", t1), ("F", f)) if ps}
+    decisions = {"A1": OfficeDecision(D("2.5"), "认定")} if decided else {}
+    unit = UnitInput(1, marks=given_marks, decisions=decisions, tally_score=Fraction(80), satisfied_rate=None)
+    result = unit_result(tree, unit, TOP, divergent)
+    earned, bonus, deductions, gaps = _by_definition(tree, result)
+    assert {m: s.earned for m, s in result.sources.items()} == earned
+    assert (result.bonus_raw, result.deductions) == (bonus, deductions)
+    assert sorted(leaf.item.code for leaves in result.missing.values() for leaf in leaves) == sorted(gaps)
+    if a1 and not decided:
+        assert result.leaves["A1"].value == Fraction(sum(a1, D(0))) / len(a1)
+
+
+def test_aggregated_marks_give_the_same_composite_as_the_marks():
+    """The database hands the core :class:`LeafStats` (count, sum, low, high in millionths); the
+    same unit given its single marks computes the same figures, and a six-decimal mean stays exact."""
+    from evalflow.assessment.marks import LeafStats, stats_of
+
+    tree = parse_tree(small_data())
+    unit = full_unit(marks={"A1": marks("5.123457", "5.5"), "A2": marks(3, 4, 4), "T1": marks(3, 3)})
+    aggregated = UnitInput(1, "单位1", tally_score=unit.tally_score, satisfied_rate=unit.satisfied_rate,
+                           stats={c: stats_of(m) for c, m in unit.marks.items()})  # fmt: skip
+    assert stats_of(unit.marks["A1"]) == LeafStats(2, 10_623_457, 5_123_457, 5_500_000)
+    one, other = unit_result(tree, unit, TOP), unit_result(tree, aggregated, TOP)
+    assert (one.sources, one.bonus_raw, one.deductions, one.total) == (
+        other.sources, other.bonus_raw, other.deductions, other.total,
+    )  # fmt: skip
+    assert one.leaves["A1"].value == Fraction(10_623_457, 2_000_000)
+    assert other.leaves["A1"].marks == () and one.leaves["A1"].marks == tuple(unit.marks["A1"])
+
+
+def test_aggregated_marks_out_of_range_or_too_fine_are_refused():
+    from evalflow.assessment.marks import LeafStats, micro
+
+    tree = parse_tree(small_data())
+    with pytest.raises(ValueError):
+        unit_result(tree, UnitInput(1, stats={"A1": LeafStats(1, 7_000_000, 7_000_000, 7_000_000)}), TOP)
+    with pytest.raises(ValueError):
+        unit_result(tree, UnitInput(1, stats={"ZZ": LeafStats(1, 1, 1, 1)}), TOP)
+    with pytest.raises(ValueError):
+        micro(D("0.0000001"))

@@ -4,6 +4,8 @@ access (the office, from the briefing on), and the ``briefing → review`` guard
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from evalflow.assessment.models import ScoreSheet
@@ -166,3 +168,30 @@ def test_counted_marks_are_the_submitted_and_signed_sheets_marks(app, client):
     assert counted[Method.MATERIALS] == submitted_marks(world.cid, Method.MATERIALS)
     assert counted[Method.INSPECTION] == signed_marks(world.cid)
     assert counted[Method.OPINIONS] == submitted_marks(world.cid, Method.OPINIONS)
+
+
+def test_counted_stats_are_the_counted_marks_aggregated_exactly(app, client):
+    """The database's aggregates (count, sum, low, high in millionths) are the counted marks' — also
+    for marks with six decimals, which neither engine may round (SQLite keeps them as floats)."""
+    import sqlalchemy as sa
+
+    from evalflow.assessment.marks import stats_of
+    from evalflow.assessment.models import SheetScore
+    from evalflow.review.sources import counted_marks, counted_stats
+
+    world = build()
+    factories.signed_visit(world.units[0], {world.users["lin"]: {"A2": 1}}, signed=False)  # never counted
+    rows = db.session.scalars(
+        sa.select(SheetScore).where(SheetScore.points > 0).order_by(SheetScore.id)
+    ).all()
+    assert len(rows) >= 3
+    for row, step in zip(rows, ("0.000001", "0.333333", "0.1"), strict=False):
+        row.points = row.points - Decimal(step)  # 4.999999, …: six decimals, still within the leaf
+    db.session.commit()
+    expected: dict[int, dict[str, object]] = {}
+    for by_unit in counted_marks(world.cid).values():
+        for unit_id, by_code in by_unit.items():
+            expected.setdefault(unit_id, {}).update({c: stats_of(m) for c, m in by_code.items()})
+    found = counted_stats(world.cid)
+    assert found == expected
+    assert any(s.total % 1_000_000 for by in found.values() for s in by.values())  # fractions of a point

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evalflow.assessment.composite import Mark
+from evalflow.assessment.marks import Mark
 from evalflow.extensions import db
 from evalflow.intake.models import VetoIncident
 from evalflow.intake.veto import vetoed_unit_ids
