@@ -332,6 +332,18 @@ class DriverStatement:
         return conn.exec_driver_sql(self.sql, self.params(values), self._options)
 
 
+def driver_rows(conn: sa.Connection, stmt: Any) -> list[tuple[Any, ...]]:
+    """The rows of a read as the driver gives them: plain tuples, no ``Row`` objects and no result
+    processors (a PostgreSQL numeric comes back a Decimal, a SQLite one a float: the caller takes
+    either). For the few reads of some 100,000 rows (the 综合测评's marks), where making the rows costs
+    twice the query (bench/README.md, *Figures behind the code*); execution events still fire."""
+    result = conn.execute(stmt)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def register_request_commit(
     app: Flask, *, conflict: Callable[[Exception], Response], lost: Callable[[Exception], Response]
 ) -> None:

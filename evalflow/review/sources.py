@@ -35,6 +35,7 @@ from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_of
 from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
+from evalflow.database import driver_rows
 from evalflow.extensions import db
 from evalflow.inspection.models import Visit
 from evalflow.intake.veto import vetoed_unit_ids
@@ -115,7 +116,7 @@ def counted_stats(campaign_id: int) -> SheetStats:
         .group_by(ScoreSheet.unit_id, SheetScore.indicator_id)
     )
     out: SheetStats = {}
-    for unit_id, indicator_id, count, total, low, high in connection.execute(stmt).all():
+    for unit_id, indicator_id, count, total, low, high in driver_rows(connection, stmt):
         out.setdefault(unit_id, {})[codes[indicator_id]] = LeafStats(count, int(total), int(low), int(high))
     return out
 
@@ -158,7 +159,7 @@ def counted_marks(campaign_id: int, unit_id: int | None = None) -> dict[Method, 
     )
     out: dict[Method, SheetMarks] = {}
     seen: dict[object, Decimal] = {}
-    for sheet_id, indicator_id, raw in connection.execute(scores_stmt).all():
+    for sheet_id, indicator_id, raw in driver_rows(connection, scores_stmt):
         unit, method, scorer = sheets[sheet_id]
         points = seen.get(raw)
         if points is None:

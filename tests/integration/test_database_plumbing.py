@@ -395,3 +395,21 @@ def test_postgres_driver_statement_binds_what_sqlalchemy_binds(tmp_path):
         assert plain(params_b)["phase"] == ("str", "review")  # the enum's value, not the member
         assert plain(params_b)["phase_1"] == ("str", "briefing")
         assert plain(params_b)["data"][0] != "dict"  # serialized for the driver
+
+
+def test_driver_rows_are_the_rows_as_plain_tuples_and_leave_the_connection_usable(app):
+    """The 综合测评's large reads take the driver's tuples: the same values as SQLAlchemy's rows (a
+    numeric as the driver gives it), and the cursor is closed so the next statement runs."""
+    from decimal import Decimal
+
+    from evalflow.assessment.models import MARK
+
+    stmt = sa.select(
+        sa.literal(7, sa.Integer), sa.literal("甲%", sa.String), sa.cast(sa.literal("1.234567"), MARK)
+    )
+    conn = db.session.connection()
+    rows = database.driver_rows(conn, stmt)
+    assert [type(r) for r in rows] == [tuple]
+    assert rows[0][:2] == (7, "甲%")
+    assert Decimal(str(rows[0][2])) == Decimal("1.234567")
+    assert conn.execute(sa.select(sa.literal(1))).scalar() == 1
