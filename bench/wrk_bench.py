@@ -14,12 +14,15 @@ in ``--rounds`` rounds, at 16 and 64 connections:
 2. ``GET /api/v1/campaigns/<cid>/briefing/current`` from every eligible seat in turn, each with
    its own bearer token and the ETag its last answer gave (fetched just before: ballots move a
    seat's number) — nothing changes meanwhile, so every answer should be 304;
-3. ``PUT /api/v1/campaigns/<cid>/ballots/<open unit>`` from every seat in turn, the grade changing
-   every pass (inserts, then changes, each with its audit entry).
+3. ``PUT /api/v1/campaigns/<cid>/ballots/<open unit>`` from every seat in turn, each wrk thread
+   with its own seats (:func:`plan`), the grade changing every pass (inserts, then changes, each
+   with its audit entry); the share of ballots that changed a grade is counted from the audit
+   entries written during the run.
 
 wrk runs each for ``--seconds`` with 2 threads and a Lua script per scenario (written to the temp
-folder); the project's generator (``bench/loadgen.py``, one thread per connection) sends a fixed
-number of requests. Afterwards the open unit must hold exactly one ballot per seat. With
+folder), and records the server's CPU per request (gunicorn workers, PostgreSQL backends) and how
+busy the machine was during it; the project's generator (``bench/loadgen.py``, one thread per
+connection) sends a fixed number of requests. Afterwards the open unit must hold exactly one ballot per seat. With
 ``--before-src`` it then runs ``bench/briefing_bench.py`` on that checkout and on this one,
 alternating (``--ab-rounds``), and reports each run's ballot/healthz ratio. Prints a Markdown table;
 the JSON goes to ``bench/out/wrk-latest.json``.
@@ -47,8 +50,9 @@ LUA = r"""
 local tokens = {%TOKENS%}
 local etags = {%ETAGS%}
 local method, path = "%METHOD%", "%PATH%"
-local grades = {"好", "较好", "一般"}
+local plans = {%PLANS%}  -- per wrk thread: its steps {seat, grade} (plan() in wrk_bench.py)
 local i = 0
+local steps = nil
 c200, c304, cother = 0, 0, 0
 local threads = {}
 
@@ -58,18 +62,19 @@ function setup(thread)
 end
 
 function init(args)
-  i = (id or 0) * 7919  -- the threads start at different seats
+  steps = plans[((id or 0) % #plans) + 1]
 end
 
 function request()
   i = i + 1
-  local k = (i % #tokens) + 1
+  local step = steps[(i % #steps) + 1]
+  local k = step[1]
   local h = {}
   if tokens[k] ~= "" then h["Authorization"] = "Bearer " .. tokens[k] end
   local body = nil
   if method == "PUT" then
     h["Content-Type"] = "application/json"
-    body = '{"grade":"' .. grades[(math.floor(i / #tokens) % 3) + 1] .. '"}'
+    body = '{"grade":"' .. step[2] .. '"}'
   elseif #etags > 0 then
     h["If-None-Match"] = etags[k]
   end
@@ -91,22 +96,59 @@ end
 """
 
 
+GRADES = ("好", "较好", "一般")
+
+
+def plan(seats: int, threads: int) -> list[list[tuple[int, str]]]:
+    """Each wrk thread's steps, (seat number from 1, grade), which the thread repeats in a loop.
+
+    A thread takes its own seats (seat k goes to thread (k - 1) % threads; all seats when there are
+    fewer seats than threads) and sends each of them the three grades in turn, one pass over its seats
+    per grade: every ballot after a seat's first changes its grade, as the project's generator does
+    (``briefing_bench.run_ballots``). When both threads walked all the seats, each with its own
+    counter, whether a ballot repeated the other thread's last grade for that seat (no change, no
+    audit entry) or changed it depended on how far apart the two counters drifted: 50 % to 100 % of
+    the ballots were changes from one run to the next, and a change costs more than a repeat
+    (bench/README.md, *Ballots at 16 and 64 connections*)."""
+    out = []
+    for t in range(threads):
+        mine = [k for k in range(1, seats + 1) if (k - 1) % threads == t] or list(range(1, seats + 1))
+        out.append([(k, grade) for grade in GRADES for k in mine])
+    return out
+
+
 def lua(folder: Path, name: str, method: str, path: str, tokens: list[str], etags: list[str]) -> Path:
-    """Write one scenario's wrk script: its request, the seats' tokens and ETags."""
+    """Write one scenario's wrk script: its request, the seats' tokens and ETags, each thread's plan."""
+    plans = ", ".join(
+        "{" + ", ".join(f'{{{k}, "{g}"}}' for k, g in steps) + "}" for steps in plan(len(tokens), WRK_THREADS)
+    )
     text = (
         LUA.replace("%TOKENS%", ", ".join(f'"{t}"' for t in tokens))
         .replace("%ETAGS%", ", ".join(f"'{e}'" for e in etags))
         .replace("%METHOD%", method)
         .replace("%PATH%", path)
+        .replace("%PLANS%", plans)
     )
     script = folder / f"{name}.lua"
     script.write_text(text)
     return script
 
 
+WRK_THREADS = 2
+
+
 def wrk(port: int, script: Path, connections: int, seconds: float) -> dict[str, Any]:
     """One wrk run (2 threads, keep-alive as wrk does it); its summary with requests per second."""
-    cmd = ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--timeout", "10s", "-s", str(script)]
+    cmd = [
+        "wrk",
+        f"-t{WRK_THREADS}",
+        f"-c{connections}",
+        f"-d{int(seconds)}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+    ]
     out = subprocess.run(
         [*cmd, f"http://{run.HOST}:{port}/"], capture_output=True, text=True, timeout=seconds + 60
     )
@@ -171,7 +213,40 @@ def setup_engine(engine: str, args: argparse.Namespace, tmp: Path, cleanup: run.
     cid, uid, seats = briefing_bench.briefing_facts(db_url)
     tokens = [briefing_bench.seat_token(env["EVALFLOW_SECRET_KEY"], s, v) for s, v in seats]
     port, master = run.start_gunicorn(args.src, env, 2, tmp / "gunicorn.log", cleanup)
-    return {"db_url": db_url, "version": version, "cid": cid, "uid": uid, "tokens": tokens, "port": port}
+    name = db_url.split("?")[0].rpartition("/")[2]
+    pg_pids = (lambda: run.pg_backend_pids(args.pg_url, name)) if engine != "sqlite" else None
+    return {"db_url": db_url, "version": version, "cid": cid, "uid": uid, "tokens": tokens, "port": port,
+            "master": master, "pg_pids": pg_pids}  # fmt: skip
+
+
+def ballot_entries(db_url: str) -> int:
+    """How many ballot audit entries (``ballot.cast``/``ballot.change``) the database holds: one per
+    ballot that changed a grade, so the difference across a run tells the run's share of changes."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(db_url)
+    with engine.connect() as conn:
+        n = conn.execute(
+            sa.text("SELECT count(*) FROM audit_entry WHERE action IN ('ballot.cast', 'ballot.change')")
+        ).scalar()
+    engine.dispose()
+    return int(n)
+
+
+def measured_wrk(facts: dict[str, Any], script: Path, conc: int, seconds: float) -> dict[str, Any]:
+    """:func:`wrk`, plus the server's CPU per request (gunicorn workers and PostgreSQL backends) and
+    how busy the machine was: on a shared machine the CPU per request is the figure that does not
+    depend on what the neighbours did during these seconds."""
+    with run.CpuProbe(facts["master"], facts["pg_pids"]) as probe:
+        found = wrk(facts["port"], script, conc, seconds)
+    cpu = probe.summary(found["requests"])
+    per = cpu["cpu_ms_per_request"]
+    found["server_cpu_ms"] = round(
+        (per.get("gunicorn_workers") or 0) + (per.get("postgres_backends") or 0), 3
+    )
+    found["machine_busy_pct"] = cpu["machine_busy_pct"]
+    found["cpu"] = cpu
+    return found
 
 
 def round_at(facts: dict[str, Any], conc: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -180,10 +255,15 @@ def round_at(facts: dict[str, Any], conc: int, args: argparse.Namespace, tmp: Pa
     poll = f"/api/v1/campaigns/{facts['cid']}/briefing/current"
     ballot = f"/api/v1/campaigns/{facts['cid']}/ballots/{facts['uid']}"
     out: dict[str, Any] = {"connections": conc}
-    out["wrk_healthz"] = wrk(port, lua(tmp, "healthz", "GET", "/healthz", [""], []), conc, args.seconds)
+    out["wrk_healthz"] = measured_wrk(
+        facts, lua(tmp, "healthz", "GET", "/healthz", [""], []), conc, args.seconds
+    )
     etags = etags_of(port, poll, tokens)
-    out["wrk_poll"] = wrk(port, lua(tmp, "poll", "GET", poll, tokens, etags), conc, args.seconds)
-    out["wrk_ballot"] = wrk(port, lua(tmp, "ballot", "PUT", ballot, tokens, []), conc, args.seconds)
+    out["wrk_poll"] = measured_wrk(facts, lua(tmp, "poll", "GET", poll, tokens, etags), conc, args.seconds)
+    entries = ballot_entries(facts["db_url"])
+    out["wrk_ballot"] = measured_wrk(facts, lua(tmp, "ballot", "PUT", ballot, tokens, []), conc, args.seconds)
+    changed = ballot_entries(facts["db_url"]) - entries
+    out["wrk_ballot"]["changed_share"] = round(changed / max(out["wrk_ballot"]["s200"], 1), 3)
     n = args.requests
     h = loadgen.run_fixed(run.HOST, port, "GET", "/healthz", total=n, concurrency=conc, time_cap=90)
     etags = etags_of(port, poll, tokens)
@@ -196,8 +276,11 @@ def round_at(facts: dict[str, Any], conc: int, args: argparse.Namespace, tmp: Pa
             "poll": round(out[f"{kind}_poll"]["rps"] / base, 2),
             "ballot": round(out[f"{kind}_ballot"]["rps"] / base, 2),
         }
+    h_cpu, b_cpu = out["wrk_healthz"]["server_cpu_ms"], out["wrk_ballot"]["server_cpu_ms"]
+    out["wrk_ratios"]["ballot_by_cpu"] = round(h_cpu / b_cpu, 2) if b_cpu else None
     run.log(
-        f"c{conc}: wrk {out['wrk_ratios']} p99 ballot {out['wrk_ballot']['p99_ms']} ms; py {out['py_ratios']}"
+        f"c{conc}: wrk {out['wrk_ratios']} p99 ballot {out['wrk_ballot']['p99_ms']} ms, "
+        f"changed {out['wrk_ballot']['changed_share']}; py {out['py_ratios']}"
     )
     return out
 
@@ -264,8 +347,8 @@ def table(results: list[dict[str, Any]]) -> str:
     """One line per engine, round and connection count."""
     lines = [
         "| engine | conns | tool | healthz rps | poll rps (304 share) | ballot rps | poll / healthz | ballot / healthz "
-        "| ballot p50 / p99 ms |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| ballot p50 / p99 ms | ballots changing a grade | server CPU ms/req healthz / ballot (ratio) | machine busy % healthz / ballot |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         for x in r["rounds"]:
@@ -274,12 +357,15 @@ def table(results: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {r['engine']} ({r['store']}) | {x['connections']} | wrk | {x['wrk_healthz']['rps']} | "
                 f"{w['rps']} ({share}) | {x['wrk_ballot']['rps']} | {x['wrk_ratios']['poll']} | "
-                f"{x['wrk_ratios']['ballot']} | {x['wrk_ballot']['p50_ms']} / {x['wrk_ballot']['p99_ms']} |"
+                f"{x['wrk_ratios']['ballot']} | {x['wrk_ballot']['p50_ms']} / {x['wrk_ballot']['p99_ms']} | "
+                f"{x['wrk_ballot'].get('changed_share', '')} | {x['wrk_healthz'].get('server_cpu_ms', '')} / "
+                f"{x['wrk_ballot'].get('server_cpu_ms', '')} ({x['wrk_ratios'].get('ballot_by_cpu', '')}) | "
+                f"{x['wrk_healthz'].get('machine_busy_pct', '')} / {x['wrk_ballot'].get('machine_busy_pct', '')} |"
             )
             lines.append(
                 f"| {r['engine']} ({r['store']}) | {x['connections']} | loadgen | {x['py_healthz']['rps']} | "
                 f"{x['py_poll']['rps']} | {x['py_ballot']['rps']} | {x['py_ratios']['poll']} | "
-                f"{x['py_ratios']['ballot']} | {x['py_ballot']['p50_ms']} / {x['py_ballot']['p99_ms']} |"
+                f"{x['py_ratios']['ballot']} | {x['py_ballot']['p50_ms']} / {x['py_ballot']['p99_ms']} | | | |"
             )
     return "\n".join(lines)
 
