@@ -11,11 +11,11 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import wrk_bench
+
+from tests import pg_cluster
 
 
 def test_plan_gives_each_thread_its_own_seats_and_changes_every_grade() -> None:
@@ -34,10 +34,11 @@ def test_plan_with_fewer_seats_than_threads_gives_every_thread_all_seats() -> No
     assert [{k for k, _ in steps} for steps in wrk_bench.plan(1, 2)] == [{1}, {1}]
 
 
-@pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 def test_wrk_sends_each_seat_a_new_grade_every_time(tmp_path: Path) -> None:
     """Two wrk threads, one connection each: in the order the server receives them, no seat's ballot
     repeats its previous grade (with the seats shared by both threads, about half did)."""
+    if shutil.which("wrk") is None:
+        pg_cluster.missing("wrk is not installed (apt-get install wrk; .ci/run installs it)")
     seen: list[tuple[str, str]] = []
     lock = threading.Lock()
 
