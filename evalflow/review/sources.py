@@ -129,6 +129,15 @@ def _points(raw: object, seen: dict[object, Decimal]) -> Decimal:
     return found
 
 
+def _points_as_read(dialect: str) -> sa.ColumnElement[Any]:
+    """A mark's points as the cheapest value to recognise again (each distinct one is converted once):
+    PostgreSQL's numeric as text — read as a Decimal, made and hashed per row, the 108,000 marks took
+    470–780 ms instead of 330–510 (same session) — and SQLite's float as is."""
+    if dialect == "postgresql":
+        return sa.cast(SheetScore.points, sa.Text)
+    return sa.type_coerce(SheetScore.points, sa.String)
+
+
 def counted_marks(campaign_id: int, unit_id: int | None = None) -> dict[Method, SheetMarks]:
     """Per method, per unit, per leaf code, the marks of the counted sheets (of one unit, or all) —
     the same rows as :func:`evalflow.assessment.sheets.submitted_marks` and
@@ -150,7 +159,7 @@ def counted_marks(campaign_id: int, unit_id: int | None = None) -> dict[Method, 
     methods = {m.value: m for m in Method}
     sheets = {i: (u, methods[m], name) for i, u, m, name in connection.execute(sheets_stmt).all()}
     scores_stmt = (
-        sa.select(SheetScore.sheet_id, SheetScore.indicator_id, sa.type_coerce(SheetScore.points, sa.String))
+        sa.select(SheetScore.sheet_id, SheetScore.indicator_id, _points_as_read(connection.dialect.name))
         .join(ScoreSheet, ScoreSheet.id == SheetScore.sheet_id)
         .join(User, User.id == ScoreSheet.scorer_id)
         .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
