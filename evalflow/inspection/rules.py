@@ -166,8 +166,9 @@ def propose(
     (*blocked*: ``(team_id, unit_id)`` pairs) and the busiest team has as few visits as possible.
 
     Greedy, most constrained unit first, each to the least-loaded team allowed (ties: lower team
-    id); then, while a team has at least two visits more than another that may take one of its
-    units, one moves over. *loads* are visits the teams already have. Deterministic."""
+    id); then, while a busiest team can hand a visit along a chain of moves to a team with at least
+    two fewer, it does (:func:`_level`: the single moves alone missed the best plan in rare cases
+    that the property test found). *loads* are visits the teams already have. Deterministic."""
     load = {team: (loads or {}).get(team, 0) for team in teams}
     allowed = {u: [t for t in sorted(teams) if (t, u) not in blocked] for u in units}
     placed: dict[int, int] = {}
@@ -181,17 +182,46 @@ def propose(
 
 
 def _level(placed: dict[int, int], allowed: Mapping[int, list[int]], load: dict[int, int]) -> None:
-    moved = True
-    while moved:
-        moved = False
-        for unit in sorted(placed):
-            here = placed[unit]
-            better = [t for t in allowed[unit] if load[t] + 2 <= load[here]]
-            if better:
-                target = min(better, key=lambda t: (load[t], t))
-                placed[unit], moved = target, True
-                load[here] -= 1
-                load[target] += 1
+    """While a busiest team can hand one visit along a chain (unit u from team a to b, unit v from b
+    to c, …) to a team with at least two visits fewer, do so. When no chain is left, the teams a
+    busiest team's units could reach all have at least the peak less one, and those units can go
+    nowhere else — so no plan gives the busiest team fewer visits. Each pass lowers a busiest team."""
+    while True:
+        chain = _chain(placed, allowed, load, max(load.values(), default=0))
+        if chain is None:
+            return
+        for unit, target in chain:
+            load[placed[unit]] -= 1
+            load[target] += 1
+            placed[unit] = target
+
+
+def _chain(
+    placed: Mapping[int, int], allowed: Mapping[int, list[int]], load: Mapping[int, int], peak: int
+) -> list[tuple[int, int]] | None:
+    """The shortest chain of moves ``(unit, to team)`` from a team with *peak* visits to one with at
+    most ``peak - 2`` (breadth first, in team and unit order: deterministic), or None."""
+    by_team: dict[int, list[int]] = {}
+    for unit in sorted(placed):
+        by_team.setdefault(placed[unit], []).append(unit)
+    start = [t for t in sorted(load) if load[t] == peak]
+    came: dict[int, tuple[int, int] | None] = dict.fromkeys(start)
+    queue = list(start)
+    for team in queue:
+        for unit in by_team.get(team, []):
+            for target in allowed[unit]:
+                if target in came:
+                    continue
+                came[target] = (unit, team)
+                if load[target] <= peak - 2:
+                    moves = []
+                    step: int = target
+                    while (back := came[step]) is not None:
+                        moves.append((back[0], step))
+                        step = back[1]
+                    return moves[::-1]
+                queue.append(target)
+    return None
 
 
 def slots(proposal: Mapping[int, int], first_day: date) -> dict[int, datetime]:
