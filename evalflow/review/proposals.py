@@ -59,7 +59,7 @@ def propose(actor: Actor, campaign: Campaign, data: Mapping[str, Any]) -> Compos
     order = [r.unit_id for r in found.results]
     chosen = sorted(chosen, key=order.index)
     reasons = tally_proposals.reasons_of(data.get("reasons"))
-    choice = tally_proposals.Choice(ProposalRule.MANUAL)
+    choice = tally_proposals.Choice(ProposalRule.COMPOSITE)
     tally_proposals.settle(actor, campaign, choice, order, chosen, base, reasons, names)
     deviations = {u: reasons[u] for u in set(chosen) ^ set(base)}
     return CompositeProposal(chosen, base, deviations)

@@ -19,6 +19,7 @@ class ProposalRule(enum.StrEnum):
     TOP_K = "top_k"
     THRESHOLD = "threshold"
     MANUAL = "manual"
+    COMPOSITE = "composite"  # from the 综合测评 (review.proposals), never chosen on the tally's own form
 
 
 class TallySettings(db.Model):

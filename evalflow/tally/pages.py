@@ -29,6 +29,7 @@ from evalflow.tally import service as tally
 from evalflow.tally import settings as tally_settings
 from evalflow.tally.bias import MAX_COUNT, MAX_MARGIN, SIGNAL_LABELS
 from evalflow.tally.chart import Bar, bars, ticks
+from evalflow.tally.models import ProposalRule
 from evalflow.tally.rules import MAX_PROPOSAL_K, MAX_SCORE_THRESHOLD, METHOD_LABELS, TallyMethod, display
 
 bp = Blueprint("tally", __name__, url_prefix="/office/campaigns/<int:cid>")
@@ -122,6 +123,10 @@ def _proposal_defaults(proposal: proposals.Proposal) -> dict[str, object]:
     choice = proposal.choice
     if choice is None:
         return {"rule": "top_k", "k": 3}
+    if (
+        choice.rule is ProposalRule.COMPOSITE
+    ):  # the form offers the tally's rules: start from the list as it is
+        return {"rule": ProposalRule.MANUAL.value}
     return {
         "rule": choice.rule.value,
         "k": choice.k,

@@ -100,6 +100,10 @@ def parse_choice(data: Mapping[str, Any]) -> Choice:
         rule = ProposalRule(str(data.get("rule")))
     except ValueError:
         raise InvalidInput(fields={"rule": [msg(N_("选择方式须为 top_k、threshold 或 manual。"))]}) from None
+    if rule is ProposalRule.COMPOSITE:  # its baseline and checks are the composite's own
+        raise InvalidInput(
+            fields={"rule": [msg(N_("按综合测评确定名单,请在综合测评页面操作(POST …/composite/proposal)。"))]}
+        )
     k = _int(data.get("k")) if data.get("k") not in (None, "") else None
     if rule is ProposalRule.TOP_K and (k is None or not 1 <= k <= MAX_PROPOSAL_K):
         errors["k"] = [msg(N_("请填写 1 到 %(max)d 之间的名额数。"), max=MAX_PROPOSAL_K)]

@@ -107,7 +107,7 @@ class SettingsOut(Output):
 
 
 class ProposalIn(Input):
-    rule: ProposalRule
+    rule: ProposalRule = Field(description="composite is refused here: POST …/composite/proposal sets it")
     k: int | None = Field(None, ge=1, le=MAX_PROPOSAL_K)
     per_category: bool = False
     threshold: int | float | None = Field(None, ge=0, le=MAX_SCORE_THRESHOLD)

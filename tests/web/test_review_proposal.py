@@ -11,7 +11,7 @@ from evalflow.extensions import db
 from evalflow.shared.campaigns import transitions as phases
 from evalflow.shared.phases import Phase
 from evalflow.tally.models import ProposedEntry
-from tests.factories import office_actor
+from tests.factories import login, office_actor
 from tests.review_world import build
 
 
@@ -66,3 +66,29 @@ def test_refused_once_a_sealed_score_changed(app, client):
 def test_only_in_review(app, client):
     world = build()
     assert _post(client, world).status_code == 409
+
+
+def test_the_list_says_it_came_from_the_composite_and_the_tally_form_cannot_claim_it(app, client):
+    """Stored with the rule ``composite`` (GET …/proposed-list shows it, the tally page says so and
+    links the composite); the tally's own endpoint refuses that rule with a plain reason."""
+    world = _in_review(threshold=16)
+    a, b, c = (u.id for u in world.units)
+    assert _post(client, world).status_code == 200
+    listed = client.get(f"/api/v1/campaigns/{world.cid}/proposed-list", headers=world.headers("office"))
+    assert listed.status_code == 200
+    assert (listed.get_json()["rule"], listed.get_json()["unit_ids"]) == ("composite", [a, b])
+    refused = client.put(
+        f"/api/v1/campaigns/{world.cid}/proposed-list",
+        json={"rule": "composite", "unit_ids": [a]},
+        headers=world.headers("office"),
+    )
+    assert refused.status_code == 400
+    assert refused.get_json()["error"]["fields"]["rule"] == [
+        "按综合测评确定名单,请在综合测评页面操作(POST …/composite/proposal)。"
+    ]
+    stored = db.session.execute(sa.select(ProposedEntry.unit_id).where(ProposedEntry.included)).scalars()
+    assert sorted(stored) == [a, b]  # nothing half-saved
+    login(client, "office")
+    page = client.get(f"/office/campaigns/{world.cid}/tally").get_data(as_text=True)
+    assert "这份名单由综合测评确定" in page and f'href="/office/campaigns/{world.cid}/composite"' in page
+    assert '<option selected value="manual">' in page  # the tally's form starts from the list as it is
