@@ -17,7 +17,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from evalflow.assessment import composite, review
-from evalflow.assessment.marks import LeafStats, Mark
+from evalflow.assessment.marks import LeafStats, Mark, stats_of
 from evalflow.assessment.models import DivergenceDecision, Indicator, ReviewerAssignment, ThirdReview
 from evalflow.assessment.reviewers import assign_one, reviewer_account, reviewers
 from evalflow.assessment.rules import POINTS_PLACES, Item, Method, Tree, decimal_of, plain
@@ -85,11 +85,15 @@ def _flags(
 
 
 def open_divergences(
-    campaign_id: int, tree: Tree, stats: Mapping[int, Mapping[str, LeafStats]]
+    campaign_id: int, tree: Tree, stats: Mapping[int, Mapping[str, LeafStats]] | None = None
 ) -> dict[int, set[str]]:
     """Per unit, the codes still waiting for a third sheet or the office's decision. *stats*: the
-    counted marks aggregated per unit and leaf (only a 材料审核 leaf whose spread is wider than the gap
-    is looked at closer, so the check stays integer arithmetic for the leaves that agree)."""
+    counted marks aggregated per unit and leaf, as the composite reads them (default: the submitted
+    材料审核 sheets' marks, aggregated here). Only a 材料审核 leaf whose spread is wider than the gap is
+    looked at closer, so the check stays integer arithmetic for the leaves that agree."""
+    if stats is None:
+        found = submitted_marks(campaign_id, Method.MATERIALS)
+        stats = {u: {c: stats_of(m) for c, m in by.items() if m} for u, by in found.items()}
     gap = tree.settings.gap_percent
     decided = decisions_of(campaign_id)
     out: dict[int, set[str]] = {}
