@@ -42,7 +42,7 @@ from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 
-from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_of
+from evalflow.assessment.marks import MICRO, LeafStats, Mark, micro, stats_by_code
 from evalflow.assessment.rules import Item, Kind, Method, Mode, Tree
 
 ZERO = Fraction(0)
@@ -78,7 +78,7 @@ class UnitInput:
         """Per leaf code, its marks' :class:`LeafStats` (given, or made from ``marks``)."""
         if self.stats is not None:
             return self.stats
-        return {code: stats_of(found) for code, found in self.marks.items() if found}
+        return stats_by_code(self.marks)
 
 
 class Basis(enum.StrEnum):
@@ -172,11 +172,10 @@ class UnitResult:
         return {i.code: leaf_result(i, unit, top_points, flagged, stats) for i in tree.leaves()}
 
 
-def _mean(item: Item, stats: LeafStats) -> Fraction:
-    """The exact mean of a leaf's marks, checked against the leaf's points."""
-    if stats.low < 0 or stats.high > item.points * MICRO:
+def _check_range(item: Item, stats: LeafStats, cap: int) -> None:
+    """*stats*' marks lie within 0..the leaf's points (*cap*: those points in millionths)."""
+    if stats.low < 0 or stats.high > cap:
         raise ValueError(f"a mark outside 0..{item.points} for {item.code}")
-    return Fraction(stats.total, MICRO * stats.count)
 
 
 def exact_sum(values: Iterable[Fraction]) -> Fraction:
@@ -217,60 +216,43 @@ def leaf_result(
     if found is None:
         gap = None if item.kind is not Kind.BASE else Gap.NO_SHEETS
         return LeafResult(item, ZERO if gap is None else None, Basis.NONE, gap=gap)
+    _check_range(item, found, micro(item.points))
     gap = Gap.DIVERGENT if item.code in divergent else None
-    return LeafResult(item, _mean(item, found), Basis.MEAN, marks, gap=gap)
-
-
-class _Sum:
-    """Σ of leaf values for one group of leaves: sheet means added as integers per number of marks,
-    every other value (tally, survey, decision) kept as a Fraction; the leaves that keep their
-    source incomplete collected on the way."""
-
-    __slots__ = ("by_count", "others")
-
-    def __init__(self) -> None:
-        self.by_count: dict[int, int] = {}
-        self.others: list[Fraction] = []
-
-    def value(self) -> Fraction:
-        sheets = sum((Fraction(total, MICRO * n) for n, total in self.by_count.items()), ZERO)
-        return sheets + exact_sum(self.others)
+    value = Fraction(found.total, MICRO * found.count)
+    return LeafResult(item, value, Basis.MEAN, marks, gap=gap)
 
 
 def _add_leaves(
     items: Sequence[Item],
     unit: UnitInput,
     stats: Mapping[str, LeafStats],
-    context: tuple[Decimal, frozenset[str]],
+    context: tuple[Tree, Decimal, frozenset[str]],
     gaps: list[LeafResult],
-    tree_caps: Mapping[str, int],
 ) -> Fraction:
-    """Σ counted values of *items* for *unit*: the same values as :func:`leaf_result` (a test compares
-    them), without making a :class:`LeafResult` per leaf; leaves with a gap are appended to *gaps*."""
-    top_points, flagged = context
-    acc = _Sum()
-    by_count, decisions, caps = acc.by_count, unit.decisions, tree_caps
+    """Σ counted values of *items* for *unit* (*context*: the tree, the top points, the unit's flagged
+    codes): the same values as :func:`leaf_result` (a test compares them), the sheet means added as
+    integers per number of marks instead of a :class:`LeafResult` per leaf; a leaf with a gap is
+    appended to *gaps*."""
+    tree, top_points, flagged = context
+    caps = tree.micro_points
+    by_count: dict[int, int] = {}  # number of marks → Σ of those leaves' sums, in millionths
+    others: list[Fraction] = []  # tally, survey and decided values
     for item in items:
         code = item.code
         found = stats.get(code)
-        if (
-            found is None
-            or item.method is Method.BRIEFING
-            or item.method is Method.SURVEY
-            or code in decisions
-        ):
+        if found is None or item.method in (Method.BRIEFING, Method.SURVEY) or code in unit.decisions:
             leaf = leaf_result(item, unit, top_points, flagged, stats)
             if leaf.gap is not None:
                 gaps.append(leaf)
             if leaf.value is not None:
-                acc.others.append(leaf.value)
+                others.append(leaf.value)
             continue
-        if found.low < 0 or found.high > caps[code]:
-            raise ValueError(f"a mark outside 0..{item.points} for {code}")
+        _check_range(item, found, caps[code])
         by_count[found.count] = by_count.get(found.count, 0) + found.total
         if code in flagged:
             gaps.append(leaf_result(item, unit, top_points, flagged, stats))
-    return acc.value()
+    sheets = sum((Fraction(total, MICRO * n) for n, total in by_count.items()), ZERO)
+    return sheets + exact_sum(others)
 
 
 def _sources(tree: Tree, earned_by: Mapping[Method, Fraction]) -> dict[Method, SourceResult]:
@@ -318,18 +300,17 @@ def unit_result(
     stray = [code for code in (*stats, *unit.marks) if code not in order]
     if stray:
         raise ValueError(f"marks for codes not in the tree: {stray[:5]}")
-    context = (top_points, flagged)
-    caps = tree.micro_points
+    context = (tree, top_points, flagged)
     gaps: list[LeafResult] = []
     earned = {
-        method: _add_leaves(tree.leaves(Kind.BASE, method), unit, stats, context, gaps, caps)
+        method: _add_leaves(tree.leaves(Kind.BASE, method), unit, stats, context, gaps)
         for method in tree.methods()
     }
     sources = _sources(tree, earned)
-    bonus_raw = _add_leaves(tree.leaves(Kind.BONUS), unit, stats, context, gaps, caps)
+    bonus_raw = _add_leaves(tree.leaves(Kind.BONUS), unit, stats, context, gaps)
     cap = tree.settings.bonus_cap
     bonus = bonus_raw if cap is None else min(bonus_raw, Fraction(cap))
-    deductions = _add_leaves(tree.leaves(Kind.DEDUCTION), unit, stats, context, gaps, caps)
+    deductions = _add_leaves(tree.leaves(Kind.DEDUCTION), unit, stats, context, gaps)
     total = sum((s.points for s in sources.values()), ZERO) + bonus - deductions
     return UnitResult(
         unit.unit_id, unit.name, unit.category, sources, bonus_raw, bonus, deductions, total,

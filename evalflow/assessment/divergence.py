@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 import sqlalchemy as sa
 
 from evalflow.assessment import composite, review
-from evalflow.assessment.marks import LeafStats, Mark, stats_of
+from evalflow.assessment.marks import LeafStats, Mark, stats_by_code
 from evalflow.assessment.models import DivergenceDecision, Indicator, ReviewerAssignment, ThirdReview
 from evalflow.assessment.reviewers import assign_one, reviewer_account, reviewers
 from evalflow.assessment.rules import POINTS_PLACES, Item, Method, Tree, decimal_of, plain
@@ -89,37 +88,20 @@ def open_divergences(
 ) -> dict[int, set[str]]:
     """Per unit, the codes still waiting for a third sheet or the office's decision. *stats*: the
     counted marks aggregated per unit and leaf, as the composite reads them (default: the submitted
-    材料审核 sheets' marks, aggregated here). Only a 材料审核 leaf whose spread is wider than the gap is
-    looked at closer, so the check stays integer arithmetic for the leaves that agree."""
+    材料审核 sheets' marks, aggregated here), checked in millionths of a point
+    (:func:`.review.spread_divergences`)."""
     if stats is None:
         found = submitted_marks(campaign_id, Method.MATERIALS)
-        stats = {u: {c: stats_of(m) for c, m in by.items() if m} for u, by in found.items()}
-    gap = tree.settings.gap_percent
+        stats = {unit_id: stats_by_code(by_code) for unit_id, by_code in found.items()}
     decided = decisions_of(campaign_id)
     out: dict[int, set[str]] = {}
     for unit_id, by_code in stats.items():
-        spreads = {}
-        for code, found in by_code.items():
-            if found.count < 2 or found.high == found.low:
-                continue
-            item = tree.find(code)
-            if item is None or item.method is not Method.MATERIALS:
-                continue
-            if (found.high - found.low) * 100 <= tree.micro_points[code] * gap:
-                continue
-            spreads[code] = (found.count, _points(found.low), _points(found.high))
-        if spreads:
-            codes = review.open_codes(
-                review.spread_divergences(tree, spreads, decided.get(unit_id, {}).keys())
-            )
-            if codes:
-                out[unit_id] = codes
+        spreads = {code: (found.count, found.low, found.high) for code, found in by_code.items()}
+        flagged = review.spread_divergences(tree, spreads, decided.get(unit_id, {}).keys(), millionths=True)
+        codes = review.open_codes(flagged)
+        if codes:
+            out[unit_id] = codes
     return out
-
-
-def _points(scaled: int) -> Decimal:
-    """Millionths of a point as the points (canonical spelling)."""
-    return plain(Decimal(scaled).scaleb(-6))
 
 
 def _thirds(campaign_id: int) -> dict[tuple[int, str], tuple[ThirdReview, str]]:

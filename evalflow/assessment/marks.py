@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -38,7 +38,17 @@ def micro(points: Decimal) -> int:
     return int(scaled)
 
 
+def from_micro(scaled: int) -> Decimal:
+    """Millionths of a point as points (the inverse of :func:`micro`)."""
+    return Decimal(scaled).scaleb(-6)
+
+
 def stats_of(marks: Sequence[Mark]) -> LeafStats:
     """The :class:`LeafStats` of *marks* (at least one)."""
     values = [micro(mark.points) for mark in marks]
     return LeafStats(len(values), sum(values), min(values), max(values))
+
+
+def stats_by_code(marks: Mapping[str, Sequence[Mark]]) -> dict[str, LeafStats]:
+    """Per leaf code, the :class:`LeafStats` of its marks (codes without marks left out)."""
+    return {code: stats_of(found) for code, found in marks.items() if found}

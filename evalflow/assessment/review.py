@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from evalflow.assessment.rules import Item, Method, Tree
+from evalflow.assessment.marks import MICRO, from_micro
+from evalflow.assessment.rules import Item, Method, Tree, plain
 from evalflow.shared.errors import InvalidInput
 from evalflow.shared.messages import N_, msg
 
@@ -219,28 +220,35 @@ def divergences(
 
 def spread_divergences(
     tree: Tree,
-    spreads: Mapping[str, tuple[int, Decimal, Decimal]],
+    spreads: Mapping[str, tuple[int, Decimal | int, Decimal | int]],
     decided: Iterable[str] = (),
     methods: frozenset[Method] = frozenset({Method.MATERIALS}),
+    millionths: bool = False,
 ) -> list[Divergence]:
-    """:func:`divergences` from each leaf's ``(number of marks, lowest, highest)``."""
+    """:func:`divergences` from each leaf's ``(number of marks, lowest, highest)``: points, or with
+    *millionths* the integer millionths of a point the database aggregates (the composite: the check
+    stays integer arithmetic, and only a flagged leaf's lowest and highest become points)."""
     resolved = set(decided)
+    gap_percent = tree.settings.gap_percent
+    scale = MICRO if millionths else 1
     out = []
     for item in tree.leaves():
         found = spreads.get(item.code)
         if item.method not in methods or found is None or found[0] < 2:
             continue
         count, low, high = found
-        if (high - low) * 100 <= item.points * tree.settings.gap_percent:  # exact: ≤ allowed_gap
+        if (high - low) * 100 <= item.points * gap_percent * scale:  # exact: ≤ allowed_gap
             continue
-        allowed = allowed_gap(item, tree.settings.gap_percent)
+        if millionths:
+            low, high = plain(from_micro(int(low))), plain(from_micro(int(high)))
+        allowed = allowed_gap(item, gap_percent)
         if item.code in resolved:
             status = DivergenceStatus.DECIDED
         elif count >= 3:
             status = DivergenceStatus.THIRD_SHEET
         else:
             status = DivergenceStatus.OPEN
-        out.append(Divergence(item.code, low, high, allowed, count, status))
+        out.append(Divergence(item.code, Decimal(low), Decimal(high), allowed, count, status))
     return out
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cached_property
 
+from evalflow.assessment.marks import micro
 from evalflow.intake.rules import MAX_CATEGORY
 from evalflow.shared.messages import N_
 
@@ -265,8 +266,8 @@ class Tree:
 
     @cached_property
     def micro_points(self) -> dict[str, int]:
-        """Each leaf's points in millionths of a point (exact: points have two decimals), by code."""
-        return {item.code: int(item.points * 10**6) for item in self.leaves()}
+        """Each leaf's points in millionths of a point (:func:`.marks.micro`), by code."""
+        return {item.code: micro(item.points) for item in self.leaves()}
 
     @cached_property
     def leaf_order(self) -> dict[str, int]:

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from evalflow.assessment.closures import closed_sources
 from evalflow.assessment.composite import UnitInput
 from evalflow.assessment.divergence import decisions_of, open_divergences
-from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_of
+from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_by_code
 from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
@@ -121,14 +121,6 @@ def counted_stats(campaign_id: int) -> SheetStats:
     return out
 
 
-def _points(raw: object, seen: dict[object, Decimal]) -> Decimal:
-    """A stored mark as a canonical Decimal (``plain``), converted once per distinct stored value."""
-    found = seen.get(raw)
-    if found is None:
-        found = seen[raw] = plain(raw if isinstance(raw, Decimal) else Decimal(str(raw)))
-    return found
-
-
 def _points_as_read(dialect: str) -> sa.ColumnElement[Any]:
     """A mark's points as the cheapest value to recognise again (each distinct one is converted once):
     PostgreSQL's numeric as text — read as a Decimal, made and hashed per row, the 108,000 marks took
@@ -171,8 +163,8 @@ def counted_marks(campaign_id: int, unit_id: int | None = None) -> dict[Method, 
     for sheet_id, indicator_id, raw in driver_rows(connection, scores_stmt):
         unit, method, scorer = sheets[sheet_id]
         points = seen.get(raw)
-        if points is None:
-            points = _points(raw, seen)
+        if points is None:  # a canonical Decimal (``plain``), made once per distinct stored value
+            points = seen[raw] = plain(raw if isinstance(raw, Decimal) else Decimal(str(raw)))
         by_unit = out.setdefault(method, {}).setdefault(unit, {})
         by_unit.setdefault(codes[indicator_id], []).append(Mark(scorer, points, sheet_id))
     return out
@@ -206,15 +198,10 @@ def gather(
         return None
     infos, scores = _tally_scores(campaign, tree)
     counted = counted_stats(campaign.id)
-    rates, deduction_marks = survey_inputs(campaign.id)
-    deduction_stats = {
-        u: {c: stats_of(ms) for c, ms in by.items() if ms} for u, by in deduction_marks.items()
-    }
+    rates, deductions = survey_inputs(campaign.id)
+    deduction_stats = {unit_id: stats_by_code(by_code) for unit_id, by_code in deductions.items()}
     stats = _merge(counted, deduction_stats)
-    singles: dict[int, dict[str, Any]] = {}
-    if marks:
-        deductions = deduction_marks if unit_id is None else {unit_id: deduction_marks.get(unit_id, {})}
-        singles = _merge(*counted_marks(campaign.id, unit_id).values(), deductions)
+    singles = _single_marks(campaign.id, deductions, unit_id) if marks else {}
     decisions = decisions_of(campaign.id)
     divergent = open_divergences(campaign.id, tree, counted)
     vetoed = vetoed_unit_ids(campaign.id)
@@ -225,29 +212,40 @@ def gather(
             unit_id=u.unit_id,
             name=u.name,
             category=u.category,
-            marks={c: m for c, m in singles.get(u.unit_id, {}).items() if c in known},
+            marks=_in_tree(singles.get(u.unit_id, {}), known),
             tally_score=scores.get(u.unit_id),
             satisfied_rate=rates.get(u.unit_id),
             decisions=decisions.get(u.unit_id, {}),
             vetoed=u.unit_id in vetoed,
             closed=frozenset(closed),
-            stats={c: m for c, m in stats.get(u.unit_id, {}).items() if c in known},
+            stats=_in_tree(stats.get(u.unit_id, {}), known),
         )
         for u in infos
     ]
     return Inputs(tree, units, top_points(campaign), divergent, closed, marks and unit_id is None)
 
 
+def _single_marks(
+    campaign_id: int, deductions: SheetMarks, unit_id: int | None = None
+) -> dict[int, dict[str, list[Mark]]]:
+    """Every single counted mark and 征求意见 deduction, per unit (or of *unit_id* only) and leaf."""
+    if unit_id is not None:
+        deductions = {unit_id: deductions.get(unit_id, {})}
+    return _merge(*counted_marks(campaign_id, unit_id).values(), deductions)
+
+
+def _in_tree(by_code: Mapping[str, Any], known: Mapping[str, int]) -> dict[str, Any]:
+    """*by_code* without codes the tree does not have."""
+    return {code: value for code, value in by_code.items() if code in known}
+
+
 def with_marks(campaign_id: int, inputs: Inputs) -> list[UnitInput]:
     """*inputs*' units, each with every single mark (read now unless they were already)."""
     if inputs.all_marks:
         return inputs.units
+    singles = _single_marks(campaign_id, deduction_marks(campaign_id))
     known = inputs.tree.leaf_order
-    singles = _merge(*counted_marks(campaign_id).values(), deduction_marks(campaign_id))
-    return [
-        replace(u, marks={c: m for c, m in singles.get(u.unit_id, {}).items() if c in known})
-        for u in inputs.units
-    ]
+    return [replace(u, marks=_in_tree(singles.get(u.unit_id, {}), known)) for u in inputs.units]
 
 
 @dataclass(frozen=True)

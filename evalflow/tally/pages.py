@@ -123,9 +123,8 @@ def _proposal_defaults(proposal: proposals.Proposal) -> dict[str, object]:
     choice = proposal.choice
     if choice is None:
         return {"rule": "top_k", "k": 3}
-    if (
-        choice.rule is ProposalRule.COMPOSITE
-    ):  # the form offers the tally's rules: start from the list as it is
+    # the form offers only the tally's rules: a list from the composite is edited as it is, by hand
+    if choice.rule is ProposalRule.COMPOSITE:
         return {"rule": ProposalRule.MANUAL.value}
     return {
         "rule": choice.rule.value,
