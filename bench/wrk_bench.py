@@ -97,6 +97,7 @@ end
 
 
 GRADES = ("好", "较好", "一般")
+WRK_THREADS = 2
 
 
 def plan(seats: int, threads: int) -> list[list[tuple[int, str]]]:
@@ -133,8 +134,6 @@ def lua(folder: Path, name: str, method: str, path: str, tokens: list[str], etag
     script.write_text(text)
     return script
 
-
-WRK_THREADS = 2
 
 
 def wrk(port: int, script: Path, connections: int, seconds: float) -> dict[str, Any]:
