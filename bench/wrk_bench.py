@@ -135,7 +135,6 @@ def lua(folder: Path, name: str, method: str, path: str, tokens: list[str], etag
     return script
 
 
-
 def wrk(port: int, script: Path, connections: int, seconds: float) -> dict[str, Any]:
     """One wrk run (2 threads, keep-alive as wrk does it); its summary with requests per second."""
     cmd = [
