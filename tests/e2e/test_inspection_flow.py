@@ -86,8 +86,9 @@ def test_inspection_offline_sheet_syncs_once_and_the_signed_points_count(
     page.on("dialog", lambda d: (dialogs.append(d.type), d.accept()))
     page.reload()  # still offline: the service worker opens it, the device restores the work
     assert dialogs == ["beforeunload"]
-    assert page.input_value("#score-A2") == "3.5"
-    assert page.locator("ul.thumbs[data-code='A2'] li").count() == 2
+    # the device restores the work asynchronously (the photos come from IndexedDB): wait for it
+    expect(page.locator("#score-A2")).to_have_value("3.5")
+    expect(page.locator("ul.thumbs[data-code='A2'] li")).to_have_count(2)
     _no_sideways_scroll(page)
 
     context.set_offline(False)
