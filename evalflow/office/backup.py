@@ -77,7 +77,9 @@ Rows = dict[str, list[dict[str, Any]]]
 
 
 def _tables() -> list[sa.Table]:
-    return list(db.metadata.sorted_tables)
+    """The tables a backup holds: all but the derived ones (``info["derived"]``, e.g. ``leaf_total``,
+    which the database rebuilds from the restored rows)."""
+    return [t for t in db.metadata.sorted_tables if not t.info.get("derived")]
 
 
 def _chunks(values: Iterable[Any]) -> Iterator[list[Any]]:

@@ -25,3 +25,37 @@ class CompositeSeal(db.Model):
     sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (sa.CheckConstraint("length(digest) = 64", name="digest_length"),)
+
+
+class LeafTotal(db.Model):
+    """Per unit and leaf, the counted marks: how many, their sum, the lowest and the highest, in
+    millionths of a point. Kept by the database's triggers (review/leaf_totals.py), never written by
+    the services; derived, so backups leave it out and a restore rebuilds it."""
+
+    __tablename__ = "leaf_total"
+
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("unit.id", ondelete="CASCADE"), primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicator.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id", ondelete="CASCADE"), index=True)
+    marks: Mapped[int] = mapped_column()
+    total: Mapped[int] = mapped_column(sa.BigInteger)
+    low: Mapped[int] = mapped_column(sa.BigInteger)
+    high: Mapped[int] = mapped_column(sa.BigInteger)
+
+    __table_args__ = (
+        sa.CheckConstraint("marks > 0", name="marks_positive"),
+        {"info": {"derived": True}},
+    )
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _install_triggers(_metadata: sa.MetaData, connection: sa.Connection, **kw: object) -> None:
+    """``db.create_all`` (tests, a fresh embedded database) gets the triggers that keep ``leaf_total``;
+    a migrated database gets them from its migration."""
+    from evalflow.review import leaf_totals
+
+    created = kw.get("tables") or ()
+    if any(getattr(t, "name", None) == LeafTotal.__tablename__ for t in created):  # type: ignore[attr-defined]
+        leaf_totals.install(connection)

@@ -2,8 +2,8 @@
 
 :func:`gather` reads, for the campaign's tally units (the accepted ones, by id):
 
-- every counted sheet's marks, aggregated by the database per unit and leaf (:func:`counted_stats`:
-  count, sum, lowest, highest) — 材料审核 (and 征求意见) sheets once submitted, as
+- every counted sheet's marks, aggregated per unit and leaf as the database keeps them
+  (:func:`counted_stats`: count, sum, lowest, highest; :mod:`.leaf_totals`) — 材料审核 (and 征求意见) sheets once submitted, as
   :func:`evalflow.assessment.sheets.submitted_marks` reads them, and 实地考察 sheets of signed visits,
   as :func:`evalflow.inspection.results.signed_marks` does; the single marks (:func:`counted_marks`)
   only when asked for — a trace, a unit's 测评表, the seal and its export;
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from evalflow.assessment.closures import closed_sources
 from evalflow.assessment.composite import UnitInput
 from evalflow.assessment.divergence import decisions_of, open_divergences
-from evalflow.assessment.marks import MICRO, LeafStats, Mark, stats_by_code
+from evalflow.assessment.marks import LeafStats, Mark, stats_by_code
 from evalflow.assessment.models import ReviewerAssignment, ScoreSheet, SheetScore, SourceClosure
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
@@ -39,6 +39,8 @@ from evalflow.database import driver_rows
 from evalflow.extensions import db
 from evalflow.inspection.models import Visit
 from evalflow.intake.veto import vetoed_unit_ids
+from evalflow.review import leaf_totals
+from evalflow.review.models import LeafTotal
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.survey.results import deduction_marks, satisfied_rates
@@ -80,44 +82,30 @@ def _merge(*sources: Mapping[int, Mapping[str, object]]) -> dict[int, dict[str, 
 
 
 def _counted(campaign_id: int) -> sa.ColumnElement[bool]:
-    """The counted sheets: 材料审核 and 征求意见 once submitted, 实地考察 once its visit is signed."""
-    return sa.and_(
-        ScoreSheet.campaign_id == campaign_id,
-        ScoreSheet.submitted_at.is_not(None),
-        sa.or_(ScoreSheet.visit_id.is_(None), Visit.signed_at.is_not(None)),
-    )
-
-
-def _aggregates(dialect: str) -> tuple[sa.ColumnElement[Any], ...]:
-    """count, sum, lowest and highest of a leaf's marks, in millionths of a point, exact: PostgreSQL
-    aggregates the numeric column exactly and scales the 18,000 results; SQLite stores the marks as
-    floating point, so each is scaled and rounded to an integer before it is added (bench/README.md,
-    综合测评: the cheapest exact form on each engine)."""
-    if dialect == "postgresql":
-        return (sa.func.count(), *(
-            sa.cast(f(SheetScore.points) * MICRO, sa.BigInteger) for f in (sa.func.sum, sa.func.min, sa.func.max)
-        ))  # fmt: skip
-    scaled = sa.cast(sa.func.round(SheetScore.points * MICRO), sa.BigInteger)
-    return sa.func.count(), sa.func.sum(scaled), sa.func.min(scaled), sa.func.max(scaled)
+    """The counted sheets of *campaign_id* (:func:`.leaf_totals.counted`)."""
+    return sa.and_(ScoreSheet.campaign_id == campaign_id, leaf_totals.counted())
 
 
 def counted_stats(campaign_id: int) -> SheetStats:
-    """Per unit, per leaf code, the counted marks aggregated by the database (one row per unit and
-    leaf: 18,000 rows for 108,000 marks in the bench): :class:`LeafStats` — the same marks as
-    :func:`counted_marks` (a test compares them). A leaf is scored by sheets of its own method only
+    """Per unit, per leaf code, the counted marks aggregated: :class:`LeafStats` — count, sum, low and
+    high, as the database keeps them in ``leaf_total`` (:mod:`.leaf_totals`: one row per unit and
+    leaf, 18,000 rows for 108,000 marks in the bench), the same figures as :func:`counted_marks`
+    aggregated (a test compares them). A leaf is scored by sheets of its own method only
     (:func:`evalflow.assessment.sheet_rules.read_marks`), so unit and leaf are the whole key."""
     codes = {i: c for c, i in indicator_ids(campaign_id).items()}
     connection = db.session.connection()
-    stmt = (
-        sa.select(ScoreSheet.unit_id, SheetScore.indicator_id, *_aggregates(connection.dialect.name))
-        .join(ScoreSheet, ScoreSheet.id == SheetScore.sheet_id)
-        .outerjoin(Visit, Visit.id == ScoreSheet.visit_id)
-        .where(_counted(campaign_id), SheetScore.points.is_not(None))
-        .group_by(ScoreSheet.unit_id, SheetScore.indicator_id)
-    )
+    leaf_totals.settle(connection)
+    stmt = sa.select(
+        LeafTotal.unit_id,
+        LeafTotal.indicator_id,
+        LeafTotal.marks,
+        LeafTotal.total,
+        LeafTotal.low,
+        LeafTotal.high,
+    ).where(LeafTotal.campaign_id == campaign_id)
     out: SheetStats = {}
     for unit_id, indicator_id, count, total, low, high in driver_rows(connection, stmt):
-        out.setdefault(unit_id, {})[codes[indicator_id]] = LeafStats(count, int(total), int(low), int(high))
+        out.setdefault(unit_id, {})[codes[indicator_id]] = LeafStats(count, total, low, high)
     return out
 
 
