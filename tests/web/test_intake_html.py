@@ -68,7 +68,8 @@ def test_unit_docx_upload_fills_text_and_outline(client, world):
         "乌山社区汇报", "一、领导重视,健全组织机构", "街道党工委十分重视。", "二、宣传发动,营造氛围"
     )
     page = post_file(client, "/unit/application/docx", content, "汇报.docx").get_data(as_text=True)
-    assert "已从 Word 文件读取正文" in page
+    # failed once in CI (PostgreSQL, busy machine) with no message kept: say what the page said instead
+    assert "已从 Word 文件读取正文" in page, re.findall(r'class="flash[^"]*"[^>]*>(.*?)</', page, re.S)
     assert "街道党工委十分重视。" in page  # in the textarea
     assert re.search(r'class="level-1"><span class="num">二</span> 宣传发动,营造氛围', page)
     assert app_row(world.a).report_title == "乌山社区汇报"
