@@ -19,8 +19,10 @@ submitted, 实地考察 sheets once their visit is signed.
   for the same unit at the same moment are therefore recomputed one after the other, and the second
   reads the first's committed marks (each statement of READ COMMITTED takes a fresh snapshot): no
   lost update. Taken at the commit, after every other lock of the request, the lock cannot join a
-  deadlock with the request's own locks. A read of the totals in the same transaction first runs
-  what is pending (:func:`settle`).
+  deadlock with the request's own locks. Whether a changed mark's sheet is counted is asked under
+  that lock too, so a mark written on a draft while another transaction submits the sheet counts,
+  whichever commits first. A read of the totals in the same transaction first runs what is pending
+  (:func:`settle`).
 
 The table is derived: backups leave it out (``info["derived"]``) and a restore rebuilds it through
 the same triggers. :func:`recount` is the same figures aggregated from the marks, for the tests and
@@ -171,22 +173,33 @@ def _sqlite(dialect: sa.Dialect) -> list[str]:
 _PG_ON_SCORE = """CREATE OR REPLACE FUNCTION leaf_total_on_score() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP <> 'INSERT' THEN
-    IF leaf_total_counted(OLD.sheet_id) THEN
-      PERFORM leaf_total_refresh((SELECT unit_id FROM score_sheet WHERE id = OLD.sheet_id), OLD.indicator_id);
-    END IF;
+    PERFORM leaf_total_on_mark(OLD.sheet_id, OLD.indicator_id);
   END IF;
   IF TG_OP = 'INSERT' THEN
-    IF leaf_total_counted(NEW.sheet_id) THEN
-      PERFORM leaf_total_refresh((SELECT unit_id FROM score_sheet WHERE id = NEW.sheet_id), NEW.indicator_id);
-    END IF;
+    PERFORM leaf_total_on_mark(NEW.sheet_id, NEW.indicator_id);
   ELSIF TG_OP = 'UPDATE' THEN
-    IF (NEW.sheet_id, NEW.indicator_id) IS DISTINCT FROM (OLD.sheet_id, OLD.indicator_id)
-       AND leaf_total_counted(NEW.sheet_id) THEN
-      PERFORM leaf_total_refresh((SELECT unit_id FROM score_sheet WHERE id = NEW.sheet_id), NEW.indicator_id);
+    IF (NEW.sheet_id, NEW.indicator_id) IS DISTINCT FROM (OLD.sheet_id, OLD.indicator_id) THEN
+      PERFORM leaf_total_on_mark(NEW.sheet_id, NEW.indicator_id);
     END IF;
   END IF;
   RETURN NULL;
 END $$"""
+
+# The unit's lock comes before the question "is the sheet counted?", so that the answer is read after
+# any other transaction on that unit has committed: a mark written on a draft sheet while another
+# transaction submits that sheet is counted, whichever commits first.
+_PG_ON_MARK = """CREATE OR REPLACE FUNCTION leaf_total_on_mark(sheet_key integer, indicator_key integer)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+  unit_key integer;
+BEGIN
+  SELECT unit_id INTO unit_key FROM score_sheet WHERE id = sheet_key;
+  IF unit_key IS NULL THEN RETURN; END IF;  -- the sheet is gone: its own trigger recounts the unit
+  PERFORM pg_advisory_xact_lock(LOCK_CLASS, unit_key);
+  IF leaf_total_counted(sheet_key) THEN
+    PERFORM leaf_total_refresh(unit_key, indicator_key);
+  END IF;
+END $$""".replace("LOCK_CLASS", str(LOCK_CLASS))
 
 _PG_ON_UNIT = """CREATE OR REPLACE FUNCTION leaf_total_on_unit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -215,6 +228,7 @@ BEGIN
 {one_leaf}
   END IF;
 END $$""",
+        _PG_ON_MARK,
         _PG_ON_SCORE,
         _PG_ON_UNIT,
     ]
@@ -253,7 +267,8 @@ def drop_statements(dialect: sa.Dialect) -> list[str]:
         tables = ("sheet_score", "score_sheet", "score_sheet", "visit", "visit")
         return [f"DROP TRIGGER IF EXISTS {n} ON {t}" for n, t in zip(PG_TRIGGERS, tables, strict=True)] + [
             f"DROP FUNCTION IF EXISTS {f}" for f in (
-                "leaf_total_on_score()", "leaf_total_on_unit()", "leaf_total_refresh(integer, integer)",
+                "leaf_total_on_score()", "leaf_total_on_unit()", "leaf_total_on_mark(integer, integer)",
+                "leaf_total_refresh(integer, integer)",
                 "leaf_total_counted(integer)")
         ]  # fmt: skip
     return [f"DROP TRIGGER IF EXISTS {n}" for n in SQLITE_TRIGGERS]

@@ -168,55 +168,78 @@ def test_random_changes_keep_the_figures_exact(world):
         _commit_and_check(cid)
 
 
-def test_concurrent_submissions_for_one_unit_both_count(app, world):
-    """Two reviewers submit sheets of the same unit in overlapping transactions: the second waits for
-    the first's recomputation, then counts both (without the lock it failed on a duplicate key)."""
+def _overlap(first: sa.Executable, second: sa.Executable) -> bool:
+    """Run *first* in a transaction that recounts (``settle``) and holds the unit's lock; meanwhile run
+    *second* in another transaction, which recounts too; then let both commit. True if *second* had to
+    wait for *first*. Any error in either is raised."""
+    failures: list[BaseException] = []
+    started, release = threading.Event(), threading.Event()
+    engine = db.engine  # the threads have no app context
+
+    def run(stmt: sa.Executable, hold: bool) -> None:
+        try:
+            with engine.connect() as conn, conn.begin():
+                conn.execute(stmt)
+                leaf_totals.settle(conn)  # recount now, holding the unit's lock until the commit
+                if hold:
+                    started.set()
+                    release.wait(5)
+        except BaseException as exc:
+            failures.append(exc)
+            started.set()
+
+    one = threading.Thread(target=run, args=(first, True))
+    one.start()
+    assert started.wait(5)
+    two = threading.Thread(target=run, args=(second, False))
+    two.start()
+    two.join(0.5)
+    waited = two.is_alive()
+    release.set()
+    one.join(10)
+    two.join(10)
+    if failures:
+        raise failures[0]
+    return waited
+
+
+def _postgresql_only() -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has a single writer: transactions cannot overlap there")
-    a = world.units[0]
-    first, second = (s.id for s in _sheets(a, Method.MATERIALS)[:2])
+
+
+def test_concurrent_submissions_for_one_unit_both_count(world):
+    """Two reviewers submit sheets of the same unit in overlapping transactions: the second waits for
+    the first's recount, then counts both (without the lock it failed on a duplicate key)."""
+    _postgresql_only()
+    first, second = (s.id for s in _sheets(world.units[0], Method.MATERIALS)[:2])
     db.session.execute(
         sa.update(ScoreSheet).where(ScoreSheet.id.in_([first, second])).values(submitted_at=None)
     )
     db.session.commit()
     reopened = _same(world.cid)
 
-    failures: list[BaseException] = []
-    started = threading.Event()
-    engine = db.engine  # the threads have no app context
+    def submit(sheet_id: int) -> sa.Executable:
+        return sa.update(ScoreSheet).where(ScoreSheet.id == sheet_id).values(submitted_at=clock.now())
 
-    def submit(sheet_id: int, hold: threading.Event | None) -> None:
-        try:
-            with engine.connect() as conn, conn.begin():
-                conn.execute(
-                    sa.update(ScoreSheet).where(ScoreSheet.id == sheet_id).values(submitted_at=clock.now())
-                )
-                leaf_totals.settle(conn)  # recompute now, holding the unit's lock until the commit
-                if hold is not None:
-                    started.set()
-                    hold.wait(5)
-        except BaseException as exc:
-            failures.append(exc)
-
-    release = threading.Event()
-    one = threading.Thread(target=submit, args=(first, release))
-    one.start()
-    assert started.wait(5), failures
-    two = threading.Thread(target=submit, args=(second, None))
-    two.start()
-    two.join(0.5)
-    assert two.is_alive(), "the second transaction waits for the first's lock"
-    release.set()
-    one.join(10)
-    two.join(10)
-    assert failures == []
+    assert _overlap(submit(first), submit(second)), "the second transaction waits for the first's lock"
     db.session.rollback()
-    both = _same(world.cid)
-    assert both != reopened
-    counted = {
-        s
-        for (s,) in db.session.execute(
-            sa.select(ScoreSheet.id).where(ScoreSheet.unit_id == a.id, ScoreSheet.submitted_at.is_not(None))
-        )
-    }
+    assert _same(world.cid) != reopened
+    counted = set(db.session.scalars(sa.select(ScoreSheet.id).where(ScoreSheet.submitted_at.is_not(None))))
     assert {first, second} <= counted
+
+
+def test_a_mark_written_while_its_sheet_is_submitted_counts(world):
+    """A mark written on a draft sheet while another transaction submits that sheet: the writer asks
+    "is the sheet counted?" only under the unit's lock, so after the submission commits it sees yes and
+    recounts (asked before the lock, it saw a draft, skipped, and the mark was never counted: the
+    figures then differed from the marks)."""
+    _postgresql_only()
+    sheet = _sheets(world.units[0], Method.MATERIALS)[0]
+    db.session.execute(sa.update(ScoreSheet).where(ScoreSheet.id == sheet.id).values(submitted_at=None))
+    db.session.commit()
+    submit = sa.update(ScoreSheet).where(ScoreSheet.id == sheet.id).values(submitted_at=clock.now())
+    mark = sa.update(SheetScore).where(SheetScore.sheet_id == sheet.id).values(points=SheetScore.points / 2)
+    assert _overlap(submit, mark), "the writer of the mark waits for the submission's lock"
+    db.session.rollback()
+    _same(world.cid)
