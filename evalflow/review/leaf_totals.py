@@ -14,19 +14,26 @@ database by hand. "Counted" is the one rule of :func:`counted`: 材料审核 and
 submitted, 实地考察 sheets once their visit is signed.
 
 - **SQLite** runs the triggers at once, row by row; its single writer makes that enough.
-- **PostgreSQL** defers them to the commit (constraint triggers), and each recomputation first
-  takes a transaction lock on the unit (``pg_advisory_xact_lock``). Two reviewers submitting sheets
-  for the same unit at the same moment are therefore recomputed one after the other, and the second
-  reads the first's committed marks (each statement of READ COMMITTED takes a fresh snapshot): no
-  lost update. Taken at the commit, after every other lock of the request, the lock cannot join a
-  deadlock with the request's own locks. Whether a changed mark's sheet is counted is asked under
-  that lock too, so a mark written on a draft while another transaction submits the sheet counts,
-  whichever commits first. A read of the totals in the same transaction first runs what is pending
-  (:func:`settle`).
+- **PostgreSQL** defers them to the commit (constraint triggers), and each recount first takes a
+  transaction lock on the unit's campaign (``pg_advisory_xact_lock``). Two reviewers submitting
+  sheets for the same unit at the same moment are therefore recounted one after the other, and the
+  second reads the first's committed marks (each statement of READ COMMITTED takes a fresh
+  snapshot): no lost update. Whether a changed mark's sheet is counted is asked under that lock too,
+  so a mark written on a draft while another transaction submits the sheet counts, whichever commits
+  first. One lock per campaign rather than per unit: a transaction that touches marks of several
+  units (a restore, a hand edit) takes one lock, so two such transactions cannot take them in
+  opposite orders and deadlock. Taken at the commit, after the request's other locks (the sheet
+  rows, the audit chain's head), it waits only for other commits. A read of the totals in the same
+  transaction first runs what is pending (:func:`settle`); a request that wrote marks, read the
+  composite and then wrote an audit entry would take the lock before the audit head — none does.
+
+Not covered: ``TRUNCATE`` (no row triggers), SQLite's ``INSERT OR REPLACE`` (its implicit delete
+fires no trigger), and a unit moved to another campaign; no code of ours does any of them.
 
 The table is derived: backups leave it out (``info["derived"]``) and a restore rebuilds it through
-the same triggers. :func:`recount` is the same figures aggregated from the marks, for the tests and
-for :func:`refresh_all` (the migration's backfill).
+the same triggers. :func:`recount` is the same figures aggregated from the marks, for the tests.
+Migration 0022 holds a frozen copy of :func:`install_statements`' output; a test compares a migrated
+database's triggers with those ``db.create_all`` makes, so a change here needs a migration.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from evalflow.inspection.models import Visit
 from evalflow.shared.campaigns.models import Unit
 
 TABLE = "leaf_total"
-LOCK_CLASS = 20_261_207  # the first key of the advisory locks taken per unit (the second: the unit id)
+LOCK_CLASS = 20_261_207  # the first key of the advisory lock taken per campaign (the second: its id)
 PG_TRIGGERS = ("leaf_total_scores", "leaf_total_sheets", "leaf_total_sheets_gone", "leaf_total_visits",
                "leaf_total_visits_gone")  # fmt: skip
 SQLITE_TRIGGERS = ("leaf_total_score_new", "leaf_total_score_changed", "leaf_total_score_gone",
@@ -70,7 +77,7 @@ def aggregates(dialect: str) -> tuple[sa.ColumnElement[Any], ...]:
     return sa.func.count(), sa.func.sum(scaled), sa.func.min(scaled), sa.func.max(scaled)
 
 
-def aggregated(dialect: str, *where: sa.ColumnElement[bool]) -> sa.Select[Any]:
+def aggregated(dialect: str, *where: sa.ColumnElement[bool] | sa.TextClause) -> sa.Select[Any]:
     """(campaign, unit, indicator, count, sum, low, high) of the counted marks, per unit and leaf, of
     the sheets *where* selects; a sheet counts for its unit's campaign only."""
     return (
@@ -106,16 +113,20 @@ def kept(conn: sa.Connection, campaign_id: int) -> list[tuple[int, int, int, int
 _COLUMNS = "campaign_id, unit_id, indicator_id, marks, total, low, high"
 
 
-def _sql(conn_dialect: sa.Dialect, stmt: Any) -> str:
-    return str(stmt.compile(dialect=conn_dialect, compile_kwargs={"literal_binds": True}))
+def _sql(dialect: sa.Dialect, stmt: Any) -> str:
+    """*stmt* as SQL text for *dialect*, its values inline (no line ends with a space)."""
+    compiled = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return "\n".join(line.rstrip() for line in compiled.splitlines())
 
 
-def _refresh(dialect: sa.Dialect, unit: str, indicator: str | None) -> list[str]:
+def _refresh(dialect: sa.Dialect, unit: str, indicator: str | None = None, units: bool = False) -> list[str]:
     """Statements that recompute ``leaf_total`` for the unit (and leaf) the SQL expressions *unit*
-    and *indicator* name: delete the kept rows, insert the aggregates of the marks."""
-    unit_is = ScoreSheet.unit_id == sa.literal_column(unit)
+    and *indicator* name — with *units*, *unit* is a subquery of unit ids: delete the kept rows,
+    insert the aggregates of the marks."""
+    op = "IN" if units else "="
+    unit_is = sa.text(f"score_sheet.unit_id {op} {unit}")
     leaf_is = [SheetScore.indicator_id == sa.literal_column(indicator)] if indicator else []
-    delete = f"DELETE FROM {TABLE} WHERE unit_id = {unit}" + (
+    delete = f"DELETE FROM {TABLE} WHERE unit_id {op} {unit}" + (
         f" AND indicator_id = {indicator}" if indicator else ""
     )
     insert = f"INSERT INTO {TABLE} ({_COLUMNS}) " + _sql(dialect, aggregated(dialect.name, unit_is, *leaf_is))
@@ -148,6 +159,7 @@ def _sqlite(dialect: sa.Dialect) -> list[str]:
 
     score_new = (_unit_of("NEW.sheet_id"), "NEW.indicator_id")
     score_old = (_unit_of("OLD.sheet_id"), "OLD.indicator_id")
+    visit_units = "(SELECT unit_id FROM score_sheet WHERE visit_id = OLD.id)"  # a visit's sheets' units
     sheet_moved = ("OLD.submitted_at IS NOT NEW.submitted_at OR OLD.visit_id IS NOT NEW.visit_id"
                    " OR OLD.unit_id <> NEW.unit_id OR OLD.campaign_id <> NEW.campaign_id")  # fmt: skip
     return [
@@ -162,11 +174,10 @@ def _sqlite(dialect: sa.Dialect) -> list[str]:
                 sheet_moved, _refresh(dialect, "OLD.unit_id", None), _refresh(dialect, "NEW.unit_id", None)),
         trigger(SQLITE_TRIGGERS[4], "DELETE ON score_sheet", "OLD.submitted_at IS NOT NULL",
                 _refresh(dialect, "OLD.unit_id", None)),
-        trigger(SQLITE_TRIGGERS[5], "UPDATE OF signed_at, unit_id ON visit",
-                "OLD.signed_at IS NOT NEW.signed_at OR OLD.unit_id <> NEW.unit_id",
-                _refresh(dialect, "OLD.unit_id", None), _refresh(dialect, "NEW.unit_id", None)),
+        trigger(SQLITE_TRIGGERS[5], "UPDATE OF signed_at ON visit", "OLD.signed_at IS NOT NEW.signed_at",
+                _refresh(dialect, visit_units, units=True)),
         trigger(SQLITE_TRIGGERS[6], "DELETE ON visit", "OLD.signed_at IS NOT NULL",
-                _refresh(dialect, "OLD.unit_id", None)),
+                _refresh(dialect, visit_units, units=True)),
     ]  # fmt: skip
 
 
@@ -195,11 +206,23 @@ DECLARE
 BEGIN
   SELECT unit_id INTO unit_key FROM score_sheet WHERE id = sheet_key;
   IF unit_key IS NULL THEN RETURN; END IF;  -- the sheet is gone: its own trigger recounts the unit
-  PERFORM pg_advisory_xact_lock(LOCK_CLASS, unit_key);
+  PERFORM leaf_total_lock(unit_key);
   IF leaf_total_counted(sheet_key) THEN
     PERFORM leaf_total_refresh(unit_key, indicator_key);
   END IF;
-END $$""".replace("LOCK_CLASS", str(LOCK_CLASS))
+END $$"""
+
+# A visit's sheets are counted under their own unit (``score_sheet.unit_id``, the visit's unit when
+# the services make them): recount every unit its sheets name.
+_PG_ON_VISIT = """CREATE OR REPLACE FUNCTION leaf_total_on_visit() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  unit_key integer;
+BEGIN
+  FOR unit_key IN SELECT DISTINCT unit_id FROM score_sheet WHERE visit_id = OLD.id ORDER BY unit_id LOOP
+    PERFORM leaf_total_refresh(unit_key, NULL);
+  END LOOP;
+  RETURN NULL;
+END $$"""
 
 _PG_ON_UNIT = """CREATE OR REPLACE FUNCTION leaf_total_on_unit() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -215,13 +238,17 @@ def _pg_functions(dialect: sa.Dialect) -> list[str]:
     unit_only = "\n".join(s + ";" for s in _refresh(dialect, "unit_key", None))
     one_leaf = "\n".join(s + ";" for s in _refresh(dialect, "unit_key", "indicator_key"))
     return [
+        f"""CREATE OR REPLACE FUNCTION leaf_total_lock(unit_key integer) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock({LOCK_CLASS}, campaign_id) FROM unit WHERE id = unit_key;
+END $$""",
         f"""CREATE OR REPLACE FUNCTION leaf_total_counted(sheet_key integer) RETURNS boolean
 LANGUAGE sql STABLE AS $$ SELECT {_counted_sheet(dialect, "sheet_key")} $$""",
         f"""CREATE OR REPLACE FUNCTION leaf_total_refresh(unit_key integer, indicator_key integer)
 RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF unit_key IS NULL THEN RETURN; END IF;
-  PERFORM pg_advisory_xact_lock({LOCK_CLASS}, unit_key);
+  PERFORM leaf_total_lock(unit_key);
   IF indicator_key IS NULL THEN
 {unit_only}
   ELSE
@@ -231,6 +258,7 @@ END $$""",
         _PG_ON_MARK,
         _PG_ON_SCORE,
         _PG_ON_UNIT,
+        _PG_ON_VISIT,
     ]
 
 
@@ -251,9 +279,9 @@ def _postgresql(dialect: sa.Dialect) -> list[str]:
         *trigger(PG_TRIGGERS[1], "UPDATE OF submitted_at, visit_id, unit_id, campaign_id", "score_sheet",
                  sheet_moved, "leaf_total_on_unit"),
         *trigger(PG_TRIGGERS[2], "DELETE", "score_sheet", "OLD.submitted_at IS NOT NULL", "leaf_total_on_unit"),
-        *trigger(PG_TRIGGERS[3], "UPDATE OF signed_at, unit_id", "visit",
-                 "OLD.signed_at IS DISTINCT FROM NEW.signed_at OR OLD.unit_id <> NEW.unit_id", "leaf_total_on_unit"),
-        *trigger(PG_TRIGGERS[4], "DELETE", "visit", "OLD.signed_at IS NOT NULL", "leaf_total_on_unit"),
+        *trigger(PG_TRIGGERS[3], "UPDATE OF signed_at", "visit", "OLD.signed_at IS DISTINCT FROM NEW.signed_at",
+                 "leaf_total_on_visit"),
+        *trigger(PG_TRIGGERS[4], "DELETE", "visit", "OLD.signed_at IS NOT NULL", "leaf_total_on_visit"),
     ]  # fmt: skip
 
 
@@ -267,8 +295,9 @@ def drop_statements(dialect: sa.Dialect) -> list[str]:
         tables = ("sheet_score", "score_sheet", "score_sheet", "visit", "visit")
         return [f"DROP TRIGGER IF EXISTS {n} ON {t}" for n, t in zip(PG_TRIGGERS, tables, strict=True)] + [
             f"DROP FUNCTION IF EXISTS {f}" for f in (
-                "leaf_total_on_score()", "leaf_total_on_unit()", "leaf_total_on_mark(integer, integer)",
-                "leaf_total_refresh(integer, integer)",
+                "leaf_total_on_score()", "leaf_total_on_unit()", "leaf_total_on_visit()",
+                "leaf_total_on_mark(integer, integer)", "leaf_total_refresh(integer, integer)",
+                "leaf_total_lock(integer)",
                 "leaf_total_counted(integer)")
         ]  # fmt: skip
     return [f"DROP TRIGGER IF EXISTS {n}" for n in SQLITE_TRIGGERS]
@@ -278,14 +307,6 @@ def install(conn: sa.Connection) -> None:
     """Create the triggers (idempotent: ``db.create_all`` runs it after creating the tables)."""
     for statement in install_statements(conn.dialect):
         conn.exec_driver_sql(statement)
-
-
-def refresh_all(conn: sa.Connection) -> None:
-    """Rebuild ``leaf_total`` from every counted mark (the migration's backfill)."""
-    conn.exec_driver_sql(f"DELETE FROM {TABLE}")
-    conn.exec_driver_sql(
-        f"INSERT INTO {TABLE} ({_COLUMNS}) " + _sql(conn.dialect, aggregated(conn.dialect.name))
-    )
 
 
 def settle(conn: sa.Connection) -> None:

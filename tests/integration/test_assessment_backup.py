@@ -11,6 +11,7 @@ from evalflow import create_app
 from evalflow.assessment.tree_rows import load_tree
 from evalflow.extensions import db
 from evalflow.office import backup
+from evalflow.review import leaf_totals
 from evalflow.shared.phases import Phase
 from tests import assessment_world
 from tests.conftest import make_config
@@ -48,6 +49,9 @@ def test_backup_round_trip_keeps_the_assessment(app, client, tmp_path: Path):
     assert {len(before[t]) for t in ("score_sheet", "divergence_decision")} == {2, 1}
     assert {u["username"] for u in before["user"]} >= {"zhang", "li", "wang"}
     tree = load_tree(world.cid)
+    with db.engine.connect() as conn:
+        figures = leaf_totals.kept(conn, world.cid)  # the counted marks per unit and leaf
+    assert figures
     archive = tmp_path / "assessment.zip"
     assert app.test_cli_runner().invoke(args=["export", str(world.cid), str(archive)]).exit_code == 0
     target = create_app(
@@ -60,6 +64,8 @@ def test_backup_round_trip_keeps_the_assessment(app, client, tmp_path: Path):
             assert result.exit_code == 0, result.output
             assert _documents(world.cid) == before
             assert load_tree(world.cid) == tree
+            with db.engine.connect() as conn:  # not in the archive: rebuilt by the triggers as rows came in
+                assert leaf_totals.kept(conn, world.cid) == leaf_totals.recount(conn, world.cid) == figures
         finally:
             db.session.remove()
             db.engine.dispose()

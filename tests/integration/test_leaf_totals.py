@@ -2,7 +2,7 @@
 alter a unit's counted marks — by the services' ORM, by plain SQL as a hand edit would, in random
 order — the kept figures equal the marks aggregated afresh; a change read back in its own transaction
 is seen; a draft's marks never count; deleting a unit leaves nothing behind; on PostgreSQL two
-transactions submitting sheets of one unit at once both count (the per-unit lock)."""
+transactions submitting sheets of one unit at once both count (the campaign's lock)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from evalflow.assessment.marks import stats_of
 from evalflow.assessment.models import ScoreSheet, SheetScore
 from evalflow.assessment.rules import Method
 from evalflow.assessment.tree_rows import indicator_ids
@@ -20,18 +21,30 @@ from evalflow.extensions import db
 from evalflow.inspection.models import Visit
 from evalflow.review import leaf_totals
 from evalflow.review.models import LeafTotal
-from evalflow.review.sources import counted_stats
+from evalflow.review.sources import counted_marks, counted_stats
 from evalflow.shared import clock
 from evalflow.shared.campaigns.models import Unit
 from tests import factories
 from tests.review_world import build
 
 
+def _from_single_marks(cid: int) -> list[tuple[int, ...]]:
+    """The figures made in Python from the single counted marks (``counted_marks``, which does not
+    share the triggers' SQL): (unit, indicator, count, sum, low, high)."""
+    ids = indicator_ids(cid)
+    out = []
+    for by_unit in counted_marks(cid).values():
+        for unit_id, by_code in by_unit.items():
+            out += [(unit_id, ids[code], *stats_of(marks)) for code, marks in by_code.items()]
+    return sorted(out)
+
+
 def _same(cid: int) -> list[tuple[int, ...]]:
-    """The kept figures, asserted equal to the marks aggregated now; returned for further checks."""
+    """The kept figures, asserted equal to the marks aggregated now by SQL and by Python; returned."""
     conn = db.session.connection()
-    kept, fresh = leaf_totals.kept(conn, cid), leaf_totals.recount(conn, cid)
-    assert kept == fresh
+    kept = leaf_totals.kept(conn, cid)
+    assert kept == leaf_totals.recount(conn, cid)
+    assert kept == _from_single_marks(cid)
     return kept
 
 
@@ -102,6 +115,15 @@ def test_plain_sql_edits_are_followed_too(world):
     _commit_and_check(cid)
     db.session.execute(sa.text("DELETE FROM sheet_score WHERE id IN (SELECT min(id) FROM sheet_score)"))
     assert _commit_and_check(cid) != halved
+    # a visit's sheets moved to another unit, then the visit unsigned: the units its sheets name recount
+    a, b = world.units[0], world.units[1]
+    visit = db.session.scalars(sa.select(Visit.id).where(Visit.unit_id == a.id)).one()
+    db.session.execute(
+        sa.text("UPDATE score_sheet SET unit_id = :b WHERE visit_id = :v"), {"b": b.id, "v": visit}
+    )
+    moved = _commit_and_check(cid)
+    db.session.execute(sa.text("UPDATE visit SET signed_at = NULL WHERE id = :v"), {"v": visit})
+    assert _commit_and_check(cid) != moved
 
 
 def test_draft_marks_never_count(world):
@@ -170,15 +192,18 @@ def test_random_changes_keep_the_figures_exact(world):
 
 def _overlap(first: sa.Executable, second: sa.Executable) -> bool:
     """Run *first* in a transaction that recounts (``settle``) and holds the unit's lock; meanwhile run
-    *second* in another transaction, which recounts too; then let both commit. True if *second* had to
-    wait for *first*. Any error in either is raised."""
+    *second* in another transaction, which recounts too; then let both commit. True if *second* was
+    seen waiting for an advisory lock (``pg_locks``). Any error in either is raised."""
     failures: list[BaseException] = []
     started, release = threading.Event(), threading.Event()
     engine = db.engine  # the threads have no app context
 
+    pids: list[int] = []
+
     def run(stmt: sa.Executable, hold: bool) -> None:
         try:
             with engine.connect() as conn, conn.begin():
+                pids.append(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
                 conn.execute(stmt)
                 leaf_totals.settle(conn)  # recount now, holding the unit's lock until the commit
                 if hold:
@@ -193,8 +218,18 @@ def _overlap(first: sa.Executable, second: sa.Executable) -> bool:
     assert started.wait(5)
     two = threading.Thread(target=run, args=(second, False))
     two.start()
-    two.join(0.5)
-    waited = two.is_alive()
+    waited = False
+    with engine.connect() as watcher:  # does *second* wait for an advisory lock (not merely run slowly)?
+        for _ in range(50):
+            two.join(0.05)
+            if not two.is_alive():
+                break
+            ungranted = (
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = :pid"
+            )
+            if len(pids) == 2 and watcher.execute(sa.text(ungranted), {"pid": pids[1]}).scalar_one():
+                waited = True
+                break
     release.set()
     one.join(10)
     two.join(10)
