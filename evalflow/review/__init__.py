@@ -22,6 +22,6 @@ if TYPE_CHECKING:
 
 def register(app: Flask) -> None:
     """Serve the composite: its API routes, its pages, and its facts for the one door."""
-    from evalflow.review import api, door, models, pages  # noqa: F401 - routes, facts, tables
+    from evalflow.review import api, door, leaf_totals, models, pages  # noqa: F401 - routes, facts, tables, triggers
 
     app.register_blueprint(pages.bp)

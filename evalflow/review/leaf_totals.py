@@ -44,13 +44,21 @@ import sqlalchemy as sa
 
 from evalflow.assessment.marks import MICRO
 from evalflow.assessment.models import ScoreSheet, SheetScore
+from evalflow.database import driver_rows
+from evalflow.extensions import db
 from evalflow.inspection.models import Visit
+from evalflow.review.models import LeafTotal
 from evalflow.shared.campaigns.models import Unit
 
 TABLE = "leaf_total"
 LOCK_CLASS = 20_261_207  # the first key of the advisory lock taken per campaign (the second: its id)
-PG_TRIGGERS = ("leaf_total_scores", "leaf_total_sheets", "leaf_total_sheets_gone", "leaf_total_visits",
-               "leaf_total_visits_gone")  # fmt: skip
+PG_TRIGGERS = {  # name: its table
+    "leaf_total_scores": "sheet_score",
+    "leaf_total_sheets": "score_sheet",
+    "leaf_total_sheets_gone": "score_sheet",
+    "leaf_total_visits": "visit",
+    "leaf_total_visits_gone": "visit",
+}
 SQLITE_TRIGGERS = ("leaf_total_score_new", "leaf_total_score_changed", "leaf_total_score_gone",
                    "leaf_total_sheet_changed", "leaf_total_sheet_gone", "leaf_total_visit_changed",
                    "leaf_total_visit_gone")  # fmt: skip
@@ -98,14 +106,24 @@ def recount(conn: sa.Connection, campaign_id: int) -> list[tuple[int, int, int, 
     return sorted((u, i, n, int(t), int(lo), int(hi)) for _c, u, i, n, t, lo, hi in conn.execute(stmt))
 
 
-def kept(conn: sa.Connection, campaign_id: int) -> list[tuple[int, int, int, int, int, int]]:
-    """(unit, indicator, count, sum, low, high) as ``leaf_total`` holds them for *campaign_id*."""
+def read(conn: sa.Connection, campaign_id: int) -> list[tuple[int, int, int, int, int, int]]:
+    """(unit, indicator, count, sum, low, high) as ``leaf_total`` holds them for *campaign_id*, this
+    transaction's own changes included (:func:`settle`); the driver's tuples, in no order."""
     settle(conn)
-    rows = conn.execute(
-        sa.text(f"SELECT unit_id, indicator_id, marks, total, low, high FROM {TABLE} WHERE campaign_id = :c"),
-        {"c": campaign_id},
-    )
-    return sorted(tuple(r) for r in rows)  # type: ignore[misc]
+    stmt = sa.select(
+        LeafTotal.unit_id,
+        LeafTotal.indicator_id,
+        LeafTotal.marks,
+        LeafTotal.total,
+        LeafTotal.low,
+        LeafTotal.high,
+    ).where(LeafTotal.campaign_id == campaign_id)
+    return driver_rows(conn, stmt)
+
+
+def kept(conn: sa.Connection, campaign_id: int) -> list[tuple[int, int, int, int, int, int]]:
+    """:func:`read`, sorted (to compare with :func:`recount`)."""
+    return sorted(tuple(row) for row in read(conn, campaign_id))
 
 
 # --- the SQL the triggers run ------------------------------------------------------------------------
@@ -144,6 +162,13 @@ def _counted_sheet(dialect: sa.Dialect, sheet: str) -> str:
     return f"EXISTS ({_sql(dialect, stmt)})"
 
 
+def _sheet_moved(distinct: str) -> str:
+    """An SQL condition: the sheet's counted-ness or owner changed (*distinct*: the engine's
+    NULL-safe "differs", ``IS NOT`` on SQLite, ``IS DISTINCT FROM`` on PostgreSQL)."""
+    return (f"OLD.submitted_at {distinct} NEW.submitted_at OR OLD.visit_id {distinct} NEW.visit_id"
+            " OR OLD.unit_id <> NEW.unit_id OR OLD.campaign_id <> NEW.campaign_id")  # fmt: skip
+
+
 def _unit_of(sheet: str) -> str:
     return f"(SELECT unit_id FROM score_sheet WHERE id = {sheet})"
 
@@ -160,8 +185,6 @@ def _sqlite(dialect: sa.Dialect) -> list[str]:
     score_new = (_unit_of("NEW.sheet_id"), "NEW.indicator_id")
     score_old = (_unit_of("OLD.sheet_id"), "OLD.indicator_id")
     visit_units = "(SELECT unit_id FROM score_sheet WHERE visit_id = OLD.id)"  # a visit's sheets' units
-    sheet_moved = ("OLD.submitted_at IS NOT NEW.submitted_at OR OLD.visit_id IS NOT NEW.visit_id"
-                   " OR OLD.unit_id <> NEW.unit_id OR OLD.campaign_id <> NEW.campaign_id")  # fmt: skip
     return [
         trigger(SQLITE_TRIGGERS[0], "INSERT ON sheet_score", _counted_sheet(dialect, "NEW.sheet_id"),
                 _refresh(dialect, *score_new)),
@@ -171,9 +194,9 @@ def _sqlite(dialect: sa.Dialect) -> list[str]:
         trigger(SQLITE_TRIGGERS[2], "DELETE ON sheet_score", _counted_sheet(dialect, "OLD.sheet_id"),
                 _refresh(dialect, *score_old)),
         trigger(SQLITE_TRIGGERS[3], "UPDATE OF submitted_at, visit_id, unit_id, campaign_id ON score_sheet",
-                sheet_moved, _refresh(dialect, "OLD.unit_id", None), _refresh(dialect, "NEW.unit_id", None)),
+                _sheet_moved("IS NOT"), _refresh(dialect, "OLD.unit_id"), _refresh(dialect, "NEW.unit_id")),
         trigger(SQLITE_TRIGGERS[4], "DELETE ON score_sheet", "OLD.submitted_at IS NOT NULL",
-                _refresh(dialect, "OLD.unit_id", None)),
+                _refresh(dialect, "OLD.unit_id")),
         trigger(SQLITE_TRIGGERS[5], "UPDATE OF signed_at ON visit", "OLD.signed_at IS NOT NEW.signed_at",
                 _refresh(dialect, visit_units, units=True)),
         trigger(SQLITE_TRIGGERS[6], "DELETE ON visit", "OLD.signed_at IS NOT NULL",
@@ -235,7 +258,7 @@ END $$"""
 
 
 def _pg_functions(dialect: sa.Dialect) -> list[str]:
-    unit_only = "\n".join(s + ";" for s in _refresh(dialect, "unit_key", None))
+    unit_only = "\n".join(s + ";" for s in _refresh(dialect, "unit_key"))
     one_leaf = "\n".join(s + ";" for s in _refresh(dialect, "unit_key", "indicator_key"))
     return [
         f"""CREATE OR REPLACE FUNCTION leaf_total_lock(unit_key integer) RETURNS void LANGUAGE plpgsql AS $$
@@ -263,25 +286,23 @@ END $$""",
 
 
 def _postgresql(dialect: sa.Dialect) -> list[str]:
-    def trigger(name: str, event: str, table: str, when: str | None, function: str) -> list[str]:
+    def trigger(name: str, event: str, when: str | None, function: str) -> list[str]:
+        table = PG_TRIGGERS[name]
         return [
             f"DROP TRIGGER IF EXISTS {name} ON {table}",
             f"CREATE CONSTRAINT TRIGGER {name} AFTER {event} ON {table} DEFERRABLE INITIALLY DEFERRED"
             f" FOR EACH ROW" + (f" WHEN ({when})" if when else "") + f" EXECUTE FUNCTION {function}()",
         ]
 
-    sheet_moved = ("OLD.submitted_at IS DISTINCT FROM NEW.submitted_at OR OLD.visit_id IS DISTINCT FROM NEW.visit_id"
-                   " OR OLD.unit_id <> NEW.unit_id OR OLD.campaign_id <> NEW.campaign_id")  # fmt: skip
+    names = list(PG_TRIGGERS)
     return [
         *_pg_functions(dialect),
-        *trigger(PG_TRIGGERS[0], "INSERT OR UPDATE OF points, sheet_id, indicator_id OR DELETE", "sheet_score",
-                 None, "leaf_total_on_score"),
-        *trigger(PG_TRIGGERS[1], "UPDATE OF submitted_at, visit_id, unit_id, campaign_id", "score_sheet",
-                 sheet_moved, "leaf_total_on_unit"),
-        *trigger(PG_TRIGGERS[2], "DELETE", "score_sheet", "OLD.submitted_at IS NOT NULL", "leaf_total_on_unit"),
-        *trigger(PG_TRIGGERS[3], "UPDATE OF signed_at", "visit", "OLD.signed_at IS DISTINCT FROM NEW.signed_at",
-                 "leaf_total_on_visit"),
-        *trigger(PG_TRIGGERS[4], "DELETE", "visit", "OLD.signed_at IS NOT NULL", "leaf_total_on_visit"),
+        *trigger(names[0], "INSERT OR UPDATE OF points, sheet_id, indicator_id OR DELETE", None, "leaf_total_on_score"),
+        *trigger(names[1], "UPDATE OF submitted_at, visit_id, unit_id, campaign_id", _sheet_moved("IS DISTINCT FROM"),
+                 "leaf_total_on_unit"),
+        *trigger(names[2], "DELETE", "OLD.submitted_at IS NOT NULL", "leaf_total_on_unit"),
+        *trigger(names[3], "UPDATE OF signed_at", "OLD.signed_at IS DISTINCT FROM NEW.signed_at", "leaf_total_on_visit"),
+        *trigger(names[4], "DELETE", "OLD.signed_at IS NOT NULL", "leaf_total_on_visit"),
     ]  # fmt: skip
 
 
@@ -292,8 +313,7 @@ def install_statements(dialect: sa.Dialect) -> list[str]:
 
 def drop_statements(dialect: sa.Dialect) -> list[str]:
     if dialect.name == "postgresql":
-        tables = ("sheet_score", "score_sheet", "score_sheet", "visit", "visit")
-        return [f"DROP TRIGGER IF EXISTS {n} ON {t}" for n, t in zip(PG_TRIGGERS, tables, strict=True)] + [
+        return [f"DROP TRIGGER IF EXISTS {n} ON {t}" for n, t in PG_TRIGGERS.items()] + [
             f"DROP FUNCTION IF EXISTS {f}" for f in (
                 "leaf_total_on_score()", "leaf_total_on_unit()", "leaf_total_on_visit()",
                 "leaf_total_on_mark(integer, integer)", "leaf_total_refresh(integer, integer)",
@@ -307,6 +327,15 @@ def install(conn: sa.Connection) -> None:
     """Create the triggers (idempotent: ``db.create_all`` runs it after creating the tables)."""
     for statement in install_statements(conn.dialect):
         conn.exec_driver_sql(statement)
+
+
+@sa.event.listens_for(db.metadata, "after_create")
+def _install_after_create(_metadata: sa.MetaData, connection: sa.Connection, **kw: object) -> None:
+    """``db.create_all`` (tests, a fresh embedded database) gets the triggers when it makes the table;
+    a migrated database gets them from its migration."""
+    created: list[sa.Table] = kw.get("tables") or []  # type: ignore[assignment]
+    if LeafTotal.__table__ in created:
+        install(connection)
 
 
 def settle(conn: sa.Connection) -> None:

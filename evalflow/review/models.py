@@ -29,8 +29,8 @@ class CompositeSeal(db.Model):
 
 class LeafTotal(db.Model):
     """Per unit and leaf, the counted marks: how many, their sum, the lowest and the highest, in
-    millionths of a point. Kept by the database's triggers (review/leaf_totals.py), never written by
-    the services; derived, so backups leave it out and a restore rebuilds it."""
+    millionths of a point. Kept by the database's triggers (review/leaf_totals.py, which also installs them
+    after ``db.create_all``), never written by the services; derived, so backups leave it out and a restore rebuilds it."""
 
     __tablename__ = "leaf_total"
 
@@ -48,14 +48,3 @@ class LeafTotal(db.Model):
         sa.CheckConstraint("marks > 0", name="marks_positive"),
         {"info": {"derived": True}},
     )
-
-
-@sa.event.listens_for(db.metadata, "after_create")
-def _install_triggers(_metadata: sa.MetaData, connection: sa.Connection, **kw: object) -> None:
-    """``db.create_all`` (tests, a fresh embedded database) gets the triggers that keep ``leaf_total``;
-    a migrated database gets them from its migration."""
-    from evalflow.review import leaf_totals
-
-    created = kw.get("tables") or ()
-    if any(getattr(t, "name", None) == LeafTotal.__tablename__ for t in created):  # type: ignore[attr-defined]
-        leaf_totals.install(connection)

@@ -40,7 +40,6 @@ from evalflow.extensions import db
 from evalflow.inspection.models import Visit
 from evalflow.intake.veto import vetoed_unit_ids
 from evalflow.review import leaf_totals
-from evalflow.review.models import LeafTotal
 from evalflow.shared.accounts.models import User
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.survey.results import deduction_marks, satisfied_rates
@@ -93,18 +92,10 @@ def counted_stats(campaign_id: int) -> SheetStats:
     aggregated (a test compares them). A leaf is scored by sheets of its own method only
     (:func:`evalflow.assessment.sheet_rules.read_marks`), so unit and leaf are the whole key."""
     codes = {i: c for c, i in indicator_ids(campaign_id).items()}
-    connection = db.session.connection()
-    leaf_totals.settle(connection)
-    stmt = sa.select(
-        LeafTotal.unit_id,
-        LeafTotal.indicator_id,
-        LeafTotal.marks,
-        LeafTotal.total,
-        LeafTotal.low,
-        LeafTotal.high,
-    ).where(LeafTotal.campaign_id == campaign_id)
     out: SheetStats = {}
-    for unit_id, indicator_id, count, total, low, high in driver_rows(connection, stmt):
+    for unit_id, indicator_id, count, total, low, high in leaf_totals.read(
+        db.session.connection(), campaign_id
+    ):
         out.setdefault(unit_id, {})[codes[indicator_id]] = LeafStats(count, total, low, high)
     return out
 
