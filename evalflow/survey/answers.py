@@ -28,7 +28,7 @@ from evalflow.database import stands_alone
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared import clock
-from evalflow.shared.access import PUBLIC, Action, Actor
+from evalflow.shared.access import PUBLIC, RULES, Action, Actor
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
@@ -149,17 +149,22 @@ class Receipt:
 
 @functools.cache
 def _guarded_statement(dialect: str) -> Any:
-    """An open answer's ``INSERT … SELECT`` that writes only while the unit is accepted and the
-    questionnaire is still the one the answer was checked against (``survey.updated_at``), once
-    per device and unit — the target read and the write in one statement."""
+    """An open answer's ``INSERT … SELECT`` that writes only while the campaign is in a phase that
+    takes answers (the access rule of ``survey.answer``), the unit is accepted and the questionnaire
+    is still the one the answer was checked against (``survey.updated_at``), once per device and
+    unit — the campaign's phase, the target read and the write in one statement."""
     table = SurveyAnswer.__table__
     names = [c.name for c in table.columns if c.name not in ("id", "invalidated_at")]
+    phases = RULES[Action.SURVEY_ANSWER].phases
+    assert phases  # answers are taken in some phases only: the statement must say which
     chosen = (
         sa.select(*(sa.bindparam(n, type_=table.c[n].type) for n in names))
         .select_from(Unit.__table__.join(Application.__table__, Application.unit_id == Unit.id)
-                     .join(Survey.__table__, Survey.campaign_id == Unit.campaign_id))
+                     .join(Survey.__table__, Survey.campaign_id == Unit.campaign_id)
+                     .join(Campaign.__table__, Campaign.id == Unit.campaign_id))
         .where(Unit.id == sa.bindparam("unit_id"), Unit.campaign_id == sa.bindparam("campaign_id"),
                Application.status == ApplicationStatus.ACCEPTED,
+               Campaign.phase.in_(sorted(phases)),
                Survey.updated_at == sa.bindparam("survey_at", type_=Survey.__table__.c.updated_at.type))
     )  # fmt: skip
     insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).from_select(names, chosen)
@@ -176,9 +181,13 @@ def _values(campaign_id: int, unit_id: int, questionnaire: rules.Questionnaire, 
             "code_id": None, "opened_at": sender.opened_at, "created_at": clock.now(), "invalid_reason": ""}  # fmt: skip
 
 
-def _fast_open(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender) -> Receipt | None:
-    """The common case in one statement: an open questionnaire this process has read, a phone with
-    its device id. None when that statement wrote nothing (then the full path finds out why)."""
+def submit_remembered(
+    campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender
+) -> Receipt | None:
+    """The common case in one statement, without reading the campaign first: an open questionnaire
+    this process has read, a phone with its device id. The statement itself checks the campaign's
+    phase, the unit and the questionnaire (:func:`_guarded_statement`). None when it wrote nothing
+    or could not be tried: then :func:`submit` (after the caller's own checks) finds out why."""
     latest = remembered(campaign_id)
     if latest is None or latest[1].mode is not rules.SurveyMode.OPEN or sender.device is None:
         return None
@@ -197,15 +206,17 @@ def submit(
     data: Mapping[str, Any],
     sender: Sender,
     known: CampaignFacts | None = None,
+    try_remembered: bool = True,
 ) -> Receipt:
     """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``).
-    *known*: the campaign's facts when the request already read them. Open mode: the device and the
-    answer in one statement (with the target check, :func:`_fast_open`, once the questionnaire is
+    *known*: the campaign's facts when the request already read them; *try_remembered* False when
+    the caller has just tried :func:`submit_remembered` itself. Open mode: the device and the
+    answer in one statement (with the target check, :func:`submit_remembered`, once the questionnaire is
     known); coded mode: the code claimed and the answer made in one statement on PostgreSQL."""
     facts = campaigns.facts(campaign_id, known)
     if facts is not None:
         require(PUBLIC, Action.SURVEY_ANSWER, facts)
-        fast = _fast_open(campaign_id, unit_id, data, sender)
+        fast = submit_remembered(campaign_id, unit_id, data, sender) if try_remembered else None
         if fast is not None:
             return fast
     target = answer_target(campaign_id, unit_id, known)

@@ -10,6 +10,7 @@ from evalflow.shared.access import Actor
 from evalflow.shared.api.caller import require_login
 from evalflow.shared.api.routes import reply, route
 from evalflow.shared.campaigns import service as campaigns
+from evalflow.shared.campaigns.guard import refuse_writes_after_final
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
 from evalflow.survey import answers, departments, device, paper, posters, questionnaire, results
@@ -83,11 +84,16 @@ def survey_codes(cid: int, uid: int, body: CodesIn) -> tuple[CodesOut, int]:
 @route("/campaigns/<int:cid>/units/<int:uid>/survey-answers", "POST",
        summary="Answer a unit's questionnaire (public; one answer per device and unit, or a slip's code in mode "
        "coded; rate limited per address)", tag=TAG, auth="public", body=SurveyAnswerIn, single_statement=True,
+       checks_phase=True,
        responses={201: AnswerOut, 400: "invalid_input", 403: "invalid_code", 404: "not_found",
                   409: "already_answered or wrong_phase", 429: "rate_limited"})  # fmt: skip
 def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
     ident, new = device.device_id()
-    made = answers.submit(cid, uid, body.model_dump(), device.sender(ident), g.get("campaign_facts"))
+    data, sender = body.model_dump(), device.sender(ident)
+    made = answers.submit_remembered(cid, uid, data, sender)  # one statement, the phase checked in it
+    if made is None:  # refused, or not known in this process: read the campaign, then explain or write
+        refuse_writes_after_final()
+        made = answers.submit(cid, uid, data, sender, g.get("campaign_facts"), try_remembered=False)
     out = AnswerOut(id=made.id, unit_id=made.unit_id, respondent=made.respondent, received_at=made.created_at)
     return device.remember(reply(out.model_dump(mode="json"), 201), ident, new)
 

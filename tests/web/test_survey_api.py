@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from evalflow.extensions import db
 from evalflow.shared.audit.models import AuditEntry
+from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.phases import Phase
 from evalflow.survey.models import Survey, SurveyAnswer, SurveyCode
 from evalflow.survey.results import sample_gaps, satisfied_rates
@@ -281,3 +282,49 @@ def test_a_changed_questionnaire_is_never_answered_against_the_old_one(app, clie
     refused = app.test_client().post(answer_url(world), json={"respondent": "staff", "choices": [0, 0]})
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (403, "invalid_code")
     assert _count(SurveyAnswer) == 1
+
+
+def _phase(world: Any, phase: Phase) -> None:
+    db.session.execute(sa.update(Campaign).where(Campaign.id == world.campaign.id).values(phase=phase))
+    db.session.commit()
+
+
+def test_a_remembered_open_questionnaire_answers_in_one_statement(app, client):
+    world = build()
+    assert client.post(answer_url(world), json={"respondent": "staff", "choices": [0, 0]}).status_code == 201
+    statements: list[str] = []
+    url, other_phone = answer_url(world, world.b), app.test_client()
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(" ".join(statement.split()[:3]).upper())
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:  # another phone: the questionnaire is remembered, the campaign is not read first
+        made = other_phone.post(url, json={"respondent": "resident", "choices": [1, 2]})
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    assert made.status_code == 201, made.get_json()
+    assert statements == ["INSERT INTO SURVEY_ANSWER"]
+    row = db.session.scalars(sa.select(SurveyAnswer).where(SurveyAnswer.unit_id == world.b.id)).one()
+    assert (row.respondent, row.choices, row.satisfied) == ("resident", [1, 2], 1)
+
+
+def test_a_remembered_questionnaire_refuses_a_campaign_past_scoring_with_its_reason(app, client):
+    world = build()
+    assert client.post(answer_url(world), json={"respondent": "staff", "choices": [0, 0]}).status_code == 201
+    for phase, words in ((Phase.REVIEW, "“综合评定”阶段"), (Phase.FINAL, "已归档")):
+        _phase(world, phase)
+        refused = app.test_client().post(
+            answer_url(world, world.b), json={"respondent": "staff", "choices": [0, 0]}
+        )
+        body = refused.get_json()["error"]
+        assert (refused.status_code, body["code"]) == (409, "wrong_phase")
+        assert words in body["message"], body["message"]
+    _phase(world, Phase.BRIEFING)  # scored again: the remembered questionnaire answers again
+    again = app.test_client().post(
+        answer_url(world, world.b), json={"respondent": "staff", "choices": [2, 2]}
+    )
+    assert again.status_code == 201
+    assert [(a.unit_id, a.choices) for a in db.session.scalars(sa.select(SurveyAnswer).order_by(SurveyAnswer.id))] == [
+        (world.a.id, [0, 0]), (world.b.id, [2, 2])
+    ]  # fmt: skip

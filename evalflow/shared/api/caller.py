@@ -38,7 +38,8 @@ def authenticate_request() -> None:
     if request.endpoint in SINGLE_STATEMENT:
         without_transaction(request.endpoint)
     _authenticate(remembered=request.endpoint in CHECKS_SEAT_CARD)
-    refuse_writes_after_final()
+    if request.endpoint not in CHECKS_PHASE:
+        refuse_writes_after_final()
 
 
 def reauthenticate() -> Actor:
@@ -103,3 +104,8 @@ OWN_BEARER: set[str] = set()
 
 # Endpoints whose view checks a seat's card in its own write (``route(checks_seat_card=True)``).
 CHECKS_SEAT_CARD: set[str] = set()
+
+
+# Endpoints whose view checks the campaign's phase in its own write and calls
+# ``refuse_writes_after_final`` itself before any other write (``route(checks_phase=True)``).
+CHECKS_PHASE: set[str] = set()

@@ -12,7 +12,13 @@ from pydantic import BaseModel, TypeAdapter
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from evalflow.shared.api import bp
-from evalflow.shared.api.caller import CHECKS_SEAT_CARD, OWN_BEARER, SINGLE_STATEMENT, require_login
+from evalflow.shared.api.caller import (
+    CHECKS_PHASE,
+    CHECKS_SEAT_CARD,
+    OWN_BEARER,
+    SINGLE_STATEMENT,
+    require_login,
+)
 from evalflow.shared.api.schemas import parse_query, validate_json
 from evalflow.shared.campaigns.guard import UNSAFE
 from evalflow.shared.converters import MAX_ID
@@ -75,6 +81,7 @@ def route(
     multipart: dict[str, Any] | None = None,
     single_statement: bool = False,
     checks_seat_card: bool = False,
+    checks_phase: bool = False,
     own_bearer: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
@@ -95,6 +102,10 @@ def route(
 
     *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
     calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
+
+    *checks_phase*: the view's write checks the campaign's phase in its own statement, so the
+    request does not read the campaign first (``guard.refuse_writes_after_final``); when that write
+    is refused, the view calls the guard itself before explaining or writing anything else.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -112,7 +123,9 @@ def route(
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
-        for flag, endpoints in ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD), (own_bearer, OWN_BEARER)):  # fmt: skip
+        flags = ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD),
+                 (checks_phase, CHECKS_PHASE), (own_bearer, OWN_BEARER))  # fmt: skip
+        for flag, endpoints in flags:
             if flag:
                 endpoints.add(f"{bp.name}.{view.__name__}")
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
