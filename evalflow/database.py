@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import select
@@ -304,15 +305,14 @@ def refuse_writes_that_need_company(engine: sa.Engine) -> None:
 
 class DriverStatement:
     """A Core statement compiled once for a dialect with named parameters, then run as driver SQL
-    (``Connection.exec_driver_sql``): for the hottest statement, the phone's ballot on PostgreSQL,
-    it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (what that saves a
+    (``Connection.exec_driver_sql``): for the hottest statements, the phone's ballot and (on SQLite)
+    its audit entry, it skips SQLAlchemy's per-execution cache-key walk and parameter set-up (what that saves a
     ballot: bench/README.md, *Figures behind the code*). The bound values still go through their types' bind processors
     (JSON, enums, timestamps), events still fire; result rows come back as the driver gives them.
     """
 
     def __init__(self, stmt: Any, dialect: sa.Dialect) -> None:
-        if dialect.paramstyle not in ("pyformat", "named"):
-            raise ValueError(f"positional parameters ({dialect.paramstyle}) are not supported")
+        dialect = named_parameters(dialect)
         self._compiled = stmt.compile(dialect=dialect)
         self.sql = self._compiled.string
         self._options = stmt.get_execution_options() or None  # e.g. stands_alone()
@@ -330,6 +330,25 @@ class DriverStatement:
 
     def execute(self, conn: sa.Connection, values: dict[str, Any]) -> sa.CursorResult[Any]:
         return conn.exec_driver_sql(self.sql, self.params(values), self._options)
+
+
+_NAMED = "_evalflow_named_parameters"  # on a positional dialect: its copy with named parameters
+
+
+def named_parameters(dialect: sa.Dialect) -> sa.Dialect:
+    """*dialect*, or the same dialect with named parameters (``:name``) when it uses positional ones
+    (SQLite's ``?``): the driver SQL of a :class:`DriverStatement` takes its values by name, which
+    both drivers accept whatever style SQLAlchemy uses for them (psycopg ``%(name)s``, sqlite3 ``:name``)."""
+    if dialect.paramstyle in ("pyformat", "named"):
+        return dialect
+    if dialect.name != "sqlite":
+        raise ValueError(f"positional parameters ({dialect.paramstyle}) are not supported")
+    named = getattr(dialect, _NAMED, None)
+    if named is None:  # a copy keeps what the engine learnt on connecting (RETURNING, the version)
+        named = copy.copy(dialect)
+        named.paramstyle, named.positional = "named", False
+        setattr(dialect, _NAMED, named)
+    return named
 
 
 def driver_rows(conn: sa.Connection, stmt: Any) -> list[tuple[Any, ...]]:

@@ -35,9 +35,8 @@ tells the same story with the figures, bench/README.md keeps the measurements).
    per seat and unit; the open check is part of the write (on PostgreSQL with ``FOR SHARE`` on the
    presentation row, so a concurrent close waits for in-flight ballots and later ballots see it
    closed); ``previous_grade`` tells the audit entry the exact old → new change. Built once per
-   variant, run with bound values; on PostgreSQL compiled once more into driver SQL
-   (``database.DriverStatement``: SQLAlchemy's per-execution work saved, bench/README.md *Figures
-   behind the code*). Pinned by tests/web/test_briefing_api.py
+   variant, and compiled once more into driver SQL (``database.DriverStatement``: SQLAlchemy's
+   per-execution work saved, bench/README.md *Figures behind the code*). Pinned by tests/web/test_briefing_api.py
    (``test_ballot_sent_again_and_changed_is_one_row``, ``test_ballot_after_close_is_409_and_keeps_the_grade``,
    ``test_ballot_after_countdown_is_refused_without_a_click``).
 
@@ -182,8 +181,9 @@ def _upsert_online(
     checks = {} if card is None else {
         "card_digest": card.digest, "card_unit_id": card.actor.unit_id, "card_scale": card.scale_text
     }  # fmt: skip
-    if dialect_name() != "postgresql" or not statement.can_append_in_statement():
-        stmt = _upsert_statement(dialect_name(), True, None, card_check=card is not None)
+    dialect = dialect_name()
+    if dialect != "postgresql" or not statement.can_append_in_statement():
+        stmt = _driver_upsert(dialect, True, None, card is not None)
         row = _execute(stmt, actor.seat_id, unit_id, grade, BallotSource.ONLINE, campaign_id, **checks)
         return (row[0], row[1], False) if row is not None else None
     entry = statement.appending_params(
@@ -305,8 +305,17 @@ def _appending_driver_statement(card_check: bool) -> DriverStatement:
     return DriverStatement(_upsert_appending_statement(card_check), db.engine.dialect)
 
 
+@functools.cache
+def _driver_upsert(
+    dialect: str, open_check: bool, only_source: BallotSource | None, card_check: bool
+) -> DriverStatement:
+    """:func:`_upsert_statement` as driver SQL (SQLite's ballot, paper entry, PostgreSQL's fallback)."""
+    stmt = _upsert_statement(dialect, open_check, only_source, card_check=card_check)
+    return DriverStatement(stmt, db.engine.dialect)
+
+
 def _execute(
-    stmt: Any,
+    stmt: DriverStatement,
     seat_id: int,
     unit_id: int,
     grade: str,
@@ -315,8 +324,8 @@ def _execute(
     **more: Any,
 ) -> Any:
     params = _values(seat_id, unit_id, grade, source, campaign_id)
-    db.session.flush()  # Core on the session's connection: the same transaction, without the ORM's
-    return db.session.connection().execute(stmt, {**params, **more}).first()  # per-statement overhead
+    db.session.flush()  # driver SQL on the session's connection: the same transaction, without the
+    return stmt.execute(db.session.connection(), {**params, **more}).first()  # ORM's per-statement work
 
 
 def _values(
@@ -353,7 +362,7 @@ def upsert_ballot(
 
     Returns (grade, previous grade) or None when the write was refused.
     """
-    stmt = _upsert_statement(dialect_name(), open_in_campaign is not None, only_source)
+    stmt = _driver_upsert(dialect_name(), open_in_campaign is not None, only_source, False)
     row = _execute(stmt, seat_id, unit_id, grade, source, open_in_campaign)
     return (row[0], row[1]) if row is not None else None
 

@@ -5,6 +5,8 @@ statements on each engine (the upsert and its audit claim share one on PostgreSQ
 from __future__ import annotations
 
 import fcntl
+import json
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -395,6 +397,40 @@ def test_postgres_driver_statement_binds_what_sqlalchemy_binds(tmp_path):
         assert plain(params_b)["phase"] == ("str", "review")  # the enum's value, not the member
         assert plain(params_b)["phase_1"] == ("str", "briefing")
         assert plain(params_b)["data"][0] != "dict"  # serialized for the driver
+
+
+def test_sqlite_driver_statement_binds_by_name_what_sqlalchemy_binds_by_position(tmp_path):
+    """SQLite's ballot and audit entry run as driver SQL too: compiled with named parameters (SQLite's
+    own style is ``?``), the driver gets the very values SQLAlchemy's execution sends, in the same
+    SQL but for the placeholders, and the engine's own dialect keeps its positional style."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'd.sqlite3'}")
+    stmt = sa.select(
+        sa.bindparam("data", type_=AuditEntry.__table__.c.data.type),
+        sa.bindparam("at", type_=AuditEntry.__table__.c.created_at.type),
+        sa.bindparam("phase", type_=Campaign.__table__.c.phase.type),
+        sa.literal("x") == sa.bindparam("label", type_=sa.String),
+    )
+    values = {
+        "data": {"seat_id": 3, "名": "好\\n"},
+        "at": datetime(2026, 11, 29, 8, 30, tzinfo=UTC),
+        "phase": Phase.REVIEW,
+        "label": "x",
+    }
+    sent: list[tuple[str, Any]] = []
+    sa.event.listen(engine, "before_cursor_execute", lambda c, cur, s, p, *a: sent.append((s, p)))
+    with engine.connect() as conn:
+        ours = database.DriverStatement(stmt, engine.dialect)
+        theirs = conn.execute(stmt, values).all()
+        mine = ours.execute(conn, values).all()
+    (sql_a, params_a), (sql_b, params_b) = sent
+    order = stmt.compile(dialect=engine.dialect).positiontup
+    assert engine.dialect.paramstyle == "qmark" and "?" in sql_a and ":data" in sql_b
+    assert re.sub(r":\w+", "?", sql_b) == sql_a
+    assert tuple(params_b[name] for name in order) == tuple(params_a)
+    assert params_b["phase"] == "review" and isinstance(params_b["data"], str)  # the enum's value, JSON text
+    assert json.loads(params_b["data"]) == values["data"]
+    assert len(theirs) == 1 and [tuple(r) for r in mine] == [(params_b["data"], params_b["at"], "review", 1)]
+    engine.dispose()
 
 
 def test_driver_rows_are_the_rows_as_plain_tuples_and_leave_the_connection_usable(app):

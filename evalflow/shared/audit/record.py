@@ -28,13 +28,14 @@ from the canonical form Python cut around the values only the statement knows (d
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, SessionTransaction
 
-from evalflow.database import stands_alone
+from evalflow.database import DriverStatement, stands_alone
 from evalflow.extensions import db
 from evalflow.shared.access import Actor
 from evalflow.shared.audit.chain import (
@@ -121,6 +122,21 @@ _MOVE_HEAD = (
     )
 )
 
+
+@functools.cache
+def _claim_head(dialect: str) -> DriverStatement:
+    return DriverStatement(_CLAIM_HEAD, db.engine.dialect)
+
+
+@functools.cache
+def _sqlite_statements() -> tuple[DriverStatement, DriverStatement]:
+    """SQLite: the sealed entry's INSERT (every column bound by name) and the head's move."""
+    insert = sa.insert(ENTRY).values(
+        {c.key: sa.bindparam(c.key, type_=c.type) for c in ENTRY.columns if c.key != "id"}
+    )
+    return DriverStatement(insert, db.engine.dialect), DriverStatement(_MOVE_HEAD, db.engine.dialect)
+
+
 # PostgreSQL: ``WITH sealed_entry AS (INSERT INTO audit_entry …) UPDATE audit_chain_head …`` — a
 # data-modifying WITH runs exactly once, whether or not the outer statement reads it.
 _INSERT_SEALED_AND_MOVE_HEAD = _MOVE_HEAD.add_cte(
@@ -156,19 +172,21 @@ def record_last(
     conn = session.connection()  # Core on the transaction's connection: no per-statement ORM overhead
     seal(session)  # flushes the session too, when it has entries to seal
     session.flush()
-    claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).first()
+    claim = _claim_head(conn.dialect.name)
+    claimed = claim.execute(conn, {"head_chain": chain}).first()
     if claimed is None:  # the chain's first entry
         _lock_head(session, chain)
-        claimed = conn.execute(_CLAIM_HEAD, {"head_chain": chain}).one()
+        claimed = claim.execute(conn, {"head_chain": chain}).one()
     seq, prev = int(claimed[0]), str(claimed[1])
     fields.update(seq=seq, prev_hash=prev)
     fields["entry_hash"] = entry_hash(fields)
     move = {"head_chain": chain, "head_seq": seq, "head_hash": fields["entry_hash"]}
     if conn.dialect.name == "postgresql":  # one round trip for both writes
         conn.execute(_INSERT_SEALED_AND_MOVE_HEAD, {**{f"e_{k}": v for k, v in fields.items()}, **move})
-    else:  # SQLite has no INSERT inside WITH
-        conn.execute(_INSERT_SEALED, fields)
-        conn.execute(_MOVE_HEAD, move)
+    else:  # SQLite has no INSERT inside WITH: two statements, as driver SQL (no round trips to save,
+        insert, move_head = _sqlite_statements()  # but SQLAlchemy's per-execution work is the cost)
+        insert.execute(conn, fields)
+        move_head.execute(conn, move)
 
 
 # --- PostgreSQL: a whole append in the writing statement ----------------------------------------
