@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from evalflow.database import stands_alone
+from evalflow.database import DriverStatement, stands_alone
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared import clock
@@ -148,11 +148,12 @@ class Receipt:
 
 
 @functools.cache
-def _guarded_statement(dialect: str) -> Any:
+def _guarded_statement(dialect: str) -> DriverStatement:
     """An open answer's ``INSERT … SELECT`` that writes only while the campaign is in a phase that
     takes answers (the access rule of ``survey.answer``), the unit is accepted and the questionnaire
     is still the one the answer was checked against (``survey.updated_at``), once per device and
-    unit — the campaign's phase, the target read and the write in one statement."""
+    unit — the campaign's phase, the target read and the write in one statement, run as driver SQL
+    (``database.DriverStatement``: SQLAlchemy's per-execution work saved on the public's hottest write)."""
     table = SurveyAnswer.__table__
     names = [c.name for c in table.columns if c.name not in ("id", "invalidated_at")]
     phases = RULES[Action.SURVEY_ANSWER].phases
@@ -164,12 +165,12 @@ def _guarded_statement(dialect: str) -> Any:
                      .join(Campaign.__table__, Campaign.id == Unit.campaign_id))
         .where(Unit.id == sa.bindparam("unit_id"), Unit.campaign_id == sa.bindparam("campaign_id"),
                Application.status == ApplicationStatus.ACCEPTED,
-               Campaign.phase.in_(sorted(phases)),
+               sa.or_(*(Campaign.phase == phase for phase in sorted(phases))),
                Survey.updated_at == sa.bindparam("survey_at", type_=Survey.__table__.c.updated_at.type))
     )  # fmt: skip
     insert = (sqlite_insert if dialect == "sqlite" else pg_insert)(table).from_select(names, chosen)
     insert = insert.on_conflict_do_nothing(index_elements=[table.c.unit_id, table.c.device])
-    return stands_alone(insert.returning(table.c.id))
+    return DriverStatement(stands_alone(insert.returning(table.c.id)), db.engine.dialect)
 
 
 def _values(campaign_id: int, unit_id: int, questionnaire: rules.Questionnaire, data: Mapping[str, Any],
@@ -196,7 +197,7 @@ def submit_remembered(
     except InvalidInput:
         return None  # the full path checks again against the stored questionnaire, and says why
     stmt = _guarded_statement(db.session.get_bind().dialect.name)
-    made = db.session.connection().execute(stmt, {**values, "survey_at": latest[0]}).scalar()
+    made = stmt.execute(db.session.connection(), {**values, "survey_at": latest[0]}).scalar()
     return Receipt(made, unit_id, values["respondent"], values["created_at"]) if made is not None else None
 
 
