@@ -10,9 +10,14 @@ training phase), starts ``gunicorn --workers 2 wsgi:app`` and measures at concur
 2. ``POST /api/v1/campaigns/<cid>/units/<uid>/survey-answers`` round robin over the demo's units, no
    cookie sent back — each answer is a new phone (a device cookie is made and set every time)
 
-1 and 2 alternate in ``--rounds`` rounds and the ratio compares their totals. The rate limit is off
+1 and 2 alternate in ``--rounds`` rounds and the ratio compares their totals. Then, when wrk is
+installed, the same two with wrk (2 threads, keep-alive as wrk does it, ``--wrk-seconds`` each) in
+``--wrk-rounds`` rounds, with the server's CPU per request: the project's generator is Python and
+limits a request as cheap as ``/healthz`` (it reaches about two thirds of wrk's rate there), which
+flatters every ratio to it. The rate limit is off
 (``EVALFLOW_RATELIMIT_ENABLED=false``, as for every benchmark): all load comes from 127.0.0.1. It
-checks afterwards that every 201 left exactly one row. Then, in this process, it builds the poster PDF
+checks afterwards that every 201 left exactly one row (and no more rows than that, bar the answers
+wrk had in flight when it stopped: written, their 201 never counted). Then, in this process, it builds the poster PDF
 of 300 units (``evalflow.survey.pdf.build_posters``) ``--pdf-runs`` times and reports the times.
 """
 
@@ -33,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadgen  # bench/ is not a package: imported from sys.path[0]
 import run  # the shared helpers of the main benchmark
+import wrk_bench
 from briefing_bench import _merge
 
 DEMO_TITLE = "2026年度社区文明单位评选(问卷调查演示)"
@@ -105,6 +111,62 @@ def run_answers(
     return stats
 
 
+WRK_ANSWERS = r"""
+units = {%UNITS%}
+local counter = 0
+local threads = {}
+c201, cother = 0, 0
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function request()
+  counter = counter + 1
+  local respondent = (counter % 2 == 0) and "staff" or "resident"
+  local body = '{"respondent":"' .. respondent .. '","choices":[' .. (counter % 3) .. ',' ..
+    (math.floor(counter / 3) % 3) .. ',null]}'
+  local path = "/api/v1/campaigns/%CID%/units/" .. units[(counter % #units) + 1] .. "/survey-answers"
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"}, body)
+end
+
+function response(status, headers, body)
+  if status == 201 then c201 = c201 + 1 else cother = cother + 1 end
+end
+
+function done(s, lat, req)
+  local a, c = 0, 0
+  for _, t in ipairs(threads) do a = a + t:get("c201"); c = c + t:get("cother") end
+  io.write(string.format('WRKJSON {"requests": %d, "seconds": %.3f, "p50_ms": %.2f, "p99_ms": %.2f, ' ..
+    '"max_ms": %.2f, "s201": %d, "other": %d, "connect": %d, "read": %d, "write": %d, "timeout": %d}\n',
+    s.requests, s.duration / 1e6, lat:percentile(50) / 1000, lat:percentile(99) / 1000, lat.max / 1000,
+    a, c, s.errors.connect, s.errors.read, s.errors.write, s.errors.timeout))
+end
+"""
+
+
+def wrk_rounds(
+    facts: dict[str, Any], cid: int, units: list[int], args: argparse.Namespace, tmp: Path
+) -> list[dict[str, Any]]:
+    """``/healthz`` then answers with wrk, ``--wrk-rounds`` times (each answer a new phone, as above)."""
+    if args.wrk_rounds < 1 or shutil.which("wrk") is None:
+        return []
+    answers = tmp / "answers.lua"
+    answers.write_text(WRK_ANSWERS.replace("%UNITS%", ", ".join(map(str, units))).replace("%CID%", str(cid)))
+    healthz = wrk_bench.lua(tmp, "healthz", "GET", "/healthz", [""], [])
+    out = []
+    for _ in range(args.wrk_rounds):
+        h = wrk_bench.measured_wrk(facts, healthz, args.concurrency, args.wrk_seconds)
+        a = wrk_bench.measured_wrk(facts, answers, args.concurrency, args.wrk_seconds)
+        by_cpu = round(h["server_cpu_ms"] / a["server_cpu_ms"], 2) if a["server_cpu_ms"] else None
+        out.append(
+            {"healthz": h, "answers": a, "ratio": round(a["rps"] / h["rps"], 2), "ratio_by_cpu": by_cpu}
+        )
+        run.log(f"wrk: healthz {h['rps']} rps, answers {a['rps']} rps (ratio {out[-1]['ratio']}, "
+                f"by CPU {by_cpu}), answer p99 {a['p99_ms']} ms")  # fmt: skip
+    return out
+
+
 def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"evalflow-survey-{engine}-"))
     cleanup.push(shutil.rmtree, tmp, True)
@@ -156,9 +218,14 @@ def bench_engine(engine: str, args: argparse.Namespace, cleanup: run.Cleanup) ->
         result["scenarios"]["survey_answer"]["throughput_rps"],
     )
     result["ratio_answer_to_healthz"] = round(a / h, 2) if h and a else None
+    facts = {"port": port, "master": master, "pg_pids": pg_pids}
+    result["wrk"] = wrk_rounds(facts, cid, units, args, tmp)
     stored = _scalar(db_url, "SELECT count(*) FROM survey_answer")[0][0] - before
     created = answers_all.statuses.get(201, 0) + warm.statuses.get(201, 0)
-    result["answers_stored"] = {"created_201": created, "rows": stored}
+    created += sum(r["answers"]["s201"] for r in result["wrk"])
+    # wrk stops with up to one request per connection in flight: written, but its 201 never counted
+    in_flight = args.concurrency * len(result["wrk"])
+    result["answers_stored"] = {"created_201": created, "rows": stored, "uncounted_at_most": in_flight}
     result["server_log"] = run.scan_server_log(tmp / "gunicorn.log")
     return result
 
@@ -191,6 +258,13 @@ def table(results: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['engine']} | {h['throughput_rps']} | {a['throughput_rps']} | {r['ratio_answer_to_healthz']} | "
                      f"{a['latency_ms']['p50']} / {a['latency_ms']['p99']} | {non201 or 0} | "
                      f"{r['answers_stored']['created_201']} / {r['answers_stored']['rows']} |")  # fmt: skip
+    wrk_lines = [f"| {r['engine']} | {w['healthz']['rps']} | {w['answers']['rps']} | {w['ratio']} | {w['ratio_by_cpu']} | "
+                 f"{w['answers']['p50_ms']} / {w['answers']['p99_ms']} | {w['answers']['other']} |"
+                 for r in results if "error" not in r for w in r["wrk"]]  # fmt: skip
+    if wrk_lines:
+        lines += ["", "wrk, same servers:", "",
+                  "| engine | healthz rps | answer POST rps | ratio | ratio by server CPU | answer p50 / p99 ms | non-201 |",
+                  "|---|---|---|---|---|---|---|", *wrk_lines]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -209,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet-wait", type=float, default=30.0)
     p.add_argument("--quiet-threshold", type=float, default=35.0)
     p.add_argument("--pdf-runs", type=int, default=3)
+    p.add_argument("--wrk-rounds", type=int, default=2, help="0: no wrk runs")
+    p.add_argument("--wrk-seconds", type=float, default=6.0)
     p.add_argument("--out", type=Path, default=run.BENCH_DIR / "out")
     args = p.parse_args(argv)
     if args.pg_socket == "auto":
@@ -222,7 +298,11 @@ def main(argv: list[str] | None = None) -> int:
             report["results"].append(res)
             stored = res["answers_stored"]
             failed |= (
-                bool(res["scenarios"]["survey_answer"]["errors"]) or stored["created_201"] != stored["rows"]
+                bool(res["scenarios"]["survey_answer"]["errors"])
+                or not stored["created_201"]
+                <= stored["rows"]
+                <= stored["created_201"] + stored["uncounted_at_most"]
+                or any(w["answers"]["other"] for w in res["wrk"])
             )
         except Exception as exc:
             failed = True
