@@ -320,6 +320,11 @@ def test_a_remembered_questionnaire_refuses_a_campaign_past_scoring_with_its_rea
         body = refused.get_json()["error"]
         assert (refused.status_code, body["code"]) == (409, "wrong_phase")
         assert words in body["message"], body["message"]
+    for bad in ({}, {"respondent": "staff", "choices": "x"}):  # a finished campaign says so before the body
+        refused = app.test_client().post(answer_url(world, world.b), json=bad)
+        assert (refused.status_code, refused.get_json()["error"]["code"]) == (409, "wrong_phase")
+    broken = app.test_client().post(answer_url(world, world.b), data=b"{", content_type="application/json")
+    assert (broken.status_code, broken.get_json()["error"]["code"]) == (409, "wrong_phase")
     _phase(world, Phase.BRIEFING)  # scored again: the remembered questionnaire answers again
     again = app.test_client().post(
         answer_url(world, world.b), json={"respondent": "staff", "choices": [2, 2]}

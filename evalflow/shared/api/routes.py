@@ -20,7 +20,7 @@ from evalflow.shared.api.caller import (
     require_login,
 )
 from evalflow.shared.api.schemas import parse_query, validate_json
-from evalflow.shared.campaigns.guard import UNSAFE
+from evalflow.shared.campaigns.guard import UNSAFE, refuse_writes_after_final
 from evalflow.shared.converters import MAX_ID
 from evalflow.shared.files import store as files
 
@@ -115,11 +115,16 @@ def route(
         def endpoint(**kwargs: Any) -> Any:
             if auth != "public":
                 require_login()  # who is calling is settled before what they sent: 401, not field errors
-            if body is not None:
-                raw = request.get_data(cache=True)
-                kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)
-            if query is not None:
-                kwargs["query"] = parse_query(query, request.args)
+            try:
+                if body is not None:
+                    raw = request.get_data(cache=True)
+                    kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)
+                if query is not None:
+                    kwargs["query"] = parse_query(query, request.args)
+            except Exception:
+                if checks_phase:  # a finished campaign says so first, whatever was sent (guard.py)
+                    refuse_writes_after_final()
+                raise
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
