@@ -103,9 +103,8 @@ def route(
     *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
     calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
 
-    *checks_phase*: the view's write checks the campaign's phase in its own statement, so the
-    request does not read the campaign first (``guard.refuse_writes_after_final``); when that write
-    is refused, the view calls the guard itself before explaining or writing anything else.
+    *checks_phase*: the view's write checks the campaign's phase itself, so the request does not
+    read the campaign first (the view runs ``guard.refuse_writes_after_final`` when refused).
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -115,29 +114,44 @@ def route(
         def endpoint(**kwargs: Any) -> Any:
             if auth != "public":
                 require_login()  # who is calling is settled before what they sent: 401, not field errors
-            try:
-                if body is not None:
-                    raw = request.get_data(cache=True)
-                    kwargs["body"] = body() if body_optional and not raw else validate_json(body, raw)
-                if query is not None:
-                    kwargs["query"] = parse_query(query, request.args)
-            except Exception:
-                if checks_phase:  # a finished campaign says so first, whatever was sent (guard.py)
-                    refuse_writes_after_final()
-                raise
+            kwargs.update(_inputs(body, body_optional, query, checks_phase))
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
-        flags = ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD),
-                 (checks_phase, CHECKS_PHASE), (own_bearer, OWN_BEARER))  # fmt: skip
-        for flag, endpoints in flags:
-            if flag:
-                endpoints.add(f"{bp.name}.{view.__name__}")
+        _mark(f"{bp.name}.{view.__name__}", ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD),
+                                             (checks_phase, CHECKS_PHASE), (own_bearer, OWN_BEARER)))  # fmt: skip
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
         _document_body(rule, method, body_optional, multipart)
         return endpoint
 
     return decorator
+
+
+def _mark(endpoint: str, flags: tuple[tuple[bool, set[str]], ...]) -> None:
+    """Put *endpoint* in each set of endpoints whose flag its route declared (read by caller.py)."""
+    for flag, endpoints in flags:
+        if flag:
+            endpoints.add(endpoint)
+
+
+def _inputs(
+    body: type[BaseModel] | None, body_optional: bool, query: type[BaseModel] | None, checks_phase: bool
+) -> dict[str, Any]:
+    """The view's validated ``body`` and ``query``. When they do not validate, a route that checks
+    the campaign's phase in its own write runs the write guard first: a finished campaign says so
+    whatever was sent (guard.py)."""
+    found: dict[str, Any] = {}
+    try:
+        if body is not None:
+            raw = request.get_data(cache=True)
+            found["body"] = body() if body_optional and not raw else validate_json(body, raw)
+        if query is not None:
+            found["query"] = parse_query(query, request.args)
+    except Exception:
+        if checks_phase:
+            refuse_writes_after_final()
+        raise
+    return found
 
 
 def _document_body(rule: str, method: str, optional: bool, multipart: dict[str, Any] | None) -> None:
