@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, g, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from evalflow.extensions import csrf, limiter, talisman
@@ -43,11 +43,30 @@ def no_referrer() -> None:
     g.referrer_policy = "no-referrer"
 
 
+class TokenRequestSession(SecureCookieSession):
+    """The session of an API request that carries a bearer token: empty, and never saved. Such a
+    request is authenticated by its token alone (shared/api/caller.py), so the browser's session
+    cookie is neither read nor written — the phone's ballot and poll skip decoding and signing it."""
+
+
 class SessionInterface(SecureCookieSessionInterface):
-    """Marks the session cookie Secure when the request itself came over HTTPS."""
+    """Marks the session cookie Secure when the request itself came over HTTPS; leaves the cookie
+    alone for API requests authenticated by a bearer token (:class:`TokenRequestSession`)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:  # type: ignore[override]
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:  # type: ignore[override]
+        if (
+            request.path.startswith("/api/")
+            and request.headers.get("Authorization", "")[:7].lower() == "bearer "
+        ):
+            return TokenRequestSession()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:  # type: ignore[override]
+        if not isinstance(session, TokenRequestSession):
+            super().save_session(app, session, response)
 
 
 def register_security(app: Flask) -> None:

@@ -129,3 +129,37 @@ def test_language_switch_to_english(client):
     assert "Civilized unit selection" in response.get_data(as_text=True)
     assert "evalflow_lang=en" in response.headers["Set-Cookie"]
     assert "Civilized unit selection" in client.get("/").get_data(as_text=True)
+
+
+def test_api_requests_with_a_bearer_token_neither_read_nor_write_the_session_cookie(
+    app, client, office, auth
+):
+    """A bearer request is its token's caller alone: the browser's session is not decoded (the
+    phone's ballot and poll skip that work) and no cookie is set, even if the view touched it."""
+    from flask import request, session
+
+    from evalflow.shared.security import TokenRequestSession
+
+    unit = factories.unit(factories.campaign("甲评选"), "甲社区")
+    factories.campaign("乙评选")  # the office sees it, the unit does not
+    member = factories.user("jia", Role.UNIT, unit)
+    headers = auth.headers(member)
+    auth.browser(office)  # the same browser also holds the office's session
+    interface = app.session_interface
+    for path, given, token_session in (("/api/v1/campaigns", headers, True),
+                                       ("/api/v1/campaigns", {"Authorization": "BEARER x"}, True),
+                                       ("/api/v1/campaigns", {}, False),
+                                       ("/office/", headers, False)):  # fmt: skip
+        with app.test_request_context(path, headers=given):
+            opened = interface.open_session(app, request)
+            assert isinstance(opened, TokenRequestSession) is token_session, path
+    with app.test_request_context("/api/v1/campaigns", headers=headers):
+        opened = interface.open_session(app, request)
+        opened["touched"] = True
+        response = app.response_class()
+        interface.save_session(app, opened, response)
+        assert "Set-Cookie" not in response.headers and session is not None
+    answered = client.get("/api/v1/campaigns", headers=headers)
+    assert answered.status_code == 200 and "Set-Cookie" not in answered.headers
+    assert [c["title"] for c in answered.get_json()] == ["甲评选"]  # the unit's view, not the office's
+    assert client.get("/office/").status_code == 200  # the browser's session is still good
