@@ -98,7 +98,6 @@ def record(
 
 
 # Built once and run with bound values: statement construction costs more than SQLite's execution.
-_INSERT_SEALED = sa.insert(ENTRY)
 _READ_HEAD = (
     sa.select(HEAD.c.seq, HEAD.c.hash)
     .where(HEAD.c.chain == sa.bindparam("head_chain", type_=sa.Integer))
