@@ -39,7 +39,9 @@ from flask import Flask, Response, current_app, g, has_request_context, request
 from evalflow.briefing.models import Ballot, Presentation
 from evalflow.shared import clock, versions
 from evalflow.shared.access import Role
+from evalflow.shared.accounts.service import token_digest
 from evalflow.shared.campaigns.models import Campaign, Seat, Unit
+from evalflow.shared.security import bearer_token
 
 ENDPOINT = "api.seat_current"
 TRUST_SECONDS = 60
@@ -93,10 +95,8 @@ def _parse(tag: str) -> tuple[Stamp, str] | None:
 
 
 def _bearer_digest() -> str | None:
-    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return hashlib.sha256(value.strip().encode()).hexdigest()  # accounts.service.token_digest
+    token = bearer_token(request.headers.get("Authorization", ""))
+    return None if token is None else token_digest(token)
 
 
 def _keys(cid: int, seat: int) -> list[str]:

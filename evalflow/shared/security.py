@@ -29,6 +29,15 @@ CSP = {
 }
 
 
+def bearer_token(header: str) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header; ``None`` for no header, another
+    scheme or an empty token. The one reading of the header: the API's caller, the cookie session
+    and the phone's poll all ask here."""
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    return value if value and scheme.lower() == "bearer" else None
+
+
 def _signed_in() -> bool:
     from flask_login import current_user
 
@@ -59,7 +68,7 @@ class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:  # type: ignore[override]
         if (
             request.path.startswith("/api/")
-            and request.headers.get("Authorization", "")[:7].lower() == "bearer "
+            and bearer_token(request.headers.get("Authorization", "")) is not None
         ):
             return TokenRequestSession()
         return super().open_session(app, request)

@@ -188,7 +188,7 @@ def submit_remembered(
     """The common case in one statement, without reading the campaign first: an open questionnaire
     this process has read, a phone with its device id. The statement itself checks the campaign's
     phase, the unit and the questionnaire (:func:`_guarded_statement`). None when it wrote nothing
-    or could not be tried: then :func:`submit` (after the caller's own checks) finds out why."""
+    or could not be tried: then :func:`submit_read` (after the caller's own checks) finds out why."""
     latest = remembered(campaign_id)
     if latest is None or latest[1].mode is not rules.SurveyMode.OPEN or sender.device is None:
         return None
@@ -201,25 +201,31 @@ def submit_remembered(
     return Receipt(made, unit_id, values["respondent"], values["created_at"]) if made is not None else None
 
 
-def submit(
+def submit(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Sender) -> Receipt:
+    """Record one answer to *unit_id*'s questionnaire (the HTML form, the demo): in one statement
+    when it can be (:func:`submit_remembered`, once the phase is checked here), else
+    :func:`submit_read`."""
+    facts = campaigns.facts(campaign_id)
+    if facts is not None:
+        require(PUBLIC, Action.SURVEY_ANSWER, facts)
+        fast = submit_remembered(campaign_id, unit_id, data, sender)
+        if fast is not None:
+            return fast
+    return submit_read(campaign_id, unit_id, data, sender)
+
+
+def submit_read(
     campaign_id: int,
     unit_id: int,
     data: Mapping[str, Any],
     sender: Sender,
     known: CampaignFacts | None = None,
-    try_remembered: bool = True,
 ) -> Receipt:
-    """Record one answer to *unit_id*'s questionnaire (the contract's ``POST …/survey-answers``).
-    *known*: the campaign's facts when the request already read them; *try_remembered* False when
-    the caller has just tried :func:`submit_remembered` itself. Open mode: the device and the
-    answer in one statement (with the target check, :func:`submit_remembered`, once the questionnaire is
-    known); coded mode: the code claimed and the answer made in one statement on PostgreSQL."""
-    facts = campaigns.facts(campaign_id, known)
-    if facts is not None:
-        require(PUBLIC, Action.SURVEY_ANSWER, facts)
-        fast = submit_remembered(campaign_id, unit_id, data, sender) if try_remembered else None
-        if fast is not None:
-            return fast
+    """The answer written after reading its campaign, unit and questionnaire (the contract's ``POST
+    …/survey-answers`` once :func:`submit_remembered` could not write it; *known*: the campaign's
+    facts when the request already read them), and every refusal explained. Open mode: the device and
+    the answer in one statement; coded mode: the code claimed and the answer made in one statement on
+    PostgreSQL."""
     target = answer_target(campaign_id, unit_id, known)
     require(PUBLIC, Action.SURVEY_ANSWER, target.facts)
     questionnaire = target.questionnaire

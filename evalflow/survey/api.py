@@ -93,7 +93,7 @@ def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
     made = answers.submit_remembered(cid, uid, data, sender)  # one statement, the phase checked in it
     if made is None:  # refused, or not known in this process: read the campaign, then explain or write
         refuse_writes_after_final()
-        made = answers.submit(cid, uid, data, sender, g.get("campaign_facts"), try_remembered=False)
+        made = answers.submit_read(cid, uid, data, sender, g.get("campaign_facts"))
     out = AnswerOut(id=made.id, unit_id=made.unit_id, respondent=made.respondent, received_at=made.created_at)
     return device.remember(reply(out.model_dump(mode="json"), 201), ident, new)
 

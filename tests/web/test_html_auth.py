@@ -163,3 +163,28 @@ def test_api_requests_with_a_bearer_token_neither_read_nor_write_the_session_coo
     assert answered.status_code == 200 and "Set-Cookie" not in answered.headers
     assert [c["title"] for c in answered.get_json()] == ["甲评选"]  # the unit's view, not the office's
     assert client.get("/office/").status_code == 200  # the browser's session is still good
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [("Bearer abc", "abc"), ("bearer  abc ", "abc"), ("BEARER x.y", "x.y"), ("Bearer ", None),
+     ("Bearer", None), ("Basic abc", None), ("", None), ("Bearerabc", None)],
+)  # fmt: skip
+def test_bearer_token_is_read_one_way(header, token):
+    """caller._bearer, the cookie session and the phone's poll read the header through this one
+    function, so they can never disagree on who sent a token."""
+    from evalflow.shared.security import bearer_token
+
+    assert bearer_token(header) == token
+
+
+def test_an_empty_bearer_token_keeps_the_cookie_session_and_is_refused(app, client):
+    from flask import request
+
+    from evalflow.shared.security import TokenRequestSession
+
+    with app.test_request_context("/api/v1/campaigns", headers={"Authorization": "Bearer "}):
+        assert not isinstance(app.session_interface.open_session(app, request), TokenRequestSession)
+    answered = client.get("/api/v1/campaigns", headers={"Authorization": "Bearer "})
+    assert answered.status_code == 401
+    assert answered.get_json()["error"]["message"] == "无法识别的认证方式,请使用 Bearer 令牌。"

@@ -16,13 +16,14 @@ from evalflow.shared.api import bp
 from evalflow.shared.campaigns.guard import UNSAFE, refuse_writes_after_final
 from evalflow.shared.errors import DomainError, Unauthenticated
 from evalflow.shared.messages import N_, msg
+from evalflow.shared.security import bearer_token
 
 
 def _bearer() -> str | None:
     header = request.headers.get("Authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
+    token = bearer_token(header)
+    if token is not None:
+        return token
     if header:
         raise Unauthenticated(msg(N_("无法识别的认证方式,请使用 Bearer 令牌。")))
     return None
