@@ -24,7 +24,6 @@ entities are never resolved.
 
 from __future__ import annotations
 
-import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
@@ -43,6 +42,7 @@ from evalflow.intake.word_package import (
     main_part,
     unreadable,
 )
+from evalflow.shared import cpu
 from evalflow.shared.messages import N_, msg
 
 # --- reading parts within bounds ----------------------------------------------------------------
@@ -285,7 +285,7 @@ class WordText:
 
 def read_docx(path: Path | str, limits: Limits = LIMITS) -> WordText:
     """The text of the .docx at *path*, within *limits*; raises 400/413 with a Chinese message."""
-    budget = _Budget(limits, time.thread_time() + limits.seconds)
+    budget = _Budget(limits, cpu.own_seconds() + limits.seconds)
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
