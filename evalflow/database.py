@@ -378,6 +378,8 @@ def register_request_commit(
 
     @app.after_request
     def commit_request(response: Response) -> Response:
+        if not db.session.registry.has():
+            return response  # the request opened no session (the poll's 304 from the version store)
         if response.status_code >= 400:
             db.session.rollback()
             return response

@@ -41,6 +41,23 @@ def counted(app: Any) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", note)
 
 
+@contextmanager
+def sessions_begun() -> Iterator[list[str]]:
+    """Every ORM session transaction begun meanwhile (a commit of an unused session begins one)."""
+    from sqlalchemy.orm import Session
+
+    begun: list[str] = []
+
+    def note(_session: Any, transaction: Any) -> None:
+        begun.append(type(transaction).__name__)
+
+    sa.event.listen(Session, "after_transaction_create", note)
+    try:
+        yield begun
+    finally:
+        sa.event.remove(Session, "after_transaction_create", note)
+
+
 def _settings(store: str) -> dict[str, Any]:
     if store == "redis":
         if not REDIS_URL:
@@ -87,9 +104,9 @@ def test_unchanged_poll_is_304_without_a_statement_and_a_change_elsewhere_is_see
     assert (answer.status_code, answer.get_json()["screen"]) == (200, "waiting")
     etag = answer.headers["ETag"].strip('"')
     assert etag.startswith(f"p1.{world.cid}.{world.seat_ids[(0, 'reporter')]}.")
-    with counted(second) as seen:
+    with counted(second) as seen, sessions_begun() as begun:
         again = _poll(second, world, etag)
-    assert (again.status_code, again.data, seen) == (304, b"", [])
+    assert (again.status_code, again.data, seen, begun) == (304, b"", [], [])  # no session either
     assert again.headers["ETag"].strip('"') == etag
     assert again.headers["Cache-Control"] == answer.headers["Cache-Control"]
 
@@ -206,3 +223,31 @@ def _fall_back(app: Any, world: BriefingWorld) -> None:
     assert _office(app, world, "POST", f"/presentations/{world.uid(1)}/open").status_code == 200
     assert _poll(app, world, answer.headers["ETag"]).get_json()["screen"] == "open"
     assert _poll(app, world, answer.headers["ETag"], raw="not-a-card").status_code == 401
+
+
+def test_redis_bump_is_one_command_that_starts_a_missing_key_at_random_and_moves_it():
+    """The Lua bump of RedisVersions, against the Redis the tests are given."""
+    import redis
+
+    from evalflow.shared import versions
+
+    if not REDIS_URL:
+        pytest.skip("set EVALFLOW_TEST_REDIS_URL (Redis db 15) to test the shared store in Redis")
+    store = versions.RedisVersions(REDIS_URL)
+    names = [store.PREFIX + k for k in ("test-bump:a", "test-bump:b")]
+    client = redis.Redis.from_url(REDIS_URL)
+    client.delete(*names)
+    client.set(names[1], 41)
+    client.script_flush()  # Redis does not know the script yet (as after a restart): loaded on demand
+    sent: list[str] = []
+    send = store.client.execute_command
+    store.client.execute_command = lambda *args, **kw: (sent.append(args[0]), send(*args, **kw))[1]
+    store.bump(["test-bump:a", "test-bump:b", "test-bump:a"])
+    a, b = (int(v) for v in client.mget(names))
+    assert b == 42 and a >= 1  # an existing key moves by one; a missing one starts at random, plus one
+    assert sent == ["EVALSHA", "SCRIPT LOAD", "EVALSHA"]
+    sent.clear()
+    store.bump(["test-bump:a"])
+    assert sent == ["EVALSHA"]  # one command for the bump
+    assert store.get(["test-bump:a", "test-bump:b"]) == [a + 1, 42]
+    client.delete(*names)
