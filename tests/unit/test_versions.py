@@ -132,4 +132,3 @@ def test_redis_bump_that_failed_is_made_before_redis_is_trusted_again(monkeypatc
     fake.down = False
     monkeypatch.setattr(store, "_down_until", 0.0)
     assert store.get(["campaign:1"]) == [first[0] + 1] and store.owed == set()
-
