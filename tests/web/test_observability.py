@@ -93,7 +93,7 @@ def test_request_log_shows_the_status_after_a_failed_commit(tmp_path, caplog, mo
 
     monkeypatch.setattr(db.session, "commit", failing_commit)
     with caplog.at_level(logging.INFO, logger="evalflow.request"):
-        response = app.test_client().get("/healthz")
+        response = app.test_client().get("/")  # the home page reads the database (/healthz does not)
     assert response.status_code == 409
     lines = [r.getMessage() for r in caplog.records if r.name == "evalflow.request"]
-    assert lines and " GET /healthz 409 " in lines[-1]
+    assert lines and " GET / 409 " in lines[-1]
