@@ -148,7 +148,6 @@ class RedisVersions(VersionStore):
         self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
         self._down_until = 0.0
         self.owed: set[str] = set()  # bumps that failed: made before this process trusts Redis again
-        self._script: Any = None
 
     def get(self, keys: Sequence[str]) -> list[int] | None:
         """The counters of *keys* (one MGET), or ``None`` when Redis is down."""
@@ -177,9 +176,8 @@ class RedisVersions(VersionStore):
         """INCR each key (a missing key starts at a random number first): one command, one reply
         (a ballot's bump is one key; a pipeline of SET NX and INCR cost twice the client's work)."""
         names = [self.PREFIX + k for k in sorted(set(keys))]
-        if self._script is None or self._script.registered_client is not self.client:
-            self._script = self.client.register_script(_BUMP)  # EVALSHA, loaded again if Redis forgot it
-        self._script(keys=names, args=[_random_start() for _ in names])
+        script = self.client.register_script(_BUMP)  # its SHA-1 made here: EVALSHA, loaded if Redis forgot it
+        script(keys=names, args=[_random_start() for _ in names])
 
 
 def _random_start() -> int:

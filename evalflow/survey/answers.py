@@ -211,7 +211,7 @@ def submit(campaign_id: int, unit_id: int, data: Mapping[str, Any], sender: Send
         fast = submit_remembered(campaign_id, unit_id, data, sender)
         if fast is not None:
             return fast
-    return submit_read(campaign_id, unit_id, data, sender)
+    return submit_read(campaign_id, unit_id, data, sender, facts)  # the campaign is not read twice
 
 
 def submit_read(

@@ -198,7 +198,7 @@ def test_read_docx_leaves_out_a_table_of_contents_and_counts_it(tmp_path):
     assert ([line for line in text.lines if line], text.toc_lines) == (["汇报", "一、领导重视"], 2)
 
 
-def test_read_docx_time_budget_leaves_out_the_garbage_collectors_pauses(tmp_path, monkeypatch):
+def test_read_docx_time_budget_leaves_out_the_garbage_collectors_pauses(monkeypatch):
     """A full collection of a large process (the test suite's: seconds) ran during a four-paragraph
     file and refused it as too complex in CI. The budget counts the thread's own work only."""
     from evalflow.shared import cpu
