@@ -17,6 +17,7 @@ from evalflow.review import pdf
 from evalflow.review.service import Composite
 from evalflow.review.sheets import SheetInfo
 from evalflow.shared import clock
+from evalflow.shared.files import csvfile
 from evalflow.shared.i18n import tr
 from evalflow.shared.messages import N_
 from evalflow.tally.rules import display, exact_text
@@ -78,17 +79,18 @@ def summary_xlsx(found: Composite, seal_text: str = "") -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = tr(N_("测评汇总表"))[:31]
-    for line in _meta(found, seal_text):
-        sheet.append([line])
+    for line in _meta(found, seal_text):  # the campaign's title and the office's names: text, never formulas
+        csvfile.xlsx_append(sheet, [line])
     sheet.append([])
     header = [tr(N_("单位编号")), *summary_header(found), tr(N_("总分(精确值)"))]
-    sheet.append(header)
+    csvfile.xlsx_append(sheet, header)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for r, row in zip(found.results, summary_rows(found), strict=True):
         figures = [_float(r.source_points(m)) for m in methods(found)]
         verdict = found.verdicts.get(r.unit_id)
-        sheet.append(
+        csvfile.xlsx_append(
+            sheet,
             [
                 r.unit_id, r.rank if r.rank is not None else row[0], r.name, r.category, *figures,
                 _float(r.bonus), _float(r.deductions), _float(r.total), row[-2],

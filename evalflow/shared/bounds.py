@@ -1,4 +1,4 @@
-"""The bounds of what a request may name: an id, a day, a moment.
+"""The bounds of what a request may name: an id, a day, a moment — and how much JSON it may send.
 
 Every id column is an ``INTEGER`` (32 bits on PostgreSQL), so an id is a whole number from 1 to
 ``MAX_ID``; a larger one names nothing, and must never reach the database (SQLite cannot bind a
@@ -24,6 +24,12 @@ MAX_ID_DIGITS = len(str(MAX_ID))
 
 FIRST_DAY = date(2000, 1, 1)
 LAST_DAY = date(2100, 12, 31)
+
+# The most bytes of JSON body an API route reads unless it says less (``route(max_body=…)``): far above
+# any legitimate request (a 1,000-entry assessment sheet with its reasons), far below the upload
+# limit, so a crafted body is refused (413) before it is parsed instead of holding a worker while
+# pydantic walks it.
+JSON_BODY_LIMIT = 2 * 1024 * 1024
 
 ID_RANGE = N_("编号须为 %(min)s 到 %(max)s 之间的整数。")
 DAY_RANGE = N_("日期须在 %(first)s 到 %(last)s 之间。")

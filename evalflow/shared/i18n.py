@@ -1,4 +1,6 @@
-"""Languages: Chinese first (zh_CN), English second, chosen by ``?lang=`` and remembered in a cookie."""
+"""Languages: Chinese first (zh_CN), English second, chosen by ``?lang=`` and remembered in a cookie;
+the JSON API also follows a client's ``Accept-Language`` header (pages do not: an office's browser
+set to English still gets the Chinese pages until someone picks English)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ def select_locale() -> str:
     wanted = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if wanted in languages:
         return wanted
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

@@ -13,7 +13,9 @@ from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.guard import refuse_writes_after_final
 from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files import store as files
+from evalflow.shared.security import bearer_token
 from evalflow.survey import answers, departments, device, paper, posters, questionnaire, results
+from evalflow.survey.models import Department
 from evalflow.survey.schemas import (
     AnswerOut,
     CaseDecisionIn,
@@ -37,6 +39,9 @@ from evalflow.survey.shapes import opinion_rows, percent, survey_out
 
 ERRORS = {400: "invalid input", 401: "unauthenticated", 403: "forbidden", 404: "not found"}
 TAG = "survey"
+# An answer is a respondent type and at most rules.MAX_QUESTIONS small numbers (or a slip's code): a
+# body larger than this is not an answer, and the route is public — refused before it is parsed.
+ANSWER_BODY_LIMIT = 16 * 1024
 
 
 def _campaign(cid: int) -> tuple[Actor, Campaign]:
@@ -84,7 +89,7 @@ def survey_codes(cid: int, uid: int, body: CodesIn) -> tuple[CodesOut, int]:
 @route("/campaigns/<int:cid>/units/<int:uid>/survey-answers", "POST",
        summary="Answer a unit's questionnaire (public; one answer per device and unit, or a slip's code in mode "
        "coded; rate limited per address)", tag=TAG, auth="public", body=SurveyAnswerIn, single_statement=True,
-       checks_phase=True,
+       checks_phase=True, max_body=ANSWER_BODY_LIMIT,
        responses={201: AnswerOut, 400: "invalid_input", 403: "invalid_code", 404: "not_found",
                   409: "already_answered or wrong_phase", 429: "rate_limited"})  # fmt: skip
 def post_survey_answer(cid: int, uid: int, body: SurveyAnswerIn) -> Response:
@@ -133,12 +138,11 @@ def create_department(cid: int, body: DepartmentIn) -> tuple[DepartmentOut, int]
 @route("/campaigns/<int:cid>/units/<int:uid>/opinion", "PUT",
        summary="A department's opinion on a unit (the department's token as bearer): none (无意见) or problem "
        "(有问题, with a text)", tag=TAG, auth="public", own_bearer=True, body=OpinionIn,
+       caller=lambda: departments.by_token(bearer_token(request.headers.get("Authorization", ""))),
        responses={200: OpinionOut, 400: "invalid_input", 401: "unauthenticated", 404: "not_found",
                   409: "decided or wrong_phase"})  # fmt: skip
-def put_opinion(cid: int, uid: int, body: OpinionIn) -> OpinionOut:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    department, campaign = departments.by_token(token.strip() if scheme.lower() == "bearer" else None)
+def put_opinion(cid: int, uid: int, body: OpinionIn, caller: tuple[Department, Campaign]) -> OpinionOut:
+    department, campaign = caller
     if campaign.id != cid:
         raise departments.wrong_campaign()
     row = departments.give_opinion(department, campaign, uid, body.model_dump())

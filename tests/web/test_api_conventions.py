@@ -115,6 +115,27 @@ def test_english_error_message_on_request(client):
     assert response.get_json()["error"]["message"] == "Not found."
 
 
+@pytest.mark.parametrize(
+    ("header", "query", "message"),
+    [
+        ("en-US,en;q=0.9", "", "Not found."),
+        ("en", "", "Not found."),
+        ("zh-CN,zh;q=0.9,en;q=0.8", "", "未找到该内容。"),
+        ("fr, de;q=0.5", "", "未找到该内容。"),
+        ("en", "?lang=zh_CN", "未找到该内容。"),
+    ],
+)
+def test_api_messages_follow_accept_language_unless_lang_says_otherwise(client, header, query, message):
+    response = client.get(f"/api/v1/nothing-here{query}", headers={"Accept-Language": header})
+    assert response.get_json()["error"]["message"] == message
+
+
+def test_pages_stay_chinese_whatever_the_browser_asks(client):
+    response = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert response.status_code == 200
+    assert "登录" in response.get_data(as_text=True)
+
+
 def test_server_error_is_json_without_traceback(app, client):
     @app.route("/api/v1/_boom")
     def boom():

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from evalflow.assessment.models import ScoreSheet, SheetScore
 from evalflow.extensions import db
+from evalflow.shared.campaigns.models import Campaign
 from tests.factories import login
 from tests.review_world import build
 
@@ -107,3 +108,20 @@ def test_the_office_proposes_the_list_from_the_composite_page(client, world):
     response = client.post(f"{page}/proposal", data={"csrf_token": csrf(client, page)})
     assert response.status_code == 302 and response.headers["Location"].endswith("/tally#proposal")
     assert tally.proposed_unit_ids(world.campaign) == [u.id for u in world.units]
+
+
+def test_summary_xlsx_keeps_formula_like_names_as_text(client, world):
+    """A unit may register as ``=HYPERLINK(…)`` and the office names categories and the campaign: the
+    workbook shows them as typed, as text cells, never as formulas (csvfile.xlsx_append)."""
+    world.by_name()["甲"].name = '=HYPERLINK("http://evil","点我")'
+    db.session.get(Campaign, world.cid).title = "+2026年度评选"
+    db.session.commit()
+    response = client.get(f"/office/campaigns/{world.cid}/composite.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    names = [c for c in cells if c.value == '=HYPERLINK("http://evil","点我")']
+    assert len(names) == 1 and names[0].data_type == "s" and names[0].quotePrefix
+    title = [c for c in cells if c.value.startswith("+2026年度评选") or "+2026年度评选" in c.value]
+    assert title and all(c.data_type == "s" for c in title)
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []

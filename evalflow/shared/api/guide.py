@@ -29,10 +29,12 @@ The JSON API of evalflow, for scripts and other systems. This guide is written f
   that needs a token answers a request without one 401 before it reads the body.
 * **Errors** always have one shape, whatever the status:
   `{{"error": {{"code", "message", "fields"?, "reasons"?}}}}` — `fields` maps an input field to its
-  problems, `reasons` lists why an action is not possible now. Messages follow the
-  `Accept-Language` header (Chinese by default).
+  problems, `reasons` lists why an action is not possible now. Messages follow `?lang=zh_CN|en`,
+  then the `Accept-Language` header (Chinese by default).
 * **Status codes.** 400 invalid input, 401 not signed in, 403 not allowed, 404 not found (also for
-  another campaign's or unit's things), 409 not possible in the current state, 413 too large,
+  another campaign's or unit's things), 409 not possible in the current state, 413 too large (a
+  JSON body is read up to {json_limit} unless its operation says less; an upload up to the file
+  limit),
   429 too many attempts (see `Retry-After`), 503 `database_unavailable` — the database could not
   be reached or the request lost its connection (the database restarted, or is busy); send it
   again after `Retry-After` (any operation may answer it).
@@ -48,6 +50,7 @@ _BOUNDS = {
     "max_id": bounds.MAX_ID,
     "first_day": bounds.FIRST_DAY.isoformat(),
     "last_day": bounds.LAST_DAY.isoformat(),
+    "json_limit": f"{bounds.JSON_BODY_LIMIT // (1024 * 1024)} MB",
 }
 
 

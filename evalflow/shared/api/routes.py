@@ -20,9 +20,13 @@ from evalflow.shared.api.caller import (
     require_login,
 )
 from evalflow.shared.api.schemas import parse_query, validate_json
+from evalflow.shared.bounds import JSON_BODY_LIMIT
 from evalflow.shared.campaigns.guard import UNSAFE, refuse_writes_after_final
 from evalflow.shared.converters import MAX_ID
+from evalflow.shared.errors import TooLarge
 from evalflow.shared.files import store as files
+from evalflow.shared.files.rules import human_size
+from evalflow.shared.messages import N_, msg
 
 
 def upload(name: str = "file") -> Any:
@@ -83,6 +87,8 @@ def route(
     checks_seat_card: bool = False,
     checks_phase: bool = False,
     own_bearer: bool = False,
+    max_body: int = JSON_BODY_LIMIT,
+    caller: Callable[[], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
@@ -105,6 +111,12 @@ def route(
 
     *checks_phase*: the view's write checks the campaign's phase itself, so the request does not
     read the campaign first (the view runs ``guard.refuse_writes_after_final`` when refused).
+
+    *max_body*: the most bytes of JSON body the route reads (413 ``too_large`` beyond, before parsing).
+
+    *caller*: for a public route whose caller proves who they are with a credential of their own
+    (a department's link token): called before the body is looked at — a bad credential is a 401,
+    not field errors — and its result is passed to the view as ``caller``.
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -114,13 +126,17 @@ def route(
         def endpoint(**kwargs: Any) -> Any:
             if auth != "public":
                 require_login()  # who is calling is settled before what they sent: 401, not field errors
-            kwargs.update(_inputs(body, body_optional, query, checks_phase))
+            if caller is not None:
+                kwargs["caller"] = caller()
+            kwargs.update(_inputs(body, body_optional, query, checks_phase, max_body))
             return _render(view(**kwargs), outputs)
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         _mark(f"{bp.name}.{view.__name__}", ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD),
                                              (checks_phase, CHECKS_PHASE), (own_bearer, OWN_BEARER)))  # fmt: skip
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
+        if max_body != JSON_BODY_LIMIT:
+            _document_limit(rule, method, max_body)
         _document_body(rule, method, body_optional, multipart)
         return endpoint
 
@@ -135,7 +151,11 @@ def _mark(endpoint: str, flags: tuple[tuple[bool, set[str]], ...]) -> None:
 
 
 def _inputs(
-    body: type[BaseModel] | None, body_optional: bool, query: type[BaseModel] | None, checks_phase: bool
+    body: type[BaseModel] | None,
+    body_optional: bool,
+    query: type[BaseModel] | None,
+    checks_phase: bool,
+    max_body: int = JSON_BODY_LIMIT,
 ) -> dict[str, Any]:
     """The view's validated ``body`` and ``query``. When they do not validate, a route that checks
     the campaign's phase in its own write runs the write guard first: a finished campaign says so
@@ -143,7 +163,7 @@ def _inputs(
     found: dict[str, Any] = {}
     try:
         if body is not None:
-            raw = request.get_data(cache=True)
+            raw = _json_body(max_body)
             found["body"] = body() if body_optional and not raw else validate_json(body, raw)
         if query is not None:
             found["query"] = parse_query(query, request.args)
@@ -152,6 +172,24 @@ def _inputs(
             refuse_writes_after_final()
         raise
     return found
+
+
+def _document_limit(rule: str, method: str, limit: int) -> None:
+    """A route that reads less JSON than the others says so on its 413."""
+    operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
+    answer = operation["responses"].get("413")
+    if answer is not None:
+        answer["description"] = f"request too large (a JSON body of at most {human_size(limit)})"
+
+
+def _json_body(limit: int) -> bytes:
+    """The request body, at most *limit* bytes: a longer one (declared, or streamed without a length)
+    is a 413 before anything is parsed."""
+    request.max_content_length = min(limit, request.max_content_length or limit)
+    try:
+        return request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise TooLarge(msg(N_("请求内容过大:不能超过 %(size)s。"), size=human_size(limit))) from None
 
 
 def _document_body(rule: str, method: str, optional: bool, multipart: dict[str, Any] | None) -> None:
