@@ -26,7 +26,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.database import DriverStatement, stands_alone
 from evalflow.extensions import db
-from evalflow.intake.models import Application, ApplicationStatus
+from evalflow.intake.models import Application
 from evalflow.shared import clock
 from evalflow.shared.access import PUBLIC, RULES, Action, Actor
 from evalflow.shared.audit import record as audit
@@ -38,8 +38,7 @@ from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
 from evalflow.survey import rules
 from evalflow.survey.models import Survey, SurveyAnswer, SurveyCode
-from evalflow.survey.questionnaire import answer_target, remembered, stored
-from evalflow.training.service import unit_of
+from evalflow.survey.questionnaire import TAKES_PART, answer_target, remembered, stored, survey_unit
 
 ALREADY = N_("您已为该单位填写过问卷,感谢参与!每部手机对每个单位只能作答一次。")
 CODE_USED = N_("该调查码已使用过,每个调查码只能作答一次。感谢参与!")
@@ -57,7 +56,8 @@ class InvalidCode(Forbidden):
 @dataclass(frozen=True)
 class Sender:
     """Who sends an answer, as far as the server knows: the device id's hash (None without one),
-    the client address, and when the form was opened (None: unknown)."""
+    the client address, and when the form was opened: None when the answer is not timed (the API),
+    :data:`evalflow.survey.signals.OPENED_UNKNOWN` for a form post without a valid opening time."""
 
     device: str | None
     address: str
@@ -164,7 +164,7 @@ def _guarded_statement(dialect: str) -> DriverStatement:
                      .join(Survey.__table__, Survey.campaign_id == Unit.campaign_id)
                      .join(Campaign.__table__, Campaign.id == Unit.campaign_id))
         .where(Unit.id == sa.bindparam("unit_id"), Unit.campaign_id == sa.bindparam("campaign_id"),
-               Application.status == ApplicationStatus.ACCEPTED,
+               TAKES_PART,
                sa.or_(*(Campaign.phase == phase for phase in sorted(phases))),
                Survey.updated_at == sa.bindparam("survey_at", type_=Survey.__table__.c.updated_at.type))
     )  # fmt: skip
@@ -246,7 +246,7 @@ def answered(campaign_id: int, unit_id: int, device: str | None) -> bool:
 def make_codes(actor: Actor, campaign: Campaign, unit_id: int, count: int) -> list[str]:
     """*count* new one-time codes for a unit's slips, shown once (only their hashes are stored)."""
     require(actor, Action.SURVEY_CODES, campaign)
-    unit = unit_of(campaign, unit_id)
+    unit = survey_unit(campaign.id, unit_id)
     found = stored(campaign.id)
     if found is None or found.mode is not rules.SurveyMode.CODED:
         raise Conflict(msg(N_("问卷的收集方式不是“凭码作答”,不能生成调查码。")), code="wrong_mode")
@@ -264,7 +264,10 @@ def make_codes(actor: Actor, campaign: Campaign, unit_id: int, count: int) -> li
 
 
 def invalidate(actor: Actor, campaign: Campaign, answer_id: int, reason: Any) -> SurveyAnswer:
-    """Mark an answer invalid with a reason (audited; 409 when it already is)."""
+    """Mark an answer invalid with a reason (audited; 409 ``already_invalid`` when it already is).
+
+    A compare-and-set: the ``UPDATE`` writes only while the answer is still valid, so of two offices
+    invalidating the same answer at once exactly one succeeds (and is audited); the other gets 409."""
     require(actor, Action.SURVEY_INVALIDATE, campaign)
     answer = db.session.get(SurveyAnswer, answer_id)
     if answer is None or answer.campaign_id != campaign.id:
@@ -275,10 +278,13 @@ def invalidate(actor: Actor, campaign: Campaign, answer_id: int, reason: Any) ->
         problem = msg(N_("最多 %(max)d 个字。"), max=rules.MAX_REASON)
     if problem is not None:
         raise InvalidInput(fields={"reason": [problem]})
-    if answer.invalidated_at is not None:
+    done = db.session.execute(
+        sa.update(SurveyAnswer)
+        .where(SurveyAnswer.id == answer.id, SurveyAnswer.invalidated_at.is_(None))
+        .values(invalidated_at=clock.now(), invalid_reason=text)
+    )  # fmt: skip
+    if done.rowcount != 1:
         raise Conflict(msg(N_("该问卷已作废。")), code="already_invalid")
-    answer.invalidated_at, answer.invalid_reason = clock.now(), text
-    db.session.flush()
     audit.record(actor, "survey.invalidate", campaign_id=campaign.id, subject=("survey_answer", answer.id),
                  reason=text, data={"unit_id": answer.unit_id})  # fmt: skip
     return answer

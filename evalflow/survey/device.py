@@ -4,6 +4,8 @@ time, and the rate limit per client address (the API route and the HTML form tog
 - The device cookie holds a random id signed with the app's secret key; only its SHA-256 reaches
   the database. A missing or forged cookie gives a new id (so clearing cookies gives a new device —
   the rate limit per address and the anomaly signals are the other guards).
+- The form's opening time is signed too; a form post without a valid one (missing, forged, or
+  older than a day) is taken and flagged (``signals.SignalKind.UNTIMED``).
 - Answers per address: ``SURVEY_ANSWER_RATE`` (default 120/minute), counted in the limiter's storage
   — Redis when ``REDIS_URL`` is set, so every server process shares it; every post counts.
 """
@@ -25,6 +27,7 @@ from limits import parse as parse_limit
 from evalflow.extensions import limiter
 from evalflow.shared.errors import RateLimited
 from evalflow.shared.messages import N_, msg
+from evalflow.survey import signals
 from evalflow.survey.answers import Sender
 
 COOKIE = "evalflow_survey_device"
@@ -58,17 +61,27 @@ def remember(response: Response, device: str, new: bool) -> Response:
     return response
 
 
-def sender(device: str, opened: str | None = None) -> Sender:
-    """Who sends the answer: the device's hash, the address, the form's signed opening time."""
-    opened_at = None
-    if opened and len(opened) < 200:
-        try:
-            stamp = _signer("survey-opened").loads(opened)
-            opened_at = datetime.fromtimestamp(float(stamp), UTC)
-        except (BadSignature, TypeError, ValueError, OverflowError, OSError):
-            opened_at = None
+def sender(device: str, opened_at: datetime | None = None) -> Sender:
+    """Who sends the answer: the device's hash, the address, when the form was opened (None: the
+    API, not timed; a form post gives :func:`opened_at`)."""
     digest = hashlib.sha256(device.encode()).hexdigest()
     return Sender(digest, get_remote_address() or "", opened_at)
+
+
+def opened_at(opened: str | None) -> datetime:
+    """When the form was opened, from its signed hidden field — :data:`signals.OPENED_UNKNOWN` when
+    the field is missing, forged or older than :data:`signals.OPENED_MAX_AGE` (a harvested value
+    reused): the answer is still taken, and flagged ``untimed``."""
+    if not opened or len(opened) >= 200:
+        return signals.OPENED_UNKNOWN
+    try:
+        stamp = _signer("survey-opened").loads(opened)
+        found = datetime.fromtimestamp(float(stamp), UTC)
+    except (BadSignature, TypeError, ValueError, OverflowError, OSError):
+        return signals.OPENED_UNKNOWN
+    if found < datetime.now(UTC) - signals.OPENED_MAX_AGE:
+        return signals.OPENED_UNKNOWN
+    return found
 
 
 def opened_stamp() -> str:

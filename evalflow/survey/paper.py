@@ -11,11 +11,14 @@ the answer instead, with a reason. Every keying is audited.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.shared import clock
@@ -29,10 +32,7 @@ from evalflow.shared.text import text_problem
 from evalflow.survey import rules
 from evalflow.survey.answers import clean
 from evalflow.survey.models import PaperEntry, SurveyAnswer
-from evalflow.survey.questionnaire import stored
-from evalflow.training.service import unit_of
-
-MAX_SHEET = 20
+from evalflow.survey.questionnaire import stored, survey_unit
 
 
 class Status(enum.StrEnum):
@@ -50,22 +50,50 @@ class Keyed:
 def _sheet(value: Any) -> str:
     text = value.strip() if isinstance(value, str) else ""
     problem = text_problem(text, required=True, single_line=True)
-    if problem is None and len(text) > MAX_SHEET:
-        problem = msg(N_("最多 %(max)d 个字。"), max=MAX_SHEET)
+    if problem is None and len(text) > rules.MAX_SHEET:
+        problem = msg(N_("最多 %(max)d 个字。"), max=rules.MAX_SHEET)
     if problem is not None:
         raise InvalidInput(fields={"sheet": [problem]})
     return text
 
 
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """This pass of the sheet written — inserted, or keyed again over the earlier keying of the same
+    pass — unless the sheet is matched (``answer_id`` set): then nothing is written."""
+    table = PaperEntry.__table__
+    stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+    changed = {name: stmt.excluded[name] for name in ("respondent", "choices", "keyed_by", "keyed_at")}
+    return stmt.on_conflict_do_update(index_elements=[table.c.unit_id, table.c.sheet, table.c.pass_no],
+                                      set_=changed, where=table.c.answer_id.is_(None))  # fmt: skip
+
+
+def _write(values: dict[str, Any]) -> None:
+    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), values)
+
+
 def _entries(unit_id: int, sheet: str) -> dict[int, PaperEntry]:
     stmt = sa.select(PaperEntry).where(PaperEntry.unit_id == unit_id, PaperEntry.sheet == sheet)
-    return {e.pass_no: e for e in db.session.scalars(stmt)}
+    return {e.pass_no: e for e in db.session.scalars(stmt.execution_options(populate_existing=True))}
+
+
+def _status(entry: PaperEntry, other: PaperEntry | None) -> Status:
+    if other is None:
+        return Status.WAITING
+    same = (other.respondent, other.choices) == (entry.respondent, entry.choices)
+    return Status.MATCHED if same else Status.MISMATCH
 
 
 def key_paper(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str, Any]) -> Keyed:
-    """Key one pass of a paper form (``sheet``, ``pass_no`` 1 or 2, ``respondent``, ``choices``)."""
+    """Key one pass of a paper form (``sheet``, ``pass_no`` 1 or 2, ``respondent``, ``choices``).
+
+    Two keyings of one unit take turns, so that of two passes keyed at the same moment exactly one
+    sees the other: on PostgreSQL the unit's row is locked first (:func:`survey_unit`); on SQLite the
+    pass is written before the other pass is read (the first write takes the database's one writer
+    lock, and what is read after it is what the other writer committed). The write itself is an
+    upsert, so the same pass keyed twice at once is keyed again, never a unique-key error."""
     require(actor, Action.SURVEY_PAPER, campaign)
-    unit = unit_of(campaign, unit_id)
+    unit = survey_unit(campaign.id, unit_id, lock=True)
     questionnaire = stored(campaign.id)
     if questionnaire is None:
         raise Conflict(msg(N_("请先设置问卷。")), code="no_survey")
@@ -73,26 +101,13 @@ def key_paper(actor: Actor, campaign: Campaign, unit_id: int, data: Mapping[str,
     if pass_no not in range(1, rules.PAPER_PASSES + 1) or isinstance(pass_no, bool):
         raise InvalidInput(fields={"pass_no": [msg(N_("录入遍次须为 1 或 2。"))]})
     respondent, choices = clean(questionnaire, data)
+    _write({"campaign_id": campaign.id, "unit_id": unit.id, "sheet": sheet, "pass_no": pass_no,
+            "respondent": respondent, "choices": choices, "keyed_by": actor.user_id, "keyed_at": clock.now()})  # fmt: skip
     found = _entries(unit.id, sheet)
     if any(e.answer_id is not None for e in found.values()):
         raise Conflict(msg(N_("第 %(sheet)s 号问卷两遍录入已一致,不能再录入。"), sheet=sheet), code="matched")
-    entry = found.get(pass_no) or PaperEntry(
-        campaign_id=campaign.id, unit_id=unit.id, sheet=sheet, pass_no=pass_no
-    )
-    entry.respondent, entry.choices, entry.keyed_by, entry.keyed_at = (
-        respondent,
-        choices,
-        actor.user_id,
-        clock.now(),
-    )
-    db.session.add(entry)
-    db.session.flush()
-    other = found.get(3 - pass_no)
-    status = Status.WAITING
-    if other is not None:
-        status = (
-            Status.MATCHED if (other.respondent, other.choices) == (respondent, choices) else Status.MISMATCH
-        )
+    entry, other = found[pass_no], found.get(rules.PAPER_PASSES + 1 - pass_no)
+    status = _status(entry, other)
     if status is Status.MATCHED:
         satisfied, chosen = rules.counts(questionnaire, choices)
         answer = SurveyAnswer(campaign_id=campaign.id, unit_id=unit.id, respondent=respondent, choices=choices,

@@ -15,8 +15,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict
 from evalflow.shared.messages import N_, msg
 from evalflow.survey.pdf import Poster, PosterText, build_posters
-from evalflow.survey.questionnaire import stored
-from evalflow.training.service import accepted_units, unit_of
+from evalflow.survey.questionnaire import stored, survey_unit, survey_units
 
 
 def public_url(endpoint: str, **values: object) -> str:
@@ -50,10 +49,10 @@ def _text() -> PosterText:
 
 
 def posters(actor: Actor, campaign: Campaign, unit_id: int | None = None) -> bytes:
-    """The poster of one unit (*unit_id*) or of every accepted unit, as one PDF."""
+    """The poster of one unit taking part (*unit_id*; 404 otherwise) or of every accepted unit, as one PDF."""
     require(actor, Action.SURVEY_VIEW, campaign)
     if stored(campaign.id) is None:
         raise Conflict(msg(N_("请先设置问卷。")), code="no_survey")
-    units = [unit_of(campaign, unit_id)] if unit_id is not None else accepted_units(campaign.id)
+    units = [survey_unit(campaign.id, unit_id)] if unit_id is not None else survey_units(campaign.id)
     items = [Poster(campaign.title, u.name, answer_url(campaign.id, u.id)) for u in units]
     return build_posters(items, _text(), title=gettext("问卷调查"))

@@ -16,13 +16,14 @@ import sqlalchemy as sa
 from evalflow.extensions import db
 from evalflow.intake.models import Application, ApplicationStatus
 from evalflow.shared import clock
-from evalflow.shared.access import Action, Actor
+from evalflow.shared.access import RULES, Action, Actor
 from evalflow.shared.audit import record as audit
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.campaigns.service import CampaignFacts, require
 from evalflow.shared.errors import Conflict, InvalidInput, NotFound
-from evalflow.shared.messages import N_, msg
+from evalflow.shared.messages import N_, Message, msg
+from evalflow.shared.phases import ORDER, Phase
 from evalflow.survey import rules
 from evalflow.survey.models import Survey, SurveyAnswer
 
@@ -111,13 +112,44 @@ class Target:
     questionnaire: rules.Questionnaire
 
 
+# The one rule for a unit that takes part in the survey: a unit of the campaign whose application is
+# accepted. Answers (the form, the API's guarded statement), paper forms, posters and codes all use it.
+TAKES_PART = Application.status == ApplicationStatus.ACCEPTED
+
 _TARGET = (
     sa.select(Unit.id, Survey.updated_at, Survey.content)
     .join(Application, Application.unit_id == Unit.id)
     .join(Survey, Survey.campaign_id == Unit.campaign_id)
-    .where(Unit.id == sa.bindparam("uid"), Unit.campaign_id == sa.bindparam("cid"),
-           Application.status == ApplicationStatus.ACCEPTED)
+    .where(Unit.id == sa.bindparam("uid"), Unit.campaign_id == sa.bindparam("cid"), TAKES_PART)
 )  # fmt: skip
+
+NOT_TAKING_PART = N_("该单位不参加问卷调查:单位不存在,或其申报尚未通过审核。")
+
+
+def survey_unit(
+    campaign_id: int, unit_id: int, *, lock: bool = False, missing: str = NOT_TAKING_PART
+) -> Unit:
+    """The unit *unit_id* of the campaign if it takes part in the survey (:data:`TAKES_PART`), else 404
+    with *missing*. *lock*: on PostgreSQL the unit's row is locked (``FOR NO KEY UPDATE``, which public
+    answers referencing the unit do not wait for) until the transaction ends, so two writers of the
+    same unit take turns; SQLite has no row locks (its writers take turns at their first write)."""
+    stmt = (
+        sa.select(Unit)
+        .join(Application, Application.unit_id == Unit.id)
+        .where(Unit.id == unit_id, Unit.campaign_id == campaign_id, TAKES_PART)
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Unit, key_share=True)
+    found = db.session.scalar(stmt)
+    if found is None:
+        raise NotFound(msg(missing))
+    return found
+
+
+def survey_units(campaign_id: int) -> list[Unit]:
+    """Every unit of the campaign that takes part in the survey (:data:`TAKES_PART`), in id order."""
+    stmt = sa.select(Unit).join(Application, Application.unit_id == Unit.id)
+    return list(db.session.scalars(stmt.where(Unit.campaign_id == campaign_id, TAKES_PART).order_by(Unit.id)))
 
 
 def answer_target(campaign_id: int, unit_id: int, known: CampaignFacts | None = None) -> Target:
@@ -130,14 +162,33 @@ def answer_target(campaign_id: int, unit_id: int, known: CampaignFacts | None = 
     return Target(facts, row.id, parsed(campaign_id, row.updated_at, row.content))
 
 
-def public_target(campaign_id: int, unit_id: int) -> tuple[Campaign, Unit, rules.Questionnaire]:
-    """The campaign, the accepted unit and the questionnaire a respondent answers (404 otherwise)."""
+@dataclass(frozen=True)
+class PublicTarget:
+    """What the public form shows: the campaign, the unit, its questionnaire, and — when the campaign
+    is not in a phase that takes answers — why the form is closed (shown instead of the form)."""
+
+    campaign: Campaign
+    unit: Unit
+    questionnaire: rules.Questionnaire
+    closed: Message | None
+
+
+def public_target(campaign_id: int, unit_id: int) -> PublicTarget:
+    """The campaign, the unit taking part and the questionnaire a respondent answers (404 otherwise),
+    and whether answers are taken now (the access rule of ``survey.answer``)."""
     campaign = db.session.get(Campaign, campaign_id)
-    unit = db.session.get(Unit, unit_id)
-    if campaign is None or unit is None or unit.campaign_id != campaign.id:
+    found = stored(campaign_id) if campaign is not None else None
+    if campaign is None or found is None:
         raise NotFound(msg(N_("问卷不存在。")))
-    status = db.session.scalar(sa.select(Application.status).where(Application.unit_id == unit.id))
-    found = stored(campaign.id)
-    if status is not ApplicationStatus.ACCEPTED or found is None:
-        raise NotFound(msg(N_("问卷不存在。")))
-    return campaign, unit, found
+    unit = survey_unit(campaign_id, unit_id, missing=N_("问卷不存在。"))
+    return PublicTarget(campaign, unit, found, _closed(campaign.phase))
+
+
+def _closed(phase: Phase) -> Message | None:
+    """Why the form takes no answer in *phase*, in a respondent's words (None: it takes answers)."""
+    phases = RULES[Action.SURVEY_ANSWER].phases
+    if phases is None or phase in phases:
+        return None
+    if ORDER.index(phase) < min(ORDER.index(p) for p in phases):
+        return msg(N_("问卷调查尚未开始,请在调查开始后再来填写。感谢您的关注!"))
+    return msg(N_("问卷调查已经结束,不再接受填写。感谢您的关注!"))

@@ -27,8 +27,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.messages import N_, Message, msg
 from evalflow.survey import rules, signals
 from evalflow.survey.models import Department, Opinion, SurveyAnswer
-from evalflow.survey.questionnaire import stored
-from evalflow.training.service import accepted_units
+from evalflow.survey.questionnaire import stored, survey_units
 
 
 @dataclass
@@ -69,7 +68,7 @@ def unit_results(actor: Actor, campaign: Campaign, with_distribution: bool = Fal
     """Every accepted unit's results, in unit order (the office)."""
     require(actor, Action.SURVEY_VIEW, campaign)
     questionnaire = stored(campaign.id)
-    out = {u.id: UnitResult(u) for u in accepted_units(campaign.id)}
+    out = {u.id: UnitResult(u) for u in survey_units(campaign.id)}
     width = [len(q.options) for q in questionnaire.questions] if questionnaire else []
     for result in out.values():
         result.distribution = [[0] * n for n in width]
@@ -102,7 +101,7 @@ def sample_gaps(campaign_id: int) -> dict[int, list[Message]]:
     out: dict[int, list[Message]] = {}
     if questionnaire is None:
         return out
-    units = accepted_units(campaign_id)
+    units = survey_units(campaign_id)
     counts: dict[int, Counter[str]] = {u.id: Counter() for u in units}
     for unit_id, kind, _, _ in db.session.execute(_valid_rows(campaign_id)):
         if unit_id in counts:
@@ -118,7 +117,7 @@ def sample_gaps(campaign_id: int) -> dict[int, list[Message]]:
 
 def opinion_gaps(campaign_id: int) -> dict[int, list[Message]]:
     """Per accepted unit, the departments that have not given their opinion on it."""
-    units = accepted_units(campaign_id)
+    units = survey_units(campaign_id)
     departments = list(db.session.scalars(
         sa.select(Department).where(Department.campaign_id == campaign_id).order_by(Department.name)
     ))  # fmt: skip

@@ -22,6 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 from evalflow.shared.messages import N_, Message, msg
+from evalflow.shared.text import text_problem
 
 MAX_QUESTIONS = 30
 MIN_OPTIONS = 2
@@ -39,6 +40,7 @@ MAX_OPINION_TEXT = 2000
 MAX_REASON = 500
 CHOICE_LENGTH = 20  # the longest name of a mode, respondent, verdict or outcome a body may send
 PAPER_PASSES = 2  # a paper form is keyed twice, by two people (double entry)
+MAX_SHEET = 20  # the number written on a paper form
 MAX_INCIDENT_TYPE = 120  # a veto's incident type, as the configured list names it
 DEFAULT_ANSWER_RATE = "120/minute"  # answers per client address (a residents' wifi shares one)
 DEFAULT_FAST_SECONDS = 20  # an answer faster than this is flagged (a setting)
@@ -142,14 +144,20 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def _text(value: Any, limit: int) -> Message | None:
-    if not isinstance(value, str) or not value.strip():
-        return msg(N_("必填。"))
-    if len(value.strip()) > limit:
-        return msg(N_("最多 %(max)d 个字。"), max=limit)
-    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
-        return msg(N_("含有不允许的字符。"))
-    return None
+def _text(value: Any, limit: int, checked: bool) -> Message | None:
+    """Why *value* cannot be a question's text or an option's label: the app's one rule for text
+    (:func:`evalflow.shared.text.text_problem`, on one line), then the limit. *checked* False: a
+    stored questionnaire, checked when it was stored (by the rule of its day), is only read back."""
+    if value is None:
+        return msg(N_("请填写此项。"))
+    if not isinstance(value, str):
+        return msg(N_("须为文字。"))
+    problem = text_problem(value, required=True, single_line=True) if checked else None
+    if problem is None and not value.strip():
+        problem = msg(N_("请填写此项。"))
+    if problem is None and len(value.strip()) > limit:
+        problem = msg(N_("最多 %(max)d 个字。"), max=limit)
+    return problem
 
 
 def _points(value: Any) -> Decimal | None:
@@ -164,11 +172,11 @@ def _points(value: Any) -> Decimal | None:
     return points
 
 
-def _option(data: Any, where: str, problems: dict[str, list[Message]]) -> Option | None:
+def _option(data: Any, where: str, problems: dict[str, list[Message]], checked: bool) -> Option | None:
     if not isinstance(data, Mapping):
         problems.setdefault(where, []).append(msg(N_("选项格式不正确。")))
         return None
-    problem = _text(data.get("label"), MAX_OPTION_LABEL)
+    problem = _text(data.get("label"), MAX_OPTION_LABEL, checked)
     points = _points(data.get("points", 0))
     if problem is not None:
         problems.setdefault(f"{where}.label", []).append(problem)
@@ -184,11 +192,11 @@ def _option(data: Any, where: str, problems: dict[str, list[Message]]) -> Option
     return Option(data["label"].strip(), points, satisfied)
 
 
-def _question(data: Any, where: str, problems: dict[str, list[Message]]) -> Question | None:
+def _question(data: Any, where: str, problems: dict[str, list[Message]], checked: bool) -> Question | None:
     if not isinstance(data, Mapping):
         problems.setdefault(where, []).append(msg(N_("问题格式不正确。")))
         return None
-    problem = _text(data.get("text"), MAX_QUESTION_TEXT)
+    problem = _text(data.get("text"), MAX_QUESTION_TEXT, checked)
     if problem is not None:
         problems.setdefault(f"{where}.text", []).append(problem)
     raw = data.get("options")
@@ -197,7 +205,7 @@ def _question(data: Any, where: str, problems: dict[str, list[Message]]) -> Ques
             msg(N_("每题须有 %(min)d 至 %(max)d 个选项。"), min=MIN_OPTIONS, max=MAX_OPTIONS)
         )
         return None
-    options = [_option(o, f"{where}.options.{i}", problems) for i, o in enumerate(raw)]
+    options = [_option(o, f"{where}.options.{i}", problems, checked) for i, o in enumerate(raw)]
     if problem is not None or any(o is None for o in options):
         return None
     done = [o for o in options if o is not None]
@@ -207,9 +215,12 @@ def _question(data: Any, where: str, problems: dict[str, list[Message]]) -> Ques
     return Question(data["text"].strip(), tuple(done))
 
 
-def parse_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire | None, dict[str, list[Message]]]:
+def parse_questionnaire(
+    data: Mapping[str, Any], *, checked: bool = True
+) -> tuple[Questionnaire | None, dict[str, list[Message]]]:
     """The questionnaire in *data* (the contract's ``PUT …/survey`` body), or the problems keyed by
-    field (``questions.0.options.1.points``)."""
+    field (``questions.0.options.1.points``). *checked* False: read back a stored questionnaire
+    (:func:`from_json`) without holding its texts to today's text rule."""
     problems: dict[str, list[Message]] = {}
     mode = data.get("mode")
     if mode not in {m.value for m in SurveyMode}:
@@ -225,7 +236,7 @@ def parse_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire | None, 
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_QUESTIONS:
         problems["questions"] = [msg(N_("须有 1 至 %(max)d 道题。"), max=MAX_QUESTIONS)]
         return None, problems
-    questions = [_question(q, f"questions.{i}", problems) for i, q in enumerate(raw)]
+    questions = [_question(q, f"questions.{i}", problems, checked) for i, q in enumerate(raw)]
     if problems:
         return None, problems
     kept = tuple(q for q in questions if q is not None)
@@ -234,7 +245,7 @@ def parse_questionnaire(data: Mapping[str, Any]) -> tuple[Questionnaire | None, 
 
 def from_json(data: Mapping[str, Any]) -> Questionnaire:
     """A stored questionnaire (it was checked when it was stored)."""
-    found, problems = parse_questionnaire(data)
+    found, problems = parse_questionnaire(data, checked=False)
     if found is None:
         raise ValueError(f"stored questionnaire is invalid: {problems}")
     return found
@@ -250,6 +261,18 @@ def choices_problem(questionnaire: Questionnaire, choices: Sequence[Any]) -> Mes
         if isinstance(choice, bool) or not isinstance(choice, int) or not 0 <= choice < len(question.options):
             return msg(N_("第 %(n)d 题的选项不存在。"), n=number)
     return None
+
+
+def choice_labels(questionnaire: Questionnaire, choices: Sequence[Any]) -> list[str | None]:
+    """Each question's chosen option's label (None: left blank, or no such option), for display."""
+    out: list[str | None] = []
+    for index, question in enumerate(questionnaire.questions):
+        choice = choices[index] if index < len(choices) else None
+        fits = (
+            isinstance(choice, int) and not isinstance(choice, bool) and 0 <= choice < len(question.options)
+        )
+        out.append(question.options[choice].label if fits else None)
+    return out
 
 
 def counts(questionnaire: Questionnaire, choices: Sequence[int | None]) -> tuple[int, int]:

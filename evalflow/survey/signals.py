@@ -7,6 +7,9 @@ may invalidate an answer with a reason. The signals:
 - ``burst_subnet``: at least :data:`BURST` answers from one IPv4 /24 (several addresses) within the window;
 - ``identical``: at least :data:`IDENTICAL` answers to one unit with the same type and choices within the window;
 - ``fast``: an answer sent less than the set number of seconds after its form opened;
+- ``untimed``: a form post whose opening time is missing, forged or older than :data:`OPENED_MAX_AGE`
+  (stored as :data:`OPENED_UNKNOWN`): it is kept, and flagged, since how fast it was sent is unknown.
+  Answers through the API and paper forms are not timed (``opened_at`` None): no signal;
 - ``device_many_units``: one device answering at least :data:`DEVICE_UNITS` units.
 """
 
@@ -17,7 +20,7 @@ import ipaddress
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from evalflow.shared.messages import N_, Message, msg
 
@@ -25,6 +28,12 @@ WINDOW = timedelta(minutes=10)
 BURST = 10
 IDENTICAL = 5
 DEVICE_UNITS = 5
+# A form's signed opening time is trusted for this long; an older one (a value harvested and
+# reused) is as good as none.
+OPENED_MAX_AGE = timedelta(days=1)
+# What a form post without a valid opening time stores as its ``opened_at`` (the table has no other
+# place to say "a form, untimed"; None stays "not timed": the API, paper forms).
+OPENED_UNKNOWN = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class SignalKind(enum.StrEnum):
@@ -32,6 +41,7 @@ class SignalKind(enum.StrEnum):
     BURST_SUBNET = "burst_subnet"
     IDENTICAL = "identical"
     FAST = "fast"
+    UNTIMED = "untimed"
     DEVICE_MANY_UNITS = "device_many_units"
 
     @property
@@ -44,6 +54,7 @@ KIND_LABELS = {
     SignalKind.BURST_SUBNET: N_("同一网段集中提交"),
     SignalKind.IDENTICAL: N_("短时间内答案完全相同"),
     SignalKind.FAST: N_("作答过快"),
+    SignalKind.UNTIMED: N_("作答时间未知"),
     SignalKind.DEVICE_MANY_UNITS: N_("同一设备为多个单位作答"),
 }
 
@@ -117,14 +128,10 @@ def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
     for group in _bursts(items, lambda a: (a.unit_id, a.respondent, a.choices), IDENTICAL):
         out.append(Signal(SignalKind.IDENTICAL, tuple(a.id for a in group),
                           msg(N_("%(n)d 份问卷在 10 分钟内答案完全相同。"), n=len(group))))  # fmt: skip
-    for answer in items:
-        if (
-            answer.opened_at is not None
-            and (answer.created_at - answer.opened_at).total_seconds() < fast_seconds
-        ):
-            seconds = max(0, int((answer.created_at - answer.opened_at).total_seconds()))
-            out.append(Signal(SignalKind.FAST, (answer.id,),
-                              msg(N_("打开问卷后 %(s)d 秒即提交(少于 %(limit)d 秒)。"), s=seconds, limit=fast_seconds)))  # fmt: skip
+    timed = [signal for answer in items for signal in _timing(answer, fast_seconds)]
+    out += [s for s in timed if s.kind is SignalKind.FAST] + [
+        s for s in timed if s.kind is SignalKind.UNTIMED
+    ]
     by_device: dict[str, list[Answer]] = defaultdict(list)
     for answer in items:
         if answer.device:
@@ -135,3 +142,17 @@ def signals(answers: Iterable[Answer], fast_seconds: int) -> list[Signal]:
             out.append(Signal(SignalKind.DEVICE_MANY_UNITS, tuple(a.id for a in group),
                               msg(N_("同一设备为 %(n)d 个单位作答。"), n=len(units))))  # fmt: skip
     return out
+
+
+def _timing(answer: Answer, fast_seconds: int) -> list[Signal]:
+    """``fast`` or ``untimed`` for one answer (nothing for an answer that is not timed)."""
+    if answer.opened_at is None:
+        return []
+    if answer.opened_at == OPENED_UNKNOWN:
+        return [Signal(SignalKind.UNTIMED, (answer.id,),
+                       msg(N_("提交的问卷未带有效的打开时间(缺失、被改动或已超过一天),无法判断作答用时。")))]  # fmt: skip
+    seconds = (answer.created_at - answer.opened_at).total_seconds()
+    if seconds >= fast_seconds:
+        return []
+    return [Signal(SignalKind.FAST, (answer.id,),
+                   msg(N_("打开问卷后 %(s)d 秒即提交(少于 %(limit)d 秒)。"), s=max(0, int(seconds)), limit=fast_seconds))]  # fmt: skip

@@ -4,21 +4,27 @@ office's pages (questionnaire, results, signals, invalidation, cases) — on bot
 
 from __future__ import annotations
 
+import html
 import io
+import re
+import time
 from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from itsdangerous import URLSafeSerializer
 
 from evalflow.extensions import db
 from evalflow.intake.veto import vetoed_unit_ids
 from evalflow.shared import clock
+from evalflow.shared.campaigns.models import Campaign
 from evalflow.shared.files.models import StoredFile
-from evalflow.survey import rules
+from evalflow.shared.phases import Phase
+from evalflow.survey import rules, signals
 from evalflow.survey.models import Opinion, Survey, SurveyAnswer
 from evalflow.survey.pdf import Poster, build_posters
 from tests import factories
-from tests.survey_world import build
+from tests.survey_world import OPTIONS, build, survey_body
 
 
 def _form(world: Any, unit: Any = None) -> str:
@@ -205,3 +211,113 @@ def test_the_export_shows_invalidated_answers_with_their_reason_and_signals(app,
     assert lines[1].startswith("1,甲社区,职工,满意,,") and lines[1].endswith(",10.2.2.0,已作废,重复提交,")
     assert lines[2].endswith(",10.2.2.1,有效,,")  # four valid identical answers: under the signal's five
     assert lines[6].startswith("6,乙社区,居民,不满意,基本满意,") and ",纸质问卷,有效," in lines[6]
+
+
+# --- the questionnaire's text round-trips; the unit page reads as words; the form says when it is closed
+
+
+def _textarea(page: str) -> str:
+    found = re.search(r'<textarea id="questions"[^>]*>(.*?)</textarea>', page, re.S)
+    assert found is not None
+    return html.unescape(found.group(1))
+
+
+def test_saving_the_questionnaire_page_unchanged_changes_nothing(app, client, auth):
+    world = build(mode=None)
+    body = survey_body()
+    body["questions"] = [
+        {"text": "服务是否满意?", "options": OPTIONS},
+        {"text": "-环境是否满意?", "options": OPTIONS},
+        {"text": r"\-|1 = 2 * C:\路径\u2028", "options": [{"label": "- 好 = 5 *", "points": 5, "satisfied": True},
+                                                             {"label": r"差\\", "points": 0.5, "satisfied": False}]},
+    ]  # fmt: skip
+    url = f"/office/campaigns/{world.campaign.id}/survey"
+    assert (
+        client.put(
+            f"/api/v1{url.removeprefix('/office')}", json=body, headers=auth.headers(world.office)
+        ).status_code
+        == 200
+    )
+    before = db.session.get(Survey, world.campaign.id).content
+    browser = auth.browser(world.office)
+    page = browser.get(url).get_data(as_text=True)
+    text = _textarea(page)
+    assert text.splitlines()[4] == r"\-环境是否满意?"
+    saved = browser.post(url, data={"csrf_token": factories.csrf_from(page), "mode": "open", "sample": "2",
+                                    "respondents": ["staff", "resident"], "questions": text})  # fmt: skip
+    assert saved.status_code == 302
+    assert "问卷已保存。" in browser.get(url).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Survey, world.campaign.id).content == before
+    assert [q["text"] for q in before["questions"]] == [
+        "服务是否满意?",
+        "-环境是否满意?",
+        r"\-|1 = 2 * C:\路径\u2028",
+    ]
+
+
+def test_the_unit_page_shows_each_answer_and_paper_keying_in_words(app, client, auth):
+    world = build()
+    factories.survey_answer(world.a, "resident", [0, None], satisfied=1, chosen=1)
+    db.session.commit()
+    paper_url = f"/api/v1/campaigns/{world.campaign.id}/units/{world.a.id}/survey-paper"
+    for pass_no, choices in ((1, [1, None]), (2, [1, 2])):
+        keyed = client.post(paper_url, json={"sheet": "R1", "pass_no": pass_no, "respondent": "staff", "choices": choices},
+                            headers=auth.headers(world.office))  # fmt: skip
+        assert keyed.status_code == 201
+    page = auth.browser(world.office).get(f"/office/campaigns/{world.campaign.id}/survey/units/{world.a.id}")
+    text = page.get_data(as_text=True)
+    assert "<td>1. 满意 · 2. 未答</td>" in text
+    assert "第 R1 号问卷两遍录入不一致:职工:1. 基本满意 · 2. 未答 / 职工:1. 基本满意 · 2. 不满意" in text
+    assert "None" not in text and "staff" not in text.split('id="paper-respondent"')[0]
+
+
+def _set_phase(world: Any, phase: Phase) -> None:
+    db.session.execute(sa.update(Campaign).where(Campaign.id == world.campaign.id).values(phase=phase))
+    db.session.commit()
+
+
+def test_the_form_says_kindly_when_the_campaign_takes_no_answers(app, client):
+    world = build()
+    token = factories.csrf_from(client.get(_form(world)).get_data(as_text=True))
+    for phase, words in ((Phase.INTAKE, "问卷调查尚未开始,请在调查开始后再来填写。感谢您的关注!"),
+                         (Phase.REVIEW, "问卷调查已经结束,不再接受填写。感谢您的关注!")):  # fmt: skip
+        _set_phase(world, phase)
+        shown = client.get(_form(world))
+        assert shown.status_code == 409 and words in shown.get_data(as_text=True)
+        assert 'name="q0"' not in shown.get_data(as_text=True)
+        sent = client.post(
+            _form(world), data={"csrf_token": token, "respondent": "staff", "q0": "0", "q1": "0"}
+        )
+        assert sent.status_code == 409 and words in sent.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 0
+
+
+def test_a_form_post_without_a_valid_opening_time_is_taken_and_flagged(app, client, auth):
+    world = build()
+    stale = URLSafeSerializer(app.secret_key, salt="survey-opened").dumps(time.time() - 2 * 86400)
+    for opened in (None, "garbage", stale, "fresh"):
+        phone = app.test_client()
+        page = phone.get(_form(world)).get_data(as_text=True)
+        fields = {"csrf_token": factories.csrf_from(page), "respondent": "staff", "q0": "0", "q1": "1"}
+        if opened == "fresh":
+            opened = page.split('name="opened" value="', 1)[1].split('"', 1)[0]
+        assert (
+            phone.post(_form(world), data={**fields, **({"opened": opened} if opened else {})}).status_code
+            == 201
+        )
+    api = app.test_client().post(f"/api/v1/campaigns/{world.campaign.id}/units/{world.a.id}/survey-answers",
+                                 json={"respondent": "resident", "choices": [0, 0]})  # fmt: skip
+    assert api.status_code == 201
+    rows = db.session.scalars(sa.select(SurveyAnswer).order_by(SurveyAnswer.id)).all()
+    unknown = [row.opened_at == signals.OPENED_UNKNOWN for row in rows]
+    assert unknown == [True, True, True, False, False]
+    assert rows[3].opened_at is not None and rows[4].opened_at is None  # a form is timed, the API is not
+    browser = auth.browser(world.office)
+    unit_page = browser.get(f"/office/campaigns/{world.campaign.id}/survey/units/{world.a.id}")
+    cells = [
+        cell for cell in re.findall(r"<td>([^<]*)</td>", unit_page.get_data(as_text=True)) if "作答" in cell
+    ]
+    assert cells == ["作答时间未知", "作答时间未知", "作答时间未知", "作答过快"]
+    overview = browser.get(f"/office/campaigns/{world.campaign.id}/survey").get_data(as_text=True)
+    assert overview.count("<strong>作答时间未知</strong>") == 3
