@@ -5,11 +5,15 @@ two-question questionnaire (满意 / 基本满意 / 不满意, the first two sat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import sqlalchemy as sa
 
 from evalflow.extensions import db
 from evalflow.intake.models import ApplicationStatus
 from evalflow.shared.accounts.models import User
+from evalflow.shared.audit.models import AuditEntry
 from evalflow.shared.campaigns.models import Campaign, Unit
 from evalflow.shared.phases import Phase
 from tests import factories
@@ -80,3 +84,21 @@ def pdf_qr_codes(pdf: bytes, tmp_path: Any) -> list[str]:
         with Image.open(page) as image:
             found += [symbol.data.decode() for symbol in decode(image)]
     return found
+
+
+def count_rows(model: Any, *where: Any) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+def audit_entries(action: str) -> list[AuditEntry]:
+    """The audit entries of *action*, oldest first, read afresh."""
+    db.session.expire_all()
+    return list(
+        db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    )
+
+
+def files_on_disk(app: Any) -> list[bytes]:
+    """The contents of every stored file in the upload folder, sorted."""
+    folder = Path(app.config["UPLOAD_DIR"])
+    return sorted(p.read_bytes() for p in folder.iterdir()) if folder.exists() else []

@@ -52,6 +52,9 @@ MAX_QUOTA = 1000
 DEFAULT_GAP_PERCENT = Decimal(30)
 CATEGORY_LIMIT = MAX_CATEGORY
 MAX_NUMBER_TEXT = 40
+# A number as a person types it: ASCII digits, a point, an exponent. ``Decimal`` alone would also read
+# "0_1" (as 1) and full-width or other scripts' digits ("３" as 3).
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 MAX_MAGNITUDE = 10**9  # far above any points value; keeps Decimal.quantize in its precision
 
 
@@ -320,7 +323,7 @@ def decimal_of(value: object, places: int) -> Decimal | None:
         text = str(value).strip()
     else:
         return None
-    if len(text) > MAX_NUMBER_TEXT:
+    if len(text) > MAX_NUMBER_TEXT or (isinstance(value, str) and PLAIN_NUMBER.fullmatch(text) is None):
         return None
     try:
         number = Decimal(text)

@@ -137,10 +137,10 @@ def create_department(cid: int, body: DepartmentIn) -> tuple[DepartmentOut, int]
 
 @route("/campaigns/<int:cid>/units/<int:uid>/opinion", "PUT",
        summary="A department's opinion on a unit (the department's token as bearer): none (无意见) or problem "
-       "(有问题, with a text)", tag=TAG, auth="public", own_bearer=True, body=OpinionIn,
+       "(有问题, with a text)", tag=TAG, auth="public", body=OpinionIn,
        caller=lambda: departments.by_token(bearer_token(request.headers.get("Authorization", ""))),
        responses={200: OpinionOut, 400: "invalid_input", 401: "unauthenticated", 404: "not_found",
-                  409: "decided or wrong_phase"})  # fmt: skip
+                  409: "decided, deadline_passed or wrong_phase"})  # fmt: skip
 def put_opinion(cid: int, uid: int, body: OpinionIn, caller: tuple[Department, Campaign]) -> OpinionOut:
     department, campaign = caller
     if campaign.id != cid:
@@ -170,6 +170,14 @@ def decide_case(cid: int, did: int, uid: int, body: CaseDecisionIn) -> OpinionOu
     row = departments.decide(who, campaign, did, uid, data)
     department = departments.department_of(campaign, did)
     return opinion_rows([(row, department, uid)], [])[0]
+
+
+@route("/campaigns/<int:cid>/departments/<int:did>/units/<int:uid>/evidence", "GET",
+       summary="The evidence file a department sent with its opinion on a unit (office)", tag=TAG,
+       responses={200: "the file", **ERRORS})  # fmt: skip
+def opinion_evidence(cid: int, did: int, uid: int) -> Response:
+    who, campaign = _campaign(cid)
+    return files.send_stored(departments.opinion_evidence(who, campaign, did, uid))
 
 
 @route("/campaigns/<int:cid>/units/<int:uid>/survey-paper", "POST",

@@ -1,5 +1,6 @@
 """A department's page (征求意见), reached by its token link — no account: every accepted unit with
-无意见 / 有问题, a text and an optional evidence file, the deadline, and what it answered so far."""
+无意见 / 有问题, a text and an optional evidence file (a new one replaces it), the deadline — past it
+the page says so and the forms are disabled — and what it answered so far."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
 from evalflow.extensions import db
-from evalflow.shared import clock
 from evalflow.shared.errors import DomainError
 from evalflow.shared.i18n import tr
 from evalflow.shared.security import no_referrer
 from evalflow.shared.web.feedback import undo
 from evalflow.survey import departments, rules
 from evalflow.survey.models import Opinion
-from evalflow.training.service import accepted_units
+from evalflow.survey.questionnaire import survey_units
 
 bp = Blueprint("survey_departments", __name__)
 
@@ -25,9 +25,10 @@ def _render(token: str, status: int = 200, errors: dict[int, list[str]] | None =
         o.unit_id: o
         for o in db.session.scalars(sa.select(Opinion).where(Opinion.department_id == department.id))
     }
-    late = department.deadline is not None and clock.today() > department.deadline
+    closed = tr(departments.late(department)) if departments.past_deadline(department) else None
     html = render_template("public/department.html", department=department, campaign=campaign, token=token,
-                           units=accepted_units(campaign.id), given=given, errors=errors or {}, late=late,
+                           units=survey_units(campaign.id), given=given, errors=errors or {}, late=closed,
+                           evidence=departments.evidence_files([o.evidence_file_id for o in given.values()]),
                            verdicts=list(rules.Verdict), sent=request.args.get("sent"))  # fmt: skip
     no_referrer()  # the token is in the path
     return make_response(html, status)

@@ -7,6 +7,7 @@ Views read the form into the same values the API sends and call the same use cas
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -37,8 +38,9 @@ from evalflow.survey import (
     results,
     rules,
 )
+from evalflow.survey.models import PaperEntry
+from evalflow.survey.questionnaire import survey_unit
 from evalflow.survey.shapes import percent
-from evalflow.training.service import unit_of
 
 bp = Blueprint("survey_office", __name__)
 
@@ -63,6 +65,7 @@ def overview(cid: int) -> str:
         "office/survey.html", campaign=campaign, survey=found, text=text, modes=list(rules.SurveyMode),
         kinds=list(rules.Respondent), rows=results.unit_results(actor, campaign), percent=percent,
         signals=[(_(s.kind.label), tr(s.detail)) for s in results.anomalies(actor, campaign, _fast())], board=board, formula=_(rules.FORMULA),
+        text_hint=_(form_text.HINT),
         deduction_leaves=tree.leaves(Kind.DEDUCTION) if tree else [], veto_kinds=veto_types(),
         departments=departments.departments(actor, campaign), outcomes=list(rules.Outcome), today=clock.today(),
     )  # fmt: skip
@@ -106,6 +109,13 @@ def all_posters(cid: int) -> Response:
     return files.send_pdf(data, f"survey-posters-{cid}.pdf")
 
 
+@bp.get("/office/campaigns/<int:cid>/survey/cases/<int:did>/<int:uid>/evidence")
+@office_only
+def opinion_evidence(cid: int, did: int, uid: int) -> Response:
+    """The evidence file a department sent with its opinion on a unit (404 page when there is none)."""
+    return files.send_stored(departments.opinion_evidence(current_actor(), _campaign(cid), did, uid))
+
+
 @bp.post("/office/campaigns/<int:cid>/survey/units/<int:uid>/codes")
 @office_only
 def codes(cid: int, uid: int) -> Response | str:
@@ -116,7 +126,7 @@ def codes(cid: int, uid: int) -> Response | str:
     except DomainError as exc:
         flash_failure(exc)
         return _back(cid)
-    return render_template("office/survey_codes.html", campaign=campaign, unit=unit_of(campaign, uid), codes=made,
+    return render_template("office/survey_codes.html", campaign=campaign, unit=survey_unit(campaign.id, uid), codes=made,
                            url=posters.answer_url(campaign.id, uid))  # fmt: skip
 
 
@@ -124,7 +134,7 @@ def codes(cid: int, uid: int) -> Response | str:
 @office_only
 def unit_page(cid: int, uid: int) -> str:
     campaign, actor = _campaign(cid), current_actor()
-    unit = unit_of(campaign, uid)
+    unit = survey_unit(campaign.id, uid)
     row = next(
         (r for r in results.unit_results(actor, campaign, with_distribution=True) if r.unit.id == uid), None
     )
@@ -132,12 +142,26 @@ def unit_page(cid: int, uid: int) -> str:
     for signal in results.anomalies(actor, campaign, _fast()):
         for answer_id in signal.answer_ids:
             flagged.setdefault(answer_id, []).append(_(signal.kind.label))
+    survey = questionnaire.stored(campaign.id)
+    answers_ = results.answers_of(actor, campaign, uid)
+    mismatches = [m for m in paper.mismatches(actor, campaign) if m.unit.id == uid]
     return render_template(
-        "office/survey_unit.html", campaign=campaign, unit=unit, row=row, survey=questionnaire.stored(campaign.id),
-        answers=results.answers_of(actor, campaign, uid), flagged=flagged, percent=percent,
+        "office/survey_unit.html", campaign=campaign, unit=unit, row=row, survey=survey, answers=answers_,
+        shown={a.id: _shown(survey, a.choices) for a in answers_}, flagged=flagged, percent=percent,
         poster_url=posters.answer_url(campaign.id, uid), kinds=list(rules.Respondent),
-        mismatches=[m for m in paper.mismatches(actor, campaign) if m.unit.id == uid],
+        mismatches=[(m, _keyed(survey, m.first), _keyed(survey, m.second)) for m in mismatches],
     )  # fmt: skip
+
+
+def _shown(survey: rules.Questionnaire | None, choices: list[Any]) -> str:
+    """An answer's choices as the options' labels, numbered ("1. 满意 · 2. 未答")."""
+    labels = rules.choice_labels(survey, choices) if survey else [None] * len(choices)
+    return " · ".join(f"{n}. {label or _('未答')}" for n, label in enumerate(labels, 1))
+
+
+def _keyed(survey: rules.Questionnaire | None, entry: PaperEntry) -> str:
+    """One keying of a paper form as the office reads it: the respondent type, then the choices."""
+    return f"{_(rules.Respondent(entry.respondent).label)}:{_shown(survey, entry.choices)}"
 
 
 @bp.post("/office/campaigns/<int:cid>/survey/answers/<int:aid>/invalidate")

@@ -7,8 +7,10 @@ from fractions import Fraction
 
 from flask_babel import gettext
 
+from evalflow.shared.api.file_schemas import FileOut
 from evalflow.shared.campaigns.models import Unit
-from evalflow.survey import rules
+from evalflow.shared.files.models import StoredFile
+from evalflow.survey import departments, rules
 from evalflow.survey.models import Department, Opinion
 from evalflow.survey.schemas import OpinionOut, OptionOut, QuestionOut, SurveyOut
 from evalflow.tally.rules import display
@@ -31,13 +33,20 @@ def survey_out(found: rules.Questionnaire) -> SurveyOut:
 def opinion_rows(
     answered: Sequence[tuple[Opinion, Department, int]], missing: Sequence[tuple[Department, list[Unit]]]
 ) -> list[OpinionOut]:
-    """Answered opinions, then one row with ``verdict`` null per department and unit still open."""
+    """Answered opinions (with their evidence file), then one row with ``verdict`` null per department
+    and unit still open."""
+    found = departments.evidence_files([o.evidence_file_id for o, _, _ in answered])
     out = [
         OpinionOut(unit_id=unit_id, department_id=d.id, department_name=d.name, verdict=o.verdict, text=o.text,
-                   answered_at=o.answered_at, deadline=d.deadline, outcome=o.outcome, outcome_reason=o.outcome_reason)
+                   answered_at=o.answered_at, deadline=d.deadline, outcome=o.outcome, outcome_reason=o.outcome_reason,
+                   evidence=_file(found.get(o.evidence_file_id) if o.evidence_file_id else None))
         for o, d, unit_id in answered
     ]  # fmt: skip
     for department, units in missing:
         out += [OpinionOut(unit_id=u.id, department_id=department.id, department_name=department.name, verdict=None,
                            text=None, answered_at=None, deadline=department.deadline) for u in units]  # fmt: skip
     return out
+
+
+def _file(stored: StoredFile | None) -> FileOut | None:
+    return FileOut.model_validate(stored) if stored is not None else None

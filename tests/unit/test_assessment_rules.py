@@ -87,6 +87,8 @@ def test_parse_tree_points_keep_decimals_exactly():
         (1, Decimal(1)), (0.1, Decimal("0.1")), ("2.50", Decimal("2.5")), ("1e2", Decimal(100)),
         (True, None), (None, None), ("abc", None), ("NaN", None), ("Infinity", None), (float("inf"), None),
         ("0.001", None), ("1" * 50, None), (10**40, None), ([], None),
+        (" 2 ", Decimal(2)), (".5", Decimal("0.5")), ("-3", Decimal(-3)),
+        ("0_1", None), ("1_000", None), ("３", None), ("٣", None), ("2 5", None),
     ],
 )  # fmt: skip
 def test_decimal_of_reads_exact_values_only(value, expected):

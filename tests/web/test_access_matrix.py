@@ -366,6 +366,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "api.put_opinion": frozenset(),  # only a department's token (tests/web/test_survey_opinions.py)
     "api.list_opinions": OFFICE_ONLY,
     "api.decide_case": OFFICE_ONLY,
+    "api.opinion_evidence": OFFICE_ONLY,
     "survey_public.answer_form": PAGE_EVERYONE,
     "survey_departments.page": frozenset(),  # the department's token is the credential (tested on its own)
     "survey_departments.answer": frozenset(),
@@ -376,6 +377,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "survey_office.unit_page": OFFICE_ONLY,
     "survey_office.invalidate": OFFICE_ONLY,
     "survey_office.add_department": OFFICE_ONLY,
+    "survey_office.opinion_evidence": OFFICE_ONLY,
     "survey_office.decide": OFFICE_ONLY,
     "survey_office.key_paper": OFFICE_ONLY,
     "survey_office.answers_csv": OFFICE_ONLY,

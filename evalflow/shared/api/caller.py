@@ -99,7 +99,7 @@ SINGLE_STATEMENT: set[str] = set()
 
 
 # Endpoints whose bearer token is not an account's but a link's the view checks itself (a department's):
-# ``route(own_bearer=True)``; the caller is the public for everything else.
+# ``route(caller=…)``; the caller is the public for everything else.
 OWN_BEARER: set[str] = set()
 
 

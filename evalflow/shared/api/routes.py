@@ -86,37 +86,28 @@ def route(
     single_statement: bool = False,
     checks_seat_card: bool = False,
     checks_phase: bool = False,
-    own_bearer: bool = False,
     max_body: int = JSON_BODY_LIMIT,
     caller: Callable[[], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare an API view once: its URL, its typed input and output, and its OpenAPI operation.
 
-    *auth*: ``"bearer"`` (the default) needs a signed-in caller — a seat, a unit or the office — and
-    answers an anonymous request 401 before its body or query is looked at; ``"public"`` lets anyone
-    call (a bad token is still a 401). Which role may do what is the view's service's decision.
+    *auth*: ``"bearer"`` (the default) needs a signed-in caller (seat, unit, office): an anonymous
+    request is a 401 before its body or query is read; ``"public"``: anyone (a bad token is a 401).
+    *caller*, on a public route whose caller brings a bearer credential of its own (a department's
+    link): run before the body is read (a bad one is a 401), its result passed to the view as ``caller``.
 
     *body* and *query* are validated before the view runs and passed to it under those names; the
-    view returns an output object (or ``(object, status)``, or a ready ``Response``), which is
-    serialized through the type declared for that status. ``responses`` maps a status to an output
-    type, ``list[Type]``, or a description. With *body_optional*, an empty request body means the
-    model's defaults. *multipart* documents a file upload (see :func:`multipart_body`).
+    view returns an output object (or ``(object, status)``, or a ready ``Response``), serialized
+    through the type declared for that status in ``responses`` (an output type, ``list[Type]`` or a
+    description). *body_optional*: an empty body means the model's defaults. *max_body*: the most
+    bytes of JSON read (413 beyond, before parsing). *multipart* documents an upload (:func:`multipart_body`).
 
     *single_statement*: the view writes with at most one statement that stands alone, so on
     PostgreSQL the request runs without a transaction (``database.without_transaction``): two
     round trips fewer. A view that writes twice must not say so (``database.SingleStatementBroken``).
-
-    *checks_seat_card*: the view's write checks the caller's seat card in its own statement and
-    calls ``caller.reauthenticate`` when refused, so a remembered card may stand in for a query.
-
-    *checks_phase*: the view's write checks the campaign's phase itself, so the request does not
-    read the campaign first (the view runs ``guard.refuse_writes_after_final`` when refused).
-
-    *max_body*: the most bytes of JSON body the route reads (413 ``too_large`` beyond, before parsing).
-
-    *caller*: for a public route whose caller proves who they are with a credential of their own
-    (a department's link token): called before the body is looked at — a bad credential is a 401,
-    not field errors — and its result is passed to the view as ``caller``.
+    *checks_seat_card*: the view's write checks the seat card in its own statement and calls
+    ``caller.reauthenticate`` when refused. *checks_phase*: the view's write checks the campaign's
+    phase itself, so the request does not read the campaign first (``guard.refuse_writes_after_final``).
     """
     declared = responses or {200: "OK"}
     outputs = {status: spec for status, spec in declared.items() if not isinstance(spec, str | dict)}
@@ -133,11 +124,9 @@ def route(
 
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=endpoint, methods=[method])
         _mark(f"{bp.name}.{view.__name__}", ((single_statement, SINGLE_STATEMENT), (checks_seat_card, CHECKS_SEAT_CARD),
-                                             (checks_phase, CHECKS_PHASE), (own_bearer, OWN_BEARER)))  # fmt: skip
+                                             (checks_phase, CHECKS_PHASE), (caller is not None, OWN_BEARER)))  # fmt: skip
         _document(rule, method, view.__name__, summary, tag, auth, body, query, declared, request_schema)
-        if max_body != JSON_BODY_LIMIT:
-            _document_limit(rule, method, max_body)
-        _document_body(rule, method, body_optional, multipart)
+        _document_body(rule, method, body_optional, multipart, max_body)
         return endpoint
 
     return decorator
@@ -174,14 +163,6 @@ def _inputs(
     return found
 
 
-def _document_limit(rule: str, method: str, limit: int) -> None:
-    """A route that reads less JSON than the others says so on its 413."""
-    operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
-    answer = operation["responses"].get("413")
-    if answer is not None:
-        answer["description"] = f"request too large (a JSON body of at most {human_size(limit)})"
-
-
 def _json_body(limit: int) -> bytes:
     """The request body, at most *limit* bytes: a longer one (declared, or streamed without a length)
     is a 413 before anything is parsed."""
@@ -192,9 +173,15 @@ def _json_body(limit: int) -> bytes:
         raise TooLarge(msg(N_("请求内容过大:不能超过 %(size)s。"), size=human_size(limit))) from None
 
 
-def _document_body(rule: str, method: str, optional: bool, multipart: dict[str, Any] | None) -> None:
-    """An optional JSON body, and a file upload's multipart form, in the operation's document."""
+def _document_body(
+    rule: str, method: str, optional: bool, multipart: dict[str, Any] | None, max_body: int = JSON_BODY_LIMIT
+) -> None:
+    """An optional JSON body, a file upload's multipart form, and a body limit below the usual one,
+    in the operation's document."""
     operation = SPEC_PATHS["/api/v1" + openapi_path(rule)][method.lower()]
+    answer = operation["responses"].get("413")
+    if max_body != JSON_BODY_LIMIT and answer is not None:
+        answer["description"] = f"request too large (a JSON body of at most {human_size(max_body)})"
     if optional and "requestBody" in operation:
         operation["requestBody"]["required"] = False
     if multipart is not None:
