@@ -4,6 +4,8 @@ the page says so and the forms are disabled — and what it answered so far."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
 
@@ -19,7 +21,15 @@ from evalflow.survey.questionnaire import survey_units
 bp = Blueprint("survey_departments", __name__)
 
 
-def _render(token: str, status: int = 200, errors: dict[int, list[str]] | None = None) -> Response:
+def _render(
+    token: str,
+    status: int = 200,
+    errors: dict[int, list[str]] | None = None,
+    submitted: dict[int, dict[str, Any]] | None = None,
+    field_errors: dict[int, dict[str, list[str]]] | None = None,
+) -> Response:
+    """The page; after a refused answer, *errors* at the top of that unit, *field_errors* under their
+    field, and what was *submitted* kept in the form."""
     department, campaign = departments.by_token(token)
     given = {
         o.unit_id: o
@@ -29,7 +39,8 @@ def _render(token: str, status: int = 200, errors: dict[int, list[str]] | None =
     html = render_template("public/department.html", department=department, campaign=campaign, token=token,
                            units=survey_units(campaign.id), given=given, errors=errors or {}, late=closed,
                            evidence=departments.evidence_files([o.evidence_file_id for o in given.values()]),
-                           verdicts=list(rules.Verdict), sent=request.args.get("sent"))  # fmt: skip
+                           verdicts=list(rules.Verdict), sent=request.args.get("sent"), submitted=submitted or {},
+                           field_errors=field_errors or {})  # fmt: skip
     no_referrer()  # the token is in the path
     return make_response(html, status)
 
@@ -50,6 +61,7 @@ def answer(token: str, uid: int) -> Response:
         )
     except DomainError as refused:
         exc = undo(refused)
-        problems = [tr(exc.message)] + [tr(m) for found in exc.fields.values() for m in found]
-        return _render(token, exc.status, {uid: problems})
+        fields = {name: [tr(m) for m in found] for name, found in exc.fields.items()}
+        problems = [tr(exc.message)] + [m for name, found in fields.items() if name != "text" for m in found]
+        return _render(token, exc.status, {uid: problems}, {uid: data}, {uid: fields})
     return redirect(url_for("survey_departments.page", token=token, sent=uid, _anchor=f"unit-{uid}"))

@@ -360,3 +360,41 @@ def test_a_reply_after_the_departments_deadline_is_refused(app, client, auth):
     db.session.commit()
     assert _opinion(client, world, TOKEN, world.a, {"verdict": "none"}).status_code == 200
     assert "disabled" not in client.get(f"/d/{TOKEN}").get_data(as_text=True)
+
+
+def test_the_department_page_thanks_after_an_answer_and_keeps_a_refused_one(app, client):
+    world = build()
+    factories.department(world.campaign, "公安局", TOKEN)
+    db.session.commit()
+    sent = _page_answer(client, world.a, "存在消防隐患")
+    assert sent.status_code == 302 and f"sent={world.a.id}" in sent.headers["Location"]
+    thanked = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert thanked.count("已提交,谢谢。") == 1 and f'id="unit-{world.a.id}"' in thanked
+    refused = _page_answer(client, world.b, "")  # 有问题 without the text it needs
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    text_box = page[page.index(f'id="text-{world.b.id}"') - 200 :]
+    assert 'aria-invalid="true"' in text_box[:400] and f'id="text-{world.b.id}-error"' in page
+    kept = page[page.index(f'id="unit-{world.b.id}"') :]
+    assert 'value="problem" required checked' in kept and "已提交,谢谢。" not in page
+
+
+def test_a_late_department_page_drops_the_may_change_line(app, client):
+    world = build()
+    police = factories.department(world.campaign, "公安局", TOKEN)
+    police.deadline = clock.today() - timedelta(days=1)
+    db.session.commit()
+    page = client.get(f"/d/{TOKEN}").get_data(as_text=True)
+    assert "提交后在文明办处理前可以修改" not in page and "已过,不能再提交或修改意见" in page
+
+
+def test_the_office_case_form_preselects_no_decision(app, client, auth):
+    world = build()
+    police = _department(client, auth, world)
+    _opinion(client, world, police["token"], world.a, {"verdict": "problem", "text": "存在消防隐患"})
+    factories.login(client, "office")
+    page = client.get(f"/office/campaigns/{world.campaign.id}/survey").get_data(as_text=True)
+    form = page[page.index(f'id="outcome-{police["id"]}-{world.a.id}"') :]
+    options = form[: form.index("</select>")]
+    assert 'name="outcome" required><option value="" selected>请选择处理方式</option>' in options
+    assert options.count("selected") == 1

@@ -268,7 +268,10 @@ def test_the_unit_page_shows_each_answer_and_paper_keying_in_words(app, client, 
     page = auth.browser(world.office).get(f"/office/campaigns/{world.campaign.id}/survey/units/{world.a.id}")
     text = page.get_data(as_text=True)
     assert "<td>1. 满意 · 2. 未答</td>" in text
-    assert "第 R1 号问卷两遍录入不一致:职工:1. 基本满意 · 2. 未答 / 职工:1. 基本满意 · 2. 不满意" in text
+    assert (
+        "第 R1 号问卷两遍录入不一致。第一遍:职工:1. 基本满意 · 2. 未答;第二遍:职工:1. 基本满意 · 2. 不满意"
+        in text
+    )
     assert "None" not in text and "staff" not in text.split('id="paper-respondent"')[0]
 
 
