@@ -37,17 +37,11 @@ _LAST_USED = "evalflow_last_used"
 
 
 def ping_idle_connections(engine: sa.Engine) -> None:
-    """Instead of ``pool_pre_ping`` (a round trip before every request): a connection that has been
-    back in the pool for more than :data:`PING_AFTER_IDLE` seconds is pinged when checked out, and
-    a dead one is replaced before the request sees it (a restarted database, a dropped idle link).
-
-    Under load the connections are never idle, so the ballot per tap saves a round trip. A connection
-    that died while it sat in the pool for less than that — the database restarted mid-burst — is
-    caught without a round trip: the server said goodbye (or just closed it), so its socket has
-    something to read, which an idle healthy connection never has (:func:`_has_input`); it is
-    pinged, and replaced. A connection that dies while busy fails the request that holds it (503,
-    errors.py); SQLAlchemy then discards the pool's other connections, and the phone retries.
-    """
+    """Instead of ``pool_pre_ping`` (a round trip per request): a connection back in the pool for
+    over :data:`PING_AFTER_IDLE` s is pinged at checkout and replaced if dead. Under load none is idle,
+    so a ballot saves the round trip; one that died meanwhile (a restart mid-burst) has its server's
+    goodbye to read (:func:`_has_input`), so it is pinged and replaced too. One that dies while busy
+    fails its request (503); SQLAlchemy then discards the pool's other connections."""
 
     @sa.event.listens_for(engine, "connect")
     def fresh(_dbapi: Any, record: Any) -> None:
@@ -72,9 +66,8 @@ def ping_idle_connections(engine: sa.Engine) -> None:
 
 
 def _has_input(dbapi_connection: Any) -> bool:
-    """Whether the server sent something to a connection nobody is using: its goodbye before it
-    closed the connection (a restart, a terminated backend) or the end of the stream. One ``poll``
-    with no wait; a connection whose socket cannot be asked counts as suspect."""
+    """Whether the server sent something to an unused connection: its goodbye (a restart) or the end of
+    the stream. One ``poll`` with no wait; a socket that cannot be asked counts as suspect."""
     try:
         poller = select.poll()
         poller.register(dbapi_connection.fileno(), select.POLLIN)
@@ -130,7 +123,8 @@ def busy(exc: BaseException) -> bool:
 
 # --- SQLite: writers queue on a lock file instead of sleeping in the busy handler -----------------
 
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")  # what Python's sqlite3 opens a transaction for
+# What Python's sqlite3 opens a transaction for, and write_lock_first's BEGIN IMMEDIATE
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN I")
 _LOCK_FD, _LOCKED = "evalflow_write_lock_fd", "evalflow_write_locked"
 WRITE_LOCK_POLL = 0.0002  # seconds between tries while another connection writes
 WRITE_LOCK_PATIENCE = 15.0  # then leave the waiting to SQLite's busy timeout
@@ -149,6 +143,14 @@ def _wait_for_lock(fd: int) -> bool:
             if time.monotonic() > deadline:
                 return False
             time.sleep(WRITE_LOCK_POLL)
+
+
+def write_lock_first() -> None:
+    """Before a read a write depends on (``FOR UPDATE``, which SQLite ignores): on SQLite begin as the
+    writer now (``BEGIN IMMEDIATE``, queued below; the driver would begin at the first write only)."""
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def queue_sqlite_writers(engine: sa.Engine, database: str) -> None:

@@ -193,6 +193,8 @@ def decide(actor: Actor, campaign: Campaign, unit_id: int, code: str, points: ob
         campaign_id=campaign.id, unit_id=flag.unit_id, indicator_id=indicator_ids(campaign.id)[code], **values
     )
     db.session.execute(stmt.on_conflict_do_update(index_elements=["unit_id", "indicator_id"], set_=values))
+    for loaded in [o for o in db.session.identity_map.values() if isinstance(o, DivergenceDecision)]:
+        db.session.expire(loaded)  # the Core upsert wrote past them: the answer reads the new decision
     audit.record(
         actor,
         "divergence.decide",

@@ -20,6 +20,7 @@ from evalflow.inspection.shapes import leaves_out
 from evalflow.shared import bounds, clock
 from evalflow.shared.campaigns import service as campaigns
 from evalflow.shared.campaigns.models import Campaign, Unit
+from evalflow.shared.errors import InvalidInput
 from evalflow.shared.web import current_actor
 from evalflow.shared.web.decorators import office_only, unit_only
 from evalflow.shared.web.feedback import attempt
@@ -35,7 +36,12 @@ def _campaign(cid: int) -> Campaign:
 
 
 def _ids(name: str) -> list[int]:
-    return [n for n in (bounds.parse_id(v) for v in request.form.getlist(name)) if n is not None]
+    """The ids the form sent under *name*; one that is not an id refuses the whole form (400, shown as
+    a message) rather than being dropped without a word."""
+    found = [bounds.parse_id(v) for v in request.form.getlist(name)]
+    if any(n is None for n in found):
+        raise InvalidInput(fields={name: [bounds.id_range()]})
+    return [n for n in found if n is not None]
 
 
 def _day(text: str) -> date | None:
@@ -72,10 +78,14 @@ def _back(cid: int) -> Response:
 @office_only
 def create_visit(cid: int) -> Response:
     campaign = _campaign(cid)
-    data: dict[str, Any] = {"unit_id": _id("unit_id"), "inspector_ids": _ids("inspector_ids"),
-                            "leader_id": _id("leader_id"), "starts_at": request.form.get("starts_at", ""),
-                            "announced": request.form.get("announced") == "1"}  # fmt: skip
-    attempt(lambda: visits.create_visit(current_actor(), campaign, data), _("已安排实地考察。"))
+
+    def step() -> Any:
+        data: dict[str, Any] = {"unit_id": _id("unit_id"), "inspector_ids": _ids("inspector_ids"),
+                                "leader_id": _id("leader_id"), "starts_at": request.form.get("starts_at", ""),
+                                "announced": request.form.get("announced") == "1"}  # fmt: skip
+        return visits.create_visit(current_actor(), campaign, data)
+
+    attempt(step, _("已安排实地考察。"))
     return _back(cid)
 
 

@@ -28,6 +28,7 @@ from evalflow.assessment.models import Indicator, ScoreSheet, SheetScore
 from evalflow.assessment.rules import Method, Tree, plain
 from evalflow.assessment.sheet_rules import SheetInput, missing_for_submit, read_marks
 from evalflow.assessment.tree_rows import indicator_ids, load_tree
+from evalflow.database import write_lock_first
 from evalflow.extensions import db
 from evalflow.inspection import rules
 from evalflow.inspection.models import Visit, VisitMember, VisitPhoto
@@ -216,8 +217,10 @@ def save_sheet(actor: Actor, vid: int, data: dict[str, Any]) -> Sheet:
 
 
 def _locked(seen: Seen) -> VisitMember:
-    """The caller's member row, locked for this transaction on PostgreSQL (SQLite's writer lock
-    serialises the write that follows)."""
+    """The caller's member row, locked for this transaction (PostgreSQL: the row; SQLite: the writer
+    lock taken before the read, ``database.write_lock_first``), read afresh: a second submit sent at
+    the same moment waits, then sees the first one's."""
+    write_lock_first()
     stmt = (sa.select(VisitMember).where(VisitMember.visit_id == seen.visit.id,
                                          VisitMember.inspector_id == seen.member.inspector_id)  # type: ignore[union-attr]
             .with_for_update().execution_options(populate_existing=True))  # fmt: skip

@@ -19,6 +19,7 @@ from flask import current_app
 
 from evalflow.assessment.models import ScoreSheet
 from evalflow.assessment.rules import Method
+from evalflow.database import write_lock_first
 from evalflow.extensions import db
 from evalflow.inspection import rules
 from evalflow.inspection.models import InspectionConflict, InspectionTeam, Visit, VisitMember
@@ -47,10 +48,18 @@ def notice_hours() -> int:
     return int(current_app.config.get("VISIT_NOTICE_HOURS", rules.DEFAULT_NOTICE_HOURS))
 
 
+CHANGES_THE_VISIT = frozenset({Action.VISIT_MANAGE, Action.VISIT_SIGN, Action.VISIT_AMEND})
+
+
 def open_visit(actor: Actor, vid: int, action: Action) -> Seen:
     """The visit *vid* for *actor*: the office, or an inspector on it (404 for anyone else, so ids
-    reveal nothing); then the action's role and phase (403, 409 ``wrong_phase``)."""
-    visit = db.session.get(Visit, vid)
+    reveal nothing); then the action's role and phase (403, 409 ``wrong_phase``). For an action that
+    changes the visit (move, cancel, sign, amend) the row is locked and read afresh, so two such
+    requests at once run one after the other: the second sees the first's change (or 404)."""
+    locked = action in CHANGES_THE_VISIT
+    if locked:
+        write_lock_first()
+    visit = db.session.get(Visit, vid, with_for_update=locked, populate_existing=locked)
     member = None
     if visit is not None and actor.role is Role.INSPECTOR:
         member = db.session.get(VisitMember, (visit.id, actor.user_id))
@@ -150,8 +159,10 @@ def create_visit(actor: Actor, campaign: Campaign, data: dict[str, Any]) -> Visi
     if reasons:
         raise Conflict(msg(N_("考察组成员须回避该单位。")), code="conflict", reasons=reasons)
     team_id = data.get("team_id")
-    if team_id is not None and (team := db.session.get(InspectionTeam, team_id)) is not None:
-        team_id = team.id if team.campaign_id == campaign.id else None
+    if team_id is not None:  # a team of this campaign, or none named: never a dangling id
+        team = db.session.get(InspectionTeam, team_id)
+        if team is None or team.campaign_id != campaign.id:
+            raise InvalidInput(fields={"team_id": [msg(N_("考察组不存在。"))]})
     visit = Visit(campaign_id=campaign.id, unit_id=unit.id, team_id=team_id, leader_id=data["leader_id"],
                   starts_at=starts_at, announced=bool(data.get("announced", True)))  # fmt: skip
     db.session.add(visit)

@@ -14,10 +14,11 @@ from flask import Flask, Response, current_app, g, jsonify, render_template, req
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from evalflow.database import busy, unavailable
+from evalflow.extensions import db
 from evalflow.shared.access import PUBLIC
 from evalflow.shared.errors import DomainError, RateLimited
 from evalflow.shared.i18n import tr, tr_all
@@ -140,6 +141,12 @@ def register_error_handlers(app: Flask) -> None:
         """The database could not be reached or kept (database.unavailable: a restart, a refused
         connection, a locked SQLite file): 503, try again — the pool replaces dead connections by
         itself, so the retry succeeds once the database is back. Anything else is a bug: 500."""
+        if isinstance(exc, IntegrityError):  # a write inside the view lost a race (two requests
+            app.logger.warning(  # adding the same row at once): the same 409 as at commit
+                "constraint refused a write on %s %s: %s", request.method, request.path, exc.orig
+            )
+            db.session.rollback()
+            return conflict_response(exc)
         if not unavailable(exc):
             return unexpected(exc)
         return database_unavailable_response(exc)

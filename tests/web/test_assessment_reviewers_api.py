@@ -261,3 +261,20 @@ def test_source_closed_with_a_reason_and_reopened(client, world):
     actions = db.session.scalars(sa.select(AuditEntry.action).where(AuditEntry.action.like("source.%"))).all()
     assert actions == ["source.close", "source.reopen"]
     assert Method.SURVEY.value == "survey"
+
+
+def test_divergence_decided_again_answers_the_new_decision(client, diverged):
+    world = diverged
+    url = f"/api/v1/campaigns/{world.cid}/units/{world.a.id}/divergences/decision"
+    first = client.post(
+        url, json={"code": "A1", "points": 4, "reason": "初定"}, headers=world.headers("office")
+    )
+    assert first.status_code == 200
+    again = client.post(
+        url, json={"code": "A1", "points": 3, "reason": "复核后改定"}, headers=world.headers("office")
+    )
+    assert again.status_code == 200
+    decision = again.get_json()["decision"]
+    assert (decision["points"], decision["reason"]) == (3, "复核后改定")
+    listed = divergences(client, world)
+    assert [(f["decision"]["points"], f["decision"]["reason"]) for f in listed] == [(3, "复核后改定")]

@@ -136,3 +136,23 @@ def test_inspector_lands_on_an_empty_task_list(client, setup):
     client.post("/login", data={"username": "insp2", "password": PASSWORD, "csrf_token": csrf})
     home = client.get("/review/").get_data(as_text=True)
     assert "目前没有分配给您的评审任务" in home
+
+
+def test_an_account_added_twice_at_once_is_409_not_a_server_error(client, setup, monkeypatch):
+    """Two offices add the same username at once: both pass the "taken?" check, the database's UNIQUE
+    refuses the second insert inside the view — a 409 in the contract's shape, as at commit, and
+    nothing of the loser's request is kept. (The check is made to miss here, as it does in the race.)"""
+    unit, tokens = setup
+    assert create(client, tokens, unit_id=unit.id).status_code == 201
+    monkeypatch.setattr("evalflow.shared.accounts.service.username_taken", lambda _name: False)
+    again = create(client, tokens, unit_id=unit.id, name="另一位")
+    assert again.status_code == 409
+    assert again.get_json()["error"] == {"code": "conflict", "message": "操作与当前状态冲突,请刷新后重试。"}
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(User.display_name).where(User.username == "expert1")).all() == [
+        "赵专家"
+    ]
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "account.create_reviewer")
+    ).all()
+    assert len(entries) == 1

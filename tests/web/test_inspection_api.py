@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from evalflow.assessment.models import ScoreSheet, SheetScore
 from evalflow.extensions import db
-from evalflow.inspection.models import InspectionConflict, Visit
+from evalflow.inspection import teams
+from evalflow.inspection.models import InspectionConflict, InspectionTeam, Visit
 from evalflow.inspection.results import signed_marks
 from evalflow.shared.audit.models import AuditEntry
 from tests import factories
@@ -242,3 +244,40 @@ def test_report_pdf_lists_the_unit_and_each_inspectors_points(app, client, auth)
     assert response.mimetype == "application/pdf"
     for expected in ("实地考察测评表", "甲社区", "王组长", "李组员", "阵地建设", "3.5", "3.25", "台账齐全"):
         assert expected in text, expected
+
+
+def test_visit_create_refuses_a_team_that_does_not_exist_or_is_another_campaigns(app, client, auth):
+    world = build()
+    other = factories.campaign(title="另一个评选")
+    db.session.flush()
+    foreign = teams.create_team(
+        factories.office_actor(), other, "外部组", [world.lead.id, world.mate.id], world.lead.id
+    )
+    db.session.commit()
+    for team_id in (2**31 - 1, foreign.id):
+        body = visit_body(world, team_id=team_id)
+        response = client.post(f"/api/v1/campaigns/{world.campaign.id}/visits", json=body,
+                               headers=auth.headers(world.office))  # fmt: skip
+        assert response.status_code == 400, response.get_json()
+        assert response.get_json()["error"]["fields"] == {"team_id": ["考察组不存在。"]}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "abc", "-15", "١٥", "0"])
+def test_office_forms_refuse_an_inspector_id_that_is_not_one_instead_of_dropping_it(app, client, auth, bad):
+    world = build()
+    factories.login(client)
+    page = f"/office/campaigns/{world.campaign.id}/visits"
+    token = factories.csrf(client, page)
+    visit = {"csrf_token": token, "unit_id": world.a.id, "leader_id": world.lead.id, "starts_at": later()[:16],
+             "announced": "1", "inspector_ids": [str(world.lead.id), bad]}  # fmt: skip
+    sent = client.post(page, data=visit, follow_redirects=True)
+    assert "编号须为" in sent.get_data(as_text=True)
+    team = {"csrf_token": token, "name": "第一组", "leader_id": world.lead.id,
+            "inspector_ids": [str(world.lead.id), bad]}  # fmt: skip
+    made = client.post(
+        f"/office/campaigns/{world.campaign.id}/inspection-teams", data=team, follow_redirects=True
+    )
+    assert "编号须为" in made.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InspectionTeam)) == 0
