@@ -11,14 +11,11 @@ the answer instead, with a reason. Every keying is audited.
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from evalflow.extensions import db
 from evalflow.shared import clock
@@ -29,6 +26,7 @@ from evalflow.shared.campaigns.service import require
 from evalflow.shared.errors import Conflict, InvalidInput
 from evalflow.shared.messages import N_, msg
 from evalflow.shared.text import text_problem
+from evalflow.shared.upsert import insert
 from evalflow.survey import rules
 from evalflow.survey.answers import clean
 from evalflow.survey.models import PaperEntry, SurveyAnswer
@@ -57,19 +55,14 @@ def _sheet(value: Any) -> str:
     return text
 
 
-@functools.cache
-def _upsert_statement(dialect: str) -> Any:
+def _write(values: dict[str, Any]) -> None:
     """This pass of the sheet written — inserted, or keyed again over the earlier keying of the same
     pass — unless the sheet is matched (``answer_id`` set): then nothing is written."""
     table = PaperEntry.__table__
-    stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(table)
+    stmt = insert(table)
     changed = {name: stmt.excluded[name] for name in ("respondent", "choices", "keyed_by", "keyed_at")}
-    return stmt.on_conflict_do_update(index_elements=[table.c.unit_id, table.c.sheet, table.c.pass_no],
-                                      set_=changed, where=table.c.answer_id.is_(None))  # fmt: skip
-
-
-def _write(values: dict[str, Any]) -> None:
-    db.session.execute(_upsert_statement(db.session.get_bind().dialect.name), values)
+    db.session.execute(stmt.on_conflict_do_update(index_elements=[table.c.unit_id, table.c.sheet, table.c.pass_no],
+                                                  set_=changed, where=table.c.answer_id.is_(None)), values)  # fmt: skip
 
 
 def _entries(unit_id: int, sheet: str) -> dict[int, PaperEntry]:
